@@ -1,0 +1,40 @@
+// Type-aware lint. The core must stay pure: no I/O, no SDKs, no runtime.
+import tseslint from 'typescript-eslint';
+
+const impure = [
+  { group: ['@azure/*'], message: 'The core is pure: SDKs belong in adapters.' },
+  { group: ['onnxruntime-node', 'fluent-ffmpeg', 'better-sqlite3', 'libsvm-js'], message: 'The core is pure: runtimes belong in adapters.' },
+  { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'child_process', 'node:net', 'node:http', 'node:worker_threads'], message: 'The core does no I/O.' },
+  { group: ['**/adapters/**', '**/runtime/**', '**/cli/**', '**/engine/**', '**/registry/**', '**/usecases/**'], message: 'The core depends on nothing outside itself and the ports.' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', 'bin/**', 'bench/out/**'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: impure }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'The core never reads process or the environment.' }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,31 @@
+/**
+ * Event timestamps: ISO 8601 / RFC 3339 with `T` or a space, optional fraction, optional zone.
+ * A timestamp without a zone is UTC (the sensor files carry none). Result: epoch milliseconds.
+ */
+const PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+export function parseTimestamp(text: string): number | undefined {
+  const m = PATTERN.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h), minute = Number(mi), second = s === undefined ? 0 : Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000 + 1e-6);
+  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC rolls invalid days over (Feb 30 -> Mar 2): reject them.
+  if (new Date(t).getUTCDate() !== day) return undefined;
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+    t -= sign * offset * 60_000;
+  }
+  return t;
+}
+
+/** `2018-08-28T23:00:00Z`, or with milliseconds when they are not zero. */
+export function formatTimestamp(epochMs: number): string {
+  const iso = new Date(epochMs).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}

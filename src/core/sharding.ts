@@ -19,7 +19,7 @@ export function seriesId(s: SeriesKey): string {
 
 /** A name fragment safe in blob names and message ids; distinct inputs give distinct outputs. */
 export function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.codePointAt(0)?.toString(16) ?? ''}~`);
+  return text.replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.codePointAt(0)?.toString(16) ?? ''}~`);
 }
 
 export function shardIdOf(key: ShardKey): string {

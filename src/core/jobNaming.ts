@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+/** Containers the pipeline uses. */
+export const CONTAINERS = { inbox: 'inbox', work: 'work', results: 'results', models: 'models' } as const;
+
+/** Identifies an input blob version: the same version always maps to the same job. */
+export interface InputRef {
+  readonly container: string;
+  readonly name: string;
+  readonly etag: string;
+}
+
+/** Deterministic job id: re-submitting the same blob version never creates a second job. */
+export function jobIdFor(input: InputRef): string {
+  const digest = createHash('sha256').update(`${input.container}\n${input.name}\n${input.etag}`).digest('hex');
+  return `j${digest.slice(0, 20)}`;
+}
+
+export function partBlobName(jobId: string, shardId: string, part: number): string {
+  return `${jobId}/parts/${shardId}/${String(part).padStart(5, '0')}.csv`;
+}
+
+export function shardOutputName(jobId: string, shardId: string): string {
+  return `${jobId}/out/${shardId}.csv`;
+}
+
+export const RESULT_FILES = ['scores.csv', 'anomalies.csv', 'summary.json'] as const;
+export type ResultFile = (typeof RESULT_FILES)[number];
+
+export function resultBlobName(jobId: string, file: ResultFile): string {
+  return `${jobId}/${file}`;
+}
+
+export function planMessageId(jobId: string): string {
+  return `${jobId}:plan`;
+}
+
+export function shardMessageId(jobId: string, shardId: string): string {
+  return `${jobId}:shard:${shardId}`;
+}
+
+export function finishMessageId(jobId: string): string {
+  return `${jobId}:finish`;
+}
+
+/** The model name of a series: `{device}` and `{tag}` substituted, lower-cased, other characters as `-`. */
+export function modelNameFor(pattern: string, series: { readonly device: string; readonly tag: string }): string {
+  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+  return pattern.replaceAll('{device}', clean(series.device)).replaceAll('{tag}', clean(series.tag));
+}

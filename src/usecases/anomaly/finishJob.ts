@@ -1,0 +1,94 @@
+import { Readable } from 'node:stream';
+import { PermanentError } from '../../core/errors.js';
+import { CONTAINERS, resultBlobName, shardOutputName } from '../../core/jobNaming.js';
+import { SCORE_HEADER, isAnomalyLine } from '../../core/scoreRows.js';
+import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
+import { updateJobWithRetry } from '../ledgerRetry.js';
+import { textLines } from '../textLines.js';
+import type { AnomalyDeps } from './deps.js';
+
+/**
+ * Stitches a job's results once every shard is terminal: scores.csv (every window, in shard
+ * order), anomalies.csv (label -1), and summary.json. Shard outputs are streamed, never held
+ * whole. Idempotent: re-running rewrites the same files. A job with failed (dead-lettered)
+ * shards still gets the results of the others, and fails with the shards and reasons named.
+ */
+export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRecord> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job) throw new PermanentError(`finish: job ${jobId} does not exist`);
+  if (job.state === 'succeeded' || job.state === 'failed') return job;
+  if (job.state !== 'finishing') throw new PermanentError(`finish: job ${jobId} is ${job.state}, not finishing`);
+  const log = deps.log.child({ jobId });
+  const shards = await deps.ledger.listShards(jobId);
+  const done = shards.filter((s) => s.state === 'succeeded');
+  const failed = shards.filter((s) => s.state === 'failed');
+  const pending = shards.filter((s) => s.state !== 'succeeded' && s.state !== 'failed');
+  if (pending.length > 0) throw new PermanentError(`finish: job ${jobId} still has ${pending.length} unfinished shards`);
+
+  const put = (file: 'scores.csv' | 'anomalies.csv', lines: AsyncIterable<string>) =>
+    deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, file), Readable.from(lines), { contentType: 'text/csv' });
+  await put('scores.csv', outputLines(deps, jobId, done, () => true));
+  await put('anomalies.csv', outputLines(deps, jobId, done, isAnomalyLine));
+
+  const windows = sum(done, 'windows');
+  const anomalies = sum(done, 'anomalies');
+  const finishedAt = new Date();
+  const startedAt = new Date(job.createdAt);
+  const seconds = Math.max(1e-3, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+  const detail = (job.detail ?? {}) as Record<string, JsonValue>;
+  const state = failed.length === 0 ? 'succeeded' : 'failed';
+  const error = failed.length === 0 ? undefined : `${failed.length} of ${shards.length} shards failed: ${failed.map((s) => `${s.shardId} (${s.error ?? 'unknown'})`).slice(0, 5).join('; ')}`;
+  const summary = {
+    jobId,
+    kind: job.kind,
+    state,
+    error: error ?? null,
+    input: job.input,
+    rows: job.counts.rows ?? 0,
+    badRows: job.counts.badRows ?? 0,
+    series: job.counts.series ?? 0,
+    windows,
+    anomalies,
+    shards: { total: shards.length, succeeded: done.length, failed: failed.length },
+    failedShards: failed.map((s) => ({ shardId: s.shardId, reason: s.error ?? 'unknown' })),
+    errors: detail.errors ?? null,
+    models: detail.models ?? [],
+    submittedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds,
+    rowsPerSecond: (job.counts.rows ?? 0) / seconds,
+    results: { scores: `${CONTAINERS.results}/${resultBlobName(jobId, 'scores.csv')}`, anomalies: `${CONTAINERS.results}/${resultBlobName(jobId, 'anomalies.csv')}` },
+  };
+  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+  const finished = await updateJobWithRetry(deps.ledger, jobId, (j) =>
+    j.state !== 'finishing' ? undefined : {
+      state,
+      error,
+      counts: { ...j.counts, windows, anomalies, shardsFailed: failed.length },
+      detail: { ...detail, finishedAt: summary.finishedAt, seconds },
+    },
+  );
+  log.info('job finished', { state, windows, anomalies, failedShards: failed.length });
+  return finished;
+}
+
+async function* outputLines(deps: AnomalyDeps, jobId: string, shards: readonly ShardRecord[], keep: (line: string) => boolean): AsyncGenerator<string> {
+  // Lines are batched into chunks of about 64 KiB: one write per line would dominate.
+  let chunk = SCORE_HEADER;
+  for (const shard of shards) {
+    const { stream } = await deps.blobs.get(CONTAINERS.work, shardOutputName(jobId, shard.shardId));
+    for await (const line of textLines(stream, shardOutputName(jobId, shard.shardId))) {
+      if (line === '' || !keep(line)) continue;
+      chunk += `${line}\n`;
+      if (chunk.length >= 65_536) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  yield chunk;
+}
+
+function sum(shards: readonly ShardRecord[], key: string): number {
+  return shards.reduce((n, s) => n + (s.counts[key] ?? 0), 0);
+}

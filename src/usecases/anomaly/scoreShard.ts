@@ -1,0 +1,102 @@
+import { PermanentError } from '../../core/errors.js';
+import { CONTAINERS, finishMessageId, partBlobName, shardOutputName } from '../../core/jobNaming.js';
+import { scoreLine } from '../../core/scoreRows.js';
+import { decodeShardRows } from '../../core/sharding.js';
+import { buildWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
+import { TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
+import { updateJobWithRetry, updateShardWithRetry } from '../ledgerRetry.js';
+import { readBlobText } from '../readBlobText.js';
+import type { AnomalyDeps, AnomalyMessage } from './deps.js';
+
+export type ScoreMessage = Extract<AnomalyMessage, { kind: 'score' }>;
+
+/**
+ * Scores one shard: reads its parts, builds its windows, scores them with the pinned model,
+ * and writes one output blob named after the job and shard. Idempotent: an output that already
+ * exists is not recomputed, and the output is written whole or not at all, so a worker killed
+ * mid-shard leaves nothing behind and the redelivered message finishes the work.
+ */
+export async function scoreShard(deps: AnomalyDeps, msg: ScoreMessage, signal?: AbortSignal): Promise<void> {
+  const log = deps.log.child({ jobId: msg.jobId, shardId: msg.shardId });
+  const job = await deps.ledger.getJob(msg.jobId);
+  if (!job) throw new PermanentError(`score: job ${msg.jobId} does not exist`);
+  const outName = shardOutputName(msg.jobId, msg.shardId);
+  const shard = await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
+    TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'running', attempts: s.attempts + 1 },
+  );
+  if (shard.state === 'succeeded') {
+    log.info('shard already done');
+    return;
+  }
+  const started = Date.now();
+  let counts: { windows: number; anomalies: number; rows: number };
+  const existing = await deps.blobs.head(CONTAINERS.work, outName);
+  if (existing?.metadata.windows !== undefined) {
+    counts = { windows: Number(existing.metadata.windows), anomalies: Number(existing.metadata.anomalies), rows: msg.rows };
+    log.info('shard output exists; not recomputed');
+  } else {
+    counts = await computeShard(deps, msg, outName, job.input, signal);
+  }
+  await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
+    s.state === 'succeeded' ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
+  );
+  log.info('shard scored', { windows: counts.windows, anomalies: counts.anomalies, ms: Date.now() - started });
+  await fanIn(deps, msg.jobId);
+}
+
+async function computeShard(
+  deps: AnomalyDeps,
+  msg: ScoreMessage,
+  outName: string,
+  input: Readonly<Record<string, string>>,
+  signal: AbortSignal | undefined,
+): Promise<{ windows: number; anomalies: number; rows: number }> {
+  const modelRef = `${msg.model.name}@${msg.model.version}`;
+  const featureNames = parseFeatureList((await deps.scorer.features(msg.model)).join(','));
+  if (!featureNames) throw new PermanentError(`model ${modelRef}: its "features" metadata names an unknown feature (known: mean, std, min, max)`);
+  const rows = [];
+  for (let part = 0; part < msg.parts; part++) {
+    rows.push(...decodeShardRows(await readBlobText(deps.blobs, CONTAINERS.work, partBlobName(msg.jobId, msg.shardId, part))));
+  }
+  if (rows.length !== msg.rows) throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows.length}`);
+  signal?.throwIfAborted();
+  if (deps.settings.faultShardDelayMs > 0) await sleep(deps.settings.faultShardDelayMs, signal);
+  const windows = buildWindows(msg.device, msg.tag, rows, msg.windowSeconds);
+  const nf = featureNames.length;
+  const features = new Float32Array(windows.length * nf);
+  windows.forEach((w, i) => writeFeatures(w, featureNames, features, i * nf));
+  const { scores, labels } = await deps.scorer.score(msg.model, features, windows.length, nf);
+  signal?.throwIfAborted();
+  const lineage = { model: modelRef, modelSha256: msg.model.sha256, inputBlob: `${input.container}/${input.name}`, inputEtag: input.etag ?? '' };
+  let text = '';
+  let anomalies = 0;
+  windows.forEach((w, i) => {
+    const label = labels[i] ?? 0;
+    if (label === -1) anomalies += 1;
+    text += scoreLine(w, scores[i] ?? Number.NaN, label, lineage);
+  });
+  await deps.blobs.put(CONTAINERS.work, outName, text, {
+    contentType: 'text/csv',
+    metadata: { windows: String(windows.length), anomalies: String(anomalies) },
+  });
+  return { windows: windows.length, anomalies, rows: rows.length };
+}
+
+/** When every shard is terminal, the job moves to finishing and exactly one finish message is queued. */
+export async function fanIn(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>, jobId: string): Promise<void> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job || job.state !== 'running') return;
+  const counts = await deps.ledger.countShards(jobId);
+  if (counts.succeeded + counts.failed < job.shardsTotal) return;
+  const updated = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state === 'running' ? { state: 'finishing' } : undefined));
+  if (updated.state === 'finishing') {
+    await deps.queue.send([{ messageId: finishMessageId(jobId), body: { kind: 'finish', jobId } satisfies AnomalyMessage, subject: 'finish' }]);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  });
+}

@@ -160,7 +160,7 @@ export interface Model {
 /** Decodes an ONNX file. Throws on bytes that are not a protobuf ModelProto. */
 export function decodeModel(bytes: Uint8Array): Model {
   const message = ModelType.decode(bytes);
-  return ModelType.toObject(message, { longs: Number, bytes: Buffer, defaults: false, arrays: true }) as Model;
+  return ModelType.toObject(message, { longs: Number, bytes: Buffer, defaults: false, arrays: true });
 }
 
 export function encodeModel(model: Model): Buffer {
@@ -182,7 +182,7 @@ export function tensorFloats(tensor: Tensor): Float32Array {
 
 /** Builds a float32 initializer. */
 export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): Tensor {
-  const data = Float32Array.from(values as ArrayLike<number>);
+  const data = Float32Array.from(values);
   return { name, dims: [...dims], dataType: TensorDataType.FLOAT, rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
 }
 

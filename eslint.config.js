@@ -9,7 +9,7 @@ const impure = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', 'bin/**', 'bench/out/**'] },
+  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', 'bin/**', 'bench/out/**', '.bench-venv/**', 'eslint.config.js', 'bench/run.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

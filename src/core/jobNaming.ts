@@ -39,8 +39,9 @@ export function shardMessageId(jobId: string, shardId: string): string {
   return `${jobId}:shard:${shardId}`;
 }
 
-export function finishMessageId(jobId: string): string {
-  return `${jobId}:finish`;
+/** One finish per entry into `finishing`: keyed by the job's ETag then, so a re-driven job can finish again. */
+export function finishMessageId(jobId: string, finishingEtag: string): string {
+  return `${jobId}:finish:${finishingEtag}`;
 }
 
 /** The model name of a series: `{device}` and `{tag}` substituted, lower-cased, other characters as `-`. */

@@ -81,6 +81,6 @@ export function parseFeatureList(text: string): FeatureName[] | undefined {
 }
 
 /** Writes a window's features in the given order into `out` at `offset`. */
-export function writeFeatures(w: Window, names: readonly FeatureName[], out: Float32Array, offset: number): void {
+export function writeFeatures(w: Window, names: readonly FeatureName[], out: Float32Array | Float64Array, offset: number): void {
   for (let i = 0; i < names.length; i++) out[offset + i] = w[names[i] as FeatureName];
 }

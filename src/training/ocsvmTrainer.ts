@@ -54,7 +54,18 @@ let libsvmLoad: Promise<LibsvmClass> | undefined;
 
 /** The WebAssembly build loads asynchronously, once per process. */
 function loadLibsvm(): Promise<LibsvmClass> {
-  libsvmLoad ??= (createRequire(import.meta.url)('libsvm-js') as Promise<LibsvmClass>);
+  if (!libsvmLoad) {
+    // Emscripten tries a streaming compile through fetch() on a file path, fails, warns on stderr,
+    // then falls back to reading the file. Hiding fetch while the module starts skips the noise.
+    const globals = globalThis as { fetch?: typeof fetch };
+    const saved = globals.fetch;
+    globals.fetch = undefined;
+    try {
+      libsvmLoad = createRequire(import.meta.url)('libsvm-js') as Promise<LibsvmClass>;
+    } finally {
+      globals.fetch = saved;
+    }
+  }
   return libsvmLoad;
 }
 

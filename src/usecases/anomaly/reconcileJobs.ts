@@ -17,7 +17,7 @@ export async function reconcileJobs(deps: Pick<AnomalyDeps, 'ledger' | 'queue' |
       } else if (state === 'running') {
         await fanIn(deps, job.jobId);
       } else {
-        await deps.queue.send([{ messageId: finishMessageId(job.jobId), body: { kind: 'finish', jobId: job.jobId } satisfies AnomalyMessage, subject: 'finish' }]);
+        await deps.queue.send([{ messageId: finishMessageId(job.jobId, job.etag), body: { kind: 'finish', jobId: job.jobId } satisfies AnomalyMessage, subject: 'finish' }]);
       }
       nudged += 1;
     }

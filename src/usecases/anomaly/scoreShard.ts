@@ -1,4 +1,4 @@
-import { PermanentError } from '../../core/errors.js';
+import { PermanentError, ensureError } from '../../core/errors.js';
 import { CONTAINERS, finishMessageId, partBlobName, shardOutputName } from '../../core/jobNaming.js';
 import { scoreLine } from '../../core/scoreRows.js';
 import { decodeShardRows } from '../../core/sharding.js';
@@ -24,8 +24,10 @@ export async function scoreShard(deps: AnomalyDeps, msg: ScoreMessage, signal?: 
   const shard = await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
     TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'running', attempts: s.attempts + 1 },
   );
-  if (shard.state === 'succeeded') {
-    log.info('shard already done');
+  if (TERMINAL_SHARD_STATES.includes(shard.state)) {
+    // A failed shard stays failed: its job may already have finished without it.
+    log.info('shard already terminal', { state: shard.state });
+    if (shard.state === 'succeeded') await fanIn(deps, msg.jobId);
     return;
   }
   const started = Date.now();
@@ -90,13 +92,13 @@ export async function fanIn(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>,
   if (counts.succeeded + counts.failed < job.shardsTotal) return;
   const updated = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state === 'running' ? { state: 'finishing' } : undefined));
   if (updated.state === 'finishing') {
-    await deps.queue.send([{ messageId: finishMessageId(jobId), body: { kind: 'finish', jobId } satisfies AnomalyMessage, subject: 'finish' }]);
+    await deps.queue.send([{ messageId: finishMessageId(jobId, updated.etag), body: { kind: 'finish', jobId } satisfies AnomalyMessage, subject: 'finish' }]);
   }
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(ensureError(signal.reason)); }, { once: true });
   });
 }

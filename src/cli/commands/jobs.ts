@@ -1,0 +1,86 @@
+import { InputError } from '../../core/errors.js';
+import { loadConfig } from '../../config/config.js';
+import { startLocalRuntime } from '../../runtime/localRuntime.js';
+import { findRunningRuntime } from '../../runtime/runtimeLock.js';
+import { getJobProgress } from '../../usecases/jobStatus.js';
+import { parseCommandArgs, requirePositional } from '../args.js';
+import { fileLogger, withLocalContext } from '../context.js';
+import { followJob } from '../followJob.js';
+import { println, type CliIo } from '../io.js';
+import { printJobSummary } from '../printSummary.js';
+import { writeResults } from '../resultsFiles.js';
+import { submitFile } from '../submitFile.js';
+
+/** `tessera submit FILE [--no-follow]`: hands a file to the running runtime and follows its job. */
+export async function submitCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('submit', args, { 'no-follow': { type: 'boolean' } });
+  const file = requirePositional('submit', positionals, 0, 'FILE');
+  const config = loadConfig();
+  if (!findRunningRuntime(config.home)) {
+    throw new InputError('tessera submit', `no runtime is running over ${config.home}: start one with "tessera up", or use "tessera run ${file}"`);
+  }
+  return withLocalContext(async (ctx) => {
+    const job = await submitFile(ctx, file);
+    println(io, `submitted ${file} as job ${job.jobId}`);
+    if (values['no-follow']) return 0;
+    const progress = await followJob(ctx.ledger, job.jobId, io.err);
+    await printJobSummary(io, ctx.blobs, progress);
+    return progress.job.state === 'succeeded' ? 0 : 1;
+  }, config);
+}
+
+/**
+ * `tessera run FILE [--out DIR]`: the one-shot form. Uses the running runtime if there is one,
+ * otherwise starts the embedded runtime in this process for the job's duration.
+ */
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('run', args, { out: { type: 'string' } });
+  const file = requirePositional('run', positionals, 0, 'FILE');
+  const config = loadConfig();
+  const runtime = findRunningRuntime(config.home) ? undefined : await startLocalRuntime(config, fileLogger(config, 'runtime'));
+  try {
+    return await withLocalContext(async (ctx) => {
+      const job = await submitFile(ctx, file);
+      println(io, `job ${job.jobId} (${file})`);
+      const progress = await followJob(ctx.ledger, job.jobId, io.err);
+      await printJobSummary(io, ctx.blobs, progress);
+      if (values.out) {
+        const written = await writeResults(ctx.blobs, job.jobId, values.out);
+        println(io, `results in ${values.out}: ${written.map((p) => p.split('/').pop()).join(', ')}`);
+      }
+      return progress.job.state === 'succeeded' ? 0 : 1;
+    }, config);
+  } finally {
+    await runtime?.stop();
+  }
+}
+
+/** `tessera status [JOB] [--json]` */
+export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('status', args, { json: { type: 'boolean' }, limit: { type: 'string', default: '20' } });
+  return withLocalContext(async (ctx, config) => {
+    const jobId = positionals[0];
+    if (jobId) {
+      const progress = await getJobProgress(ctx.ledger, jobId);
+      if (!progress) throw new InputError(jobId, 'no such job');
+      if (values.json) println(io, JSON.stringify(progress, null, 2));
+      else {
+        const { job, shards } = progress;
+        println(io, `job ${job.jobId} (${job.kind}) ${job.state}: ${job.input.container}/${job.input.name}`);
+        println(io, `  shards ${shards.done} done, ${shards.running} running, ${shards.failed} failed, of ${shards.total}; rows done ${progress.rowsDone}`);
+        if (job.error) println(io, `  error: ${job.error}`);
+        for (const f of progress.failedShards.slice(0, 10)) println(io, `  failed shard ${f.shardId}: ${f.error ?? ''}`);
+        if (job.state === 'succeeded' || job.state === 'failed') await printJobSummary(io, ctx.blobs, progress);
+      }
+      return 0;
+    }
+    const jobs = await ctx.ledger.listJobs({ limit: Number(values.limit) || 20 });
+    const running = findRunningRuntime(config.home);
+    if (values.json) println(io, JSON.stringify(jobs, null, 2));
+    else {
+      println(io, running ? `runtime: pid ${running.pid}, ${running.workers} workers, since ${running.startedAt}` : 'runtime: not running');
+      for (const j of jobs) println(io, `${j.jobId}  ${j.state.padEnd(9)} ${j.createdAt.toISOString()}  ${j.input.name ?? ''}${j.error ? `  (${j.error.slice(0, 80)})` : ''}`);
+    }
+    return 0;
+  });
+}

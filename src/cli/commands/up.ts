@@ -1,0 +1,30 @@
+import { loadConfig } from '../../config/config.js';
+import { startLocalRuntime } from '../../runtime/localRuntime.js';
+import { createLogger } from '../../runtime/logger.js';
+import { parseCommandArgs } from '../args.js';
+import { println, type CliIo } from '../io.js';
+
+/** `tessera up [--workers N]`: runs the embedded runtime until Ctrl-C, then drains gracefully. */
+export async function upCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('up', args, { workers: { type: 'string' } });
+  const config = loadConfig(values.workers ? { ...process.env, TESSERA_WORKERS: values.workers } : process.env);
+  const log = createLogger({ level: config.logLevel });
+  const runtime = await startLocalRuntime(config, log);
+  println(io, `tessera runtime up: ${config.workers} workers over ${config.home}; drop files into the inbox with "tessera submit FILE". Ctrl-C to stop.`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = () => {
+      signals += 1;
+      if (signals === 1) {
+        println(io, 'draining: finishing the work in hand (Ctrl-C again to force)…');
+        void runtime.stop().then(resolve);
+      } else {
+        for (const pid of runtime.workers.pids()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
+}

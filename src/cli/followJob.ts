@@ -1,0 +1,20 @@
+import { TERMINAL_JOB_STATES, type JobLedger } from '../ports/jobLedger.js';
+import { delay } from '../runtime/backoff.js';
+import { getJobProgress, type JobProgress } from '../usecases/jobStatus.js';
+import { createProgressView } from './progress.js';
+
+/** Polls a job until it ends, drawing its progress on `err`. */
+export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.WriteStream, pollMs = 200): Promise<JobProgress> {
+  const view = createProgressView(err, jobId);
+  try {
+    for (;;) {
+      const progress = await getJobProgress(ledger, jobId);
+      if (!progress) throw new Error(`job ${jobId} vanished from the ledger`);
+      view.update({ phase: progress.job.state, done: progress.shards.done + progress.shards.failed, total: progress.shards.total, rows: progress.rowsDone, failed: progress.shards.failed });
+      if (TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
+      await delay(pollMs);
+    }
+  } finally {
+    view.end();
+  }
+}

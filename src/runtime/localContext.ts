@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import { CONTAINERS } from '../core/jobNaming.js';
+import { createFsBlobStore, type FsBlobStore } from '../adapters/local/fsBlobStore.js';
+import { openSqliteJobLedger } from '../adapters/local/sqliteJobLedger.js';
+import { openSqliteWorkQueue } from '../adapters/local/sqliteWorkQueue.js';
+import { createScoringEngine, type ScoringEngine } from '../engine/scoringEngine.js';
+import { createModelRegistry, type ModelRegistry } from '../registry/modelRegistry.js';
+import type { JobLedger } from '../ports/jobLedger.js';
+import type { Logger } from '../ports/logger.js';
+import type { WorkQueue } from '../ports/workQueue.js';
+import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
+import { registryCatalog, registryScorer } from './registryModels.js';
+
+export interface LocalContext {
+  readonly config: Config;
+  readonly blobs: FsBlobStore;
+  readonly queue: WorkQueue;
+  readonly ledger: JobLedger;
+  readonly registry: ModelRegistry;
+  readonly engine: ScoringEngine;
+  readonly deps: AnomalyDeps;
+  ensureContainers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The embedded default adapters over `config.home`: a directory blob store, SQLite queue and ledger. */
+export function openLocalContext(config: Config, log: Logger): LocalContext {
+  const blobs = createFsBlobStore({ root: join(config.home, 'blobs') });
+  const queue = openSqliteWorkQueue({
+    file: join(config.home, 'queue.sqlite'),
+    queue: 'jobs',
+    lockDurationMs: config.lockDurationMs,
+    maxDeliveryCount: config.maxDeliveryCount,
+  });
+  const ledger = openSqliteJobLedger({ file: join(config.home, 'ledger.sqlite') });
+  const registry = createModelRegistry(blobs);
+  const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
+  const deps: AnomalyDeps = {
+    blobs,
+    queue,
+    ledger,
+    models: registryCatalog(registry),
+    scorer: registryScorer(registry, engine),
+    settings: {
+      modelPattern: config.modelPattern,
+      windowsPerShard: config.windowsPerShard,
+      planBufferRows: config.planBufferRows,
+      errorBudget: config.errorBudget,
+      defaultWindowSeconds: 60,
+      faultShardDelayMs: config.faultShardDelayMs,
+    },
+    log,
+  };
+  return {
+    config, blobs, queue, ledger, registry, engine, deps,
+    async ensureContainers() {
+      for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
+    },
+    async close() {
+      await engine.dispose();
+      await queue.close();
+      await ledger.close();
+      await blobs.close();
+    },
+  };
+}

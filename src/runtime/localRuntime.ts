@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { configToEnv, type Config } from '../config/config.js';
+import { CONTAINERS } from '../core/jobNaming.js';
+import { ensureError } from '../core/errors.js';
+import type { Logger } from '../ports/logger.js';
+import { sweepDeadLetters } from '../usecases/anomaly/deadLetters.js';
+import { reconcileJobs } from '../usecases/anomaly/reconcileJobs.js';
+import { submitJob } from '../usecases/anomaly/submitJob.js';
+import { delay } from './backoff.js';
+import { runInboxWatcher } from './inboxWatcher.js';
+import { openLocalContext } from './localContext.js';
+import { claimRuntime } from './runtimeLock.js';
+import { startWorkerPool, type WorkerPool } from './workerPool.js';
+
+export interface LocalRuntime {
+  readonly workers: WorkerPool;
+  /** Stops watching, lets the workers drain, and releases the runtime lock. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded runtime: an inbox watcher, a pool of worker processes, and a reconciler that
+ * accounts for dead-lettered messages and nudges jobs a crash left between steps.
+ * All state lives under `config.home`.
+ */
+export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
+  const release = claimRuntime(config.home, config.workers);
+  const ctx = openLocalContext(config, log);
+  await ctx.ensureContainers();
+  mkdirSync(join(config.home, 'logs'), { recursive: true });
+  const stop = new AbortController();
+  const workers = startWorkerPool({ size: config.workers, env: configToEnv(config), logFile: join(config.home, 'logs', 'workers.log'), log });
+
+  const watcher = runInboxWatcher(
+    {
+      feed: ctx.blobs,
+      container: CONTAINERS.inbox,
+      cursorFile: join(config.home, 'inbox.cursor'),
+      pollMs: config.pollMs,
+      log: log.child({ component: 'inbox' }),
+      onBlob: async (change) => {
+        const job = await submitJob(ctx.deps, { container: CONTAINERS.inbox, name: change.name });
+        log.info('inbox blob accepted', { blob: change.name, jobId: job.jobId, state: job.state });
+      },
+    },
+    stop.signal,
+  );
+
+  const reconciler = (async () => {
+    let dlqCursor = 0;
+    while (!stop.signal.aborted) {
+      try {
+        dlqCursor = await sweepDeadLetters(ctx.deps, dlqCursor);
+        await reconcileJobs(ctx.deps, config.lockDurationMs * 2);
+      } catch (error) {
+        log.warn('reconciler: transient failure', { error: ensureError(error).message });
+      }
+      await delay(Math.max(500, config.pollMs * 10), stop.signal);
+    }
+  })();
+
+  log.info('runtime started', { home: config.home, workers: config.workers, pid: process.pid });
+  let stopped: Promise<void> | undefined;
+  return {
+    workers,
+    stop() {
+      stopped ??= (async () => {
+        stop.abort();
+        await Promise.all([watcher, reconciler]);
+        await workers.stop();
+        await ctx.close();
+        release();
+        log.info('runtime stopped');
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { PermanentError, NotFoundError, TransientError } from '../core/errors.js';
+import { FEATURES } from '../core/windowing.js';
+import type { ScoringEngine, ScoringSession } from '../engine/scoringEngine.js';
+import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../usecases/anomaly/deps.js';
+
+/** The planner's view of the registry: the latest version of a model, pinned by sha256. */
+export function registryCatalog(registry: ModelRegistry): ModelCatalog {
+  return {
+    async latest(name) {
+      try {
+        const record = await registry.resolve(name);
+        const ws = Number(record.metadata.window_seconds);
+        return { name: record.name, version: record.version, sha256: record.sha256, windowSeconds: Number.isFinite(ws) && ws > 0 ? ws : undefined };
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        // An invalid model name (from an odd device or tag) means no model can exist for it.
+        if (error instanceof PermanentError) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Scores with registry models through the engine. Each pinned version is fetched, checked
+ * against its sha256 (by the registry and again by the engine) and loaded once per process.
+ */
+export function registryScorer(registry: ModelRegistry, engine: ScoringEngine): WindowScorer {
+  const sessions = new Map<string, Promise<{ session: ScoringSession; features: string[] }>>();
+  const keyOf = (m: PinnedModel) => `${m.name}@${m.version}#${m.sha256}`;
+
+  const open = (model: PinnedModel) => {
+    const key = keyOf(model);
+    let loading = sessions.get(key);
+    if (!loading) {
+      loading = (async () => {
+        const record = await registry.resolve(`${model.name}@${model.version}`);
+        if (record.sha256 !== model.sha256) {
+          throw new PermanentError(`model ${record.ref}: registry has sha256 ${record.sha256}, the job pinned ${model.sha256}`, { code: 'ModelChecksumMismatch' });
+        }
+        const features = (record.metadata.features ?? FEATURES.join(',')).split(',').map((f) => f.trim());
+        const bytes = await registry.loadBytes(record);
+        const session = await engine.load({ name: model.name, version: model.version, sha256: model.sha256 }, bytes, { features: features.length });
+        return { session, features };
+      })();
+      sessions.set(key, loading);
+      // A failed load is not cached: a transient failure may succeed next time.
+      loading.catch(() => sessions.delete(key));
+    }
+    return loading;
+  };
+
+  return {
+    async features(model) {
+      return (await open(model)).features;
+    },
+    async score(model, rows, nRows, nFeatures) {
+      for (let attempt = 0; ; attempt++) {
+        const { session } = await open(model);
+        try {
+          return await engine.score(session, rows, nRows, nFeatures);
+        } catch (error) {
+          // The engine evicted the session: load it again, once.
+          if (!(error instanceof TransientError) || attempt > 0) throw error;
+          sessions.delete(keyOf(model));
+        }
+      }
+    },
+  };
+}

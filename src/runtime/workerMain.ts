@@ -1,0 +1,41 @@
+/**
+ * A worker process of the embedded runtime: pulls messages from the work queue and runs the
+ * anomaly job's use cases. On SIGTERM or SIGINT it stops receiving, settles the message in hand,
+ * closes its stores and exits.
+ */
+import { loadConfig } from '../config/config.js';
+import { ensureError } from '../core/errors.js';
+import { handleAnomalyMessage } from '../usecases/anomaly/handleMessage.js';
+import { recordDeadLetter } from '../usecases/anomaly/deadLetters.js';
+import { openLocalContext } from './localContext.js';
+import { createLogger } from './logger.js';
+import { runMessagePump } from './messagePump.js';
+
+const config = loadConfig();
+const log = createLogger({ level: config.logLevel, fields: { worker: process.env.TESSERA_WORKER_ID ?? '0', pid: process.pid } });
+const ctx = openLocalContext(config, log);
+const stop = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log.info('draining', { signal });
+    stop.abort();
+  });
+}
+
+try {
+  await runMessagePump(
+    {
+      queue: ctx.queue,
+      handle: (body, signal) => handleAnomalyMessage(ctx.deps, body, signal),
+      onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
+      log,
+      waitMs: Math.max(200, config.pollMs * 5),
+    },
+    stop.signal,
+  );
+  await ctx.close();
+  log.info('worker stopped');
+} catch (error) {
+  log.error('worker crashed', { error: ensureError(error).stack ?? String(error) });
+  process.exitCode = 1;
+}

@@ -1,0 +1,90 @@
+import type { Readable } from 'node:stream';
+import { InputError } from '../core/errors.js';
+import { modelNameFor } from '../core/jobNaming.js';
+import { checkReadingsHeader, parseReadingRow } from '../core/readings.js';
+import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
+import { seriesId } from '../core/sharding.js';
+import { FEATURES, WindowAccumulator, windowStartOf, writeFeatures } from '../core/windowing.js';
+import type { Logger } from '../ports/logger.js';
+import { exportOcsvmOnnx } from '../training/ocsvmExport.js';
+import { trainOcsvm } from '../training/ocsvmTrainer.js';
+import { textLines } from './textLines.js';
+
+/** Where trained models go (the model registry). */
+export interface ModelSink {
+  add(name: string, bytes: Uint8Array, options: { meta?: Record<string, string>; tags?: string[] }): Promise<{ name: string; version: number; sha256: string }>;
+}
+
+export interface TrainOptions {
+  readonly windowSeconds: number;
+  readonly nu: number;
+  readonly gamma: number | 'scale';
+  /** Only windows that start before this instant (epoch ms) are used for training. */
+  readonly trainUntil?: number;
+  readonly modelPattern: string;
+  readonly tags?: readonly string[];
+  /** Series with fewer training windows are skipped. */
+  readonly minWindows?: number;
+}
+
+export interface TrainReport {
+  readonly trained: { device: string; tag: string; model: string; windows: number; sha256: string }[];
+  readonly skipped: { device: string; tag: string; reason: string }[];
+  readonly errors: RowErrorSummary;
+}
+
+/**
+ * `tessera train ocsvm`: one streaming pass builds every series' windows, then one
+ * StandardScaler + one-class SVM per (device, tag) is fitted, exported in skl2onnx form
+ * (with `features` and `window_seconds` metadata) and registered as `ocsvm-<device>-<tag>`.
+ */
+export async function trainModels(input: { stream: Readable; name: string }, sink: ModelSink, options: TrainOptions, log: Logger): Promise<TrainReport> {
+  const windowMs = options.windowSeconds * 1000;
+  const series = new Map<string, { device: string; tag: string; windows: Map<number, WindowAccumulator> }>();
+  const errors = new RowErrorReport();
+  let lineNo = 0;
+  for await (const line of textLines(input.stream, input.name)) {
+    lineNo += 1;
+    if (lineNo === 1) {
+      const bad = checkReadingsHeader(line);
+      if (bad) throw new InputError(input.name, bad);
+      continue;
+    }
+    if (line.trim() === '') continue;
+    errors.countRow();
+    const row = parseReadingRow(line);
+    if (!row.ok) {
+      errors.reject(lineNo, row.reason, row.detail);
+      continue;
+    }
+    const { device, tag, ts, value } = row.reading;
+    const start = windowStartOf(ts, windowMs);
+    if (options.trainUntil !== undefined && start >= options.trainUntil) continue;
+    const key = seriesId(row.reading);
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { device, tag, windows: new Map() }));
+    let acc = s.windows.get(start);
+    if (!acc) s.windows.set(start, (acc = new WindowAccumulator()));
+    acc.add(value);
+  }
+  if (lineNo === 0) throw new InputError(input.name, 'the file is empty');
+  const report: TrainReport = { trained: [], skipped: [], errors: errors.summary() };
+  const minWindows = options.minWindows ?? 10;
+  for (const s of [...series.values()].sort((a, b) => seriesId(a).localeCompare(seriesId(b)))) {
+    const name = modelNameFor(options.modelPattern, s);
+    const windows = [...s.windows.entries()].sort((a, b) => a[0] - b[0]).map(([start, acc]) => acc.toWindow(s.device, s.tag, start, windowMs));
+    if (windows.length < minWindows) {
+      report.skipped.push({ device: s.device, tag: s.tag, reason: `only ${windows.length} training windows (at least ${minWindows} needed)` });
+      continue;
+    }
+    const X = new Float64Array(windows.length * FEATURES.length);
+    windows.forEach((w, i) => writeFeatures(w, FEATURES, X, i * FEATURES.length));
+    const fit = await trainOcsvm(X, FEATURES.length, { nu: options.nu, gamma: options.gamma });
+    const bytes = exportOcsvmOnnx(fit, { name, features: [...FEATURES], windowSeconds: options.windowSeconds });
+    const meta = { trained_from: input.name, train_windows: String(windows.length), nu: String(options.nu), gamma: String(fit.gamma) };
+    const added = await sink.add(name, bytes, { meta, tags: [...(options.tags ?? [])] });
+    log.info('model trained', { model: `${added.name}@${added.version}`, windows: windows.length, supportVectors: fit.nSupport });
+    report.trained.push({ device: s.device, tag: s.tag, model: `${added.name}@${added.version}`, windows: windows.length, sha256: added.sha256 });
+  }
+  return report;
+}

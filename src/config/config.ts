@@ -69,7 +69,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     home: resolve(env.TESSERA_HOME ?? '.tessera'),
     workers: integer(env, 'TESSERA_WORKERS', Math.max(2, Math.min(4, availableParallelism())), 1, 64),
     modelPattern: pattern,
-    windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 120, 1, 1_000_000),
+    windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 720, 1, 1_000_000),
     planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 100_000, 100, 100_000_000),
     errorBudget: fraction(env, 'TESSERA_ERROR_BUDGET', 0.01),
     lockDurationMs: integer(env, 'TESSERA_LOCK_MS', 30_000, 100, 300_000),

@@ -7,9 +7,11 @@ import { createProgressView } from './progress.js';
 export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.WriteStream, pollMs = 200): Promise<JobProgress> {
   const view = createProgressView(err, jobId);
   try {
-    for (;;) {
+    for (let first = true; ; first = false) {
       const progress = await getJobProgress(ledger, jobId);
       if (!progress) throw new Error(`job ${jobId} vanished from the ledger`);
+      // A job that had already ended needs no progress bar (and has no meaningful rate).
+      if (first && TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
       view.update({ phase: progress.job.state, done: progress.shards.done + progress.shards.failed, total: progress.shards.total, rows: progress.rowsDone, failed: progress.shards.failed });
       if (TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
       await delay(pollMs);

@@ -1,4 +1,4 @@
-import { ensureError, InputError, TesseraError } from '../core/errors.js';
+import { ensureError, InputError, NotFoundError, TesseraError } from '../core/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
 import { runCommand, statusCommand, submitCommand } from './commands/jobs.js';
@@ -49,8 +49,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await run(args, io);
   } catch (thrown) {
     const error = ensureError(thrown);
-    io.err.write(`tessera ${command}: ${error.message}\n`);
+    io.err.write(error.message.startsWith('tessera ') ? `${error.message}\n` : `tessera ${command}: ${error.message}\n`);
     if (!(error instanceof TesseraError) && process.env.TESSERA_DEBUG) io.err.write(`${error.stack ?? ''}\n`);
-    return error instanceof InputError ? 2 : 1;
+    return error instanceof InputError || error instanceof NotFoundError ? 2 : 1;
   }
 }

@@ -98,7 +98,12 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     try {
       await store.put(container, blob, Buffer.from(bytes), { ifNoneMatch: '*', contentType: 'application/octet-stream' });
     } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error; // same sha256: the same bytes are there
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      // The blob is named by its sha256, so it should hold these bytes; repair it if storage corrupted it.
+      const stored = await store.get(container, blob);
+      if (sha256Hex(await readAll(stored.stream)) !== info.sha256) {
+        await store.put(container, blob, Buffer.from(bytes), { ifMatch: stored.properties.etag, contentType: 'application/octet-stream' });
+      }
     }
     let version = (latest ?? 0) + 1;
     for (let attempt = 0; attempt < maxAttempts; attempt++, version++) {

@@ -122,6 +122,15 @@ describe('model registry', () => {
     expect((error as PermanentError).code).toBe('ModelChecksumMismatch');
   });
 
+  it('adding the same bytes again repairs a stored model that storage corrupted', async () => {
+    const { store, registry } = setup();
+    const { record } = await registry.add('sensor', A);
+    store.tamper('models', record.blob, B);
+    const again = await registry.add('other-name', A);
+    expect(again.record.blob).toBe(record.blob);
+    expect(Buffer.from(await registry.loadBytes(record)).equals(A)).toBe(true);
+  });
+
   it('optimize registers the rewritten graph as a new version, once', async () => {
     const { registry } = setup();
     await registry.add('sensor', A, { meta: { owner: 'ops' }, tags: ['prod'] });

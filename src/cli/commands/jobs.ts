@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { loadConfig } from '../../config/config.js';
 import { startLocalRuntime } from '../../runtime/localRuntime.js';
@@ -36,6 +37,7 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('run', args, { out: { type: 'string' } });
   const file = requirePositional('run', positionals, 0, 'FILE');
+  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new InputError(file, 'no such file');
   const config = loadConfig();
   const runtime = findRunningRuntime(config.home) ? undefined : await startLocalRuntime(config, fileLogger(config, 'runtime'));
   try {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.js';
+import { InputError, PermanentError } from '../../core/errors.js';
 import { parseCommandArgs, parseKeyValues, requirePositional } from '../args.js';
 import { withLocalContext } from '../context.js';
 import { println, type CliIo } from '../io.js';
@@ -18,7 +18,13 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
         const name = requirePositional('models add', positionals, 0, 'NAME');
         const file = requirePositional('models add', positionals, 1, 'FILE');
         const bytes = await readFile(file).catch(() => { throw new InputError(file, 'cannot read the model file'); });
-        const { record, created } = await ctx.registry.add(name, bytes, { meta: parseKeyValues('--meta', values.meta), tags: values.tag ?? [] });
+        const { record, created } = await ctx.registry
+          .add(name, bytes, { meta: parseKeyValues('--meta', values.meta), tags: values.tag ?? [] })
+          .catch((error: unknown) => {
+            // A file onnxruntime cannot read is bad input: name the file and the model it was meant for.
+            if (error instanceof PermanentError && error.code === 'BadModel') throw new InputError(file, `not a usable ONNX model for ${name}: ${error.message}`);
+            throw error;
+          });
         println(io, `${created ? 'added' : 'unchanged'} ${record.ref} sha256 ${record.sha256}`);
         println(io, `  inputs ${record.inputs.map((t) => `${t.name} ${t.elemType}[${(t.shape ?? []).join(',')}]`).join('; ')}`);
         println(io, `  outputs ${record.outputs.map((t) => `${t.name} ${t.elemType}[${(t.shape ?? []).join(',')}]`).join('; ')}`);

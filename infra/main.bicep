@@ -1,0 +1,503 @@
+// Tessera on Azure: storage, Event Grid, Event Hubs, Service Bus, a Flex Consumption Function App,
+// monitoring, a container registry and an AKS cluster whose GPU pool scales from zero, all with
+// Entra ID-only access and least-privilege role assignments. Deploy with `azd up`, or
+// `az deployment sub create --location L --template-file infra/main.bicep --parameters environmentName=E location=L`.
+// Names must agree with the code: containers (src/core/jobNaming.ts CONTAINERS), the work queue
+// (src/runtime/localContext.ts) and TESSERA_* settings (src/config/config.ts); test/infra checks it.
+
+targetScope = 'subscription'
+
+@description('Required. Name of the environment (azd): prefixes the resource group and seeds unique names.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Required. Azure region for every resource.')
+param location string
+
+@description('Optional. Resource group to create; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Optional. Object id of the person or pipeline deploying (azd sets it): gets cluster admin, image push, inbox upload and results read, so deploy and smoke test work without keys. Empty: none.')
+param principalId string = ''
+
+@description('Optional. Type of principalId.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+@description('Optional. GPU VM size of the scorer pool (H100 or A100 NC series).')
+@allowed([
+  'Standard_NC40ads_H100_v5'
+  'Standard_NC80adis_H100_v5'
+  'Standard_NC24ads_A100_v4'
+  'Standard_NC48ads_A100_v4'
+  'Standard_NC96ads_A100_v4'
+])
+param gpuVmSize string = 'Standard_NC24ads_A100_v4'
+
+@description('Optional. Most GPU nodes. The pool scales from 0.')
+@minValue(1)
+@maxValue(100)
+param gpuMaxCount int = 4
+
+@description('Optional. Run the GPU pool on spot VMs.')
+param gpuSpot bool = false
+
+@description('Optional. AKS tier: Free (no SLA) or Standard (uptime SLA, hourly fee).')
+@allowed(['Free', 'Standard'])
+param aksTier string = 'Free'
+
+@description('Optional. Peek-lock duration of the work queue in seconds. The worker renews the lock every third of it while a shard runs; a crashed worker\'s shard is redelivered after it. Sets TESSERA_LOCK_MS.')
+@minValue(5)
+@maxValue(300)
+param queueLockDurationSeconds int = 60
+
+@description('Optional. Deliveries before a work message is dead-lettered. Sets TESSERA_MAX_DELIVERIES.')
+@minValue(1)
+@maxValue(100)
+param queueMaxDeliveryCount int = 5
+
+@description('Optional. Partitions of the readings event hub.')
+@minValue(1)
+@maxValue(32)
+param eventHubPartitionCount int = 4
+
+@description('Optional. Days intermediate parts and shard outputs stay in the work container.')
+@minValue(1)
+@maxValue(365)
+param workRetentionDays int = 7
+
+@description('Optional. Days rejected and dead-lettered blobs are kept.')
+@minValue(1)
+@maxValue(3650)
+param rejectedRetentionDays int = 90
+
+@description('Optional. Let the Function App receive from the work queue\'s dead-letter subqueue (the dlq inspect and re-drive endpoints). Off: it can only send.')
+param functionsCanRedrive bool = true
+
+@description('Optional. Log level of the Functions and the scorer (TESSERA_LOG_LEVEL).')
+@allowed(['debug', 'info', 'warn', 'error'])
+param logLevel string = 'info'
+
+@description('Optional. Tags for every resource.')
+param tags object = {}
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var allTags = union(tags, { 'azd-env-name': environmentName, application: 'tessera' })
+
+// Names the code uses. Containers mirror CONTAINERS in src/core/jobNaming.ts, plus `rejected`.
+var containers = {
+  inbox: 'inbox'
+  work: 'work'
+  results: 'results'
+  models: 'models'
+  rejected: 'rejected'
+}
+var workQueueName = 'jobs'
+var eventHubName = 'readings'
+var aggregatorConsumerGroup = 'aggregator'
+var ledgerTable = 'jobledger'
+var deploymentContainer = 'app-package'
+var scorerNamespace = 'tessera'
+var scorerServiceAccount = 'tessera-scorer'
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
+  location: location
+  tags: allTags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module dataStorage 'modules/storage.bicep' = {
+  name: 'data-storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: allTags
+    containers: [containers.inbox, containers.work, containers.results, containers.models, containers.rejected]
+    tables: [ledgerTable]
+    enableVersioning: true
+    softDeleteRetentionDays: 14
+    lifecycleRules: [
+      {
+        name: 'expire-intermediate-work'
+        prefixes: ['${containers.work}/']
+        deleteAfterDays: workRetentionDays
+      }
+      {
+        name: 'expire-rejected'
+        prefixes: ['${containers.rejected}/']
+        deleteAfterDays: rejectedRetentionDays
+      }
+    ]
+  }
+}
+
+module hostStorage 'modules/storage.bicep' = {
+  name: 'host-storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}h${resourceToken}'
+    location: location
+    tags: allTags
+    containers: [deploymentContainer]
+    enableVersioning: false
+    softDeleteRetentionDays: 7
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'service-bus'
+  scope: rg
+  params: {
+    name: '${abbrs.serviceBusNamespaces}${resourceToken}'
+    location: location
+    tags: allTags
+    queues: [
+      {
+        name: workQueueName
+        lockDurationSeconds: queueLockDurationSeconds
+        maxDeliveryCount: queueMaxDeliveryCount
+        duplicateDetectionWindow: 'P1D'
+        defaultMessageTimeToLive: 'P14D'
+      }
+    ]
+  }
+}
+
+module eventHubs 'modules/eventhubs.bicep' = {
+  name: 'event-hubs'
+  scope: rg
+  params: {
+    name: '${abbrs.eventHubNamespaces}${resourceToken}'
+    location: location
+    tags: allTags
+    hubName: eventHubName
+    partitionCount: eventHubPartitionCount
+    consumerGroups: [aggregatorConsumerGroup]
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    name: '${abbrs.containerRegistryRegistries}${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module cluster 'modules/aks.bicep' = {
+  name: 'aks'
+  scope: rg
+  params: {
+    name: '${abbrs.containerServiceManagedClusters}${resourceToken}'
+    location: location
+    tags: allTags
+    tier: aksTier
+    gpuVmSize: gpuVmSize
+    gpuMaxCount: gpuMaxCount
+    gpuSpot: gpuSpot
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module functionsIdentity 'modules/identity.bicep' = {
+  name: 'identity-functions'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}func-${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module scorerIdentity 'modules/identity.bicep' = {
+  name: 'identity-scorer'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}scorer-${resourceToken}'
+    location: location
+    tags: allTags
+    oidcIssuerUrl: cluster.outputs.oidcIssuerUrl
+    serviceAccounts: ['${scorerNamespace}:${scorerServiceAccount}']
+  }
+}
+
+// The KEDA add-on's operator reads the queue's message count with this identity.
+module kedaIdentity 'modules/identity.bicep' = {
+  name: 'identity-keda'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}keda-${resourceToken}'
+    location: location
+    tags: allTags
+    oidcIssuerUrl: cluster.outputs.oidcIssuerUrl
+    serviceAccounts: ['kube-system:keda-operator']
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'event-grid'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridSystemTopics}${resourceToken}'
+    location: location
+    tags: allTags
+    storageAccountId: dataStorage.outputs.resourceId
+  }
+}
+
+var identityCredential = 'managedidentity'
+
+// App settings: identity-based connections (Functions style) and the TESSERA_* configuration the
+// code parses (src/config/config.ts). No value here is a secret.
+var functionsSettings = {
+  TESSERA_STORAGE__blobServiceUri: dataStorage.outputs.blobEndpoint
+  TESSERA_STORAGE__queueServiceUri: dataStorage.outputs.queueEndpoint
+  TESSERA_STORAGE__tableServiceUri: dataStorage.outputs.tableEndpoint
+  TESSERA_STORAGE__credential: identityCredential
+  TESSERA_STORAGE__clientId: functionsIdentity.outputs.clientId
+  TESSERA_SERVICEBUS__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  TESSERA_SERVICEBUS__credential: identityCredential
+  TESSERA_SERVICEBUS__clientId: functionsIdentity.outputs.clientId
+  TESSERA_EVENTHUBS__fullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
+  TESSERA_EVENTHUBS__credential: identityCredential
+  TESSERA_EVENTHUBS__clientId: functionsIdentity.outputs.clientId
+  TESSERA_WORK_QUEUE: workQueueName
+  TESSERA_EVENTHUB_NAME: eventHubName
+  TESSERA_EVENTHUB_CONSUMER_GROUP: aggregatorConsumerGroup
+  TESSERA_LEDGER_TABLE: ledgerTable
+  TESSERA_LOCK_MS: string(queueLockDurationSeconds * 1000)
+  TESSERA_MAX_DELIVERIES: string(queueMaxDeliveryCount)
+  TESSERA_LOG_LEVEL: logLevel
+}
+
+module functionApp 'modules/functions.bicep' = {
+  name: 'functions'
+  scope: rg
+  params: {
+    name: '${abbrs.webSitesFunctions}${resourceToken}'
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: allTags
+    identityId: functionsIdentity.outputs.resourceId
+    identityClientId: functionsIdentity.outputs.clientId
+    hostStorageName: hostStorage.outputs.name
+    deploymentContainer: deploymentContainer
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appSettings: functionsSettings
+  }
+}
+
+// ---- Role assignments: least privilege per component, by role name (modules/roles.bicep). ----
+
+var funcPrincipal = functionsIdentity.outputs.principalId
+var scorerPrincipal = scorerIdentity.outputs.principalId
+var hasDeployer = !empty(principalId)
+
+module functionsHostRoles 'modules/rbac/storage.bicep' = {
+  name: 'rbac-functions-host-storage'
+  scope: rg
+  params: {
+    storageAccountName: hostStorage.outputs.name
+    // The Functions host keeps leases, keys and Event Hubs checkpoints in blobs, and its blob
+    // trigger's poison messages in queues, of its own account: the one place it needs Owner.
+    accountRoles: [
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Owner' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Queue Data Contributor' }
+    ]
+  }
+}
+
+module dataRoles 'modules/rbac/storage.bicep' = {
+  name: 'rbac-data-storage'
+  scope: rg
+  params: {
+    storageAccountName: dataStorage.outputs.name
+    containerRoles: concat(
+      [
+        // Functions: submit (inbox), plan (writes parts to work), finish (results), dead letters (rejected).
+        { container: containers.inbox, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.work, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.results, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.rejected, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.models, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Reader' } }
+        // Scorer: reads parts and writes shard outputs (work), writes results, reads inputs and models.
+        { container: containers.work, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.results, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        { container: containers.inbox, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Reader' } }
+        { container: containers.models, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Reader' } }
+        // Event Grid dead-letters undeliverable BlobCreated events here.
+        { container: containers.rejected, request: { principalId: eventGrid.outputs.principalId, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+      ],
+      hasDeployer
+        ? [
+            // The deployer: the smoke test uploads to inbox and reads results; models are registered from a workstation.
+            { container: containers.inbox, request: { principalId: principalId, principalType: principalType, role: 'Storage Blob Data Contributor' } }
+            { container: containers.results, request: { principalId: principalId, principalType: principalType, role: 'Storage Blob Data Reader' } }
+            { container: containers.models, request: { principalId: principalId, principalType: principalType, role: 'Storage Blob Data Contributor' } }
+          ]
+        : []
+    )
+    tableRoles: [
+      { table: ledgerTable, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
+      { table: ledgerTable, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
+    ]
+  }
+}
+
+module queueRoles 'modules/rbac/servicebus.bicep' = {
+  name: 'rbac-work-queue'
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.name
+    queueName: workQueueName
+    roles: concat(
+      [
+        { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+        { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }
+        { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+        // KEDA reads the queue's message count through the management API, which needs Manage
+        // rights: Owner, but on this one queue only.
+        { principalId: kedaIdentity.outputs.principalId, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Owner' }
+      ],
+      functionsCanRedrive
+        ? [{ principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }]
+        : []
+    )
+  }
+}
+
+module hubRoles 'modules/rbac/eventhubs.bicep' = {
+  name: 'rbac-readings-hub'
+  scope: rg
+  params: {
+    namespaceName: eventHubs.outputs.name
+    hubName: eventHubName
+    roles: [
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Event Hubs Data Receiver' }
+    ]
+  }
+}
+
+module registryRoles 'modules/rbac/registry.bicep' = {
+  name: 'rbac-registry'
+  scope: rg
+  params: {
+    registryName: registry.outputs.name
+    roles: concat(
+      [
+        // The kubelet pulls the scorer's image; the scorer's own identity never needs the registry.
+        { principalId: cluster.outputs.kubeletObjectId, principalType: 'ServicePrincipal', role: 'AcrPull' }
+      ],
+      hasDeployer ? [{ principalId: principalId, principalType: principalType, role: 'AcrPush' }] : []
+    )
+  }
+}
+
+module insightsRoles 'modules/rbac/insights.bicep' = {
+  name: 'rbac-app-insights'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    roles: [
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Monitoring Metrics Publisher' }
+    ]
+  }
+}
+
+module clusterRoles 'modules/rbac/cluster.bicep' = if (hasDeployer) {
+  name: 'rbac-cluster'
+  scope: rg
+  params: {
+    clusterName: cluster.outputs.name
+    roles: [
+      { principalId: principalId, principalType: principalType, role: 'Azure Kubernetes Service RBAC Cluster Admin' }
+    ]
+  }
+}
+
+// ---- Outputs: azd stores them in the environment; the hooks and the k8s overlays read them. ----
+
+@description('The region.')
+output AZURE_LOCATION string = location
+
+@description('The tenant.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('The resource group.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('The registry login server (azd pushes the scorer image there).')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+
+@description('The registry name.')
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+
+@description('The AKS cluster name (azd deploys the scorer there).')
+output AZURE_AKS_CLUSTER_NAME string = cluster.outputs.name
+
+@description('The Function App name.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('The Function App host name.')
+output AZURE_FUNCTION_APP_HOST string = functionApp.outputs.defaultHostName
+
+@description('The data storage account name.')
+output AZURE_STORAGE_ACCOUNT_NAME string = dataStorage.outputs.name
+
+@description('The data storage account resource id.')
+output AZURE_STORAGE_ACCOUNT_ID string = dataStorage.outputs.resourceId
+
+@description('The Event Grid system topic of the data storage account.')
+output AZURE_EVENTGRID_SYSTEM_TOPIC string = eventGrid.outputs.name
+
+@description('Client id of the scorer\'s workload identity (ServiceAccount annotation).')
+output SCORER_CLIENT_ID string = scorerIdentity.outputs.clientId
+
+@description('Client id of the identity KEDA uses to read the queue length.')
+output KEDA_CLIENT_ID string = kedaIdentity.outputs.clientId
+
+@description('The Service Bus namespace name (KEDA trigger metadata).')
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.name
+
+@description('The Service Bus namespace host name.')
+output SERVICEBUS_FQDN string = serviceBus.outputs.fullyQualifiedNamespace
+
+@description('The Event Hubs namespace host name.')
+output EVENTHUBS_FQDN string = eventHubs.outputs.fullyQualifiedNamespace
+
+@description('The data account blob endpoint.')
+output STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
+
+@description('The data account table endpoint.')
+output STORAGE_TABLE_ENDPOINT string = dataStorage.outputs.tableEndpoint
+
+@description('The work queue name.')
+output WORK_QUEUE_NAME string = workQueueName
+
+@description('The job ledger table name.')
+output LEDGER_TABLE string = ledgerTable
+
+@description('TESSERA_LOCK_MS: the work queue lock duration in milliseconds.')
+output TESSERA_LOCK_MS string = string(queueLockDurationSeconds * 1000)
+
+@description('TESSERA_MAX_DELIVERIES: the work queue maxDeliveryCount.')
+output TESSERA_MAX_DELIVERIES string = string(queueMaxDeliveryCount)
+
+@description('TESSERA_LOG_LEVEL for the scorer.')
+output TESSERA_LOG_LEVEL string = logLevel

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parseBicep } from '../../tools/infra-check/bicepSyntax.js';
+import { declarationBody, declarations, toValue, type BicepValue } from '../../tools/infra-check/bicepModel.js';
+import { CONTAINERS } from '../../src/core/jobNaming.js';
+
+// infra/main.bicep, the k8s manifests and azure.yaml must agree with the code: container names,
+// the work queue, and the app settings the code reads.
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const read = (path: string) => readFileSync(join(repo, path), 'utf8');
+
+const main = parseBicep('infra/main.bicep', read('infra/main.bicep'));
+const decls = declarations(main.root);
+function declValue(kind: 'var' | 'module', name: string): BicepValue {
+  const d = decls.find((x) => x.kind === kind && x.name === name);
+  if (!d) throw new Error(`main.bicep has no ${kind} ${name}`);
+  const node = kind === 'module' ? declarationBody(d.node) : d.value;
+  if (!node) throw new Error(`${kind} ${name} has no value`);
+  return toValue(node);
+}
+function prop(v: BicepValue | undefined, ...path: (string | number)[]): BicepValue | undefined {
+  let cur = v;
+  for (const key of path) {
+    if (typeof key === 'number') cur = cur?.kind === 'array' ? cur.items[key] : undefined;
+    else cur = cur?.kind === 'object' ? cur.props.find((p) => p.key === key)?.value : undefined;
+  }
+  return cur;
+}
+const literal = (v: BicepValue | undefined) => (v?.kind === 'string' ? v.value : undefined);
+const text = (v: BicepValue | undefined) => (v?.kind === 'expr' ? v.text : v?.kind === 'string' ? v.value : undefined);
+const keys = (v: BicepValue) => (v.kind === 'object' ? v.props.map((p) => p.key) : []);
+
+/** TESSERA_* variables the code parses (src/config/config.ts). */
+const configVars = new Set([...read('src/config/config.ts').matchAll(/'(TESSERA_[A-Z_]+)'/g)].map((m) => m[1]));
+/** Names infra provides that the Azure entry points will read: documented in infra/README.md. */
+const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_LEDGER_TABLE'];
+const connections = { TESSERA_SERVICEBUS: '__fullyQualifiedNamespace', TESSERA_EVENTHUBS: '__fullyQualifiedNamespace', TESSERA_STORAGE: '__blobServiceUri' };
+
+describe('infra agrees with the code', () => {
+  it('main.bicep parses', () => {
+    expect(main.findings).toEqual([]);
+  });
+
+  it('creates every container in CONTAINERS, plus rejected, and expires intermediate work', () => {
+    const containers = declValue('var', 'containers');
+    for (const [key, name] of Object.entries(CONTAINERS)) expect(literal(prop(containers, key)), key).toBe(name);
+    expect(literal(prop(containers, 'rejected'))).toBe('rejected');
+    const storage = declValue('module', 'dataStorage');
+    const created = (prop(storage, 'params', 'containers') as BicepValue & { kind: 'array' }).items.map(text);
+    expect(created.sort()).toEqual([...Object.keys(CONTAINERS), 'rejected'].map((k) => `containers.${k}`).sort());
+    const rules = prop(storage, 'params', 'lifecycleRules');
+    const prefixes = rules?.kind === 'array' ? rules.items.map((r) => prop(r, 'prefixes', 0)) : [];
+    expect(prefixes.map((p) => (p?.kind === 'string' && p.value === undefined ? 'interpolated' : literal(p)))).toContain('interpolated');
+    expect(read('infra/main.bicep')).toContain("prefixes: ['${containers.work}/']");
+  });
+
+  it('the work queue is the one the code uses, with lock and delivery settings that feed TESSERA_LOCK_MS and TESSERA_MAX_DELIVERIES', () => {
+    const codeQueue = /queue:\s*'([^']+)'/.exec(read('src/runtime/localContext.ts'))?.[1];
+    expect(codeQueue).toBe('jobs');
+    expect(literal(declValue('var', 'workQueueName'))).toBe(codeQueue);
+    const queue = prop(declValue('module', 'serviceBus'), 'params', 'queues', 0);
+    expect(text(prop(queue, 'name'))).toBe('workQueueName');
+    expect(text(prop(queue, 'lockDurationSeconds'))).toBe('queueLockDurationSeconds');
+    expect(text(prop(queue, 'maxDeliveryCount'))).toBe('queueMaxDeliveryCount');
+    const settings = declValue('var', 'functionsSettings');
+    expect(text(prop(settings, 'TESSERA_LOCK_MS'))).toBe('string(queueLockDurationSeconds * 1000)');
+    expect(text(prop(settings, 'TESSERA_MAX_DELIVERIES'))).toBe('string(queueMaxDeliveryCount)');
+    // The lock's allowed range (5..300 s) must fit what config.ts accepts for TESSERA_LOCK_MS (100..300000 ms).
+    expect(read('src/config/config.ts')).toMatch(/'TESSERA_LOCK_MS', [\d_]+, 100, 300_000\)/);
+    expect(read('infra/main.bicep')).toMatch(/@maxValue\(300\)\nparam queueLockDurationSeconds/);
+    const scaledObject = parse(read('infra/k8s/base/scaledobject.yaml')) as { spec: { triggers: { metadata: { queueName: string } }[] } };
+    expect(scaledObject.spec.triggers[0]?.metadata.queueName).toBe(codeQueue);
+  });
+
+  it('the Function App settings are config.ts variables, documented infra names or identity-based connections', () => {
+    const names = keys(declValue('var', 'functionsSettings'));
+    const readme = read('infra/README.md');
+    for (const name of names) {
+      const [prefix = '', suffix] = name.split('__');
+      if (suffix !== undefined) {
+        expect(Object.keys(connections), name).toContain(prefix);
+        continue;
+      }
+      if (infraNames.includes(name)) expect(readme, `${name} documented`).toContain(name);
+      else expect(configVars, name).toContain(name);
+    }
+    for (const [prefix, endpoint] of Object.entries(connections)) {
+      for (const suffix of [endpoint, '__credential', '__clientId']) expect(names).toContain(`${prefix}${suffix}`);
+      expect(readme).toContain(prefix);
+    }
+    expect(names).toEqual(expect.arrayContaining(['TESSERA_LOCK_MS', 'TESSERA_MAX_DELIVERIES', ...infraNames]));
+    const host = read('infra/modules/functions.bicep');
+    for (const s of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']) expect(host).toContain(`${s}:`);
+  });
+
+  it('the scorer gets the same settings through azure.yaml and the overlays\' .env', () => {
+    const azure = parse(read('azure.yaml')) as { services: { scorer: { k8s: { kustomize: { env: Record<string, string> } } } } };
+    const env = azure.services.scorer.k8s.kustomize.env;
+    for (const overlay of ['dev-cpu', 'gpu']) {
+      const example = read(`infra/k8s/overlays/${overlay}/.env.example`);
+      const exampleKeys = [...example.matchAll(/^([A-Za-z_]+)=/gm)].map((m) => m[1]);
+      expect(exampleKeys.sort(), overlay).toEqual(Object.keys(env).sort());
+    }
+    for (const name of Object.keys(env).filter((n) => n.startsWith('TESSERA_') && !n.includes('__'))) {
+      expect(configVars.has(name) || infraNames.includes(name), name).toBe(true);
+    }
+    expect(env).toMatchObject({
+      TESSERA_SERVICEBUS__credential: 'workloadidentity',
+      TESSERA_STORAGE__credential: 'workloadidentity',
+      TESSERA_LOCK_MS: '${TESSERA_LOCK_MS}',
+      TESSERA_MAX_DELIVERIES: '${TESSERA_MAX_DELIVERIES}',
+    });
+    const outputs = decls.filter((d) => d.kind === 'output').map((d) => d.name);
+    for (const value of Object.values(env)) {
+      for (const [, ref] of value.matchAll(/\$\{([A-Z_]+)\}/g)) expect(outputs, `azure.yaml references output ${ref}`).toContain(ref);
+    }
+  });
+});

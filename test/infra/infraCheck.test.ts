@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runInfraCheck } from '../../tools/infra-check/runCheck.js';
+import type { Finding } from '../../tools/infra-check/findings.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const typesDir = process.env.TESSERA_BICEP_TYPES ?? resolve(repo, '..', 'shared', 'bicep-types');
+const fixtures = join(repo, 'test', 'infra', 'fixtures');
+
+function check(...paths: string[]): Finding[] {
+  return [...runInfraCheck({ paths, typesDir, cwd: repo }).findings];
+}
+const errors = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
+const fixture = (name: string) => join(fixtures, name);
+const rel = (name: string) => `test/infra/fixtures/${name}`;
+
+describe('infra:check on the project infrastructure', () => {
+  it('finds no errors in infra/ (Bicep, Kubernetes manifests, kustomizations)', () => {
+    const result = runInfraCheck({ paths: ['infra'], typesDir, cwd: repo });
+    expect(errors([...result.findings])).toEqual([]);
+    expect(result.files.filter((f) => f.endsWith('.bicep')).length).toBeGreaterThanOrEqual(10);
+    expect(result.files.some((f) => f.endsWith('scaledobject.yaml'))).toBe(true);
+  });
+
+  it('exits 0 on infra/ and 1 on a broken file, printing file:line [rule]', () => {
+    const run = (args: string[]) => {
+      try {
+        return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'tools/infra-check/main.ts', ...args], { cwd: repo, encoding: 'utf8' }) };
+      } catch (error) {
+        const e = error as { status: number; stdout: string };
+        return { code: e.status, out: e.stdout };
+      }
+    };
+    const green = run(['--quiet']);
+    expect(green.code, green.out).toBe(0);
+    expect(green.out).toMatch(/0 errors/);
+    const red = run([rel('missing-disable-local-auth.bicep')]);
+    expect(red.code).toBe(1);
+    expect(red.out).toContain(`${rel('missing-disable-local-auth.bicep')}:4: error [local-auth] namespace (Microsoft.EventHub/namespaces)`);
+  }, 30_000);
+});
+
+describe('infra:check on deliberately broken files', () => {
+  it('syntax: names the line, and checks nothing else in a file it could not parse', () => {
+    const found = check(fixture('syntax-error.bicep'));
+    expect(found).toEqual([expect.objectContaining({ rule: 'syntax', file: rel('syntax-error.bicep'), line: 9 })]);
+  });
+
+  it('unknown api version: lists the versions that exist', () => {
+    const [f] = errors(check(fixture('unknown-api-version.bicep')));
+    expect(f).toMatchObject({ rule: 'api-version', line: 4, resource: 'namespace (Microsoft.ServiceBus/namespaces)' });
+    expect(f?.message).toContain('2026-01-01');
+  });
+
+  it('unknown property: names the property path and the type', () => {
+    expect(errors(check(fixture('unknown-property.bicep')))).toEqual([
+      expect.objectContaining({ rule: 'unknown-property', line: 22, resource: 'queue (Microsoft.ServiceBus/namespaces/queues)', message: expect.stringContaining('properties.deadLetterOnExpiry') }),
+    ]);
+  });
+
+  it('a key in an output: listKeys and the secret output', () => {
+    const rules = errors(check(fixture('key-in-output.bicep'))).map((f) => `${f.rule}:${f.line}`);
+    expect(rules).toEqual(expect.arrayContaining(['list-keys:19', 'secret-output:19']));
+  });
+
+  it('missing disableLocalAuth', () => {
+    expect(errors(check(fixture('missing-disable-local-auth.bicep')))).toEqual([
+      expect.objectContaining({ rule: 'local-auth', line: 4, message: expect.stringContaining('properties.disableLocalAuth must be true') }),
+    ]);
+  });
+
+  it('a role wider than needed: Contributor on the resource group', () => {
+    const rules = errors(check(fixture('broad-role.bicep'))).map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(['broad-role', 'broad-scope']));
+  });
+
+  it('Kubernetes and KEDA manifests: schema types, unknown fields, kustomization fields', () => {
+    const found = errors(check(join(fixtures, 'k8s'))).map((f) => `${f.file}:${f.line} ${f.rule} ${f.resource ?? ''}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        `${rel('k8s/bad-scorer.yaml')}:14 k8s-unknown-field Deployment/tessera-scorer`,
+        `${rel('k8s/bad-scorer.yaml')}:19 k8s-schema Deployment/tessera-scorer`,
+        `${rel('k8s/bad-scorer.yaml')}:28 k8s-schema ScaledObject/tessera-scorer`,
+        `${rel('k8s/kustomization.yaml')}:1 kustomize-schema `,
+      ]),
+    );
+  });
+});

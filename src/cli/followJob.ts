@@ -3,8 +3,11 @@ import { delay } from '../runtime/backoff.js';
 import { getJobProgress, type JobProgress } from '../usecases/jobStatus.js';
 import { createProgressView } from './progress.js';
 
-/** Polls a job until it ends, drawing its progress on `err`. */
-export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.WriteStream, pollMs = 200): Promise<JobProgress> {
+/**
+ * Polls a job until it ends, drawing its progress on `err`. `check` runs on every poll: it may
+ * throw to stop following (e.g. the runtime doing the work went away) or repair that.
+ */
+export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.WriteStream, check?: () => Promise<void>, pollMs = 200): Promise<JobProgress> {
   const view = createProgressView(err, jobId);
   try {
     for (let first = true; ; first = false) {
@@ -14,6 +17,7 @@ export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.Wr
       if (first && TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
       view.update({ phase: progress.job.state, done: progress.shards.done + progress.shards.failed, total: progress.shards.total, rows: progress.rowsDone, failed: progress.shards.failed });
       if (TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
+      await check?.();
       await delay(pollMs);
     }
   } finally {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CONTAINERS, RESULT_FILES, resultBlobName } from '../core/jobNaming.js';
@@ -14,7 +14,9 @@ export async function writeResults(blobs: BlobStore, jobId: string, dir: string)
     if (!props) continue;
     const { stream } = await blobs.get(CONTAINERS.results, resultBlobName(jobId, file));
     const target = resolve(join(dir, file));
-    await pipeline(stream, createWriteStream(target));
+    // Written aside and renamed into place: a crash never leaves a truncated result file.
+    await pipeline(stream, createWriteStream(`${target}.partial`));
+    await rename(`${target}.partial`, target);
     written.push(target);
   }
   return written;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { basename, extname } from 'node:path';
+import { InputError, PreconditionFailedError } from '../core/errors.js';
 import { CONTAINERS } from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
 import type { LocalContext } from '../runtime/localContext.js';
@@ -17,15 +17,25 @@ async function sha256File(path: string): Promise<string> {
 /**
  * Drops a local file into the inbox and submits its job. The same content under the same name
  * is not uploaded again, so re-submitting it finds the same job instead of duplicating it.
+ * Inputs are never overwritten: different content under a name already taken goes in as
+ * `<stem>.<sha256 prefix><ext>`, created only if absent.
  */
 export async function submitFile(ctx: LocalContext, path: string): Promise<JobRecord> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new InputError(path, 'no such file');
-  const name = basename(path);
   const sha256 = await sha256File(path);
-  const existing = await ctx.blobs.head(CONTAINERS.inbox, name);
-  if (existing?.metadata.sha256 !== sha256) {
-    await ctx.blobs.put(CONTAINERS.inbox, name, createReadStream(path), { contentType: 'text/csv', metadata: { sha256 } });
+  const base = basename(path);
+  const ext = extname(base);
+  for (const name of [base, `${base.slice(0, base.length - ext.length)}.${sha256.slice(0, 12)}${ext}`]) {
+    const existing = await ctx.blobs.head(CONTAINERS.inbox, name);
+    if (existing?.metadata.sha256 === sha256) return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
+    if (existing) continue;
+    try {
+      await ctx.blobs.put(CONTAINERS.inbox, name, createReadStream(path), { ifNoneMatch: '*', contentType: 'text/csv', metadata: { sha256 } });
+      return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
   }
-  return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
+  throw new PreconditionFailedError(`inbox names for ${path} are taken by other content`);
 }

@@ -101,12 +101,25 @@ export function encodeShardRows(rows: readonly ShardRow[]): string {
   return out;
 }
 
+/** Calls `row` for each `ts,value` line of a part; returns how many rows it held. */
+export function forEachShardRow(text: string, row: (ts: number, value: number) => void): number {
+  let n = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const comma = text.indexOf(',', start);
+      row(Number(text.slice(start, comma)), Number(text.slice(comma + 1, end)));
+      n += 1;
+    }
+    start = end + 1;
+  }
+  return n;
+}
+
 export function decodeShardRows(text: string): ShardRow[] {
   const rows: ShardRow[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const comma = line.indexOf(',');
-    rows.push({ ts: Number(line.slice(0, comma)), value: Number(line.slice(comma + 1)) });
-  }
+  forEachShardRow(text, (ts, value) => rows.push({ ts, value }));
   return rows;
 }

@@ -45,6 +45,31 @@ export class WindowAccumulator {
   }
 }
 
+/** The windows of one series, fed readings in any order: memory grows with windows, not readings. */
+export class SeriesWindows {
+  private readonly open = new Map<number, WindowAccumulator>();
+  private readonly windowMs: number;
+
+  constructor(readonly device: string, readonly tag: string, windowSeconds: number) {
+    this.windowMs = windowSeconds * 1000;
+  }
+
+  add(ts: number, value: number): void {
+    const start = windowStartOf(ts, this.windowMs);
+    let acc = this.open.get(start);
+    if (!acc) {
+      acc = new WindowAccumulator();
+      this.open.set(start, acc);
+    }
+    acc.add(value);
+  }
+
+  /** The windows, sorted by start. */
+  windows(): Window[] {
+    return [...this.open.entries()].sort((a, b) => a[0] - b[0]).map(([start, acc]) => acc.toWindow(this.device, this.tag, start, this.windowMs));
+  }
+}
+
 /** Windows of one series from its readings, in any order; returned sorted by start. */
 export function buildWindows(
   device: string,
@@ -52,18 +77,9 @@ export function buildWindows(
   readings: Iterable<{ readonly ts: number; readonly value: number }>,
   windowSeconds: number,
 ): Window[] {
-  const windowMs = windowSeconds * 1000;
-  const open = new Map<number, WindowAccumulator>();
-  for (const r of readings) {
-    const start = windowStartOf(r.ts, windowMs);
-    let acc = open.get(start);
-    if (!acc) {
-      acc = new WindowAccumulator();
-      open.set(start, acc);
-    }
-    acc.add(r.value);
-  }
-  return [...open.entries()].sort((a, b) => a[0] - b[0]).map(([start, acc]) => acc.toWindow(device, tag, start, windowMs));
+  const set = new SeriesWindows(device, tag, windowSeconds);
+  for (const r of readings) set.add(r.ts, r.value);
+  return set.windows();
 }
 
 /** The feature vector of a window, in FEATURES order. */

@@ -48,11 +48,13 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   );
 
   const reconciler = (async () => {
+    // Messages reach the dead-letter queue out of sequence order (a lock expiring late, a re-drive),
+    // so besides following new ones, every 30th tick sweeps the whole dead-letter queue again.
     let dlqCursor = 0;
-    while (!stop.signal.aborted) {
+    for (let tick = 0; !stop.signal.aborted; tick++) {
       try {
-        dlqCursor = await sweepDeadLetters(ctx.deps, dlqCursor);
-        await reconcileJobs(ctx.deps, config.lockDurationMs * 2);
+        dlqCursor = await sweepDeadLetters(ctx.deps, tick % 30 === 0 ? 0 : dlqCursor);
+        await reconcileJobs(ctx.deps, { staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
       } catch (error) {
         log.warn('reconciler: transient failure', { error: ensureError(error).message });
       }

@@ -36,12 +36,19 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
   const work = new AbortController();
   let current = message;
   const renewEvery = Math.max(50, Math.floor(queue.lockDurationMs / 3));
+  let settled = false;
   const renewal = setInterval(() => {
     queue.renewLock(current).then(
       (lockedUntil) => { current = { ...current, lockedUntil }; },
       (error: unknown) => {
-        log.warn('lock renewal failed; abandoning the work in hand', { error: ensureError(error).message });
-        work.abort(new LockLostError(message.messageId, { cause: error }));
+        if (settled) return;
+        if (error instanceof LockLostError) {
+          log.warn('lock lost; abandoning the work in hand', { error: error.message });
+          work.abort(error);
+        } else {
+          // A transient failure (a busy store, a network blip): the next renewal, a third of a lock later, tries again.
+          log.warn('lock renewal failed; retrying', { error: ensureError(error).message });
+        }
       },
     );
   }, renewEvery);
@@ -52,6 +59,7 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
   } catch (thrown) {
     await settleFailure(options, current, ensureError(work.signal.aborted ? (work.signal.reason as unknown) : thrown), log);
   } finally {
+    settled = true;
     clearInterval(renewal);
   }
 }

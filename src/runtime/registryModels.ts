@@ -1,4 +1,4 @@
-import { PermanentError, NotFoundError, TransientError } from '../core/errors.js';
+import { InputError, PermanentError, NotFoundError, TransientError } from '../core/errors.js';
 import { FEATURES } from '../core/windowing.js';
 import type { ScoringEngine, ScoringSession } from '../engine/scoringEngine.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
@@ -14,8 +14,9 @@ export function registryCatalog(registry: ModelRegistry): ModelCatalog {
         return { name: record.name, version: record.version, sha256: record.sha256, windowSeconds: Number.isFinite(ws) && ws > 0 ? ws : undefined };
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
-        // An invalid model name (from an odd device or tag) means no model can exist for it.
-        if (error instanceof PermanentError) return undefined;
+        // An invalid model name (from an odd device or tag) means no model can exist for it;
+        // anything else (a corrupt manifest, say) is a real failure and must not hide as "no model".
+        if (error instanceof InputError) return undefined;
         throw error;
       }
     },

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InputError } from '../../core/errors.js';
+import { InputError, PreconditionFailedError } from '../../core/errors.js';
 import { loadConfig } from '../../config/config.js';
 import { startLocalRuntime } from '../../runtime/localRuntime.js';
 import { findRunningRuntime } from '../../runtime/runtimeLock.js';
@@ -24,7 +24,10 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
     const job = await submitFile(ctx, file);
     println(io, `submitted ${file} as job ${job.jobId}`);
     if (values['no-follow']) return 0;
-    const progress = await followJob(ctx.ledger, job.jobId, io.err);
+    const progress = await followJob(ctx.ledger, job.jobId, io.err, () => {
+      if (findRunningRuntime(config.home)) return Promise.resolve();
+      return Promise.reject(new Error(`the runtime over ${config.home} stopped before job ${job.jobId} ended; it resumes when a runtime runs again ("tessera up")`));
+    });
     await printJobSummary(io, ctx.blobs, progress);
     return progress.job.state === 'succeeded' ? 0 : 1;
   }, config);
@@ -39,12 +42,20 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const file = requirePositional('run', positionals, 0, 'FILE');
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new InputError(file, 'no such file');
   const config = loadConfig();
-  const runtime = findRunningRuntime(config.home) ? undefined : await startLocalRuntime(config, fileLogger(config, 'runtime'));
+  let runtime = findRunningRuntime(config.home) ? undefined : await startLocalRuntime(config, fileLogger(config, 'runtime'));
+  // The runtime in use may be another `run`'s, which stops when its own job ends: then start ours.
+  const keepRuntime = async () => {
+    if (runtime || findRunningRuntime(config.home)) return;
+    runtime = await startLocalRuntime(config, fileLogger(config, 'runtime')).catch((error: unknown) => {
+      if (error instanceof PreconditionFailedError) return undefined; // another process started one first
+      throw error;
+    });
+  };
   try {
     return await withLocalContext(async (ctx) => {
       const job = await submitFile(ctx, file);
       println(io, `job ${job.jobId} (${file})`);
-      const progress = await followJob(ctx.ledger, job.jobId, io.err);
+      const progress = await followJob(ctx.ledger, job.jobId, io.err, keepRuntime);
       await printJobSummary(io, ctx.blobs, progress);
       if (values.out) {
         const written = await writeResults(ctx.blobs, job.jobId, values.out);

@@ -23,7 +23,7 @@ export async function handleAnomalyMessage(deps: AnomalyDeps, body: unknown, sig
   const msg = decodeAnomalyMessage(body);
   switch (msg.kind) {
     case 'plan':
-      return planJob(deps, msg.jobId);
+      return planJob(deps, msg.jobId, signal);
     case 'score':
       return scoreShard(deps, msg, signal);
     case 'finish':

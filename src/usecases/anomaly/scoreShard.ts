@@ -1,8 +1,8 @@
-import { PermanentError, ensureError } from '../../core/errors.js';
+import { NotFoundError, PermanentError, ensureError } from '../../core/errors.js';
 import { CONTAINERS, finishMessageId, partBlobName, shardOutputName } from '../../core/jobNaming.js';
 import { scoreLine } from '../../core/scoreRows.js';
-import { decodeShardRows } from '../../core/sharding.js';
-import { buildWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
+import { forEachShardRow } from '../../core/sharding.js';
+import { SeriesWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
 import { TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
 import { updateJobWithRetry, updateShardWithRetry } from '../ledgerRetry.js';
 import { readBlobText } from '../readBlobText.js';
@@ -39,8 +39,11 @@ export async function scoreShard(deps: AnomalyDeps, msg: ScoreMessage, signal?: 
   } else {
     counts = await computeShard(deps, msg, outName, job.input, signal);
   }
+  signal?.throwIfAborted();
+  // A shard that failed meanwhile (its message dead-lettered while this worker was slow) stays
+  // failed: its job may already have finished without it.
   await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
-    s.state === 'succeeded' ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
+    TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
   );
   log.info('shard scored', { windows: counts.windows, anomalies: counts.anomalies, ms: Date.now() - started });
   await fanIn(deps, msg.jobId);
@@ -56,14 +59,20 @@ async function computeShard(
   const modelRef = `${msg.model.name}@${msg.model.version}`;
   const featureNames = parseFeatureList((await deps.scorer.features(msg.model)).join(','));
   if (!featureNames) throw new PermanentError(`model ${modelRef}: its "features" metadata names an unknown feature (known: mean, std, min, max)`);
-  const rows = [];
+  // Parts are folded into window accumulators one at a time: memory grows with windows, not rows.
+  const series = new SeriesWindows(msg.device, msg.tag, msg.windowSeconds);
+  let rows = 0;
   for (let part = 0; part < msg.parts; part++) {
-    rows.push(...decodeShardRows(await readBlobText(deps.blobs, CONTAINERS.work, partBlobName(msg.jobId, msg.shardId, part))));
+    const name = partBlobName(msg.jobId, msg.shardId, part);
+    const text = await readBlobText(deps.blobs, CONTAINERS.work, name).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is missing`, { cause: error }) : error;
+    });
+    rows += forEachShardRow(text, (ts, value) => series.add(ts, value));
+    signal?.throwIfAborted();
   }
-  if (rows.length !== msg.rows) throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows.length}`);
-  signal?.throwIfAborted();
+  if (rows !== msg.rows) throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows}`);
   if (deps.settings.faultShardDelayMs > 0) await sleep(deps.settings.faultShardDelayMs, signal);
-  const windows = buildWindows(msg.device, msg.tag, rows, msg.windowSeconds);
+  const windows = series.windows();
   const nf = featureNames.length;
   const features = new Float32Array(windows.length * nf);
   windows.forEach((w, i) => writeFeatures(w, featureNames, features, i * nf));
@@ -77,11 +86,12 @@ async function computeShard(
     if (label === -1) anomalies += 1;
     text += scoreLine(w, scores[i] ?? Number.NaN, label, lineage);
   });
+  signal?.throwIfAborted();
   await deps.blobs.put(CONTAINERS.work, outName, text, {
     contentType: 'text/csv',
     metadata: { windows: String(windows.length), anomalies: String(anomalies) },
   });
-  return { windows: windows.length, anomalies, rows: rows.length };
+  return { windows: windows.length, anomalies, rows };
 }
 
 /** When every shard is terminal, the job moves to finishing and exactly one finish message is queued. */

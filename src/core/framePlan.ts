@@ -1,0 +1,70 @@
+/**
+ * Shards of a video job: frame ranges [start, end) in presentation order. A shard's size comes
+ * from a work target in seconds of video (and a cap in frames), never one message per frame.
+ * To decode exactly a range, a worker seeks to the midpoint between the frame before the range
+ * and its first frame: ffmpeg's accurate seek then drops every earlier frame and keeps this one.
+ */
+export interface FrameShard {
+  readonly shardId: string;
+  readonly start: number;
+  readonly end: number;
+  /** Seconds from the file's start time to seek to; undefined for a range that starts at frame 0. */
+  readonly seekSeconds: number | undefined;
+}
+
+export function frameShardId(start: number, end: number): string {
+  return `f${String(start).padStart(9, '0')}-${String(end).padStart(9, '0')}`;
+}
+
+/** Frames per shard for a work target: about `targetSeconds` of video, at least 1, at most `maxFrames`. */
+export function framesPerShard(fps: number, targetSeconds: number, maxFrames: number): number {
+  return Math.max(1, Math.min(maxFrames, Math.round(fps * targetSeconds)));
+}
+
+/**
+ * Cuts `frameCount` frames into ranges of `size` frames (the last one holds the remainder: no
+ * frame is ever dropped). `framePts` are the frames' presentation times in seconds.
+ */
+export function planFrameShards(framePts: ArrayLike<number>, size: number): FrameShard[] {
+  const n = framePts.length;
+  const shards: FrameShard[] = [];
+  for (let start = 0; start < n; start += size) {
+    const end = Math.min(n, start + size);
+    const seekSeconds = start === 0 ? undefined : ((framePts[start - 1] ?? 0) + (framePts[start] ?? 0)) / 2;
+    shards.push({ shardId: frameShardId(start, end), start, end, seekSeconds });
+  }
+  return shards;
+}
+
+/** How a frame is fitted to a model with a fixed input size. */
+export type FitPolicy = 'stretch' | 'letterbox';
+
+export interface FitGeometry {
+  /** Size fed to the model. */
+  readonly modelWidth: number;
+  readonly modelHeight: number;
+  /** The picture inside the model frame (the whole frame for stretch). */
+  readonly innerWidth: number;
+  readonly innerHeight: number;
+  readonly padLeft: number;
+  readonly padTop: number;
+}
+
+/**
+ * Stretch scales the frame to the model size (the output is scaled back, so the aspect ratio is
+ * restored). Letterbox scales it to fit inside, keeping the aspect ratio, and pads with black; the
+ * padding is cropped off the output. A model with a dynamic size runs at the frame's own size.
+ */
+export function fitGeometry(width: number, height: number, fixed: { width: number; height: number } | undefined, policy: FitPolicy): FitGeometry {
+  if (!fixed) return { modelWidth: width, modelHeight: height, innerWidth: width, innerHeight: height, padLeft: 0, padTop: 0 };
+  if (policy === 'stretch') {
+    return { modelWidth: fixed.width, modelHeight: fixed.height, innerWidth: fixed.width, innerHeight: fixed.height, padLeft: 0, padTop: 0 };
+  }
+  const scale = Math.min(fixed.width / width, fixed.height / height);
+  const innerWidth = Math.max(1, Math.min(fixed.width, Math.round(width * scale)));
+  const innerHeight = Math.max(1, Math.min(fixed.height, Math.round(height * scale)));
+  return {
+    modelWidth: fixed.width, modelHeight: fixed.height, innerWidth, innerHeight,
+    padLeft: Math.floor((fixed.width - innerWidth) / 2), padTop: Math.floor((fixed.height - innerHeight) / 2),
+  };
+}

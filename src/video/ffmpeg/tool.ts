@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PermanentError } from '../../core/errors.js';
+
+export type Tool = 'ffmpeg' | 'ffprobe';
+
+/** The last lines of a tool's stderr, short enough for an error message or a job report. */
+export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const tail = lines.slice(-maxLines).join(' | ');
+  return tail.length > maxChars ? `…${tail.slice(-maxChars)}` : tail;
+}
+
+/**
+ * Starts ffmpeg or ffprobe with an argument array: no shell, so nothing in a name can become an
+ * option or a command. Callers pass absolute paths of files they named themselves.
+ * A missing binary is a PermanentError that says how to install it.
+ */
+export function spawnTool(tool: Tool, args: readonly string[], stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe']): ChildProcess {
+  const child = spawn(tool, ['-hide_banner', ...args], { stdio: stdio as ['pipe' | 'ignore', 'pipe' | 'ignore', 'pipe' | 'ignore'] });
+  return child;
+}
+
+export function missingTool(tool: Tool, error: NodeJS.ErrnoException): PermanentError {
+  return new PermanentError(`${tool} is not installed or not on PATH (${error.code ?? error.message}); install it, e.g. apt-get install -y ffmpeg`, { cause: error, code: 'ToolMissing' });
+}
+
+export interface ToolRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Runs a tool to completion, collecting stdout (bounded) and stderr (bounded). */
+export function runTool(tool: Tool, args: readonly string[], options: { signal?: AbortSignal; maxStdout?: number } = {}): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTool(tool, args);
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    const maxStdout = options.maxStdout ?? 256 * 1024 * 1024;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > maxStdout) {
+        child.kill('SIGKILL');
+        return;
+      }
+      out.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+      if (err.length > 64_000) err = err.slice(-32_000);
+    });
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? missingTool(tool, error) : error));
+    child.once('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (outBytes > maxStdout) reject(new PermanentError(`${tool} wrote more than ${maxStdout} bytes`));
+      else resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+}

@@ -1,0 +1,130 @@
+import { stat } from 'node:fs/promises';
+import { InputError } from '../core/errors.js';
+import { parseRational, rationalValue, type Rational } from '../core/rational.js';
+import { runTool, trimStderr } from './ffmpeg/tool.js';
+
+export interface VideoStreamInfo {
+  readonly index: number;
+  readonly codec: string;
+  readonly pixFmt: string;
+  /** Coded size, before rotation. */
+  readonly codedWidth: number;
+  readonly codedHeight: number;
+  /** Size as displayed (and as decoded: ffmpeg applies the rotation). */
+  readonly width: number;
+  readonly height: number;
+  /** Clockwise display rotation in degrees: 0, 90, 180 or 270. */
+  readonly rotation: 0 | 90 | 180 | 270;
+  readonly timeBase: Rational;
+  /** The real frame rate: average over the stream (never assumed to be 30). */
+  readonly frameRate: Rational;
+  readonly vfr: boolean;
+  readonly startTime: number;
+  readonly duration: number;
+  /** Counted from the packets, not trusted from the header. */
+  readonly frameCount: number;
+  readonly headerFrameCount: number | undefined;
+}
+
+export interface AudioStreamInfo {
+  readonly index: number;
+  readonly codec: string;
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly packets: number;
+  readonly startTime: number;
+  readonly duration: number;
+}
+
+export interface VideoProbe {
+  readonly container: string;
+  readonly sizeBytes: number;
+  readonly duration: number;
+  readonly startTime: number;
+  readonly video: VideoStreamInfo;
+  readonly audio: AudioStreamInfo | undefined;
+  /** Presentation times of every frame in order, in seconds from the file's start time. */
+  readonly framePts: Float64Array;
+}
+
+interface RawStream {
+  index: number; codec_type?: string; codec_name?: string; pix_fmt?: string; width?: number; height?: number;
+  r_frame_rate?: string; avg_frame_rate?: string; time_base?: string; start_time?: string; duration?: string;
+  nb_frames?: string; nb_read_packets?: string; sample_rate?: string; channels?: number;
+  tags?: Record<string, string>; side_data_list?: { rotation?: number }[];
+}
+
+function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
+  const raw = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(s.tags?.rotate ?? 0);
+  // ffprobe's display-matrix rotation is counter-clockwise; normalise to clockwise 0..270.
+  const cw = ((Math.round(-raw / 90) * 90) % 360 + 360) % 360;
+  return cw as 0 | 90 | 180 | 270;
+}
+
+/**
+ * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real
+ * frame rate, variable frame rate, the exact frame count (counted from the packets) and each
+ * frame's presentation time. A file ffprobe cannot read is an InputError naming `label` with
+ * ffprobe's trimmed stderr.
+ */
+export async function probeVideo(path: string, label: string, signal?: AbortSignal): Promise<VideoProbe> {
+  const size = (await stat(path)).size;
+  if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
+  const meta = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-show_streams', '-show_format', '-of', 'json', path], { signal });
+  if (meta.code !== 0) throw new InputError(label, `not a readable video: ${trimStderr(meta.stderr) || `ffprobe exited ${meta.code}`}`);
+  const json = JSON.parse(meta.stdout.toString('utf8')) as { streams?: RawStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  const streams = json.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && !(s as { disposition?: { attached_pic?: number } }).disposition?.attached_pic);
+  const a = streams.find((s) => s.codec_type === 'audio');
+  if (!v) throw new InputError(label, a ? 'no video stream (audio only)' : 'no video stream');
+  const startTime = Number(json.format?.start_time ?? 0) || 0;
+  const pts = await framePresentationTimes(path, v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime, label, signal);
+  const frameCount = pts.length;
+  if (frameCount === 0) throw new InputError(label, 'the video stream has no frames');
+  const rotation = rotationOf(v);
+  const codedWidth = v.width ?? 0, codedHeight = v.height ?? 0;
+  if (codedWidth <= 0 || codedHeight <= 0) throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
+  const swap = rotation === 90 || rotation === 270;
+  const duration = Number(v.duration ?? json.format?.duration ?? 0) || 0;
+  const avg = parseRational(v.avg_frame_rate);
+  const frameRate = avg ?? (duration > 0 ? { num: Math.round(frameCount * 1000), den: Math.round(duration * 1000) } : parseRational(v.r_frame_rate) ?? { num: 25, den: 1 });
+  return {
+    container: json.format?.format_name ?? 'unknown',
+    sizeBytes: size,
+    duration: Number(json.format?.duration ?? duration) || duration,
+    startTime,
+    video: {
+      index: v.index, codec: v.codec_name ?? 'unknown', pixFmt: v.pix_fmt ?? 'unknown',
+      codedWidth, codedHeight, width: swap ? codedHeight : codedWidth, height: swap ? codedWidth : codedHeight, rotation,
+      timeBase: parseRational(v.time_base) ?? { num: 1, den: 1000 }, frameRate, vfr: isVariableRate(pts, rationalValue(frameRate)),
+      startTime: Number(v.start_time ?? 0) || 0, duration, frameCount,
+      headerFrameCount: v.nb_frames === undefined ? undefined : Number(v.nb_frames),
+    },
+    audio: a ? {
+      index: a.index, codec: a.codec_name ?? 'unknown', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0,
+      packets: Number(a.nb_read_packets ?? 0), startTime: Number(a.start_time ?? 0) || 0, duration: Number(a.duration ?? 0) || 0,
+    } : undefined,
+    framePts: pts,
+  };
+}
+
+/** Every video packet's pts, sorted into presentation order, in seconds from `startTime`. */
+async function framePresentationTimes(path: string, index: number, tb: Rational, startTime: number, label: string, signal?: AbortSignal): Promise<Float64Array> {
+  const run = await runTool('ffprobe', ['-v', 'error', '-select_streams', String(index), '-show_entries', 'packet=pts', '-of', 'csv=p=0', path], { signal });
+  if (run.code !== 0) throw new InputError(label, `cannot read the video packets: ${trimStderr(run.stderr)}`);
+  const ticks = run.stdout.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'N/A').map(Number).filter(Number.isFinite);
+  ticks.sort((x, y) => x - y);
+  const out = new Float64Array(ticks.length);
+  ticks.forEach((t, i) => { out[i] = (t * tb.num) / tb.den - startTime; });
+  return out;
+}
+
+/** Frame intervals that differ from the nominal one by more than 1% (ignoring the last) mean VFR. */
+function isVariableRate(pts: Float64Array, fps: number): boolean {
+  if (pts.length < 3 || !(fps > 0)) return false;
+  const nominal = 1 / fps;
+  for (let i = 1; i < pts.length - 1; i++) {
+    if (Math.abs((pts[i] ?? 0) - (pts[i - 1] ?? 0) - nominal) > nominal * 0.01) return true;
+  }
+  return false;
+}

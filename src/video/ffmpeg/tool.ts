@@ -16,7 +16,7 @@ export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
  * A missing binary is a PermanentError that says how to install it.
  */
 export function spawnTool(tool: Tool, args: readonly string[], stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe']): ChildProcess {
-  const child = spawn(tool, ['-hide_banner', ...args], { stdio: stdio as ['pipe' | 'ignore', 'pipe' | 'ignore', 'pipe' | 'ignore'] });
+  const child = spawn(tool, ['-hide_banner', ...args], { stdio });
   return child;
 }
 

@@ -6,7 +6,7 @@ import { InputError, PreconditionFailedError } from '../core/errors.js';
 import { CONTAINERS } from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
 import type { LocalContext } from '../runtime/localContext.js';
-import { submitJob } from '../usecases/anomaly/submitJob.js';
+import { submitJob } from '../usecases/submitJob.js';
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

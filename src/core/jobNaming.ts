@@ -49,3 +49,19 @@ export function modelNameFor(pattern: string, series: { readonly device: string;
   const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   return pattern.replaceAll('{device}', clean(series.device)).replaceAll('{tag}', clean(series.tag));
 }
+
+/** Job kinds by input type. */
+export const JOB_KINDS = { anomaly: ['.csv'], video: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi', '.ts'] } as const;
+export type JobKindName = keyof typeof JOB_KINDS;
+
+/** The job kind of an input, from its name's extension; undefined when no kind takes it. */
+export function jobKindOf(name: string): JobKindName | undefined {
+  const lower = name.toLowerCase();
+  for (const [kind, exts] of Object.entries(JOB_KINDS) as [JobKindName, readonly string[]][]) {
+    if (exts.some((e) => lower.endsWith(e))) return kind;
+  }
+  return undefined;
+}
+
+/** Blob metadata keys a submitter may set to steer its job (e.g. `model=mosaic`). */
+export const JOB_OPTION_KEYS = ['model', 'fit', 'on_shard_error'] as const;

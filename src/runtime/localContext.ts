@@ -10,6 +10,8 @@ import type { JobLedger } from '../ports/jobLedger.js';
 import type { Logger } from '../ports/logger.js';
 import type { WorkQueue } from '../ports/workQueue.js';
 import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
+import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
+import { createJobDispatcher } from '../usecases/jobDispatcher.js';
 import { registryCatalog, registryScorer } from './registryModels.js';
 
 export interface LocalContext {
@@ -20,6 +22,8 @@ export interface LocalContext {
   readonly registry: ModelRegistry;
   readonly engine: ScoringEngine;
   readonly deps: AnomalyDeps;
+  /** Runs the use case a queue message asks for, whatever its job's kind. */
+  readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
   ensureContainers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,8 +56,9 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     },
     log,
   };
+  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps) });
   return {
-    config, blobs, queue, ledger, registry, engine, deps,
+    config, blobs, queue, ledger, registry, engine, deps, dispatch,
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
     },

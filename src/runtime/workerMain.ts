@@ -5,8 +5,7 @@
  */
 import { loadConfig } from '../config/config.js';
 import { ensureError } from '../core/errors.js';
-import { handleAnomalyMessage } from '../usecases/anomaly/handleMessage.js';
-import { recordDeadLetter } from '../usecases/anomaly/deadLetters.js';
+import { recordDeadLetter } from '../usecases/deadLetters.js';
 import { openLocalContext } from './localContext.js';
 import { createLogger } from './logger.js';
 import { runMessagePump } from './messagePump.js';
@@ -26,7 +25,7 @@ try {
   await runMessagePump(
     {
       queue: ctx.queue,
-      handle: (body, signal) => handleAnomalyMessage(ctx.deps, body, signal),
+      handle: ctx.dispatch,
       onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
       log,
       waitMs: Math.max(200, config.pollMs * 5),

@@ -1,5 +1,5 @@
 import { InputError } from '../../core/errors.js';
-import { redriveDeadLetters } from '../../usecases/anomaly/redriveDeadLetters.js';
+import { redriveDeadLetters } from '../../usecases/redriveDeadLetters.js';
 import { parseCommandArgs } from '../args.js';
 import { withLocalContext } from '../context.js';
 import { println, type CliIo } from '../io.js';

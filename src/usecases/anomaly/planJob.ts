@@ -7,7 +7,7 @@ import type { JobRecord, JsonValue } from '../../ports/jobLedger.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import { textLines } from '../textLines.js';
 import type { AnomalyDeps, AnomalyMessage, PinnedModel } from './deps.js';
-import { fanIn } from './scoreShard.js';
+import { fanIn } from '../fanIn.js';
 
 interface SeriesPlan {
   readonly device: string;

@@ -1,10 +1,11 @@
 import { NotFoundError, PermanentError, ensureError } from '../../core/errors.js';
-import { CONTAINERS, finishMessageId, partBlobName, shardOutputName } from '../../core/jobNaming.js';
+import { CONTAINERS, partBlobName, shardOutputName } from '../../core/jobNaming.js';
 import { scoreLine } from '../../core/scoreRows.js';
 import { forEachShardRow } from '../../core/sharding.js';
 import { SeriesWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
 import { TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
-import { updateJobWithRetry, updateShardWithRetry } from '../ledgerRetry.js';
+import { fanIn } from '../fanIn.js';
+import { updateShardWithRetry } from '../ledgerRetry.js';
 import { readBlobText } from '../readBlobText.js';
 import type { AnomalyDeps, AnomalyMessage } from './deps.js';
 
@@ -92,18 +93,6 @@ async function computeShard(
     metadata: { windows: String(windows.length), anomalies: String(anomalies) },
   });
   return { windows: windows.length, anomalies, rows };
-}
-
-/** When every shard is terminal, the job moves to finishing and exactly one finish message is queued. */
-export async function fanIn(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>, jobId: string): Promise<void> {
-  const job = await deps.ledger.getJob(jobId);
-  if (!job || job.state !== 'running') return;
-  const counts = await deps.ledger.countShards(jobId);
-  if (counts.succeeded + counts.failed < job.shardsTotal) return;
-  const updated = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state === 'running' ? { state: 'finishing' } : undefined));
-  if (updated.state === 'finishing') {
-    await deps.queue.send([{ messageId: finishMessageId(jobId, updated.etag), body: { kind: 'finish', jobId } satisfies AnomalyMessage, subject: 'finish' }]);
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

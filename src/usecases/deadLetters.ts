@@ -1,31 +1,32 @@
-import { TERMINAL_JOB_STATES, TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
-import type { DeadLetteredMessage } from '../../ports/workQueue.js';
-import { updateJobWithRetry, updateShardWithRetry } from '../ledgerRetry.js';
-import type { AnomalyDeps } from './deps.js';
-import { decodeAnomalyMessage } from './handleMessage.js';
-import { fanIn } from './scoreShard.js';
+import { TERMINAL_JOB_STATES, TERMINAL_SHARD_STATES } from '../ports/jobLedger.js';
+import type { DeadLetteredMessage } from '../ports/workQueue.js';
+import { fanIn } from './fanIn.js';
+import type { JobDeps } from './jobDeps.js';
+import { decodeEnvelope } from './jobMessages.js';
+import { updateJobWithRetry, updateShardWithRetry } from './ledgerRetry.js';
 
 /**
  * Records in the ledger that a message was dead-lettered, so its job never waits for it:
  * a dead shard is marked failed with the reason (and the job fans in), a dead plan or finish
- * fails the job. Idempotent.
+ * fails the job. Idempotent, and a failed shard's job may be of any kind.
  */
-export async function recordDeadLetter(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>, body: unknown, reason: string, description: string): Promise<void> {
+export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, body: unknown, reason: string, description: string): Promise<void> {
   let msg;
   try {
-    msg = decodeAnomalyMessage(body);
+    msg = decodeEnvelope(body);
   } catch {
-    deps.log.warn('dead-lettered message is not an anomaly message', { reason, description });
+    deps.log.warn('dead-lettered message names no job', { reason, description });
     return;
   }
   const why = `${reason}: ${description}`;
   const job = await deps.ledger.getJob(msg.jobId);
   if (!job) return;
-  if (msg.kind === 'score') {
-    const shard = await deps.ledger.getShard(msg.jobId, msg.shardId);
+  if (msg.shardId !== undefined) {
+    const shardId = msg.shardId;
+    const shard = await deps.ledger.getShard(msg.jobId, shardId);
     if (shard && !TERMINAL_SHARD_STATES.includes(shard.state)) {
-      await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'failed', error: why }));
-      deps.log.warn('shard dead-lettered', { jobId: msg.jobId, shardId: msg.shardId, reason: why });
+      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'failed', error: why }));
+      deps.log.warn('shard dead-lettered', { jobId: msg.jobId, shardId, reason: why });
     }
     await fanIn(deps, msg.jobId);
   } else if (!TERMINAL_JOB_STATES.includes(job.state)) {
@@ -35,7 +36,7 @@ export async function recordDeadLetter(deps: Pick<AnomalyDeps, 'ledger' | 'queue
 }
 
 /** Sweeps the dead-letter queue from `fromSequenceNumber`; returns the next sequence number to sweep from. */
-export async function sweepDeadLetters(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>, fromSequenceNumber = 0): Promise<number> {
+export async function sweepDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, fromSequenceNumber = 0): Promise<number> {
   let next = fromSequenceNumber;
   for (;;) {
     const batch: DeadLetteredMessage[] = await deps.queue.peekDeadLetters({ maxMessages: 100, fromSequenceNumber: next });

@@ -1,14 +1,14 @@
-import type { DeadLetteredMessage } from '../../ports/workQueue.js';
-import { updateJobWithRetry, updateShardWithRetry } from '../ledgerRetry.js';
-import type { AnomalyDeps } from './deps.js';
-import { decodeAnomalyMessage } from './handleMessage.js';
+import type { DeadLetteredMessage } from '../ports/workQueue.js';
+import type { JobDeps } from './jobDeps.js';
+import { decodeEnvelope } from './jobMessages.js';
+import { updateJobWithRetry, updateShardWithRetry } from './ledgerRetry.js';
 
 /**
  * Re-drives dead-lettered messages (all, or the given sequence numbers) once their cause is fixed
  * (an outage, a missing part, a model blob restored). Their shards go back to pending and their
  * job back to running, so the job finishes again with the re-scored shards included.
  */
-export async function redriveDeadLetters(deps: Pick<AnomalyDeps, 'ledger' | 'queue' | 'log'>, sequenceNumbers?: readonly number[]): Promise<number> {
+export async function redriveDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, sequenceNumbers?: readonly number[]): Promise<number> {
   const wanted = sequenceNumbers ? new Set(sequenceNumbers) : undefined;
   const selected: DeadLetteredMessage[] = [];
   for (let from = 0; ;) {
@@ -20,11 +20,11 @@ export async function redriveDeadLetters(deps: Pick<AnomalyDeps, 'ledger' | 'que
   for (const m of selected) {
     let msg;
     try {
-      msg = decodeAnomalyMessage(m.body);
+      msg = decodeEnvelope(m.body);
     } catch {
       continue;
     }
-    if (msg.kind === 'score') {
+    if (msg.shardId !== undefined) {
       const shardId = msg.shardId;
       await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (s.state === 'failed' ? { state: 'pending', error: undefined } : undefined));
       await updateJobWithRetry(deps.ledger, msg.jobId, (j) => (j.state === 'failed' || j.state === 'finishing' ? { state: 'running', error: undefined } : undefined));

@@ -1,0 +1,22 @@
+import type { BlobStore } from '../ports/blobStore.js';
+import type { JobLedger } from '../ports/jobLedger.js';
+import type { Logger } from '../ports/logger.js';
+import type { WorkQueue } from '../ports/workQueue.js';
+
+/** What every job kind's use cases need: the three ports and a logger. */
+export interface JobDeps {
+  readonly blobs: BlobStore;
+  readonly queue: WorkQueue;
+  readonly ledger: JobLedger;
+  readonly log: Logger;
+}
+
+/** Messages every job kind shares: planning and finishing (dispatched by the job's kind). */
+export type LifecycleMessage = { readonly kind: 'plan'; readonly jobId: string } | { readonly kind: 'finish'; readonly jobId: string };
+
+/** A message that does one shard's work. */
+export interface ShardMessage {
+  readonly kind: string;
+  readonly jobId: string;
+  readonly shardId: string;
+}

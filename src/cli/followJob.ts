@@ -8,7 +8,8 @@ import { createProgressView } from './progress.js';
  * throw to stop following (e.g. the runtime doing the work went away) or repair that.
  */
 export async function followJob(ledger: JobLedger, jobId: string, err: NodeJS.WriteStream, check?: () => Promise<void>, pollMs = 200): Promise<JobProgress> {
-  const view = createProgressView(err, jobId);
+  const first = await ledger.getJob(jobId);
+  const view = createProgressView(err, jobId, first?.kind === 'video' ? 'frames' : 'rows');
   try {
     for (let first = true; ; first = false) {
       const progress = await getJobProgress(ledger, jobId);

@@ -4,7 +4,7 @@ export interface ProgressView {
   end(): void;
 }
 
-export function createProgressView(out: NodeJS.WriteStream = process.stderr, label = 'job'): ProgressView {
+export function createProgressView(out: NodeJS.WriteStream = process.stderr, label = 'job', unit = 'rows'): ProgressView {
   const started = Date.now();
   const tty = out.isTTY === true;
   let lastLine = '';
@@ -17,7 +17,7 @@ export function createProgressView(out: NodeJS.WriteStream = process.stderr, lab
       const filled = Math.round(fraction * width);
       const rate = seconds > 0 ? Math.round(rows / seconds) : 0;
       const eta = fraction > 0 && fraction < 1 ? ` eta ${Math.max(0, Math.round(seconds / fraction - seconds))}s` : '';
-      const line = `${label} ${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} shards${failed ? ` (${failed} failed)` : ''}  ${rate.toLocaleString('en-US')} rows/s${eta}`;
+      const line = `${label} ${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} shards${failed ? ` (${failed} failed)` : ''}  ${rate.toLocaleString('en-US')} ${unit}/s${eta}`;
       if (tty) {
         if (line !== lastLine) out.write(`\r${line}\u001b[K`);
       } else {

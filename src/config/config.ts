@@ -30,6 +30,67 @@ export interface Config {
   readonly faultShardDelayMs: number;
   /** Log level (TESSERA_LOG_LEVEL). */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The video job's settings (TESSERA_VIDEO_*, TESSERA_EP). */
+  readonly video: VideoConfig;
+}
+
+export interface VideoConfig {
+  /** Style model when the submission names none (TESSERA_VIDEO_MODEL; `toon` is built in). */
+  readonly model: string;
+  /** Seconds of video per shard (TESSERA_VIDEO_SHARD_SECONDS). */
+  readonly shardSeconds: number;
+  /** Cap on frames per shard (TESSERA_VIDEO_MAX_SHARD_FRAMES). */
+  readonly maxShardFrames: number;
+  /** How frames meet a fixed-size model: stretch or letterbox (TESSERA_VIDEO_FIT). */
+  readonly fit: 'stretch' | 'letterbox';
+  /** x264 quality and speed (TESSERA_VIDEO_CRF, TESSERA_VIDEO_PRESET). */
+  readonly crf: number;
+  readonly preset: string;
+  /** Frames per model run (TESSERA_VIDEO_BATCH). */
+  readonly batch: number;
+  /** onnxruntime threads per session; 0 lets onnxruntime choose (TESSERA_VIDEO_THREADS). */
+  readonly threads: number;
+  /** cpu, cuda, tensorrt or webgpu (TESSERA_EP); a provider that cannot run fails loudly. */
+  readonly executionProvider: 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
+  /** A shard that fails permanently fails the job, or passes its frames through unstyled (TESSERA_VIDEO_ON_SHARD_ERROR). */
+  readonly onShardError: 'fail' | 'passthrough';
+  readonly maxPixels: number;
+  readonly maxSeconds: number;
+  readonly maxBytes: number;
+  readonly containers: readonly string[];
+  readonly codecs: readonly string[];
+}
+
+function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new InputError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function list(env: Env, key: string, fallback: readonly string[]): readonly string[] {
+  const raw = env[key];
+  return raw === undefined || raw === '' ? fallback : Object.freeze(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+}
+
+function loadVideoConfig(env: Env): VideoConfig {
+  return Object.freeze({
+    model: env.TESSERA_VIDEO_MODEL || 'toon',
+    shardSeconds: integer(env, 'TESSERA_VIDEO_SHARD_SECONDS', 3, 1, 600),
+    maxShardFrames: integer(env, 'TESSERA_VIDEO_MAX_SHARD_FRAMES', 300, 1, 100_000),
+    fit: oneOf(env, 'TESSERA_VIDEO_FIT', 'stretch', ['stretch', 'letterbox'] as const),
+    crf: integer(env, 'TESSERA_VIDEO_CRF', 18, 0, 51),
+    preset: oneOf(env, 'TESSERA_VIDEO_PRESET', 'veryfast', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const),
+    batch: integer(env, 'TESSERA_VIDEO_BATCH', 2, 1, 64),
+    threads: integer(env, 'TESSERA_VIDEO_THREADS', 0, 0, 256),
+    executionProvider: oneOf(env, 'TESSERA_EP', 'cpu', ['cpu', 'cuda', 'tensorrt', 'webgpu'] as const),
+    onShardError: oneOf(env, 'TESSERA_VIDEO_ON_SHARD_ERROR', 'fail', ['fail', 'passthrough'] as const),
+    maxPixels: integer(env, 'TESSERA_VIDEO_MAX_PIXELS', 3840 * 2160, 1, 1e9),
+    maxSeconds: integer(env, 'TESSERA_VIDEO_MAX_SECONDS', 4 * 3600, 1, 1e7),
+    maxBytes: integer(env, 'TESSERA_VIDEO_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    containers: list(env, 'TESSERA_VIDEO_CONTAINERS', ['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts']),
+    codecs: list(env, 'TESSERA_VIDEO_CODECS', ['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'mjpeg', 'prores']),
+  });
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -79,6 +140,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pollMs: integer(env, 'TESSERA_POLL_MS', 100, 5, 60_000),
     faultShardDelayMs: integer(env, 'TESSERA_FAULT_SHARD_DELAY_MS', 0, 0, 600_000),
     logLevel: level as Config['logLevel'],
+    video: loadVideoConfig(env),
     ...overrides,
   };
   return Object.freeze(config);
@@ -100,5 +162,20 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_POLL_MS: String(config.pollMs),
     TESSERA_FAULT_SHARD_DELAY_MS: String(config.faultShardDelayMs),
     TESSERA_LOG_LEVEL: config.logLevel,
+    TESSERA_VIDEO_MODEL: config.video.model,
+    TESSERA_VIDEO_SHARD_SECONDS: String(config.video.shardSeconds),
+    TESSERA_VIDEO_MAX_SHARD_FRAMES: String(config.video.maxShardFrames),
+    TESSERA_VIDEO_FIT: config.video.fit,
+    TESSERA_VIDEO_CRF: String(config.video.crf),
+    TESSERA_VIDEO_PRESET: config.video.preset,
+    TESSERA_VIDEO_BATCH: String(config.video.batch),
+    TESSERA_VIDEO_THREADS: String(config.video.threads),
+    TESSERA_EP: config.video.executionProvider,
+    TESSERA_VIDEO_ON_SHARD_ERROR: config.video.onShardError,
+    TESSERA_VIDEO_MAX_PIXELS: String(config.video.maxPixels),
+    TESSERA_VIDEO_MAX_SECONDS: String(config.video.maxSeconds),
+    TESSERA_VIDEO_MAX_BYTES: String(config.video.maxBytes),
+    TESSERA_VIDEO_CONTAINERS: config.video.containers.join(','),
+    TESSERA_VIDEO_CODECS: config.video.codecs.join(','),
   };
 }

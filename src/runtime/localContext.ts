@@ -12,6 +12,10 @@ import type { WorkQueue } from '../ports/workQueue.js';
 import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
 import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
 import { createJobDispatcher } from '../usecases/jobDispatcher.js';
+import type { VideoDeps } from '../usecases/video/deps.js';
+import { videoJobKind } from '../usecases/video/videoJobKind.js';
+import { createVideoTools } from '../video/videoTools.js';
+import { registryStyles } from './registryStyles.js';
 import { registryCatalog, registryScorer } from './registryModels.js';
 
 export interface LocalContext {
@@ -56,7 +60,24 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     },
     log,
   };
-  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps) });
+  const video: VideoDeps = {
+    blobs, queue, ledger, log,
+    styles: registryStyles(registry, { executionProvider: config.video.executionProvider, intraOpThreads: config.video.threads || undefined, batch: config.video.batch }),
+    tools: createVideoTools(blobs, { crf: config.video.crf, preset: config.video.preset }),
+    settings: {
+      defaultModel: config.video.model,
+      shardSeconds: config.video.shardSeconds,
+      maxShardFrames: config.video.maxShardFrames,
+      fit: config.video.fit,
+      encode: { crf: config.video.crf, preset: config.video.preset },
+      batch: config.video.batch,
+      limits: { maxPixels: config.video.maxPixels, maxSeconds: config.video.maxSeconds, maxBytes: config.video.maxBytes, containers: config.video.containers, codecs: config.video.codecs },
+      onShardError: config.video.onShardError,
+      cacheDir: join(config.home, 'cache'),
+      faultShardDelayMs: config.faultShardDelayMs,
+    },
+  };
+  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video) });
   return {
     config, blobs, queue, ledger, registry, engine, deps, dispatch,
     async ensureContainers() {

@@ -10,18 +10,32 @@ import { followJob } from '../followJob.js';
 import { println, type CliIo } from '../io.js';
 import { printJobSummary } from '../printSummary.js';
 import { writeResults } from '../resultsFiles.js';
-import { submitFile } from '../submitFile.js';
+import { submitFile, type JobOptions } from '../submitFile.js';
+
+/** Options that steer a job: the style model, the fit policy, and what a failed shard does. */
+const JOB_OPTIONS = {
+  model: { type: 'string' },
+  fit: { type: 'string' },
+  'on-shard-error': { type: 'string' },
+} as const;
+
+function jobOptions(values: { model?: string; fit?: string; 'on-shard-error'?: string }): JobOptions {
+  if (values.fit !== undefined && values.fit !== 'stretch' && values.fit !== 'letterbox') throw new InputError('--fit', `must be stretch or letterbox, got "${values.fit}"`);
+  const policy = values['on-shard-error'];
+  if (policy !== undefined && policy !== 'fail' && policy !== 'passthrough') throw new InputError('--on-shard-error', `must be fail or passthrough, got "${policy}"`);
+  return { model: values.model, fit: values.fit, on_shard_error: policy };
+}
 
 /** `tessera submit FILE [--no-follow]`: hands a file to the running runtime and follows its job. */
 export async function submitCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('submit', args, { 'no-follow': { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs('submit', args, { 'no-follow': { type: 'boolean' }, ...JOB_OPTIONS });
   const file = requirePositional('submit', positionals, 0, 'FILE');
   const config = loadConfig();
   if (!findRunningRuntime(config.home)) {
     throw new InputError('tessera submit', `no runtime is running over ${config.home}: start one with "tessera up", or use "tessera run ${file}"`);
   }
   return withLocalContext(async (ctx) => {
-    const job = await submitFile(ctx, file);
+    const job = await submitFile(ctx, file, jobOptions(values));
     println(io, `submitted ${file} as job ${job.jobId}`);
     if (values['no-follow']) return 0;
     const progress = await followJob(ctx.ledger, job.jobId, io.err, () => {
@@ -38,7 +52,7 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
  * otherwise starts the embedded runtime in this process for the job's duration.
  */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('run', args, { out: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('run', args, { out: { type: 'string' }, ...JOB_OPTIONS });
   const file = requirePositional('run', positionals, 0, 'FILE');
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new InputError(file, 'no such file');
   const config = loadConfig();
@@ -53,7 +67,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   };
   try {
     return await withLocalContext(async (ctx) => {
-      const job = await submitFile(ctx, file);
+      const job = await submitFile(ctx, file, jobOptions(values));
       println(io, `job ${job.jobId} (${file})`);
       const progress = await followJob(ctx.ledger, job.jobId, io.err, keepRuntime);
       await printJobSummary(io, ctx.blobs, progress);

@@ -1,0 +1,98 @@
+import { PermanentError } from '../../core/errors.js';
+import { CONTAINERS, resultBlobName } from '../../core/jobNaming.js';
+import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
+import { updateJobWithRetry } from '../ledgerRetry.js';
+import type { ShardErrorPolicy, StyleMessage, VideoDeps } from './deps.js';
+import { localInputPath, localJobDir, localSegmentPath, segmentBlob, styledOutputBlob } from './videoPaths.js';
+
+function detailOf(job: JobRecord): Record<string, JsonValue> {
+  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
+}
+
+function policyOf(job: JobRecord, fallback: ShardErrorPolicy): ShardErrorPolicy {
+  const v = job.input.on_shard_error;
+  return v === 'fail' || v === 'passthrough' ? v : fallback;
+}
+
+function sum(shards: readonly ShardRecord[], key: string): number {
+  return shards.reduce((n, s) => n + (s.counts[key] ?? 0), 0);
+}
+
+/**
+ * Stitches a video job once every shard is terminal. Segments are concatenated without
+ * re-encoding and the original audio is muxed by copy; the result is verified (frame count,
+ * duration within a frame, audio codec and packets). Shards that failed permanently either fail
+ * the job (policy `fail`) or have their frames passed through unstyled (policy `passthrough`);
+ * both are reported by frame range. A verification failure fails the job with the numbers.
+ */
+export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job) throw new PermanentError(`finish: job ${jobId} does not exist`);
+  const log = deps.log.child({ jobId });
+  if (job.state !== 'finishing') return job;
+  const shards = await deps.ledger.listShards(jobId);
+  if (shards.some((s) => s.state !== 'succeeded' && s.state !== 'failed')) return job;
+  const failed = shards.filter((s) => s.state === 'failed');
+  const policy = policyOf(job, deps.settings.onShardError);
+  const { container = CONTAINERS.inbox, name = '', etag = '' } = job.input;
+  const label = `${container}/${name}`;
+  const detail = detailOf(job);
+  const rangeOf = (s: ShardRecord) => (s.detail as { message?: StyleMessage } | null)?.message;
+  const failedRanges = failed.map((s) => ({ shardId: s.shardId, start: rangeOf(s)?.start ?? null, end: rangeOf(s)?.end ?? null, reason: s.error ?? 'unknown' }));
+  const report = {
+    jobId, kind: job.kind, input: job.input, model: detail.model ?? null, probe: detail.probe ?? null, policy,
+    failedRanges, shards: { total: shards.length, succeeded: shards.length - failed.length, failed: failed.length },
+  };
+  const end = async (state: 'succeeded' | 'failed', error: string | undefined, extra: Record<string, JsonValue>) => {
+    const summary = { ...report, state, error: error ?? null, ...extra, finishedAt: new Date().toISOString() };
+    await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+    const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state !== 'finishing' ? undefined : { state, error, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } }));
+    await deps.tools.removeLocal(localJobDir(deps.settings.cacheDir, jobId));
+    log.info('video job finished', { state, failedShards: failed.length });
+    return finished;
+  };
+  if (failed.length > 0 && policy === 'fail') {
+    return end('failed', `${failed.length} of ${shards.length} frame ranges failed: ${failedRanges.slice(0, 5).map((r) => `[${r.start}, ${r.end}) ${r.reason}`).join('; ')}`, {});
+  }
+  const started = Date.now();
+  const input = localInputPath(deps.settings.cacheDir, jobId, name);
+  await deps.tools.localCopy({ container, name, etag }, input);
+  const probe = await deps.tools.probe(input, label, signal);
+  const segments: string[] = [];
+  for (const s of shards) {
+    const path = localSegmentPath(deps.settings.cacheDir, jobId, s.shardId);
+    const range = rangeOf(s);
+    if (s.state === 'succeeded') {
+      await deps.tools.localCopy({ container: CONTAINERS.work, name: segmentBlob(jobId, s.shardId), etag: (await deps.blobs.head(CONTAINERS.work, segmentBlob(jobId, s.shardId)))?.etag ?? '' }, path);
+    } else if (range) {
+      // Passthrough: the range's frames, unstyled, encoded like the others so the stitch stays a copy.
+      await deps.tools.renderSegment({
+        input, output: path, streamIndex: range.video.streamIndex, seekSeconds: range.seekSeconds ?? undefined, count: range.end - range.start,
+        width: range.video.width, height: range.video.height, rate: range.video.rate, fit: range.fit, style: undefined, batch: 8,
+        label: `${label} frames [${range.start}, ${range.end}) (passthrough)`, signal,
+      });
+    }
+    segments.push(path);
+  }
+  const outputBlob = styledOutputBlob(jobId, name);
+  const output = `${localJobDir(deps.settings.cacheDir, jobId)}/output.mp4`;
+  let check;
+  try {
+    check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: localJobDir(deps.settings.cacheDir, jobId), label, signal });
+  } catch (error) {
+    if (!(error instanceof PermanentError)) throw error;
+    return end('failed', error.message, { stitchMs: Date.now() - started });
+  }
+  await deps.tools.upload(output, { container: CONTAINERS.results, name: outputBlob }, { frames: String(check.frames.output) }, 'video/mp4');
+  const frames = check.frames.output;
+  const plannedAt = typeof detail.plannedAt === 'string' ? Date.parse(detail.plannedAt) : job.createdAt.getTime();
+  const seconds = Math.max(1e-3, (Date.now() - plannedAt) / 1000);
+  return end('succeeded', undefined, {
+    output: `${CONTAINERS.results}/${outputBlob}`,
+    frames,
+    framesPerSecond: frames / seconds,
+    check: check as unknown as JsonValue,
+    passthroughRanges: failedRanges,
+    stagesMs: { probe: Number(detail.probeMs ?? 0), decodeWait: sum(shards, 'decodeWaitMs'), model: sum(shards, 'modelMs'), encodeWait: sum(shards, 'encodeWaitMs'), stitch: Date.now() - started },
+  });
+}

@@ -1,0 +1,60 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { InputError, NotFoundError } from '../core/errors.js';
+import { fitGeometry } from '../core/framePlan.js';
+import type { BlobStore } from '../ports/blobStore.js';
+import type { VideoTools } from '../usecases/video/deps.js';
+import { decodeArgs, encodeArgs, type EncodeSettings } from './ffmpeg/args.js';
+import { runFramePipeline } from './framePipeline.js';
+import { probeVideo } from './probe.js';
+import { stitchVideo } from './stitch.js';
+
+/** The ffmpeg-backed VideoTools over a blob store. */
+export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): VideoTools {
+  return {
+    async localCopy(blob, path) {
+      if ((await stat(path).catch(() => undefined))?.isFile()) return;
+      const label = `${blob.container}/${blob.name}`;
+      const download = await blobs.get(blob.container, blob.name).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? new InputError(label, 'the input blob no longer exists', { cause: error }) : error;
+      });
+      if (download.properties.etag !== blob.etag) {
+        download.stream.destroy();
+        throw new InputError(label, `the blob changed after it was submitted (ETag ${download.properties.etag}, expected ${blob.etag}); submit the new version`);
+      }
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${randomUUID()}.partial`;
+      try {
+        await pipeline(download.stream, createWriteStream(temp));
+        await rename(temp, path);
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+    async upload(path, blob, metadata, contentType) {
+      await blobs.put(blob.container, blob.name, createReadStream(path), { metadata, contentType });
+    },
+    async removeLocal(path) {
+      await rm(path, { recursive: true, force: true });
+    },
+    probe: probeVideo,
+    async renderSegment(o) {
+      const fit = fitGeometry(o.width, o.height, o.style?.fixedSize, o.fit);
+      await mkdir(dirname(o.output), { recursive: true });
+      return runFramePipeline({
+        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit }),
+        encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode }),
+        frameBytes: fit.modelWidth * fit.modelHeight * 3,
+        frames: o.count,
+        batch: o.style ? Math.max(1, Math.min(o.batch, o.style.maxBatch)) : 8,
+        transform: o.style?.transform(fit.modelWidth, fit.modelHeight),
+        label: o.label,
+        signal: o.signal,
+      });
+    },
+    stitch: stitchVideo,
+  };
+}

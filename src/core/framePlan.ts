@@ -22,16 +22,32 @@ export function framesPerShard(fps: number, targetSeconds: number, maxFrames: nu
 }
 
 /**
- * Cuts `frameCount` frames into ranges of `size` frames (the last one holds the remainder: no
- * frame is ever dropped). `framePts` are the frames' presentation times in seconds.
+ * Cuts the frames into ranges of about `size` frames; every frame is in exactly one range (the
+ * last holds the remainder). `framePts` are the frames' presentation times in seconds. When
+ * `keyframes` (frame indices, ascending) are given, a cut moves to the keyframe nearest the target
+ * within half a range either way: a range that starts on a keyframe decodes nothing it throws away.
+ * No range exceeds `maxSize` frames.
  */
-export function planFrameShards(framePts: ArrayLike<number>, size: number): FrameShard[] {
+export function planFrameShards(framePts: ArrayLike<number>, size: number, keyframes: readonly number[] = [], maxSize = Math.ceil(size * 1.5)): FrameShard[] {
   const n = framePts.length;
   const shards: FrameShard[] = [];
-  for (let start = 0; start < n; start += size) {
-    const end = Math.min(n, start + size);
+  let k = 0;
+  for (let start = 0; start < n; ) {
+    const target = start + size;
+    let end = Math.min(n, target);
+    const low = start + Math.max(1, Math.ceil(size / 2));
+    const high = Math.min(start + maxSize, start + Math.floor(size * 1.5));
+    while (k < keyframes.length && (keyframes[k] ?? 0) < low) k++;
+    let best: number | undefined;
+    for (let j = k; j < keyframes.length && (keyframes[j] ?? Infinity) <= high; j++) {
+      const kf = keyframes[j] ?? 0;
+      if (kf < n && (best === undefined || Math.abs(kf - target) < Math.abs(best - target))) best = kf;
+    }
+    if (n <= high) end = n; // the rest fits in one range: no sliver at the end
+    else if (best !== undefined) end = best;
     const seekSeconds = start === 0 ? undefined : ((framePts[start - 1] ?? 0) + (framePts[start] ?? 0)) / 2;
     shards.push({ shardId: frameShardId(start, end), start, end, seekSeconds });
+    start = end;
   }
   return shards;
 }

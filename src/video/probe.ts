@@ -45,6 +45,8 @@ export interface VideoProbe {
   readonly audio: AudioStreamInfo | undefined;
   /** Presentation times of every frame in order, in seconds from the file's start time. */
   readonly framePts: Float64Array;
+  /** Indices (in presentation order) of the frames that are keyframes, ascending. */
+  readonly keyframes: readonly number[];
 }
 
 interface RawStream {
@@ -78,7 +80,7 @@ export async function probeVideo(path: string, label: string, signal?: AbortSign
   const a = streams.find((s) => s.codec_type === 'audio');
   if (!v) throw new InputError(label, a ? 'no video stream (audio only)' : 'no video stream');
   const startTime = Number(json.format?.start_time ?? 0) || 0;
-  const pts = await framePresentationTimes(path, v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime, label, signal);
+  const { pts, keyframes } = await framePresentationTimes(path, v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime, label, signal);
   const frameCount = pts.length;
   if (frameCount === 0) throw new InputError(label, 'the video stream has no frames');
   const rotation = rotationOf(v);
@@ -105,18 +107,28 @@ export async function probeVideo(path: string, label: string, signal?: AbortSign
       packets: Number(a.nb_read_packets ?? 0), startTime: Number(a.start_time ?? 0) || 0, duration: Number(a.duration ?? 0) || 0,
     } : undefined,
     framePts: pts,
+    keyframes,
   };
 }
 
-/** Every video packet's pts, sorted into presentation order, in seconds from `startTime`. */
-async function framePresentationTimes(path: string, index: number, tb: Rational, startTime: number, label: string, signal?: AbortSignal): Promise<Float64Array> {
-  const run = await runTool('ffprobe', ['-v', 'error', '-select_streams', String(index), '-show_entries', 'packet=pts', '-of', 'csv=p=0', path], { signal });
+/** Every video packet's pts, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
+async function framePresentationTimes(path: string, index: number, tb: Rational, startTime: number, label: string, signal?: AbortSignal): Promise<{ pts: Float64Array; keyframes: number[] }> {
+  const run = await runTool('ffprobe', ['-v', 'error', '-select_streams', String(index), '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', path], { signal });
   if (run.code !== 0) throw new InputError(label, `cannot read the video packets: ${trimStderr(run.stderr)}`);
-  const ticks = run.stdout.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'N/A').map(Number).filter(Number.isFinite);
-  ticks.sort((x, y) => x - y);
-  const out = new Float64Array(ticks.length);
-  ticks.forEach((t, i) => { out[i] = (t * tb.num) / tb.den - startTime; });
-  return out;
+  const packets: { t: number; key: boolean }[] = [];
+  for (const line of run.stdout.toString('utf8').split('\n')) {
+    const [ptsText = '', flags = ''] = line.trim().split(',');
+    const t = Number(ptsText);
+    if (ptsText !== '' && ptsText !== 'N/A' && Number.isFinite(t)) packets.push({ t, key: flags.includes('K') });
+  }
+  packets.sort((x, y) => x.t - y.t);
+  const pts = new Float64Array(packets.length);
+  const keyframes: number[] = [];
+  packets.forEach((p, i) => {
+    pts[i] = (p.t * tb.num) / tb.den - startTime;
+    if (p.key) keyframes.push(i);
+  });
+  return { pts, keyframes };
 }
 
 /** Frame intervals that differ from the nominal one by more than 1% (ignoring the last) mean VFR. */

@@ -3,12 +3,13 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { InputError, NotFoundError } from '../core/errors.js';
+import { InputError, NotFoundError, PermanentError } from '../core/errors.js';
 import { fitGeometry } from '../core/framePlan.js';
 import type { BlobStore } from '../ports/blobStore.js';
 import type { VideoTools } from '../usecases/video/deps.js';
-import { decodeArgs, encodeArgs, type EncodeSettings } from './ffmpeg/args.js';
-import { runFramePipeline } from './framePipeline.js';
+import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings } from './ffmpeg/args.js';
+import { runTool, trimStderr } from './ffmpeg/tool.js';
+import { runFramePipeline, type PipelineTimings } from './framePipeline.js';
 import { probeVideo } from './probe.js';
 import { stitchVideo } from './stitch.js';
 
@@ -42,19 +43,32 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
     },
     probe: probeVideo,
     async renderSegment(o) {
-      const fit = fitGeometry(o.width, o.height, o.style?.fixedSize, o.fit);
       await mkdir(dirname(o.output), { recursive: true });
+      if (!o.style) return passthrough(o.input, o.output, o, encode);
+      const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
         decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit }),
         encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,
-        batch: o.style ? Math.max(1, Math.min(o.batch, o.style.maxBatch)) : 8,
-        transform: o.style?.transform(fit.modelWidth, fit.modelHeight),
+        batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
+        transform: o.style.transform(fit.modelWidth, fit.modelHeight),
         label: o.label,
         signal: o.signal,
       });
     },
     stitch: stitchVideo,
   };
+}
+
+/** A range re-encoded by one ffmpeg with no model: checked for its exact frame count like a styled one. */
+async function passthrough(input: string, output: string, o: Parameters<VideoTools['renderSegment']>[0], encode: EncodeSettings): Promise<PipelineTimings> {
+  const started = performance.now();
+  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode }), { signal: o.signal });
+  o.signal?.throwIfAborted();
+  if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, { code: 'DecodeFailed' });
+  const frames = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', output]);
+  const count = Number(frames.stdout.toString('utf8').trim());
+  if (count !== o.count) throw new PermanentError(`${o.label}: re-encoded ${count} frames, expected ${o.count} (truncated or corrupt video?)`, { code: 'FrameCountMismatch' });
+  return { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: performance.now() - started };
 }

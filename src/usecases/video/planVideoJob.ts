@@ -43,7 +43,7 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
     const pinnedBefore = detailOf(job).model as unknown as StyleMessage['model'] | undefined;
     const model = pinnedBefore ?? (await deps.styles.pin(job.input.model ?? deps.settings.defaultModel));
     const size = framesPerShard(rationalValue(probe.video.frameRate), deps.settings.shardSeconds, deps.settings.maxShardFrames);
-    const ranges = planFrameShards(probe.framePts, size);
+    const ranges = planFrameShards(probe.framePts, size, probe.keyframes, deps.settings.maxShardFrames);
     const video = { streamIndex: probe.video.index, width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate };
     const summary = {
       container: probe.container, codec: probe.video.codec, width: probe.video.width, height: probe.video.height, rotation: probe.video.rotation,

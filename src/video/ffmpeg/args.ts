@@ -60,6 +60,28 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
 }
 
 /**
+ * A range re-encoded with no model in between (pass-through): one ffmpeg, no raw pipe, frames kept
+ * in YUV. The segment matches a styled one (same size, x264 settings, pixel format, colour tags,
+ * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
+ */
+export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings }): string[] {
+  const even = o.width % 2 === 0 && o.height % 2 === 0;
+  return [
+    '-v', 'error', '-nostdin',
+    ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    '-i', input,
+    '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
+    '-frames:v', String(o.count), '-fps_mode', 'passthrough',
+    '-vf', `setpts=N*${o.rate.den}/(${o.rate.num}*TB),scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`,
+    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf),
+    '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
+    '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
+    '-video_track_timescale', String(trackTimescale(o.rate)),
+    '-y', '-f', 'mp4', output,
+  ];
+}
+
+/**
  * Joins the segments without re-encoding and muxes the original audio by copy. `videoOffset`
  * shifts the video to where the source's video started, so audio stays in sync.
  */

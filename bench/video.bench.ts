@@ -1,0 +1,127 @@
+/**
+ * `npm run bench -- video`:
+ * - end-to-end frames per second of a video job on the local runtime (1 worker, 2 onnxruntime
+ *   threads, batch 2, the mosaic style model) against the bare model's frames per second with the
+ *   same threads and batch, measured in the same run (goal on CPU: >= 0.9);
+ * - split and restitch (probe, frame-range segments through the raw pipe, concat, audio mux, verify)
+ *   with no model, against a plain ffmpeg transcode of the same video with the same x264 settings,
+ *   as transcode time / our time (goal >= 0.8);
+ * - peak RSS of a worker process styling a short and a long range: it must not grow with length.
+ * Needs ../shared/fixtures (the real video and style model).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../src/config/config.js';
+import { submitFile } from '../src/cli/submitFile.js';
+import { framesPerShard, planFrameShards } from '../src/core/framePlan.js';
+import { rationalValue } from '../src/core/rational.js';
+import { openLocalContext } from '../src/runtime/localContext.js';
+import { startLocalRuntime } from '../src/runtime/localRuntime.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { getJobProgress } from '../src/usecases/jobStatus.js';
+import { createFsBlobStore } from '../src/adapters/local/fsBlobStore.js';
+import { createVideoTools } from '../src/video/videoTools.js';
+import { benchStyleModel } from './styleModel.js';
+import { fixturesDir } from '../test/support/fixtures.js';
+
+const VIDEO = path.join(fixturesDir, 'video/skyline-360p.mp4');
+const MOSAIC = path.join(fixturesDir, 'models/style/mosaic.onnx');
+const ENCODE = { crf: 18, preset: 'veryfast' };
+const quiet = createLogger({ level: 'error', sink: () => undefined });
+
+function ffmpeg(args: string[]): void {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${r.stderr}`);
+}
+
+async function runJob(ctx: ReturnType<typeof openLocalContext>, clip: string): Promise<number> {
+  const start = performance.now();
+  const job = await submitFile(ctx, clip, { model: 'mosaic' });
+  let progress = await getJobProgress(ctx.ledger, job.jobId);
+  while (progress && progress.job.state !== 'succeeded' && progress.job.state !== 'failed') {
+    await new Promise((r) => setTimeout(r, 50));
+    progress = await getJobProgress(ctx.ledger, job.jobId);
+  }
+  if (progress?.job.state !== 'succeeded') throw new Error(`bench video job failed: ${progress?.job.error ?? ''}`);
+  return (performance.now() - start) / 1000;
+}
+
+/** A warm runtime (its worker has run a 1-frame job, so the model is loaded), then the timed job. */
+async function endToEnd(dir: string, frames: number): Promise<{ fps: number; seconds: number }> {
+  const clip = path.join(dir, 'e2e.mp4');
+  const warm = path.join(dir, 'warm.mp4');
+  ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', clip]);
+  ffmpeg(['-i', VIDEO, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-an', warm]);
+  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
+  const config = { ...base, workers: 1, pollMs: 20, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
+  const ctx = openLocalContext(config, quiet);
+  await ctx.ensureContainers();
+  await ctx.registry.add('mosaic', await import('node:fs').then((fs) => fs.readFileSync(MOSAIC)), { meta: { color: 'bgr' } });
+  const runtime = await startLocalRuntime(config, quiet);
+  try {
+    await runJob(ctx, warm);
+    const seconds = await runJob(ctx, clip);
+    return { fps: frames / seconds, seconds };
+  } finally {
+    await runtime.stop();
+    await ctx.close();
+  }
+}
+
+async function splitRestitch(dir: string): Promise<{ ours: number; transcode: number }> {
+  const t0 = performance.now();
+  ffmpeg(['-i', VIDEO, '-map', '0:v:0', '-map', '0:a:0', '-c:v', 'libx264', '-preset', ENCODE.preset, '-crf', String(ENCODE.crf), '-c:a', 'copy', path.join(dir, 'transcode.mp4')]);
+  const transcode = (performance.now() - t0) / 1000;
+  const blobs = createFsBlobStore({ root: path.join(dir, 'blobs') });
+  const tools = createVideoTools(blobs, ENCODE);
+  const t1 = performance.now();
+  const probe = await tools.probe(VIDEO, 'skyline');
+  const ranges = planFrameShards(probe.framePts, framesPerShard(rationalValue(probe.video.frameRate), 3, 300));
+  const segments = ranges.map((r) => path.join(dir, 'segs', `${r.shardId}.mp4`));
+  // Two at a time, like two workers.
+  for (let i = 0; i < ranges.length; i += 2) {
+    await Promise.all(ranges.slice(i, i + 2).map((r, k) => tools.renderSegment({
+      input: VIDEO, output: segments[i + k] ?? '', streamIndex: probe.video.index, seekSeconds: r.seekSeconds, count: r.end - r.start,
+      width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate, fit: 'stretch', style: undefined, batch: 8, label: r.shardId,
+    })));
+  }
+  await tools.stitch({ segments, original: VIDEO, probe, output: path.join(dir, 'ours.mp4'), workDir: dir, label: 'skyline' });
+  const ours = (performance.now() - t1) / 1000;
+  await blobs.close();
+  return { ours, transcode };
+}
+
+function peakRss(dir: string, frames: number): number {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const r = spawnSync(process.execPath, ['--import', tsx, path.join(import.meta.dirname, 'videoRss.child.ts'), VIDEO, String(frames), path.join(dir, `rss-${frames}.mp4`)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`rss child failed: ${r.stderr}`);
+  const line = r.stdout.trim().split('\n').at(-1) ?? '{}';
+  return (JSON.parse(line) as { maxRssMb: number }).maxRssMb;
+}
+
+export async function run(): Promise<{ ratios: Record<string, number>; goals: Record<string, number>; figures: Record<string, number> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-video-'));
+  try {
+    const frames = 24;
+    const bare = await benchStyleModel({ modelPath: MOSAIC, metadata: { color: 'bgr' }, frames: 8, batch: 2, intraOpThreads: 2 });
+    const e2e = await endToEnd(dir, frames);
+    const split = await splitRestitch(dir);
+    const rssShort = peakRss(dir, 60);
+    const rssLong = peakRss(dir, 512);
+    return {
+      ratios: { e2e_vs_bare_model_fps: e2e.fps / bare.bareModelFps, transcode_vs_split_restitch: split.transcode / split.ours, rss_short_vs_long: rssShort / rssLong },
+      goals: { e2e_vs_bare_model_fps: 0.9, transcode_vs_split_restitch: 0.8, rss_short_vs_long: 0.9 },
+      figures: {
+        e2e_frames: frames, e2e_seconds: e2e.seconds, e2e_fps: e2e.fps, bare_model_fps: bare.bareModelFps, stylizer_fps: bare.stylizerFps,
+        conversion_share_of_model: bare.conversionShare, transcode_seconds: split.transcode, split_restitch_seconds: split.ours,
+        worker_peak_rss_mb_60_frames: rssShort, worker_peak_rss_mb_512_frames: rssLong,
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -10,9 +10,11 @@ import { processIo, type CliIo } from './io.js';
 const USAGE = `tessera — event-driven batch scoring
 
   tessera demo [DIR]                       train sample models, score the sample readings, results in DIR
+  tessera demo video [DIR]                 style a generated test clip with the built-in toon model
   tessera up [--workers N]                 run the embedded runtime (inbox watcher + workers); Ctrl-C drains
   tessera submit FILE [--no-follow]        drop FILE into the running runtime's inbox and follow its job
-  tessera run FILE [--out DIR]             one-shot: run FILE's job (starting the runtime if needed)
+  tessera run FILE [--out DIR] [--model M] [--fit stretch|letterbox] [--on-shard-error fail|passthrough]
+                                           one-shot: run FILE's job (a .csv of readings or a video), starting the runtime if needed
   tessera status [JOB] [--json]            list jobs, or one job's progress and report
   tessera models add NAME FILE [--meta k=v]… [--tag T]…
   tessera models list [NAME] [--json]

@@ -1,8 +1,11 @@
 import { createReadStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/config.js';
 import { parseTimestamp } from '../../core/timestamps.js';
 import { trainModels } from '../../usecases/trainModels.js';
+import { runTool, trimStderr } from '../../video/ffmpeg/tool.js';
 import { fileLogger, withLocalContext } from '../context.js';
 import { println, type CliIo } from '../io.js';
 import { runCommand } from './jobs.js';
@@ -16,6 +19,7 @@ const SAMPLE = fileURLToPath(new URL('../../../samples/sensor_data.csv', import.
  * where the results are and how many anomalies were found.
  */
 export async function demoCommand(args: string[], io: CliIo): Promise<number> {
+  if (args[0] === 'video') return videoDemo(args[1] ?? 'tessera-demo-video', io);
   const out = args[0] ?? 'tessera-demo-results';
   if (!existsSync(SAMPLE)) throw new Error(`the sample readings are missing: ${SAMPLE}`);
   const config = loadConfig();
@@ -31,5 +35,24 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   println(io, `2/2 scoring ${SAMPLE} on the embedded runtime (${config.workers} workers, state in ${config.home})`);
   const code = await runCommand([SAMPLE, '--out', out], io);
   println(io, code === 0 ? `done: see ${out}/anomalies.csv` : 'the job did not succeed; see "tessera status" and the logs in ' + `${config.home}/logs`);
+  return code;
+}
+
+/**
+ * The video demo from the repository alone: ffmpeg makes a 4-second test clip with a tone
+ * (nothing from ../shared), and the built-in toon model styles it on the embedded runtime.
+ */
+async function videoDemo(out: string, io: CliIo): Promise<number> {
+  await mkdir(out, { recursive: true });
+  const clip = join(out, 'demo-clip.mp4');
+  println(io, `1/2 making a 4 s test clip with ffmpeg: ${clip}`);
+  const made = await runTool('ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
+  ]);
+  if (made.code !== 0) throw new Error(`ffmpeg could not make the demo clip: ${trimStderr(made.stderr)}`);
+  println(io, '2/2 styling it with the built-in toon model on the embedded runtime');
+  const code = await runCommand([clip, '--model', 'toon', '--out', out], io);
+  println(io, code === 0 ? `done: see ${join(out, 'demo-clip.styled.mp4')}` : 'the job did not succeed; see "tessera status"');
   return code;
 }

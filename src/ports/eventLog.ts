@@ -1,0 +1,58 @@
+/** An event as appended by a producer. */
+export interface OutgoingEvent {
+  /** The raw payload (JSON text for readings); stored and returned byte for byte. */
+  readonly body: string;
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** An event as read back from a partition. */
+export interface EventRecord {
+  readonly partition: number;
+  /** Monotonic per partition, starting at 0, without gaps. */
+  readonly sequenceNumber: number;
+  /** Opaque position in the partition (Event Hubs' offset); increases with the sequence number. */
+  readonly offset: string;
+  readonly enqueuedTime: Date;
+  /** The partition key the producer gave (the device id for readings). */
+  readonly partitionKey: string | undefined;
+  readonly body: string;
+  readonly properties: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A consumer group's position in one partition: everything up to and including `sequenceNumber` is processed. */
+export interface Checkpoint {
+  readonly consumerGroup: string;
+  readonly partition: number;
+  readonly sequenceNumber: number;
+  readonly offset: string;
+}
+
+/**
+ * Event log port, with Azure Event Hubs semantics.
+ *
+ * Contract:
+ * - A log has a fixed number of partitions, numbered 0..partitions-1.
+ * - `append(partitionKey, events)` puts all the events in one partition, chosen by a stable hash of
+ *   the key (the same key always lands in the same partition), in order, and returns their
+ *   records. Without a key (`undefined`) events go round-robin.
+ * - `read(partition, fromSequenceNumber, max)` returns up to `max` events with
+ *   sequenceNumber >= fromSequenceNumber, in order; an empty array when there are none (yet).
+ *   `waitMs` lets it wait that long for the first event to arrive.
+ * - Events are never removed or changed by reading: any consumer group can read any range again.
+ * - `lastSequenceNumber(partition)` is the newest sequence number, or -1 for an empty partition.
+ * - Checkpoints are per consumer group and partition. `getCheckpoint` returns undefined when
+ *   none was written. `setCheckpoint` only moves forward: a checkpoint at or behind the stored
+ *   one is ignored (two consumers racing cannot move it back).
+ * - State is durable for durable adapters: a new instance over the same location sees every event
+ *   and checkpoint; several processes may append and read concurrently.
+ */
+export interface EventLog {
+  readonly name: string;
+  readonly partitions: number;
+  append(partitionKey: string | undefined, events: readonly OutgoingEvent[]): Promise<EventRecord[]>;
+  read(partition: number, fromSequenceNumber: number, max: number, options?: { readonly waitMs?: number; readonly signal?: AbortSignal }): Promise<EventRecord[]>;
+  lastSequenceNumber(partition: number): Promise<number>;
+  getCheckpoint(consumerGroup: string, partition: number): Promise<Checkpoint | undefined>;
+  setCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  close(): Promise<void>;
+}

@@ -10,7 +10,7 @@ import { updateJobWithRetry, updateShardWithRetry } from './ledgerRetry.js';
  * a dead shard is marked failed with the reason (and the job fans in), a dead plan or finish
  * fails the job. Idempotent, and a failed shard's job may be of any kind.
  */
-export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, body: unknown, reason: string, description: string): Promise<void> {
+export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, body: unknown, reason: string, description: string): Promise<void> {
   let msg;
   try {
     msg = decodeEnvelope(body);
@@ -36,7 +36,7 @@ export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 
 }
 
 /** Sweeps the dead-letter queue from `fromSequenceNumber`; returns the next sequence number to sweep from. */
-export async function sweepDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, fromSequenceNumber = 0): Promise<number> {
+export async function sweepDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, fromSequenceNumber = 0): Promise<number> {
   let next = fromSequenceNumber;
   for (;;) {
     const batch: DeadLetteredMessage[] = await deps.queue.peekDeadLetters({ maxMessages: 100, fromSequenceNumber: next });

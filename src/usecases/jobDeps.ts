@@ -6,9 +6,20 @@ import type { WorkQueue } from '../ports/workQueue.js';
 /** What every job kind's use cases need: the three ports and a logger. */
 export interface JobDeps {
   readonly blobs: BlobStore;
+  /** Shard work: consumed by the scorer workers. */
   readonly queue: WorkQueue;
+  /**
+   * Plan and finish messages, when they go elsewhere than shard work (in Azure: a `control` queue
+   * the Functions app consumes, so GPU workers only ever see shards). Locally: the same queue.
+   */
+  readonly control?: WorkQueue;
   readonly ledger: JobLedger;
   readonly log: Logger;
+}
+
+/** The queue that carries plan and finish messages. */
+export function lifecycleQueue(deps: Pick<JobDeps, 'queue' | 'control'>): WorkQueue {
+  return deps.control ?? deps.queue;
 }
 
 /** Messages every job kind shares: planning and finishing (dispatched by the job's kind). */

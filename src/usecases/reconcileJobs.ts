@@ -1,6 +1,6 @@
 import { finishMessageId, planMessageId, shardMessageId } from '../core/jobNaming.js';
 import { fanIn } from './fanIn.js';
-import type { JobDeps, LifecycleMessage, ShardMessage } from './jobDeps.js';
+import { lifecycleQueue, type JobDeps, type LifecycleMessage, type ShardMessage } from './jobDeps.js';
 
 export interface ReconcileTimes {
   /** A planning or finishing job untouched this long is nudged (its message may be lost). */
@@ -15,7 +15,7 @@ export interface ReconcileTimes {
  * lost, a finishing job whose finish message was lost. Every nudge is idempotent: a message sent
  * twice is dropped by duplicate detection or finds its work done.
  */
-export async function reconcileJobs(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, times: ReconcileTimes, now = Date.now()): Promise<number> {
+export async function reconcileJobs(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, times: ReconcileTimes, now = Date.now()): Promise<number> {
   let nudged = 0;
   let activeMessages: number | undefined;
   for (const state of ['planning', 'running', 'finishing'] as const) {
@@ -29,14 +29,14 @@ export async function reconcileJobs(deps: Pick<JobDeps, 'ledger' | 'queue' | 'lo
       if (now - job.updatedAt.getTime() < times.staleJobMs) continue;
       const body: LifecycleMessage = state === 'planning' ? { kind: 'plan', jobId: job.jobId } : { kind: 'finish', jobId: job.jobId };
       const messageId = state === 'planning' ? planMessageId(job.jobId) : finishMessageId(job.jobId, job.etag);
-      await deps.queue.send([{ messageId, body, subject: body.kind }]);
+      await lifecycleQueue(deps).send([{ messageId, body, subject: body.kind }]);
       nudged += 1;
     }
   }
   return nudged;
 }
 
-async function resendStaleShards(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, jobId: string, staleMs: number, now: number): Promise<number> {
+async function resendStaleShards(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, jobId: string, staleMs: number, now: number): Promise<number> {
   const stale = [...(await deps.ledger.listShards(jobId, { state: 'pending' })), ...(await deps.ledger.listShards(jobId, { state: 'running' }))]
     .filter((s) => now - s.updatedAt.getTime() >= staleMs);
   const messages = stale.flatMap((s) => {

@@ -1,7 +1,7 @@
 import { InputError, PreconditionFailedError } from '../core/errors.js';
 import { CONTAINERS, JOB_KINDS, JOB_OPTION_KEYS, jobIdFor, jobKindOf, planMessageId, type InputRef } from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
-import type { JobDeps, LifecycleMessage } from './jobDeps.js';
+import { lifecycleQueue, type JobDeps, type LifecycleMessage } from './jobDeps.js';
 
 /**
  * A blob arrived in the inbox: create its job (idempotent: the job id comes from the blob's
@@ -9,7 +9,7 @@ import type { JobDeps, LifecycleMessage } from './jobDeps.js';
  * kind takes still gets a job, failed with the reason, so it shows in the ledger instead of
  * vanishing. Blob metadata `model`, `fit` and `on_shard_error` travel with the job.
  */
-export async function submitJob(deps: Pick<JobDeps, 'blobs' | 'queue' | 'ledger' | 'log'>, blob: { container?: string; name: string }): Promise<JobRecord> {
+export async function submitJob(deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>, blob: { container?: string; name: string }): Promise<JobRecord> {
   const container = blob.container ?? CONTAINERS.inbox;
   const props = await deps.blobs.head(container, blob.name);
   if (!props) throw new InputError(`${container}/${blob.name}`, 'no such blob');
@@ -42,7 +42,7 @@ export async function submitJob(deps: Pick<JobDeps, 'blobs' | 'queue' | 'ledger'
   if (job.state === 'planning') {
     // Re-sending is safe: duplicate detection drops it if planning is already queued.
     const message: LifecycleMessage = { kind: 'plan', jobId };
-    await deps.queue.send([{ messageId: planMessageId(jobId), body: message, subject: 'plan' }]);
+    await lifecycleQueue(deps).send([{ messageId: planMessageId(jobId), body: message, subject: 'plan' }]);
   }
   return job;
 }

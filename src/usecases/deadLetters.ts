@@ -10,7 +10,13 @@ import { updateJobWithRetry, updateShardWithRetry } from './ledgerRetry.js';
  * a dead shard is marked failed with the reason (and the job fans in), a dead plan or finish
  * fails the job. Idempotent, and a failed shard's job may be of any kind.
  */
-export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, body: unknown, reason: string, description: string): Promise<void> {
+export async function recordDeadLetter(
+  deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>,
+  body: unknown,
+  reason: string,
+  description: string,
+  deadLetteredAt: Date = new Date(),
+): Promise<void> {
   let msg;
   try {
     msg = decodeEnvelope(body);
@@ -24,8 +30,11 @@ export async function recordDeadLetter(deps: Pick<JobDeps, 'ledger' | 'queue' | 
   if (msg.shardId !== undefined) {
     const shardId = msg.shardId;
     const shard = await deps.ledger.getShard(msg.jobId, shardId);
-    if (shard && !TERMINAL_SHARD_STATES.includes(shard.state)) {
-      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'failed', error: why }));
+    // A shard changed after its message was dead-lettered (re-driven back to pending) has moved on:
+    // this dead letter is the one being re-driven, and must not fail it again.
+    const movedOn = (s: { updatedAt: Date }) => s.updatedAt.getTime() > deadLetteredAt.getTime();
+    if (shard && !TERMINAL_SHARD_STATES.includes(shard.state) && !movedOn(shard)) {
+      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) || movedOn(s) ? undefined : { state: 'failed', error: why }));
       deps.log.warn('shard dead-lettered', { jobId: msg.jobId, shardId, reason: why });
     }
     await fanIn(deps, msg.jobId);
@@ -41,7 +50,7 @@ export async function sweepDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 
   for (;;) {
     const batch: DeadLetteredMessage[] = await deps.queue.peekDeadLetters({ maxMessages: 100, fromSequenceNumber: next });
     for (const m of batch) {
-      await recordDeadLetter(deps, m.body, m.deadLetterReason, m.deadLetterErrorDescription);
+      await recordDeadLetter(deps, m.body, m.deadLetterReason, m.deadLetterErrorDescription, m.deadLetteredAt);
       next = Math.max(next, m.sequenceNumber + 1);
     }
     if (batch.length < 100) return next;

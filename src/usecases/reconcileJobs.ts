@@ -28,7 +28,9 @@ export async function reconcileJobs(deps: Pick<JobDeps, 'ledger' | 'queue' | 'co
       }
       if (now - job.updatedAt.getTime() < times.staleJobMs) continue;
       const body: LifecycleMessage = state === 'planning' ? { kind: 'plan', jobId: job.jobId } : { kind: 'finish', jobId: job.jobId };
-      const messageId = state === 'planning' ? planMessageId(job.jobId) : finishMessageId(job.jobId, job.etag);
+      // A nudge gets an id of its own (keyed by the job's current ETag): reusing the original id
+      // would be dropped by duplicate detection, and repeating the same nudge is dropped as it should be.
+      const messageId = `${state === 'planning' ? planMessageId(job.jobId) : finishMessageId(job.jobId, job.etag)}:nudge:${job.etag}`;
       await lifecycleQueue(deps).send([{ messageId, body, subject: body.kind }]);
       nudged += 1;
     }
@@ -41,7 +43,8 @@ async function resendStaleShards(deps: Pick<JobDeps, 'ledger' | 'queue' | 'contr
     .filter((s) => now - s.updatedAt.getTime() >= staleMs);
   const messages = stale.flatMap((s) => {
     const body = (s.detail as { message?: ShardMessage } | null)?.message;
-    return body ? [{ messageId: shardMessageId(jobId, s.shardId), body, subject: body.kind }] : [];
+    // Keyed by the shard's ETag: a new id (the original would be dropped as a duplicate), the same one while nothing changes.
+    return body ? [{ messageId: `${shardMessageId(jobId, s.shardId)}:resend:${s.etag}`, body, subject: body.kind }] : [];
   });
   for (let i = 0; i < messages.length; i += 100) await deps.queue.send(messages.slice(i, i + 100));
   if (messages.length > 0) deps.log.warn('re-sent stale shard messages', { jobId, shards: messages.length });

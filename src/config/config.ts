@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { parseCron } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
 
 /** Tessera's configuration, parsed once from the environment; frozen. */
@@ -32,6 +33,8 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The video job's settings (TESSERA_VIDEO_*, TESSERA_EP). */
   readonly video: VideoConfig;
+  /** When stream runs score the closed windows: five-field cron in UTC (TESSERA_SCORE_CRON, default hourly). */
+  readonly scoreCron: string;
 }
 
 export interface VideoConfig {
@@ -66,6 +69,16 @@ function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: re
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new InputError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function cron(env: Env, key: string, fallback: string): string {
+  const raw = env[key] || fallback;
+  try {
+    parseCron(raw);
+  } catch (error) {
+    throw new InputError(key, error instanceof Error ? error.message : String(error));
+  }
+  return raw;
 }
 
 function list(env: Env, key: string, fallback: readonly string[]): readonly string[] {
@@ -141,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     faultShardDelayMs: integer(env, 'TESSERA_FAULT_SHARD_DELAY_MS', 0, 0, 600_000),
     logLevel: level as Config['logLevel'],
     video: loadVideoConfig(env),
+    scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
     ...overrides,
   };
   return Object.freeze(config);
@@ -177,5 +191,6 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_VIDEO_MAX_BYTES: String(config.video.maxBytes),
     TESSERA_VIDEO_CONTAINERS: config.video.containers.join(','),
     TESSERA_VIDEO_CODECS: config.video.codecs.join(','),
+    TESSERA_SCORE_CRON: config.scoreCron,
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** Containers the pipeline uses. */
-export const CONTAINERS = { inbox: 'inbox', work: 'work', results: 'results', models: 'models' } as const;
+export const CONTAINERS = { inbox: 'inbox', work: 'work', results: 'results', models: 'models', windows: 'windows' } as const;
 
 /** Identifies an input blob version: the same version always maps to the same job. */
 export interface InputRef {

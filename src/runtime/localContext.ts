@@ -12,6 +12,8 @@ import type { WorkQueue } from '../ports/workQueue.js';
 import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
 import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
 import { createJobDispatcher } from '../usecases/jobDispatcher.js';
+import type { StreamDeps } from '../usecases/stream/deps.js';
+import { streamJobKind } from '../usecases/stream/streamJobKind.js';
 import type { VideoDeps } from '../usecases/video/deps.js';
 import { videoJobKind } from '../usecases/video/videoJobKind.js';
 import { createVideoTools } from '../video/videoTools.js';
@@ -26,6 +28,7 @@ export interface LocalContext {
   readonly registry: ModelRegistry;
   readonly engine: ScoringEngine;
   readonly deps: AnomalyDeps;
+  readonly stream: StreamDeps;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
   readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
   ensureContainers(): Promise<void>;
@@ -77,9 +80,10 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       faultShardDelayMs: config.faultShardDelayMs,
     },
   };
-  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video) });
+  const stream: StreamDeps = { blobs, queue, ledger, log, models: deps.models, scorer: deps.scorer, settings: { modelPattern: config.modelPattern } };
+  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video), stream: streamJobKind(stream) });
   return {
-    config, blobs, queue, ledger, registry, engine, deps, dispatch,
+    config, blobs, queue, ledger, registry, engine, deps, stream, dispatch,
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
     },

@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configToEnv, type Config } from '../config/config.js';
 import { CONTAINERS } from '../core/jobNaming.js';
+import { parseCron, previousRun } from '../core/cron.js';
+import { unscoredBatches } from '../usecases/stream/planStreamRun.js';
+import { startStreamRun } from '../usecases/stream/startStreamRun.js';
 import { ensureError } from '../core/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { sweepDeadLetters } from '../usecases/deadLetters.js';
@@ -30,6 +33,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   await ctx.ensureContainers();
   mkdirSync(join(config.home, 'logs'), { recursive: true });
   const stop = new AbortController();
+  const schedule = parseCron(config.scoreCron);
   const workers = startWorkerPool({ size: config.workers, env: configToEnv(config), logFile: join(config.home, 'logs', 'workers.log'), log });
 
   const watcher = runInboxWatcher(
@@ -51,8 +55,15 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     // Messages reach the dead-letter queue out of sequence order (a lock expiring late, a re-drive),
     // so besides following new ones, every 30th tick sweeps the whole dead-letter queue again.
     let dlqCursor = 0;
+    let lastScoreTick = 0;
     for (let tick = 0; !stop.signal.aborted; tick++) {
       try {
+        // The score schedule: once per cron tick, a run over the windows no run has scored yet.
+        const scoreTick = previousRun(schedule, Date.now());
+        if (scoreTick > lastScoreTick) {
+          if ((await unscoredBatches(ctx.stream)).length > 0) await startStreamRun(ctx.stream, scoreTick);
+          lastScoreTick = scoreTick;
+        }
         dlqCursor = await sweepDeadLetters(ctx.deps, tick % 30 === 0 ? 0 : dlqCursor);
         await reconcileJobs(ctx.deps, { staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
       } catch (error) {

@@ -1,0 +1,22 @@
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../anomaly/deps.js';
+import type { JobDeps } from '../jobDeps.js';
+
+export interface StreamDeps extends JobDeps {
+  readonly models: ModelCatalog;
+  readonly scorer: WindowScorer;
+  readonly settings: { readonly modelPattern: string };
+}
+
+export const STREAM_JOB_KIND = 'stream';
+
+/** One device's windows of a stream run: scored with its series' pinned models. */
+export interface StreamScoreMessage {
+  readonly kind: 'stream-score';
+  readonly jobId: string;
+  readonly shardId: string;
+  readonly device: string;
+  /** The part blob (container work) holding this device's windows, one JSON line each, with their batch. */
+  readonly part: string;
+  /** Model per tag; null when the series has no model. */
+  readonly models: Readonly<Record<string, PinnedModel | null>>;
+}

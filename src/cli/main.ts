@@ -5,6 +5,7 @@ import { runCommand, statusCommand, submitCommand } from './commands/jobs.js';
 import { modelsCommand } from './commands/models.js';
 import { trainCommand } from './commands/train.js';
 import { upCommand } from './commands/up.js';
+import { sendCommand } from './commands/send.js';
 import { processIo, type CliIo } from './io.js';
 
 const USAGE = `tessera — event-driven batch scoring
@@ -20,7 +21,9 @@ const USAGE = `tessera — event-driven batch scoring
   tessera models list [NAME] [--json]
   tessera models optimize REF [--tag T]…   register a standard-ops rewrite of an ai.onnx.ml SVM model
   tessera train ocsvm READINGS.csv [--nu 0.05] [--gamma scale] [--window-seconds 60] [--train-until ISO] [--tag T]…
-  tessera dlq list | show SEQ | redrive SEQ… | redrive --all
+  tessera dlq list | show SEQ | redrive SEQ… | redrive --all      (the work queue)
+  tessera dlq events [list] | events show P:SEQ | events redrive P:SEQ…|--all   (invalid stream events)
+  tessera send FILE|- [--rate N] [--batch N]   readings (CSV or JSON lines) into the local event log
 
 State lives under TESSERA_HOME (default ./.tessera).`;
 
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   models: modelsCommand,
   train: trainCommand,
   dlq: dlqCommand,
+  send: sendCommand,
 };
 
 /** Runs one CLI command; returns the exit code. Errors are printed, never thrown. */

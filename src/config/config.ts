@@ -35,6 +35,29 @@ export interface Config {
   readonly video: VideoConfig;
   /** When stream runs score the closed windows: five-field cron in UTC (TESSERA_SCORE_CRON, default hourly). */
   readonly scoreCron: string;
+  /** The sensor stream (TESSERA_STREAM_*). */
+  readonly stream: StreamConfig;
+}
+
+export interface StreamConfig {
+  /** Partitions of the local event log (TESSERA_STREAM_PARTITIONS). */
+  readonly partitions: number;
+  /** The aggregator's consumer group (TESSERA_STREAM_CONSUMER_GROUP). */
+  readonly consumerGroup: string;
+  /** Window size; hop 0 means tumbling (TESSERA_STREAM_WINDOW_SECONDS, TESSERA_STREAM_HOP_SECONDS). */
+  readonly windowSeconds: number;
+  readonly hopSeconds: number;
+  /** Watermark lag behind the newest event (TESSERA_STREAM_OUT_OF_ORDER_MS, default 0 as Stream Analytics). */
+  readonly outOfOrderMs: number;
+  /** Late-arrival tolerance (TESSERA_STREAM_LATE_MS, default 5000 as Stream Analytics). */
+  readonly lateMs: number;
+  /** What happens to an event later than that: adjust (default) or drop (TESSERA_STREAM_LATE_POLICY). */
+  readonly latePolicy: 'adjust' | 'drop';
+  /** Event times further than this from now are dead-lettered (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
+  readonly maxPastSeconds: number;
+  readonly maxFutureSeconds: number;
+  /** Loopback port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
+  readonly ingestPort: number;
 }
 
 export interface VideoConfig {
@@ -155,6 +178,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: level as Config['logLevel'],
     video: loadVideoConfig(env),
     scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
+    stream: Object.freeze({
+      partitions: integer(env, 'TESSERA_STREAM_PARTITIONS', 4, 1, 1024),
+      consumerGroup: env.TESSERA_STREAM_CONSUMER_GROUP || 'aggregator',
+      windowSeconds: integer(env, 'TESSERA_STREAM_WINDOW_SECONDS', 60, 1, 86_400),
+      hopSeconds: integer(env, 'TESSERA_STREAM_HOP_SECONDS', 0, 0, 86_400),
+      outOfOrderMs: integer(env, 'TESSERA_STREAM_OUT_OF_ORDER_MS', 0, 0, 86_400_000),
+      lateMs: integer(env, 'TESSERA_STREAM_LATE_MS', 5000, 0, 86_400_000),
+      latePolicy: oneOf(env, 'TESSERA_STREAM_LATE_POLICY', 'adjust', ['adjust', 'drop'] as const),
+      maxPastSeconds: integer(env, 'TESSERA_STREAM_MAX_PAST_SECONDS', 7 * 86_400, 1, 100 * 365 * 86_400),
+      maxFutureSeconds: integer(env, 'TESSERA_STREAM_MAX_FUTURE_SECONDS', 300, 0, 365 * 86_400),
+      ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
+    }),
     ...overrides,
   };
   return Object.freeze(config);
@@ -192,5 +227,15 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_VIDEO_CONTAINERS: config.video.containers.join(','),
     TESSERA_VIDEO_CODECS: config.video.codecs.join(','),
     TESSERA_SCORE_CRON: config.scoreCron,
+    TESSERA_STREAM_PARTITIONS: String(config.stream.partitions),
+    TESSERA_STREAM_CONSUMER_GROUP: config.stream.consumerGroup,
+    TESSERA_STREAM_WINDOW_SECONDS: String(config.stream.windowSeconds),
+    TESSERA_STREAM_HOP_SECONDS: String(config.stream.hopSeconds),
+    TESSERA_STREAM_OUT_OF_ORDER_MS: String(config.stream.outOfOrderMs),
+    TESSERA_STREAM_LATE_MS: String(config.stream.lateMs),
+    TESSERA_STREAM_LATE_POLICY: config.stream.latePolicy,
+    TESSERA_STREAM_MAX_PAST_SECONDS: String(config.stream.maxPastSeconds),
+    TESSERA_STREAM_MAX_FUTURE_SECONDS: String(config.stream.maxFutureSeconds),
+    TESSERA_INGEST_PORT: String(config.stream.ingestPort),
   };
 }

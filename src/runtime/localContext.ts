@@ -4,6 +4,7 @@ import { CONTAINERS } from '../core/jobNaming.js';
 import { createFsBlobStore, type FsBlobStore } from '../adapters/local/fsBlobStore.js';
 import { openSqliteJobLedger } from '../adapters/local/sqliteJobLedger.js';
 import { openSqliteWorkQueue } from '../adapters/local/sqliteWorkQueue.js';
+import { openSqliteEventLog } from '../adapters/local/sqliteEventLog.js';
 import { createScoringEngine, type ScoringEngine } from '../engine/scoringEngine.js';
 import { createModelRegistry, type ModelRegistry } from '../registry/modelRegistry.js';
 import type { JobLedger } from '../ports/jobLedger.js';
@@ -13,6 +14,7 @@ import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
 import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
 import { createJobDispatcher } from '../usecases/jobDispatcher.js';
 import type { StreamDeps } from '../usecases/stream/deps.js';
+import type { AggregateDeps } from '../usecases/stream/aggregatePartition.js';
 import { streamJobKind } from '../usecases/stream/streamJobKind.js';
 import type { VideoDeps } from '../usecases/video/deps.js';
 import { videoJobKind } from '../usecases/video/videoJobKind.js';
@@ -29,6 +31,8 @@ export interface LocalContext {
   readonly engine: ScoringEngine;
   readonly deps: AnomalyDeps;
   readonly stream: StreamDeps;
+  /** The stream aggregator's dependencies. */
+  readonly aggregate: AggregateDeps;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
   readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
   ensureContainers(): Promise<void>;
@@ -80,10 +84,23 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       faultShardDelayMs: config.faultShardDelayMs,
     },
   };
-  const stream: StreamDeps = { blobs, queue, ledger, log, models: deps.models, scorer: deps.scorer, settings: { modelPattern: config.modelPattern } };
+  const events = openSqliteEventLog({ file: join(config.home, 'events.sqlite'), name: 'readings', partitions: config.stream.partitions });
+  const stream: StreamDeps = { blobs, queue, ledger, log, events, consumerGroup: config.stream.consumerGroup, models: deps.models, scorer: deps.scorer, settings: { modelPattern: config.modelPattern } };
   const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video), stream: streamJobKind(stream) });
   return {
     config, blobs, queue, ledger, registry, engine, deps, stream, dispatch,
+    aggregate: {
+      events, blobs, log, consumerGroup: config.stream.consumerGroup, batchSize: 1000, waitMs: Math.max(50, config.pollMs * 5),
+      aggregator: {
+        windows: config.stream.hopSeconds > 0
+          ? { kind: 'hopping', sizeSeconds: config.stream.windowSeconds, hopSeconds: config.stream.hopSeconds }
+          : { kind: 'tumbling', sizeSeconds: config.stream.windowSeconds },
+        outOfOrderToleranceMs: config.stream.outOfOrderMs,
+        lateArrivalToleranceMs: config.stream.lateMs,
+        latePolicy: config.stream.latePolicy,
+      },
+      limits: { maxPastMs: config.stream.maxPastSeconds * 1000, maxFutureMs: config.stream.maxFutureSeconds * 1000 },
+    },
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
     },
@@ -91,6 +108,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       await engine.dispose();
       await queue.close();
       await ledger.close();
+      await events.close();
       await blobs.close();
     },
   };

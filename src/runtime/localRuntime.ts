@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { startHttpIngest } from '../ingest/httpIngest.js';
 import { join } from 'node:path';
 import { configToEnv, type Config } from '../config/config.js';
 import { CONTAINERS } from '../core/jobNaming.js';
@@ -18,6 +19,10 @@ import { startWorkerPool, type WorkerPool } from './workerPool.js';
 
 export interface LocalRuntime {
   readonly workers: WorkerPool;
+  /** The stream aggregator process (a pool of one). */
+  readonly aggregator: WorkerPool;
+  /** Where the HTTP ingest endpoint listens (POST /events). */
+  readonly ingestUrl: string;
   /** Stops watching, lets the workers drain, and releases the runtime lock. */
   stop(): Promise<void>;
 }
@@ -35,6 +40,9 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   const stop = new AbortController();
   const schedule = parseCron(config.scoreCron);
   const workers = startWorkerPool({ size: config.workers, env: configToEnv(config), logFile: join(config.home, 'logs', 'workers.log'), log });
+  const aggregator = startWorkerPool({ size: 1, env: configToEnv(config), logFile: join(config.home, 'logs', 'aggregator.log'), log, entry: 'aggregatorMain.ts', role: 'aggregator' });
+  const ingest = await startHttpIngest({ log: ctx.aggregate.events, port: config.stream.ingestPort, logger: log.child({ component: 'ingest' }) });
+  writeFileSync(join(config.home, 'ingest.url'), ingest.url);
 
   const watcher = runInboxWatcher(
     {
@@ -77,11 +85,14 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   let stopped: Promise<void> | undefined;
   return {
     workers,
+    aggregator,
+    ingestUrl: ingest.url,
     stop() {
       stopped ??= (async () => {
         stop.abort();
         await Promise.all([watcher, reconciler]);
-        await workers.stop();
+        await ingest.close();
+        await Promise.all([workers.stop(), aggregator.stop()]);
         await ctx.close();
         release();
         log.info('runtime stopped');

@@ -5,7 +5,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../ports/logger.js';
 
 const require = createRequire(import.meta.url);
-const WORKER_ENTRY = fileURLToPath(new URL('./workerMain.ts', import.meta.url));
 /** Workers run the TypeScript sources through tsx's ESM loader. */
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
@@ -19,24 +18,26 @@ export interface WorkerPool {
  * Forks `size` worker processes and keeps that many alive: a worker that dies (crash, OOM,
  * SIGKILL) is replaced after a short delay. Worker output goes to `logFile`.
  */
-export function startWorkerPool(options: { size: number; env: Record<string, string>; logFile: string; log: Logger }): WorkerPool {
+export function startWorkerPool(options: { size: number; env: Record<string, string>; logFile: string; log: Logger; entry?: 'workerMain.ts' | 'aggregatorMain.ts'; role?: string }): WorkerPool {
+  const entry = fileURLToPath(new URL(`./${options.entry ?? 'workerMain.ts'}`, import.meta.url));
+  const role = options.role ?? 'worker';
   const { size, log } = options;
   const children = new Map<number, ChildProcess>();
   const fd = openSync(options.logFile, 'a');
   let stopping = false;
 
   const spawnWorker = (slot: number): void => {
-    const child = fork(WORKER_ENTRY, [], {
+    const child = fork(entry, [], {
       execArgv: ['--import', TSX_LOADER],
       env: { ...process.env, ...options.env, TESSERA_WORKER_ID: String(slot) },
       stdio: ['ignore', fd, fd, 'ipc'],
     });
     children.set(slot, child);
-    log.info('worker started', { worker: slot, pid: child.pid });
+    log.info(`${role} started`, { worker: slot, pid: child.pid });
     child.on('exit', (code, signal) => {
       if (children.get(slot) === child) children.delete(slot);
       if (stopping) return;
-      log.warn('worker exited; replacing it', { worker: slot, pid: child.pid, code: code ?? undefined, signal: signal ?? undefined });
+      log.warn(`${role} exited; replacing it`, { worker: slot, pid: child.pid, code: code ?? undefined, signal: signal ?? undefined });
       setTimeout(() => { if (!stopping) spawnWorker(slot); }, 250);
     });
   };

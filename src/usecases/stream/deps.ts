@@ -1,7 +1,11 @@
 import type { ModelCatalog, PinnedModel, WindowScorer } from '../anomaly/deps.js';
+import type { EventLog } from '../../ports/eventLog.js';
 import type { JobDeps } from '../jobDeps.js';
 
 export interface StreamDeps extends JobDeps {
+  /** The event log the aggregator reads, and its consumer group (whose checkpoints say which batches are committed). */
+  readonly events: EventLog;
+  readonly consumerGroup: string;
   readonly models: ModelCatalog;
   readonly scorer: WindowScorer;
   readonly settings: { readonly modelPattern: string };

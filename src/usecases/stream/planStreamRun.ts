@@ -16,12 +16,27 @@ function detailOf(job: JobRecord): Record<string, JsonValue> {
   return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
 }
 
-/** Window batches not yet scored by a successful run, in name order (date, hour, partition, sequence). */
-export async function unscoredBatches(deps: Pick<StreamDeps, 'blobs'>): Promise<string[]> {
+const BATCH = /\/p(\d+)-(\d+)-(\d+)\.jsonl$/;
+
+/**
+ * Window batches not yet scored by a successful run, in name order (date, hour, partition,
+ * sequence). Only batches the aggregator has committed (their last event is at or before its
+ * checkpoint) count: a batch written by a step that crashed before its checkpoint is undone on
+ * restart, and must never be scored.
+ */
+export async function unscoredBatches(deps: Pick<StreamDeps, 'blobs' | 'events' | 'consumerGroup'>): Promise<string[]> {
   const scored = new Set<string>();
   for await (const b of deps.blobs.list(CONTAINERS.windows, SCORED_PREFIX)) scored.add(b.name.slice(SCORED_PREFIX.length));
+  const committed = new Map<number, number>();
   const out: string[] = [];
-  for await (const b of deps.blobs.list(CONTAINERS.windows, 'date=')) if (!scored.has(b.name)) out.push(b.name);
+  for await (const b of deps.blobs.list(CONTAINERS.windows, 'date=')) {
+    if (scored.has(b.name)) continue;
+    const m = BATCH.exec(b.name);
+    if (!m) continue;
+    const partition = Number(m[1]);
+    if (!committed.has(partition)) committed.set(partition, (await deps.events.getCheckpoint(deps.consumerGroup, partition))?.sequenceNumber ?? -1);
+    if (Number(m[3]) <= (committed.get(partition) ?? -1)) out.push(b.name);
+  }
   return out;
 }
 

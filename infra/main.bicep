@@ -3,7 +3,8 @@
 // Entra ID-only access and least-privilege role assignments. Deploy with `azd up`, or
 // `az deployment sub create --location L --template-file infra/main.bicep --parameters environmentName=E location=L`.
 // Names must agree with the code: containers (src/core/jobNaming.ts CONTAINERS), the work queue
-// (src/runtime/localContext.ts) and TESSERA_* settings (src/config/config.ts); test/infra checks it.
+// (src/runtime/localContext.ts), the work and control queues and the ledger table
+// (src/azure/azureConfig.ts AZURE_DEFAULTS) and TESSERA_* settings (src/config/config.ts); test/infra checks it.
 
 targetScope = 'subscription'
 
@@ -47,12 +48,12 @@ param gpuSpot bool = false
 @allowed(['Free', 'Standard'])
 param aksTier string = 'Free'
 
-@description('Optional. Peek-lock duration of the work queue in seconds. The worker renews the lock every third of it while a shard runs; a crashed worker\'s shard is redelivered after it. Sets TESSERA_LOCK_MS.')
+@description('Optional. Peek-lock duration of the work and control queues in seconds. The worker renews the lock every third of it while a shard runs (the Functions host renews control messages likewise); a crashed worker\'s shard is redelivered after it. Sets TESSERA_LOCK_MS.')
 @minValue(5)
 @maxValue(300)
 param queueLockDurationSeconds int = 60
 
-@description('Optional. Deliveries before a work message is dead-lettered. Sets TESSERA_MAX_DELIVERIES.')
+@description('Optional. Deliveries before a work or control message is dead-lettered. Sets TESSERA_MAX_DELIVERIES.')
 @minValue(1)
 @maxValue(100)
 param queueMaxDeliveryCount int = 5
@@ -95,6 +96,8 @@ var containers = {
   rejected: 'rejected'
 }
 var workQueueName = 'jobs'
+// Plan and finish messages: consumed by the Function App, so GPU workers only ever receive shards.
+var controlQueueName = 'control'
 var eventHubName = 'readings'
 var aggregatorConsumerGroup = 'aggregator'
 var ledgerTable = 'jobledger'
@@ -168,6 +171,13 @@ module serviceBus 'modules/servicebus.bicep' = {
     queues: [
       {
         name: workQueueName
+        lockDurationSeconds: queueLockDurationSeconds
+        maxDeliveryCount: queueMaxDeliveryCount
+        duplicateDetectionWindow: 'P1D'
+        defaultMessageTimeToLive: 'P14D'
+      }
+      {
+        name: controlQueueName
         lockDurationSeconds: queueLockDurationSeconds
         maxDeliveryCount: queueMaxDeliveryCount
         duplicateDetectionWindow: 'P1D'
@@ -278,6 +288,7 @@ var functionsSettings = {
   TESSERA_EVENTHUBS__credential: identityCredential
   TESSERA_EVENTHUBS__clientId: functionsIdentity.outputs.clientId
   TESSERA_WORK_QUEUE: workQueueName
+  TESSERA_CONTROL_QUEUE: controlQueueName
   TESSERA_EVENTHUB_NAME: eventHubName
   TESSERA_EVENTHUB_CONSUMER_GROUP: aggregatorConsumerGroup
   TESSERA_LEDGER_TABLE: ledgerTable
@@ -379,6 +390,22 @@ module queueRoles 'modules/rbac/servicebus.bicep' = {
         ? [{ principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }]
         : []
     )
+  }
+}
+
+module controlQueueRoles 'modules/rbac/servicebus.bicep' = {
+  name: 'rbac-control-queue'
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.name
+    queueName: controlQueueName
+    roles: [
+      // Functions: its trigger receives plan and finish messages; submit and re-drive send them.
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+      // Scorer: the fan-in after a job's last shard sends its finish message.
+      { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+    ]
   }
 }
 
@@ -490,13 +517,16 @@ output STORAGE_TABLE_ENDPOINT string = dataStorage.outputs.tableEndpoint
 @description('The work queue name.')
 output WORK_QUEUE_NAME string = workQueueName
 
+@description('The control queue name (plan and finish messages).')
+output CONTROL_QUEUE_NAME string = controlQueueName
+
 @description('The job ledger table name.')
 output LEDGER_TABLE string = ledgerTable
 
-@description('TESSERA_LOCK_MS: the work queue lock duration in milliseconds.')
+@description('TESSERA_LOCK_MS: the work and control queues\' lock duration in milliseconds.')
 output TESSERA_LOCK_MS string = string(queueLockDurationSeconds * 1000)
 
-@description('TESSERA_MAX_DELIVERIES: the work queue maxDeliveryCount.')
+@description('TESSERA_MAX_DELIVERIES: the work and control queues\' maxDeliveryCount.')
 output TESSERA_MAX_DELIVERIES string = string(queueMaxDeliveryCount)
 
 @description('TESSERA_LOG_LEVEL for the scorer.')

@@ -1,6 +1,7 @@
-// A Service Bus namespace that accepts Entra ID only, and the work queue: peek-lock with a lock that
-// fits the work (the worker renews it every third of its length while a shard runs), a bounded
-// delivery count, duplicate detection on the deterministic message ids, dead-lettering on expiry.
+// A Service Bus namespace that accepts Entra ID only, and its queues (the work queue `jobs` and the
+// control queue `control`): peek-lock with a lock that fits the work (the worker renews it every
+// third of its length while a shard runs), a bounded delivery count, duplicate detection on the
+// deterministic message ids, dead-lettering on expiry.
 
 @description('Required. Globally unique namespace name.')
 param name string

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseBicep } from '../../tools/infra-check/bicepSyntax.js';
 import { declarationBody, declarations, toValue, type BicepValue } from '../../tools/infra-check/bicepModel.js';
+import { AZURE_DEFAULTS } from '../../src/azure/azureConfig.js';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 
 // infra/main.bicep, the k8s manifests and azure.yaml must agree with the code: container names,
@@ -36,7 +37,7 @@ const keys = (v: BicepValue) => (v.kind === 'object' ? v.props.map((p) => p.key)
 /** TESSERA_* variables the code parses (src/config/config.ts). */
 const configVars = new Set([...read('src/config/config.ts').matchAll(/'(TESSERA_[A-Z_]+)'/g)].map((m) => m[1]));
 /** Names infra provides that the Azure entry points will read: documented in infra/README.md. */
-const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_LEDGER_TABLE'];
+const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_CONTROL_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_LEDGER_TABLE'];
 const connections = { TESSERA_SERVICEBUS: '__fullyQualifiedNamespace', TESSERA_EVENTHUBS: '__fullyQualifiedNamespace', TESSERA_STORAGE: '__blobServiceUri' };
 
 describe('infra agrees with the code', () => {
@@ -73,6 +74,26 @@ describe('infra agrees with the code', () => {
     expect(read('infra/main.bicep')).toMatch(/@maxValue\(300\)\nparam queueLockDurationSeconds/);
     const scaledObject = parse(read('infra/k8s/base/scaledobject.yaml')) as { spec: { triggers: { metadata: { queueName: string } }[] } };
     expect(scaledObject.spec.triggers[0]?.metadata.queueName).toBe(codeQueue);
+  });
+
+  it('the work and control queues and the ledger table are the Azure entry points\' defaults, with the same queue settings, and the Function App names them', () => {
+    expect(literal(declValue('var', 'workQueueName'))).toBe(AZURE_DEFAULTS.workQueue);
+    expect(literal(declValue('var', 'controlQueueName'))).toBe(AZURE_DEFAULTS.controlQueue);
+    expect(literal(declValue('var', 'ledgerTable'))).toBe(AZURE_DEFAULTS.ledgerTable);
+    const queues = prop(declValue('module', 'serviceBus'), 'params', 'queues');
+    expect(queues?.kind === 'array' ? queues.items.map((q) => text(prop(q, 'name'))) : []).toEqual(['workQueueName', 'controlQueueName']);
+    const [work, control] = [prop(queues, 0), prop(queues, 1)];
+    for (const key of ['lockDurationSeconds', 'maxDeliveryCount', 'duplicateDetectionWindow', 'defaultMessageTimeToLive']) {
+      expect(text(prop(control, key)), key).toBe(text(prop(work, key)));
+    }
+    const settings = declValue('var', 'functionsSettings');
+    expect(text(prop(settings, 'TESSERA_WORK_QUEUE'))).toBe('workQueueName');
+    expect(text(prop(settings, 'TESSERA_CONTROL_QUEUE'))).toBe('controlQueueName');
+    expect(text(prop(settings, 'TESSERA_LEDGER_TABLE'))).toBe('ledgerTable');
+    // The control trigger names its queue by that setting, so binding and senders cannot differ.
+    expect(read('functions/src/functions/controlQueue.ts')).toContain("queueName: '%TESSERA_CONTROL_QUEUE%'");
+    const roles = declValue('module', 'controlQueueRoles');
+    expect(text(prop(roles, 'params', 'queueName'))).toBe('controlQueueName');
   });
 
   it('the Function App settings are config.ts variables, documented infra names or identity-based connections', () => {

@@ -46,7 +46,7 @@ export async function scoreStreamShard(deps: StreamDeps, msg: StreamScoreMessage
     const features = parseFeatureList((await deps.scorer.features(model)).join(','));
     if (!features) throw new PermanentError(`model ${model.name}@${model.version}: its "features" metadata names an unknown feature`);
     const rows = new Float32Array(fit.length * features.length);
-    fit.forEach((e, i) => writeFeatures(e.window as unknown as Window, features, rows, i * features.length));
+    fit.forEach((e, i) => writeFeatures(e.window, features, rows, i * features.length));
     const { scores, labels } = await deps.scorer.score(model, rows, fit.length, features.length);
     signal?.throwIfAborted();
     fit.forEach((e, i) => {

@@ -9,7 +9,7 @@ const impure = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', 'bin/**', 'bench/out/**', '.bench-venv/**', 'eslint.config.js', 'bench/run.js'] },
+  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', '**/dist/**', 'bin/**', 'bench/out/**', '.bench-venv/**', 'eslint.config.js', 'bench/run.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

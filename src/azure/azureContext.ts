@@ -1,0 +1,185 @@
+/**
+ * The Azure composition root: the same use cases as the embedded runtime (src/runtime/localContext.ts),
+ * over Blob Storage, Table Storage and Service Bus. The Functions app and the scorer both open it.
+ *
+ * - `queue` is the `jobs` queue (shard work, the scorer's); `control` carries plan and finish
+ *   messages (the Functions app's), so GPU workers only ever receive shards.
+ * - One ServiceBusClient (one AMQP connection) serves both queues.
+ * - `withLog(log)` gives the same ports, model caches and sessions with use cases that log to
+ *   `log`: a Function scopes every line to its invocation that way.
+ * - Stream ingestion and scheduled scoring slot in as more fields assembled in `useCases` from
+ *   the same ports (plus an event log), without changing the ones here.
+ */
+import { join } from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
+import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import { azureBlobStoreFromConnectionString, azureBlobStoreFromEndpoint } from '../adapters/azure/azureBlobStore.js';
+import { createServiceBusWorkQueue } from '../adapters/azure/serviceBusWorkQueue.js';
+import { tableJobLedgerFromConnectionString, tableJobLedgerFromEndpoint } from '../adapters/azure/tableJobLedger.js';
+import { InputError } from '../core/errors.js';
+import { CONTAINERS } from '../core/jobNaming.js';
+import { createScoringEngine, type ScoringEngine } from '../engine/scoringEngine.js';
+import type { BlobStore } from '../ports/blobStore.js';
+import type { JobLedger } from '../ports/jobLedger.js';
+import type { Logger } from '../ports/logger.js';
+import type { WorkQueue } from '../ports/workQueue.js';
+import { createModelRegistry, type ModelRegistry } from '../registry/modelRegistry.js';
+import { registryCatalog, registryScorer } from '../runtime/registryModels.js';
+import { registryStyles } from '../runtime/registryStyles.js';
+import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
+import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
+import type { JobDeps } from '../usecases/jobDeps.js';
+import { createJobDispatcher } from '../usecases/jobDispatcher.js';
+import type { VideoDeps } from '../usecases/video/deps.js';
+import { videoJobKind } from '../usecases/video/videoJobKind.js';
+import { createVideoTools } from '../video/videoTools.js';
+import type { AzureSettings, Identity } from './azureConfig.js';
+
+interface Ports {
+  readonly settings: AzureSettings;
+  readonly blobs: BlobStore;
+  readonly queue: WorkQueue;
+  readonly control: WorkQueue;
+  readonly ledger: JobLedger;
+  readonly registry: ModelRegistry;
+  readonly engine: ScoringEngine;
+}
+
+export interface AzureContext extends Ports {
+  /** The anomaly job's deps; `control` is where its plan and finish messages go. */
+  readonly deps: AnomalyDeps & Required<Pick<JobDeps, 'control'>>;
+  readonly video: VideoDeps;
+  readonly log: Logger;
+  /** Runs the use case a queue message asks for, whatever its job's kind. */
+  readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
+  /** The same ports and caches, with use cases that log to `log`. */
+  withLog(log: Logger): AzureContext;
+  /** Creates the containers: emulators only (in Azure, infra creates them and the identities may not). */
+  ensureContainers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AzureContextOptions {
+  /** E.g. retry options (tests fail fast instead of retrying an injected fault). */
+  readonly serviceBusClientOptions?: ServiceBusClientOptions;
+}
+
+/**
+ * Opens the Azure adapters. `credential` is required for identity-based connections and unused for
+ * emulator connection strings (tests pass undefined, or a fake TokenCredential).
+ */
+export function openAzureContext(settings: AzureSettings, credential: TokenCredential | undefined, log: Logger, options: AzureContextOptions = {}): AzureContext {
+  const { config } = settings;
+  const needCredential = (key: string): TokenCredential => {
+    if (!credential) throw new InputError(key, 'identity-based connection needs a TokenCredential (see credentialFor)');
+    return credential;
+  };
+  const storage = settings.storage;
+  const blobs = storage.mode === 'identity'
+    ? azureBlobStoreFromEndpoint(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
+    : azureBlobStoreFromConnectionString(storage.connectionString);
+  const ledger = storage.mode === 'identity'
+    ? tableJobLedgerFromEndpoint(storage.tableServiceUri, settings.ledgerTable, needCredential('TESSERA_STORAGE__tableServiceUri'))
+    : tableJobLedgerFromConnectionString(storage.connectionString, settings.ledgerTable);
+  const sb = settings.serviceBus;
+  const client = sb.mode === 'identity'
+    ? new ServiceBusClient(sb.fullyQualifiedNamespace, needCredential('TESSERA_SERVICEBUS__fullyQualifiedNamespace'), options.serviceBusClientOptions)
+    : new ServiceBusClient(sb.connectionString, options.serviceBusClientOptions);
+  // Both queues are created from the same Bicep parameters, so one lock and delivery setting fits both.
+  const queueSettings = { client, lockDurationMs: config.lockDurationMs, maxDeliveryCount: config.maxDeliveryCount, closeClient: false };
+  const queue = createServiceBusWorkQueue({ ...queueSettings, queue: settings.workQueue });
+  const control = createServiceBusWorkQueue({ ...queueSettings, queue: settings.controlQueue });
+  const registry = createModelRegistry(blobs);
+  const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
+  const ports: Ports = { settings, blobs, queue, control, ledger, registry, engine };
+  const v = config.video;
+  // Built once: they cache loaded models and sessions, which every `withLog` view shares.
+  const shared: Shared = {
+    models: registryCatalog(registry),
+    scorer: registryScorer(registry, engine),
+    styles: registryStyles(registry, { executionProvider: v.executionProvider, intraOpThreads: v.threads || undefined, batch: v.batch }),
+    tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset }),
+  };
+  const close = async (): Promise<void> => {
+    await engine.dispose();
+    await queue.close();
+    await control.close();
+    await client.close();
+    await ledger.close();
+  };
+  return assemble(ports, shared, log, close);
+}
+
+interface Shared {
+  readonly models: AnomalyDeps['models'];
+  readonly scorer: AnomalyDeps['scorer'];
+  readonly styles: VideoDeps['styles'];
+  readonly tools: VideoDeps['tools'];
+}
+
+function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promise<void>): AzureContext {
+  const { settings, blobs, queue, control, ledger } = ports;
+  const { config } = settings;
+  const deps = {
+    blobs, queue, control, ledger, log,
+    models: shared.models,
+    scorer: shared.scorer,
+    settings: {
+      modelPattern: config.modelPattern,
+      windowsPerShard: config.windowsPerShard,
+      planBufferRows: config.planBufferRows,
+      errorBudget: config.errorBudget,
+      defaultWindowSeconds: 60,
+      faultShardDelayMs: config.faultShardDelayMs,
+    },
+  } satisfies AnomalyDeps & JobDeps;
+  const v = config.video;
+  const video: VideoDeps = {
+    blobs, queue, control, ledger, log,
+    styles: shared.styles,
+    tools: shared.tools,
+    settings: {
+      defaultModel: v.model,
+      shardSeconds: v.shardSeconds,
+      maxShardFrames: v.maxShardFrames,
+      fit: v.fit,
+      encode: { crf: v.crf, preset: v.preset },
+      batch: v.batch,
+      limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
+      onShardError: v.onShardError,
+      cacheDir: join(settings.scratchDir, 'cache'),
+      faultShardDelayMs: config.faultShardDelayMs,
+    },
+  };
+  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video) });
+  return {
+    ...ports, deps, video, log, dispatch,
+    withLog: (other) => assemble(ports, shared, other, close),
+    async ensureContainers() {
+      for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
+    },
+    close,
+  };
+}
+
+/**
+ * The production credential, built lazily (dynamic import: @azure/identity loads only where an
+ * identity is used). `managedidentity` → ManagedIdentityCredential, `workloadidentity` →
+ * WorkloadIdentityCredential, unset → DefaultAzureCredential; each with its `__clientId`.
+ * Undefined when every connection is an emulator connection string. Tests never call it.
+ */
+export async function credentialFor(settings: AzureSettings): Promise<TokenCredential | undefined> {
+  const identities: [string, Identity][] = [];
+  if (settings.storage.mode === 'identity') identities.push(['TESSERA_STORAGE', settings.storage.identity]);
+  if (settings.serviceBus.mode === 'identity') identities.push(['TESSERA_SERVICEBUS', settings.serviceBus.identity]);
+  const [first, ...rest] = identities;
+  if (!first) return undefined;
+  const [prefix, id] = first;
+  const other = rest.find(([, o]) => o.kind !== id.kind || o.clientId !== id.clientId);
+  if (other) throw new InputError(`${other[0]}__credential/__clientId`, `must name the same identity as ${prefix}__credential/__clientId (one identity per process)`);
+  const identity = await import('@azure/identity');
+  const clientIdOption = id.clientId === undefined ? {} : { clientId: id.clientId };
+  if (id.kind === 'managedidentity') return new identity.ManagedIdentityCredential(clientIdOption);
+  if (id.kind === 'workloadidentity') return new identity.WorkloadIdentityCredential(clientIdOption);
+  return new identity.DefaultAzureCredential(id.clientId === undefined ? {} : { managedIdentityClientId: id.clientId, workloadIdentityClientId: id.clientId });
+}

@@ -10,7 +10,9 @@ export async function* textLines(stream: Readable, input: string): AsyncGenerato
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let carry = '';
   let offset = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const raw of stream as AsyncIterable<Buffer | string>) {
+    // Object-mode streams may yield strings; bytes are what the checks below are about.
+    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     const nul = chunk.indexOf(0);
     if (nul >= 0) throw new InputError(input, `binary data (NUL byte at offset ${offset + nul}); expected a UTF-8 CSV file`);
     let text: string;

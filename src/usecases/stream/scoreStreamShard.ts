@@ -1,6 +1,6 @@
 import { PermanentError } from '../../core/errors.js';
 import { CONTAINERS, shardOutputName } from '../../core/jobNaming.js';
-import { parseFeatureList, writeFeatures, type Window } from '../../core/windowing.js';
+import { parseFeatureList, writeFeatures } from '../../core/windowing.js';
 import { streamScoreLine, type StoredWindow } from '../../core/windowStore.js';
 import { TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
 import { fanIn } from '../fanIn.js';

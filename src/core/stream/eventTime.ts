@@ -1,0 +1,61 @@
+import { parseTimestamp } from '../timestamps.js';
+
+/**
+ * Event timestamps of stream readings: the rules of `parseTimestamp` (ISO 8601, `T` or a space, no
+ * zone = UTC), with a fast path for the shapes producers send most,
+ * `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z]`, that computes the same epoch milliseconds without a regex or a
+ * Date. Anything else (other fraction lengths, offsets, years before 1970) takes `parseTimestamp`.
+ */
+export function parseEventTime(text: string): number | undefined {
+  const n = text.length;
+  if (n === 19 || n === 20 || n === 23 || n === 24) {
+    const fast = fastIso(text, n);
+    if (fast !== undefined) return fast;
+  }
+  return parseTimestamp(text);
+}
+
+function digit(text: string, i: number): number {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1000_000;
+}
+
+function two(text: string, i: number): number {
+  return digit(text, i) * 10 + digit(text, i + 1);
+}
+
+/** undefined: not the fast shape (the caller falls back, which also rejects what is invalid). */
+function fastIso(text: string, n: number): number | undefined {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const sep = text.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return undefined;
+  const hasZ = n === 20 || n === 24;
+  if (hasZ && text.charCodeAt(n - 1) !== 90) return undefined;
+  let ms = 0;
+  if (n >= 23) {
+    if (text.charCodeAt(19) !== 46) return undefined;
+    ms = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22);
+  }
+  const year = two(text, 0) * 100 + two(text, 2);
+  const month = two(text, 5), day = two(text, 8), hour = two(text, 11), minute = two(text, 14), second = two(text, 17);
+  if (ms < 0 || year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return undefined;
+  }
+  if (day > daysInMonth(year, month)) return undefined;
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}

@@ -93,6 +93,8 @@ var containers = {
   work: 'work'
   results: 'results'
   models: 'models'
+  // Stream windows by date and hour, the aggregator's snapshots and dead-lettered events: kept (no lifecycle rule).
+  windows: 'windows'
   rejected: 'rejected'
 }
 var workQueueName = 'jobs'
@@ -129,7 +131,7 @@ module dataStorage 'modules/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
     location: location
     tags: allTags
-    containers: [containers.inbox, containers.work, containers.results, containers.models, containers.rejected]
+    containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected]
     tables: [ledgerTable]
     enableVersioning: true
     softDeleteRetentionDays: 14
@@ -347,6 +349,8 @@ module dataRoles 'modules/rbac/storage.bicep' = {
         { container: containers.results, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.rejected, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.models, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Reader' } }
+        // Functions: the Event Hubs aggregator writes window batches, snapshots and dead-lettered events; stream runs read them.
+        { container: containers.windows, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         // Scorer: reads parts and writes shard outputs (work), writes results, reads inputs and models.
         { container: containers.work, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.results, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }

@@ -1,7 +1,4 @@
-import type { BlobStore } from '../../ports/blobStore.js';
-import type { JobLedger } from '../../ports/jobLedger.js';
-import type { Logger } from '../../ports/logger.js';
-import type { WorkQueue } from '../../ports/workQueue.js';
+import type { JobDeps } from '../jobDeps.js';
 
 /** A registered model version, pinned for a job's lineage. */
 export interface PinnedModel {
@@ -35,14 +32,11 @@ export interface AnomalySettings {
   readonly faultShardDelayMs: number;
 }
 
-export interface AnomalyDeps {
-  readonly blobs: BlobStore;
-  readonly queue: WorkQueue;
-  readonly ledger: JobLedger;
+/** The anomaly job's dependencies: the shared job ports (with the optional control queue) and its models. */
+export interface AnomalyDeps extends JobDeps {
   readonly models: ModelCatalog;
   readonly scorer: WindowScorer;
   readonly settings: AnomalySettings;
-  readonly log: Logger;
   readonly now?: () => number;
 }
 

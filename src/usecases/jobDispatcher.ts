@@ -5,7 +5,7 @@ import { decodeEnvelope } from './jobMessages.js';
 /** One job kind's use cases, as the dispatcher calls them. */
 export interface JobKind {
   plan(jobId: string, signal?: AbortSignal): Promise<void>;
-  finish(jobId: string): Promise<unknown>;
+  finish(jobId: string, signal?: AbortSignal): Promise<unknown>;
   /** Shard work, by message kind (e.g. `score`, `style`). */
   readonly shards: Readonly<Record<string, (body: unknown, signal?: AbortSignal) => Promise<void>>>;
 }
@@ -23,7 +23,7 @@ export function createJobDispatcher(deps: Pick<JobDeps, 'ledger'>, kinds: Readon
       const kind = kinds[job.kind];
       if (!kind) throw new PermanentError(`${msg.kind}: job ${msg.jobId} is of unknown kind "${job.kind}"`);
       if (msg.kind === 'plan') await kind.plan(msg.jobId, signal);
-      else await kind.finish(msg.jobId);
+      else await kind.finish(msg.jobId, signal);
       return;
     }
     for (const kind of Object.values(kinds)) {

@@ -48,7 +48,9 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
   const encoder = spawnTool('ffmpeg', o.encodeArgs, ['pipe', 'ignore', 'pipe']);
   const decoded = watch(decoder, 'ffmpeg');
   const encoded = watch(encoder, 'ffmpeg');
-  const kill = () => { decoder.kill('SIGKILL'); encoder.kill('SIGKILL'); };
+  // Destroying the decoder's stdout matters: with the read-ahead full it is paused, and its
+  // 'close' would never come, leaving the shard hanging after an error or an abort.
+  const kill = () => { decoder.kill('SIGKILL'); encoder.kill('SIGKILL'); decoder.stdout?.destroy(); };
   o.signal?.addEventListener('abort', kill, { once: true });
   const timings: PipelineTimings = { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: 0 };
   try {

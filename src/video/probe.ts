@@ -73,7 +73,9 @@ export async function probeVideo(path: string, label: string, signal?: AbortSign
   const size = (await stat(path)).size;
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
   const meta = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-show_streams', '-show_format', '-of', 'json', path], { signal });
-  if (meta.code !== 0) throw new InputError(label, `not a readable video: ${trimStderr(meta.stderr) || `ffprobe exited ${meta.code}`}`);
+  // ffprobe names the file it read; that is our local copy, so say the input's name instead.
+  const stderr = meta.stderr.replaceAll(path, label);
+  if (meta.code !== 0) throw new InputError(label, `not a readable video: ${trimStderr(stderr) || `ffprobe exited ${meta.code}`}`);
   const json = JSON.parse(meta.stdout.toString('utf8')) as { streams?: RawStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
   const streams = json.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !(s as { disposition?: { attached_pic?: number } }).disposition?.attached_pic);
@@ -83,6 +85,12 @@ export async function probeVideo(path: string, label: string, signal?: AbortSign
   const { pts, keyframes } = await framePresentationTimes(path, v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime, label, signal);
   const frameCount = pts.length;
   if (frameCount === 0) throw new InputError(label, 'the video stream has no frames');
+  // An MP4 or MOV declares its frames in its index; fewer readable ones means the data was cut off.
+  const declared = v.nb_frames === undefined ? undefined : Number(v.nb_frames);
+  const indexed = /mov|mp4/.test(json.format?.format_name ?? '');
+  if (indexed && declared !== undefined && declared > frameCount) {
+    throw new InputError(label, `truncated: its index declares ${declared} video frames but only ${frameCount} can be read${/partial file/i.test(stderr) ? ' (partial file)' : ''}`);
+  }
   const rotation = rotationOf(v);
   const codedWidth = v.width ?? 0, codedHeight = v.height ?? 0;
   if (codedWidth <= 0 || codedHeight <= 0) throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PermanentError } from '../../core/errors.js';
 import { CONTAINERS, resultBlobName } from '../../core/jobNaming.js';
 import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
@@ -46,8 +47,13 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const end = async (state: 'succeeded' | 'failed', error: string | undefined, extra: Record<string, JsonValue>) => {
     const summary = { ...report, state, error: error ?? null, ...extra, finishedAt: new Date().toISOString() };
     await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
-    const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state !== 'finishing' ? undefined : { state, error, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } }));
-    await deps.tools.removeLocal(localJobDir(deps.settings.cacheDir, jobId));
+    let ended = false;
+    const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
+      ended = j.state === 'finishing';
+      return ended ? { state, error, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } } : undefined;
+    });
+    // Only the finish that ended the job clears its local files.
+    if (ended) await deps.tools.removeLocal(localJobDir(deps.settings.cacheDir, jobId));
     log.info('video job finished', { state, failedShards: failed.length });
     return finished;
   };
@@ -58,9 +64,12 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const input = localInputPath(deps.settings.cacheDir, jobId, name);
   await deps.tools.localCopy({ container, name, etag }, input);
   const probe = await deps.tools.probe(input, label, signal);
+  // Each attempt works in a directory of its own: a second finish running at the same time (a
+  // reconciler nudge, a lost lock) never writes into or removes this one's files.
+  const attemptDir = `${localJobDir(deps.settings.cacheDir, jobId)}/finish-${randomUUID()}`;
   const segments: string[] = [];
   for (const s of shards) {
-    const path = localSegmentPath(deps.settings.cacheDir, jobId, s.shardId);
+    const path = `${attemptDir}/${localSegmentPath(deps.settings.cacheDir, jobId, s.shardId).split('/').pop() ?? s.shardId}`;
     const range = rangeOf(s);
     if (s.state === 'succeeded') {
       await deps.tools.localCopy({ container: CONTAINERS.work, name: segmentBlob(jobId, s.shardId), etag: (await deps.blobs.head(CONTAINERS.work, segmentBlob(jobId, s.shardId)))?.etag ?? '' }, path);
@@ -75,15 +84,17 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
     segments.push(path);
   }
   const outputBlob = styledOutputBlob(jobId, name);
-  const output = `${localJobDir(deps.settings.cacheDir, jobId)}/output.mp4`;
+  const output = `${attemptDir}/output.mp4`;
   let check;
   try {
-    check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: localJobDir(deps.settings.cacheDir, jobId), label, signal });
+    check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: attemptDir, label, signal });
   } catch (error) {
+    await deps.tools.removeLocal(attemptDir);
     if (!(error instanceof PermanentError)) throw error;
     return end('failed', error.message, { stitchMs: Date.now() - started });
   }
   await deps.tools.upload(output, { container: CONTAINERS.results, name: outputBlob }, { frames: String(check.frames.output) }, 'video/mp4');
+  await deps.tools.removeLocal(attemptDir);
   const frames = check.frames.output;
   const plannedAt = typeof detail.plannedAt === 'string' ? Date.parse(detail.plannedAt) : job.createdAt.getTime();
   const seconds = Math.max(1e-3, (Date.now() - plannedAt) / 1000);

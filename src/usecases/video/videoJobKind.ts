@@ -8,7 +8,7 @@ import { decodeStyleMessage, styleShard } from './styleShard.js';
 export function videoJobKind(deps: VideoDeps): JobKind {
   return {
     plan: (jobId, signal) => planVideoJob(deps, jobId, signal),
-    finish: (jobId) => finishVideoJob(deps, jobId),
+    finish: (jobId, signal) => finishVideoJob(deps, jobId, signal),
     shards: { style: (body, signal) => styleShard(deps, decodeStyleMessage(body), signal) },
   };
 }

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitFile } from '../../src/cli/submitFile.js';
+import { PermanentError } from '../../src/core/errors.js';
+import type { LocalContext } from '../../src/runtime/localContext.js';
+import type { VideoDeps, VideoTools } from '../../src/usecases/video/deps.js';
+import { finishVideoJob } from '../../src/usecases/video/finishVideoJob.js';
+import { createVideoTools } from '../../src/video/videoTools.js';
+import { openContext, tempHome } from '../support/localHarness.js';
+import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
+import { makeVideo, mediaDir } from '../support/video/media.js';
+
+/**
+ * finishVideoJob run twice for the same job, as the queue allows: a finish message redelivered
+ * after its lock expired (the finish handler is not given the abort signal), or the reconciler's
+ * nudge for a job "finishing" longer than 2 × the lock while its finish message waits in the queue.
+ */
+describe('finishVideoJob, duplicated', () => {
+  const home = tempHome(videoTestConfig());
+  const media = mediaDir();
+  let ctx: LocalContext;
+
+  /** The video deps of the local context, with `stitch` wrapped so a test can watch and pace it. */
+  function videoDeps(stitch: (real: VideoTools['stitch']) => VideoTools['stitch']): VideoDeps {
+    const v = home.config.video;
+    const tools = createVideoTools(ctx.blobs, { crf: v.crf, preset: v.preset });
+    return {
+      blobs: ctx.blobs, queue: ctx.queue, ledger: ctx.ledger, log: ctx.deps.log,
+      styles: { pin: () => Promise.reject(new PermanentError('not used')), open: () => Promise.reject(new PermanentError('not used')) },
+      tools: { ...tools, stitch: stitch(tools.stitch.bind(tools)) },
+      settings: {
+        defaultModel: v.model, shardSeconds: v.shardSeconds, maxShardFrames: v.maxShardFrames, fit: v.fit, encode: { crf: v.crf, preset: v.preset }, batch: v.batch,
+        limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
+        onShardError: v.onShardError, cacheDir: join(home.config.home, 'cache'), faultShardDelayMs: 0,
+      },
+    };
+  }
+
+  /** A job of `clip` planned and styled in-process (no workers), left in state finishing. */
+  async function finishingJob(name: string): Promise<string> {
+    const clip = await makeVideo(media.file(name), { frames: 10, audio: true });
+    const job = await submitFile(ctx, clip, { model: 'toon' });
+    await ctx.dispatch({ kind: 'plan', jobId: job.jobId });
+    for (const s of await ctx.ledger.listShards(job.jobId)) await ctx.dispatch((s.detail as { message: unknown }).message);
+    expect((await ctx.ledger.getJob(job.jobId))?.state).toBe('finishing');
+    return job.jobId;
+  }
+
+  beforeAll(async () => {
+    ctx = openContext(home.config);
+    await ctx.ensureContainers();
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    home.cleanup();
+    media.cleanup();
+  });
+
+  it('one after the other: the second is a no-op and the output stands', async () => {
+    const jobId = await finishingJob('sequential.mp4');
+    const stitched: string[] = [];
+    const deps = videoDeps((real) => (o) => { stitched.push(o.output); return real(o); });
+    expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
+    expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
+    expect(stitched).toHaveLength(1);
+    await expectSameTiming(media.file('sequential.mp4'), await downloadStyled(ctx, jobId, 'sequential.mp4', media.file('sequential.out.mp4')));
+  });
+
+  // BUG (src/usecases/video/finishVideoJob.ts): two finishes of the same job at once share one
+  // local working directory: both stitch into `<cache>/<jobId>/output.mp4` (ffmpeg -y truncates
+  // it under the other's ffprobe/upload) and the first to end removes the whole job directory
+  // under the second. Seen in the e2e suite under load as "inbox/x.mp4 (stitched): not a readable
+  // video: moov atom not found | …/output.mp4" (the job failed) and as ENOENT on output.mp4.
+  // Reproduce: plan and style a job, then Promise.all of two finishVideoJob (or ctx.dispatch of
+  // two {kind:'finish'} messages): about 1 run in 3 fails the job or throws ENOENT. Fix: claim
+  // the job before stitching (a compare-and-set on the ledger, e.g. detail.finisher with a lease),
+  // or give each attempt its own directory (<cache>/<jobId>/finish-<uuid>/) and remove only that;
+  // and pass the abort signal to finishVideoJob in videoJobKind so a lost lock stops the old one.
+  it('at the same time: never two stitches into the same local file', async () => {
+    const jobId = await finishingJob('concurrent.mp4');
+    const outputs: string[] = [];
+    let arrived = 0;
+    const deps = videoDeps((real) => async (o) => {
+      outputs.push(o.output);
+      arrived += 1;
+      // Pace the two so both are inside the stitch step together (without waiting forever for a
+      // second one that a fixed version never lets in).
+      const deadline = Date.now() + 1500;
+      while (arrived < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return real(o);
+    });
+    await Promise.allSettled([finishVideoJob(deps, jobId), finishVideoJob(deps, jobId)]);
+    expect(outputs.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(outputs).size, `stitch outputs: ${outputs.join(', ')}`).toBe(outputs.length);
+  });
+});

@@ -1,0 +1,207 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
+import { fitGeometry, planFrameShards, type FrameShard } from '../../src/core/framePlan.js';
+import { decodeArgs, encodeArgs } from '../../src/video/ffmpeg/args.js';
+import { runFramePipeline, type FrameTransform } from '../../src/video/framePipeline.js';
+import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
+import { eventually, ffmpegChildren, makeVideo, md5, mediaDir, SKYLINE, streamFacts, videoOf } from '../support/video/media.js';
+
+const W = 640, H = 360, FRAME = W * H * 3;
+const fit = fitGeometry(W, H, undefined, 'stretch');
+const settings = { crf: 23, preset: 'ultrafast' };
+/** An encoder that takes the raw frames and writes nothing (for reference decodes). */
+const nullEncoder = ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', 'pipe:0', '-f', 'null', '-'];
+
+/** An identity transform that records each frame's md5. */
+function recorder(): { transform: FrameTransform; sums: string[] } {
+  const sums: string[] = [];
+  return {
+    sums,
+    transform: (frames, n) => {
+      for (let i = 0; i < n; i++) sums.push(md5(frames.subarray(i * FRAME, (i + 1) * FRAME)));
+      return Promise.resolve(frames);
+    },
+  };
+}
+
+/** A model that takes 2 s per batch: while it runs, the decoder fills its read-ahead and is paused. */
+const slow: FrameTransform = async (frames) => { await new Promise((r) => setTimeout(r, 2000)); return frames; };
+
+const HUNG = 'hung' as const;
+/** The promise's outcome, or HUNG if it has not settled within `ms` (so a hang fails fast). */
+function settleWithin<T>(p: Promise<T>, ms: number): Promise<{ value: T } | { error: Error } | typeof HUNG> {
+  return Promise.race([
+    p.then((value) => ({ value }), (error: unknown) => ({ error: error as Error })),
+    new Promise<typeof HUNG>((r) => setTimeout(() => r(HUNG), ms)),
+  ]);
+}
+
+function decode(input: string, shard: Pick<FrameShard, 'seekSeconds' | 'start' | 'end'>): string[] {
+  return decodeArgs(input, { streamIndex: 0, seekSeconds: shard.seekSeconds, count: shard.end - shard.start, width: W, height: H, fit });
+}
+
+describe('runFramePipeline over the skyline fixture', () => {
+  const media = mediaDir();
+  let probe: VideoProbe;
+  let full: string[];
+
+  beforeAll(async () => {
+    probe = await probeVideo(SKYLINE, 'skyline');
+    const rec = recorder();
+    await runFramePipeline({ decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }), encodeArgs: nullEncoder, frameBytes: FRAME, frames: 512, batch: 8, transform: rec.transform, label: 'full' });
+    full = rec.sums;
+  });
+  afterAll(() => media.cleanup());
+
+  it('a single range over the whole video decodes every frame once (distinct frames, in order)', () => {
+    expect(full).toHaveLength(512);
+    expect(new Set(full).size).toBeGreaterThan(500);
+  });
+
+  /** A range as the planner cuts it: seek to the midpoint between the frame before it and its first frame. */
+  function range(start: number, end: number): Pick<FrameShard, 'seekSeconds' | 'start' | 'end' | 'shardId'> {
+    const seekSeconds = start === 0 ? undefined : (probe.framePts[start - 1]! + probe.framePts[start]!) / 2;
+    return { start, end, seekSeconds, shardId: `[${start}, ${end})` };
+  }
+
+  it('the planner seeks every range to that midpoint, with and without keyframe snapping', () => {
+    for (const shards of [planFrameShards(probe.framePts, 37), planFrameShards(probe.framePts, 37, probe.keyframes, 60)]) {
+      expect(shards[0]!.start).toBe(0);
+      expect(shards.at(-1)!.end).toBe(512);
+      for (const s of shards) expect(s.seekSeconds, s.shardId).toBe(range(s.start, s.end).seekSeconds);
+    }
+  });
+
+  // Keyframes of the fixture are at frames 0, 18, 250 and 276: ranges that start on one, just
+  // after one, just before one, mid-GOP, single frames, and the last frames of the file.
+  const ranges: [number, number][] = [[18, 36], [19, 40], [37, 74], [222, 259], [249, 251], [250, 375], [259, 296], [481, 512], [511, 512]];
+  it(`ranges ${ranges.map(([a, b]) => `[${a}, ${b})`).join(' ')} decode exactly the frames of a full decode`, async () => {
+    for (const [start, end] of ranges) {
+      const shard = range(start, end);
+      const rec = recorder();
+      const out = media.file(`${start}-${end}.mp4`);
+      const timings = await runFramePipeline({
+        decodeArgs: decode(SKYLINE, shard),
+        encodeArgs: encodeArgs(out, { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
+        frameBytes: FRAME, frames: end - start, batch: 4, transform: rec.transform, label: shard.shardId,
+      });
+      expect(rec.sums, shard.shardId).toEqual(full.slice(start, end));
+      expect(timings.modelMs).toBeGreaterThanOrEqual(0);
+      const v = videoOf(await streamFacts(out));
+      expect(v.packets).toBe(end - start);
+      expect([v.width, v.height]).toEqual([W, H]);
+    }
+  });
+
+  it('an encoder that cannot write its output: TransientError, no hang, no ffmpeg left running', async () => {
+    const outcome = await settleWithin(runFramePipeline({
+      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 120 }),
+      encodeArgs: encodeArgs(media.file('no/such/dir/out.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
+      frameBytes: FRAME, frames: 120, batch: 4, label: 'inbox/x.mp4 frames [0, 120)',
+    }), 10_000);
+    expect(outcome).not.toBe(HUNG);
+    const error = (outcome as { error: unknown }).error;
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(/^inbox\/x\.mp4 frames \[0, 120\): ffmpeg could not encode the segment: .*No such file or directory/);
+    expect(await eventually(() => ffmpegChildren().length === 0)).toBe(true);
+  });
+
+  // BUG (src/video/framePipeline.ts, the catch block): on any error raised while the decoder's
+  // stdout is paused by the read-ahead (an abort, a model error, an encoder that dies mid-stream),
+  // `kill()` SIGKILLs ffmpeg but `await Promise.allSettled([decoded, encoded])` waits for the
+  // decoder's 'close' event, which never comes: its stdout is paused with unread data, so it never
+  // ends. The pipeline's promise never settles and the shard hangs (its lock keeps being renewed).
+  // Fix: in kill(), also `decoder.stdout?.destroy()` (verified: the abort then rejects in ~70 ms).
+  it('an abort signal kills both processes promptly and rejects with AbortError', async () => {
+    const controller = new AbortController();
+    const running = settleWithin(runFramePipeline({
+      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }),
+      encodeArgs: encodeArgs(media.file('aborted.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
+      frameBytes: FRAME, frames: 512, batch: 2, transform: slow, label: 'abort', signal: controller.signal,
+    }), 4000);
+    await new Promise((r) => setTimeout(r, 1000)); // inside the first model call, the read-ahead full
+    expect(ffmpegChildren()).toHaveLength(2);
+    controller.abort();
+    // Both ffmpeg processes do die at once (this part holds today)...
+    expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
+    // ...but the pipeline must also settle, with the abort.
+    const outcome = await running;
+    // (No time bound: the model call in flight cannot be interrupted and finishes first; what
+    // matters is that the pipeline settles, with the abort, instead of hanging.)
+    expect(outcome).not.toBe(HUNG);
+    expect((outcome as { error: Error }).error.name).toBe('AbortError');
+  });
+
+  it('a model that throws mid-stream: its error comes back, no hang (same bug as the abort)', async () => {
+    const failing: FrameTransform = async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      throw new PermanentError('model exploded');
+    };
+    const running = settleWithin(runFramePipeline({
+      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
+      encodeArgs: encodeArgs(media.file('model-fails.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
+      frameBytes: FRAME, frames: 100, batch: 2, transform: failing, label: 'model',
+    }), 3000);
+    const outcome = await running;
+    expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
+    expect(outcome).not.toBe(HUNG);
+    expect((outcome as { error: Error }).error.message).toBe('model exploded');
+  });
+  it('an encoder that dies mid-stream while the model runs: TransientError, no hang (same bug as the abort)', async () => {
+    // This encoder takes 4 frames, then exits: the next write breaks its pipe.
+    const shortLived = ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', 'pipe:0', '-frames:v', '4', '-f', 'null', '-'];
+    const model: FrameTransform = async (frames) => { await new Promise((r) => setTimeout(r, 300)); return frames; };
+    const outcome = await settleWithin(runFramePipeline({
+      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
+      encodeArgs: shortLived, frameBytes: FRAME, frames: 100, batch: 2, transform: model, label: 'encoder dies',
+    }), 4000);
+    expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
+    expect(outcome).not.toBe(HUNG);
+    expect((outcome as { error: unknown }).error).toBeInstanceOf(TransientError);
+  });
+});
+
+describe('runFramePipeline over a corrupt input', () => {
+  const media = mediaDir();
+  let corrupt: string;
+  const SW = 64, SH = 48, SF = SW * SH * 3;
+  const smallFit = fitGeometry(SW, SH, undefined, 'stretch');
+
+  beforeAll(async () => {
+    const good = await makeVideo(media.file('good.mp4'), { frames: 30 });
+    const bytes = readFileSync(good);
+    // Keep the header and index; overwrite the media data after its first quarter with junk.
+    const junk = Buffer.from(bytes);
+    for (let i = Math.floor(bytes.length / 4); i < bytes.length - 1200; i++) junk[i] = (i * 131) & 0xff;
+    corrupt = media.file('corrupt.mp4');
+    writeFileSync(corrupt, junk);
+  });
+  afterAll(() => media.cleanup());
+
+  it('fails permanently (DecodeFailed or FrameCountMismatch), without hanging or leaking ffmpeg', async () => {
+    const started = Date.now();
+    const error = await runFramePipeline({
+      decodeArgs: decodeArgs(corrupt, { streamIndex: 0, seekSeconds: undefined, count: 30, width: SW, height: SH, fit: smallFit }),
+      encodeArgs: encodeArgs(media.file('out.mp4'), { width: SW, height: SH, fit: smallFit, rate: { num: 10, den: 1 }, settings }),
+      frameBytes: SF, frames: 30, batch: 4, label: 'inbox/corrupt.mp4 frames [0, 30)',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(['DecodeFailed', 'FrameCountMismatch']).toContain((error as PermanentError).code);
+    expect((error as Error).message).toMatch(/^inbox\/corrupt\.mp4 frames \[0, 30\): /);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await eventually(() => ffmpegChildren().length === 0)).toBe(true);
+  });
+
+  it('a decoder that delivers fewer frames than planned: FrameCountMismatch with both numbers', async () => {
+    const good = media.file('good.mp4');
+    const error = await runFramePipeline({
+      decodeArgs: decodeArgs(good, { streamIndex: 0, seekSeconds: undefined, count: 40, width: SW, height: SH, fit: smallFit }),
+      encodeArgs: encodeArgs(media.file('short.mp4'), { width: SW, height: SH, fit: smallFit, rate: { num: 10, den: 1 }, settings }),
+      frameBytes: SF, frames: 40, batch: 4, label: 'short',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).code).toBe('FrameCountMismatch');
+    expect((error as Error).message).toContain('decoded 30 frames, expected 40');
+  });
+});

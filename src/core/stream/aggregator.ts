@@ -36,7 +36,9 @@ interface Series {
  *   emitted window updates it, and it is emitted again as revision 2, 3… at the end of that `process`;
  * - emitted windows are kept until the watermark passes end + lateArrivalTolerance, then forgotten;
  * - an event at or below the last processed sequence number is a replay and ignored, and so is a
- *   reading whose producer id (per device) is among the last `dedupeCapacity` ids seen.
+ *   reading whose producer id (per device) is among the last `dedupeCapacity` ids seen (checked
+ *   before lateness: a redelivered too-late reading counts as a duplicate, not dropped twice).
+ *   Readings without an id are deduplicated by sequence number only.
  *
  * The same records in the same order give the same emissions, whatever snapshot/restore happens
  * in between. Pure: no clock, no I/O.
@@ -135,7 +137,7 @@ export class PartitionAggregator {
       lastSequenceNumber: this.lastSequenceNumber,
       windows,
       pending: this.pending.slice(),
-      recentIds: this.ids.toArray(),
+      recentIds: this.ids.toJSON(),
       stats: this.stats(),
     };
   }
@@ -174,7 +176,7 @@ export class PartitionAggregator {
 
   private accept(r: StreamReading, seq: number): void {
     this.readings += 1;
-    if (r.id !== undefined && this.ids.seenOrAdd(`${r.deviceId}\u0000${r.id}`)) {
+    if (r.id !== undefined && this.ids.seenOrAdd(r.deviceId, r.id)) {
       this.duplicateReadings += 1;
       return;
     }
@@ -211,7 +213,7 @@ export class PartitionAggregator {
 
   private seriesOf(device: string, tag: string): Series {
     let tags = this.series.get(device);
-    if (tags === undefined) this.series.set(device, (tags = new Map()));
+    if (tags === undefined) this.series.set(device, (tags = new Map<string, Series>()));
     let s = tags.get(tag);
     if (s === undefined) {
       const grid = this.grids.get(seriesId({ device, tag })) ?? this.defaultGrid;
@@ -242,14 +244,14 @@ export class PartitionAggregator {
   private settle(): void {
     if (this.closeHeap.peek() <= this.watermark || this.dirty.length > 0) this.emit(this.watermark);
     const horizon = this.watermark - this.lateMs;
-    while (this.expireHeap.peek() <= horizon) this.forget(this.expireHeap.pop() as number);
+    while (this.expireHeap.size > 0 && this.expireHeap.peek() <= horizon) this.forget(this.expireHeap.pop() as number);
   }
 
   /** Emits the open windows ending at or before `until`, and every revised one, sorted by end, device, tag, start. */
   private emit(until: number): void {
     const out = this.dirty;
     this.dirty = [];
-    while (this.closeHeap.peek() <= until) {
+    while (this.closeHeap.size > 0 && this.closeHeap.peek() <= until) {
       const end = this.closeHeap.pop() as number;
       for (const w of this.byEnd.get(end) ?? []) if (w.revision === 0) out.push(w);
       this.expireHeap.push(end);

@@ -77,7 +77,7 @@ export interface AggregatorSnapshot {
   readonly windows: readonly StreamWindowState[];
   /** Emitted but not yet drained. */
   readonly pending: readonly EmittedWindow[];
-  /** Remembered `deviceId\u0000id` keys, oldest first. */
-  readonly recentIds: readonly string[];
+  /** Remembered [deviceId, id] pairs, oldest first; the last `current` of them are the current generation. */
+  readonly recentIds: { readonly pairs: readonly (readonly [string, string])[]; readonly current: number };
   readonly stats: AggregatorStats;
 }

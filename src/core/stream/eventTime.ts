@@ -7,12 +7,15 @@ import { parseTimestamp } from '../timestamps.js';
  * Date. Anything else (other fraction lengths, offsets, years before 1970) takes `parseTimestamp`.
  */
 export function parseEventTime(text: string): number | undefined {
-  const n = text.length;
-  if (n === 19 || n === 20 || n === 23 || n === 24) {
-    const fast = fastIso(text, n);
-    if (fast !== undefined) return fast;
-  }
-  return parseTimestamp(text);
+  return fastIsoAt(text, 0, text.length) ?? parseTimestamp(text);
+}
+
+/**
+ * The fast path alone, on `text.slice(at, at + n)` without slicing: epoch ms, or undefined when the
+ * text is not of the fast shape (then `parseTimestamp` decides; it agrees wherever this answers).
+ */
+export function fastIsoAt(text: string, at: number, n: number): number | undefined {
+  return n === 19 || n === 20 || n === 23 || n === 24 ? fastIso(text, at, n) : undefined;
 }
 
 function digit(text: string, i: number): number {
@@ -25,19 +28,19 @@ function two(text: string, i: number): number {
 }
 
 /** undefined: not the fast shape (the caller falls back, which also rejects what is invalid). */
-function fastIso(text: string, n: number): number | undefined {
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const sep = text.charCodeAt(10);
+function fastIso(text: string, at: number, n: number): number | undefined {
+  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45 || text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58) return undefined;
+  const sep = text.charCodeAt(at + 10);
   if (sep !== 84 && sep !== 32) return undefined;
   const hasZ = n === 20 || n === 24;
-  if (hasZ && text.charCodeAt(n - 1) !== 90) return undefined;
+  if (hasZ && text.charCodeAt(at + n - 1) !== 90) return undefined;
   let ms = 0;
   if (n >= 23) {
-    if (text.charCodeAt(19) !== 46) return undefined;
-    ms = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22);
+    if (text.charCodeAt(at + 19) !== 46) return undefined;
+    ms = digit(text, at + 20) * 100 + digit(text, at + 21) * 10 + digit(text, at + 22);
   }
-  const year = two(text, 0) * 100 + two(text, 2);
-  const month = two(text, 5), day = two(text, 8), hour = two(text, 11), minute = two(text, 14), second = two(text, 17);
+  const year = two(text, at + 0) * 100 + two(text, at + 2);
+  const month = two(text, at + 5), day = two(text, at + 8), hour = two(text, at + 11), minute = two(text, at + 14), second = two(text, at + 17);
   if (ms < 0 || year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { READING_SCHEMA_V1 } from './readingSchema.js';
+import { READING_SCHEMA_V1 } from './readingTypes.js';
 
 const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d{1,9})?)?\\s*(Z|z|[+-]\\d{2}(:?\\d{2})?)?$';
 

@@ -1,74 +1,20 @@
-/**
- * The reading message format, version `tessera.reading/v1`. A message body (UTF-8 JSON) is either
- * one reading or a batch:
- *
- *   { "schema"?: "tessera.reading/v1", "id"?: "…", "deviceId": "7", "tag": "4",
- *     "ts": "2018-08-28T23:00:05Z" | 1535497205000, "value": 84.53, "properties"?: { "k": "v" } }
- *   { "schema": "tessera.reading/v1", "readings": [ reading, … ] }
- *
- * `ts` is ISO 8601 (no zone = UTC, as in the sensor files) or integer epoch milliseconds. `id` is the
- * producer's event id, unique per device: a reading whose id was seen recently is a duplicate.
- * Unknown fields are ignored (a tolerant reader), so producers may add fields within v1.
- * The JSON Schema document of the format is in `readingJsonSchema.ts`.
- */
 import { parseEventTime } from './eventTime.js';
+import { fastSingleReading } from './fastReading.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_FUTURE_MS,
+  DEFAULT_MAX_PAST_MS,
+  READING_SCHEMA_V1,
+  type DecodeLimits,
+  type DecodedReadings,
+  type ReadingReject,
+  type RejectReason,
+  type StreamReading,
+} from './readingTypes.js';
 
-export const READING_SCHEMA_V1 = 'tessera.reading/v1';
+export * from './readingTypes.js';
 
-/** A validated reading. Every field is always present (one object shape on the hot path). */
-export interface StreamReading {
-  /** The producer's event id, or undefined when it sent none. */
-  readonly id: string | undefined;
-  readonly deviceId: string;
-  readonly tag: string;
-  /** Event time, epoch milliseconds (UTC). */
-  readonly ts: number;
-  /** Finite. */
-  readonly value: number;
-  readonly properties: Readonly<Record<string, string | number | boolean>> | undefined;
-}
-
-/** Why a message or a reading was rejected. Stable strings: they key the dead-letter store and counters. */
-export type RejectReason =
-  | 'oversized message'
-  | 'malformed json'
-  | 'not an object'
-  | 'unknown schema version'
-  | 'missing field'
-  | 'wrong type'
-  | 'invalid device or tag'
-  | 'non-finite value'
-  | 'unparseable timestamp'
-  | 'timestamp too far in the future'
-  | 'timestamp too far in the past';
-
-export interface ReadingReject {
-  /** null: the whole message (size, JSON, envelope); otherwise the reading's position (0 for the single form). */
-  readonly index: number | null;
-  readonly reason: RejectReason;
-  readonly detail: string;
-}
-
-export interface DecodeLimits {
-  /** Body size limit in UTF-8 bytes; a larger body is rejected unparsed. Default 1 MiB (Event Hubs' limit). */
-  readonly maxBytes?: number;
-  /** How far past `nowMs` an event time may be. Default 5 minutes (producer clock skew). */
-  readonly maxFutureMs?: number;
-  /** How far before `nowMs` an event time may be. Default 7 days (Event Hubs' longest standard retention). */
-  readonly maxPastMs?: number;
-  /** The clock the time limits are measured from (the caller's; the core never reads one). */
-  readonly nowMs: number;
-}
-
-export const DEFAULT_MAX_BYTES = 1_048_576;
-export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
-export const DEFAULT_MAX_PAST_MS = 7 * 86_400_000;
-
-
-export interface DecodedReadings {
-  readonly readings: StreamReading[];
-  readonly rejects: ReadingReject[];
-}
+const NO_REJECTS: readonly ReadingReject[] = Object.freeze([]);
 
 /**
  * Decodes and validates one message body. Never throws: whatever is wrong becomes a reject with a
@@ -77,48 +23,46 @@ export interface DecodedReadings {
  * reading is checked on its own and the good ones of a batch are kept.
  */
 export function decodeReadings(body: string, limits: DecodeLimits): DecodedReadings {
-  const readings: StreamReading[] = [];
-  const rejects: ReadingReject[] = [];
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   if (body.length * 3 > maxBytes) {
     const bytes = utf8Length(body);
-    if (bytes > maxBytes) {
-      rejects.push({ index: null, reason: 'oversized message', detail: `${bytes} bytes, over the limit of ${maxBytes}` });
-      return { readings, rejects };
-    }
+    if (bytes > maxBytes) return rejected({ index: null, reason: 'oversized message', detail: `${bytes} bytes, over the limit of ${maxBytes}` });
   }
+  const minTs = limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS);
+  const maxTs = limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS);
+  const fast = fastSingleReading(body, minTs, maxTs);
+  if (fast !== undefined) return { readings: [fast], rejects: NO_REJECTS };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (e) {
-    rejects.push({ index: null, reason: 'malformed json', detail: e instanceof Error ? e.message.slice(0, 200) : 'unparseable' });
-    return { readings, rejects };
+    return rejected({ index: null, reason: 'malformed json', detail: e instanceof Error ? e.message.slice(0, 200) : 'unparseable' });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    rejects.push({ index: null, reason: 'not an object', detail: `the body is ${describe(parsed)}, not a reading or a batch` });
-    return { readings, rejects };
+    return rejected({ index: null, reason: 'not an object', detail: `the body is ${describe(parsed)}, not a reading or a batch` });
   }
-  const minTs = limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS);
-  const maxTs = limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS);
+  const readings: StreamReading[] = [];
+  const rejects: ReadingReject[] = [];
   const message = parsed as Record<string, unknown>;
   const batch = message.readings;
   if (batch === undefined) {
     decodeOne(message, 0, minTs, maxTs, readings, rejects);
-    return { readings, rejects };
+  } else {
+    const envelope = checkEnvelope(message.schema, batch);
+    if (envelope !== undefined) return rejected(envelope);
+    const items = batch as unknown[];
+    for (let i = 0; i < items.length; i++) decodeOne(items[i], i, minTs, maxTs, readings, rejects);
   }
-  const envelope = checkEnvelope(message.schema, batch);
-  if (envelope !== undefined) {
-    rejects.push(envelope);
-    return { readings, rejects };
-  }
-  const items = batch as unknown[];
-  for (let i = 0; i < items.length; i++) decodeOne(items[i], i, minTs, maxTs, readings, rejects);
-  return { readings, rejects };
+  return { readings, rejects: rejects.length > 0 ? rejects : NO_REJECTS };
+}
+
+function rejected(reject: ReadingReject): DecodedReadings {
+  return { readings: [], rejects: [reject] };
 }
 
 function checkEnvelope(schema: unknown, batch: unknown): ReadingReject | undefined {
   if (schema === undefined) return { index: null, reason: 'missing field', detail: 'a batch needs "schema"' };
-  if (schema !== READING_SCHEMA_V1) return { index: null, reason: 'unknown schema version', detail: `"${String(schema).slice(0, 60)}" (this decoder reads ${READING_SCHEMA_V1})` };
+  if (schema !== READING_SCHEMA_V1) return { index: null, reason: 'unknown schema version', detail: unknownSchema(schema) };
   if (!Array.isArray(batch)) return { index: null, reason: 'wrong type', detail: `"readings" is ${describe(batch)}, not an array` };
   return undefined;
 }
@@ -131,7 +75,7 @@ function decodeOne(item: unknown, index: number, minTs: number, maxTs: number, r
   const o = item as Record<string, unknown>;
   const schema = o.schema;
   if (schema !== undefined && schema !== READING_SCHEMA_V1) {
-    rejects.push({ index, reason: 'unknown schema version', detail: `"${String(schema).slice(0, 60)}" (this decoder reads ${READING_SCHEMA_V1})` });
+    rejects.push({ index, reason: 'unknown schema version', detail: unknownSchema(schema) });
     return;
   }
   const deviceId = o.deviceId, tag = o.tag, rawTs = o.ts, value = o.value, id = o.id, properties = o.properties;
@@ -217,12 +161,16 @@ function formatEventTime(ts: number): string {
   return Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : `${ts} ms`;
 }
 
+function unknownSchema(schema: unknown): string {
+  return `schema is ${describe(schema)} (this decoder reads "${READING_SCHEMA_V1}")`;
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string "${v.slice(0, 20)}"`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v).slice(0, 20)}`;
+  if (typeof v === 'string') return `the string "${v.slice(0, 40)}"`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${v}`;
+  return `${typeof v}`;
 }
 
 /** The UTF-8 length of a string (lone surrogates count 3 bytes, as TextEncoder writes U+FFFD). */

@@ -1,43 +1,116 @@
 /**
- * The last `capacity` producer ids seen, forgetting the oldest first (FIFO): bounded memory, O(1)
- * per id. Capacity 0 remembers nothing.
+ * Recently seen producer ids, scoped by device, in bounded memory: two generations of at most
+ * `capacity` ids each. New ids go to the current generation; when it is full it becomes the previous
+ * one and the old previous one is forgotten, so the oldest ids go first (FIFO, a generation at a
+ * time). An id is remembered for at least the `capacity` ids after it; at most 2 × capacity are held.
+ * Capacity 0 remembers nothing.
+ *
+ * Each generation is an open-addressing table (FNV-1a hashes in an Int32Array, linear probing, load
+ * at most 1/2) over (device, id) pairs: no key string is built, and forgetting a generation is one fill.
  */
 export class RecentIds {
-  private readonly set = new Set<string>();
-  private readonly ring: (string | undefined)[];
-  private head = 0;
+  private current: Generation;
+  private previous: Generation;
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`dedupeCapacity must be a whole number >= 0, got ${capacity}`);
-    this.ring = new Array<string | undefined>(capacity).fill(undefined);
+    this.current = new Generation(capacity);
+    this.previous = new Generation(capacity);
   }
 
-  /** True when `key` was seen among the last `capacity` keys; otherwise remembers it and returns false. */
-  seenOrAdd(key: string): boolean {
-    if (this.set.has(key)) return true;
+  /** True when (device, id) is remembered; otherwise remembers it and returns false. */
+  seenOrAdd(device: string, id: string): boolean {
     if (this.capacity === 0) return false;
-    const old = this.ring[this.head];
-    if (old !== undefined) this.set.delete(old);
-    this.ring[this.head] = key;
-    this.set.add(key);
-    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    const h = hashPair(device, id);
+    if (this.current.has(h, device, id) || this.previous.has(h, device, id)) return true;
+    if (this.current.size >= this.capacity) {
+      const old = this.previous;
+      old.clear();
+      this.previous = this.current;
+      this.current = old;
+    }
+    this.current.add(h, device, id);
     return false;
   }
 
-  /** Oldest first. */
-  toArray(): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < this.capacity; i++) {
-      const key = this.ring[(this.head + i) % this.capacity];
-      if (key !== undefined) out.push(key);
+  /** The remembered [device, id] pairs, oldest first, and how many of the newest form the current generation. */
+  toJSON(): { readonly pairs: [string, string][]; readonly current: number } {
+    return { pairs: [...this.previous.pairs(), ...this.current.pairs()], current: this.current.size };
+  }
+
+  /** Restores `toJSON`'s output generation for generation. */
+  static from(capacity: number, saved: { readonly pairs: readonly (readonly [string, string])[]; readonly current: number }): RecentIds {
+    const r = new RecentIds(capacity);
+    if (capacity === 0) return r;
+    const split = saved.pairs.length - saved.current;
+    for (const [device, id] of saved.pairs.slice(Math.max(0, split - capacity), split)) r.previous.add(hashPair(device, id), device, id);
+    for (const [device, id] of saved.pairs.slice(split)) r.seenOrAdd(device, id);
+    return r;
+  }
+}
+
+class Generation {
+  size = 0;
+  private readonly mask: number;
+  /** hash | 1 (never 0, which marks a free slot). */
+  private readonly hashes: Int32Array;
+  private readonly devices: (string | undefined)[];
+  private readonly ids: (string | undefined)[];
+  /** Slots in insertion order, for snapshots. */
+  private readonly order: Int32Array;
+
+  constructor(capacity: number) {
+    let slots = 2;
+    while (slots < capacity * 2) slots *= 2;
+    this.mask = slots - 1;
+    this.hashes = new Int32Array(slots);
+    this.devices = new Array<string | undefined>(slots).fill(undefined);
+    this.ids = new Array<string | undefined>(slots).fill(undefined);
+    this.order = new Int32Array(Math.max(capacity, 1));
+  }
+
+  has(h: number, device: string, id: string): boolean {
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const stored = this.hashes[slot] as number;
+      if (stored === 0) return false;
+      if (stored === h && this.ids[slot] === id && this.devices[slot] === device) return true;
+    }
+  }
+
+  /** Adds a pair known to be absent, while size < capacity. */
+  add(h: number, device: string, id: string): void {
+    let slot = h & this.mask;
+    while (this.hashes[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.hashes[slot] = h;
+    this.devices[slot] = device;
+    this.ids[slot] = id;
+    this.order[this.size] = slot;
+    this.size += 1;
+  }
+
+  clear(): void {
+    if (this.size === 0) return;
+    this.hashes.fill(0);
+    this.devices.fill(undefined);
+    this.ids.fill(undefined);
+    this.size = 0;
+  }
+
+  pairs(): [string, string][] {
+    const out: [string, string][] = [];
+    for (let k = 0; k < this.size; k++) {
+      const slot = this.order[k] as number;
+      out.push([this.devices[slot] as string, this.ids[slot] as string]);
     }
     return out;
   }
+}
 
-  /** Remembers `keys` (oldest first), as if seen in that order. */
-  static from(capacity: number, keys: readonly string[]): RecentIds {
-    const ids = new RecentIds(capacity);
-    for (const key of keys) ids.seenOrAdd(key);
-    return ids;
-  }
+/** FNV-1a over device, a separator, then id; never 0. */
+function hashPair(device: string, id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < device.length; i++) h = Math.imul(h ^ device.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xffff, 0x01000193);
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h | 1;
 }

@@ -30,8 +30,3 @@ function toMs(seconds: number, name: string): number {
   if (!Number.isSafeInteger(ms) || ms <= 0) throw new RangeError(`${name} must be a positive whole number of milliseconds, got ${seconds}`);
   return ms;
 }
-
-/** Start of the latest window that covers `ts`; the others start `hopMs` earlier each while start + size > ts. */
-export function lastWindowStart(ts: number, grid: WindowGrid): number {
-  return Math.floor(ts / grid.hopMs) * grid.hopMs;
-}

@@ -7,8 +7,10 @@
  * - One ServiceBusClient (one AMQP connection) serves both queues.
  * - `withLog(log)` gives the same ports, model caches and sessions with use cases that log to
  *   `log`: a Function scopes every line to its invocation that way.
- * - Stream ingestion and scheduled scoring slot in as more fields assembled in `useCases` from
- *   the same ports (plus an event log), without changing the ones here.
+ * - The sensor stream (`stream`) is there when the caller opened an event log (Event Hubs in
+ *   Azure: eventHubsEventLogFromNamespace, async because it reads the hub's partition count) and
+ *   passed it in `options.eventLog`: the aggregator's deps for the Event Hubs trigger, the stream
+ *   run's deps for the timer, and the `stream` job kind in the dispatcher (plan, score, finish).
  */
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
@@ -20,6 +22,7 @@ import { InputError } from '../core/errors.js';
 import { CONTAINERS } from '../core/jobNaming.js';
 import { createScoringEngine, type ScoringEngine } from '../engine/scoringEngine.js';
 import type { BlobStore } from '../ports/blobStore.js';
+import type { EventLog } from '../ports/eventLog.js';
 import type { JobLedger } from '../ports/jobLedger.js';
 import type { Logger } from '../ports/logger.js';
 import type { WorkQueue } from '../ports/workQueue.js';
@@ -29,7 +32,10 @@ import { registryStyles } from '../runtime/registryStyles.js';
 import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
 import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
 import type { JobDeps } from '../usecases/jobDeps.js';
-import { createJobDispatcher } from '../usecases/jobDispatcher.js';
+import { createJobDispatcher, type JobKind } from '../usecases/jobDispatcher.js';
+import type { AggregateDeps } from '../usecases/stream/aggregatePartition.js';
+import type { StreamDeps } from '../usecases/stream/deps.js';
+import { streamJobKind } from '../usecases/stream/streamJobKind.js';
 import type { VideoDeps } from '../usecases/video/deps.js';
 import { videoJobKind } from '../usecases/video/videoJobKind.js';
 import { createVideoTools } from '../video/videoTools.js';
@@ -43,12 +49,21 @@ interface Ports {
   readonly ledger: JobLedger;
   readonly registry: ModelRegistry;
   readonly engine: ScoringEngine;
+  readonly events: EventLog | undefined;
+}
+
+/** The sensor stream's deps: the aggregator's (Event Hubs trigger) and the scheduled run's (timer, dispatcher). */
+export interface StreamContext {
+  readonly deps: StreamDeps & Required<Pick<JobDeps, 'control'>>;
+  readonly aggregate: AggregateDeps;
 }
 
 export interface AzureContext extends Ports {
   /** The anomaly job's deps; `control` is where its plan and finish messages go. */
   readonly deps: AnomalyDeps & Required<Pick<JobDeps, 'control'>>;
   readonly video: VideoDeps;
+  /** Undefined when no event log was opened (`options.eventLog`). */
+  readonly stream: StreamContext | undefined;
   readonly log: Logger;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
   readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
@@ -62,6 +77,8 @@ export interface AzureContext extends Ports {
 export interface AzureContextOptions {
   /** E.g. retry options (tests fail fast instead of retrying an injected fault). */
   readonly serviceBusClientOptions?: ServiceBusClientOptions;
+  /** The sensor stream's event log (opened by the caller; closed with the context). */
+  readonly eventLog?: EventLog;
 }
 
 /**
@@ -91,7 +108,8 @@ export function openAzureContext(settings: AzureSettings, credential: TokenCrede
   const control = createServiceBusWorkQueue({ ...queueSettings, queue: settings.controlQueue });
   const registry = createModelRegistry(blobs);
   const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
-  const ports: Ports = { settings, blobs, queue, control, ledger, registry, engine };
+  const events = options.eventLog;
+  const ports: Ports = { settings, blobs, queue, control, ledger, registry, engine, events };
   const v = config.video;
   // Built once: they cache loaded models and sessions, which every `withLog` view shares.
   const shared: Shared = {
@@ -106,6 +124,7 @@ export function openAzureContext(settings: AzureSettings, credential: TokenCrede
     await control.close();
     await client.close();
     await ledger.close();
+    await events?.close();
   };
   return assemble(ports, shared, log, close);
 }
@@ -151,14 +170,38 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
       faultShardDelayMs: config.faultShardDelayMs,
     },
   };
-  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video) });
+  const stream = ports.events && streamContext(ports.events, deps, config);
+  const kinds: Record<string, JobKind> = { anomaly: anomalyJobKind(deps), video: videoJobKind(video) };
+  if (stream) kinds['stream'] = streamJobKind(stream.deps);
+  const dispatch = createJobDispatcher(deps, kinds);
   return {
-    ...ports, deps, video, log, dispatch,
+    ...ports, deps, video, stream, log, dispatch,
     withLog: (other) => assemble(ports, shared, other, close),
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
     },
     close,
+  };
+}
+
+/** The stream's deps over the same ports, as the embedded runtime builds them (src/runtime/localContext.ts). */
+function streamContext(events: EventLog, deps: AzureContext['deps'], config: AzureSettings['config']): StreamContext {
+  const s = config.stream;
+  const { blobs, queue, control, ledger, log, models, scorer } = deps;
+  return {
+    deps: { blobs, queue, control, ledger, log, events, consumerGroup: s.consumerGroup, models, scorer, settings: { modelPattern: config.modelPattern } },
+    aggregate: {
+      events, blobs, log, consumerGroup: s.consumerGroup,
+      // The Event Hubs trigger hands over its batch: one step per delivery, never a wait.
+      batchSize: 10_000, waitMs: 0,
+      aggregator: {
+        windows: s.hopSeconds > 0 ? { kind: 'hopping', sizeSeconds: s.windowSeconds, hopSeconds: s.hopSeconds } : { kind: 'tumbling', sizeSeconds: s.windowSeconds },
+        outOfOrderToleranceMs: s.outOfOrderMs,
+        lateArrivalToleranceMs: s.lateMs,
+        latePolicy: s.latePolicy,
+      },
+      limits: { maxPastMs: s.maxPastSeconds * 1000, maxFutureMs: s.maxFutureSeconds * 1000 },
+    },
   };
 }
 

@@ -73,7 +73,7 @@ describe('function registrations (what the host receives)', () => {
   it('every trigger names an identity-based connection prefix the infra sets (no connection strings)', () => {
     for (const r of core.registrations.values()) {
       const connection = triggerOf(r)['connection'];
-      if (connection !== undefined) expect(['TESSERA_STORAGE', 'TESSERA_SERVICEBUS'], r.name).toContain(connection);
+      if (connection !== undefined) expect(['TESSERA_STORAGE', 'TESSERA_SERVICEBUS', 'TESSERA_EVENTHUBS'], r.name).toContain(connection);
     }
   });
 });

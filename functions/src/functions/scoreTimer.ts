@@ -1,0 +1,52 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { parseCron, previousRun } from '../../../src/core/cron.js';
+import { InputError, PermanentError } from '../../../src/core/errors.js';
+import { unscoredBatches } from '../../../src/usecases/stream/planStreamRun.js';
+import { startStreamRun } from '../../../src/usecases/stream/startStreamRun.js';
+import { contextFor } from '../context.js';
+
+/** TESSERA_SCORE_CRON's default (src/config/config.ts): hourly, on the hour, UTC. */
+const DEFAULT_CRON = '0 * * * *';
+
+/**
+ * The Functions form of a five-field cron (minute hour day month weekday, UTC): NCRONTAB's six
+ * fields, with second 0 in front (`0 * * * *` → `0 0 * * * *`). Throws InputError naming
+ * TESSERA_SCORE_CRON for a bad expression, so the app fails at indexing instead of never firing.
+ */
+export function ncrontabSchedule(cron: string): string {
+  try {
+    parseCron(cron);
+  } catch (error) {
+    throw new InputError('TESSERA_SCORE_CRON', (error as Error).message);
+  }
+  return `0 ${cron.trim().split(/\s+/).join(' ')}`;
+}
+
+/**
+ * The score schedule's tick: starts the stream run over the window batches no successful run has
+ * scored, when there are any. The run's id comes from the tick (the schedule's last occurrence at
+ * or before now), so a retried or duplicated invocation of one tick starts one run; a past-due
+ * invocation is the latest tick and catches up whatever the missed ones left (startStreamRun).
+ */
+export async function scoreTimer(timer: Timer, invocation: InvocationContext): Promise<void> {
+  const ctx = await contextFor(invocation);
+  if (!ctx.stream) throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
+  const tick = previousRun(parseCron(ctx.settings.config.scoreCron), Date.now());
+  const pending = await unscoredBatches(ctx.stream.deps);
+  if (pending.length === 0) {
+    ctx.log.info('score tick: no unscored window batches', { tick: new Date(tick).toISOString(), pastDue: timer.isPastDue });
+    return;
+  }
+  const job = await startStreamRun(ctx.stream.deps, tick);
+  ctx.log.info('score tick', { tick: new Date(tick).toISOString(), pastDue: timer.isPastDue, batches: pending.length, jobId: job?.jobId, state: job?.state });
+}
+
+// The schedule is read once, at indexing, from the same setting the code's tick uses (process.env
+// is the app settings here). runOnStartup stays false: a restart must not start a run between ticks.
+app.timer('scoreTimer', {
+  schedule: ncrontabSchedule(process.env['TESSERA_SCORE_CRON'] || DEFAULT_CRON),
+  runOnStartup: false,
+  useMonitor: true,
+  retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: 1000, maximumInterval: 60000 },
+  handler: scoreTimer,
+});

@@ -32,7 +32,7 @@ describe('tessera run and status over the 15 fixture models', () => {
     expect(first.stdout).toContain(`job ${jobId} (${SENSOR_CSV})`);
     expect(first.stdout).toContain(`job ${jobId}: succeeded`);
     expect(first.stdout).toMatch(/rows 17768 \(0 rejected\), series 15, windows 3781, anomalies \d+/);
-    expect(first.stdout).toContain('results in results: scores.csv, anomalies.csv, summary.json');
+    expect(first.stdout).toContain('results in results: anomalies.csv, scores.csv, summary.json');
     expect(first.stderr).toContain(`${jobId} succeeded`); // the progress lines go to stderr
 
     const dir = join(home.dir, 'results');

@@ -72,3 +72,9 @@ export function ensureError(value: unknown): Error {
 export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentError;
 }
+
+/** A positive safe integer, or an InputError naming `what`. */
+export function positiveInteger(what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new InputError(what, `must be a positive integer, got ${value}`);
+  return value;
+}

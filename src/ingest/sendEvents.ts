@@ -1,5 +1,6 @@
+import { delay } from '../util/delay.js';
 import type { Readable } from 'node:stream';
-import { InputError } from '../core/errors.js';
+import { InputError, positiveInteger } from '../core/errors.js';
 import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
 import type { EventLog, OutgoingEvent } from '../ports/eventLog.js';
 import { readingsCsvToEvents, type DraftEvent } from './readingsCsvToEvents.js';
@@ -93,7 +94,7 @@ export async function sendEvents(options: SendEventsOptions): Promise<SendEvents
 async function admit(bucket: TokenBucket, flush: () => Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
   for (let wait = bucket.take(); wait > 0; wait = bucket.take()) {
     await flush();
-    await pause(Math.max(wait, MIN_PAUSE_MS), signal);
+    await delay(Math.max(wait, MIN_PAUSE_MS), signal);
     if (signal?.aborted === true) return false;
   }
   return true;
@@ -107,19 +108,4 @@ function rateLimiter(ratePerSecond: number, batchSize: number): TokenBucket {
   return createTokenBucket(ratePerSecond, Math.max(1, Math.min(batchSize, Math.ceil(ratePerSecond / 10))));
 }
 
-function positiveInteger(what: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError(what, `must be a positive integer, got ${value}`);
-  return value;
-}
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

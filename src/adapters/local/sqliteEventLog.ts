@@ -1,4 +1,5 @@
-import { InputError } from '../../core/errors.js';
+import { delay } from '../../util/delay.js';
+import { InputError, positiveInteger } from '../../core/errors.js';
 import type { EventLog, EventRecord, OutgoingEvent } from '../../ports/eventLog.js';
 import { partitionForKey } from './partitionHash.js';
 import { settle } from './settle.js';
@@ -37,7 +38,7 @@ const POLL_MS = 25;
 export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
   const { file, name } = options;
   if (typeof name !== 'string' || name.length === 0) throw new InputError('event log name', 'must not be empty');
-  const partitions = positive('partitions', options.partitions);
+  const partitions = positiveInteger('partitions', options.partitions);
   const db = openSqliteDb(file, EVENT_LOG_SCHEMA);
   let logId: number;
   try {
@@ -133,7 +134,7 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
       if (!Number.isSafeInteger(fromSequenceNumber) || fromSequenceNumber < 0) {
         throw new InputError('fromSequenceNumber', `must be a non-negative integer, got ${fromSequenceNumber}`);
       }
-      positive('max', max);
+      positiveInteger('max', max);
       const { waitMs = 0, signal } = readOptions;
       const deadline = Date.now() + waitMs;
       for (;;) {
@@ -141,7 +142,7 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
         const records = readNow(partition, fromSequenceNumber, max);
         const left = deadline - Date.now();
         if (records.length > 0 || left <= 0) return records;
-        await sleep(Math.min(POLL_MS, left), signal);
+        await delay(Math.min(POLL_MS, left), signal);
         if (!db.open) return []; // closed while waiting
       }
     },
@@ -221,19 +222,4 @@ function consumerGroupName(group: string): string {
   return group;
 }
 
-function positive(what: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError(what, `must be a positive integer, got ${value}`);
-  return value;
-}
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -1,5 +1,6 @@
+import { delay } from '../../util/delay.js';
 import { randomUUID } from 'node:crypto';
-import { InputError, LockLostError } from '../../core/errors.js';
+import { InputError, positiveInteger, LockLostError } from '../../core/errors.js';
 import {
   MAX_DELIVERY_COUNT_EXCEEDED,
   type DeadLetteredMessage,
@@ -37,9 +38,9 @@ const DEFAULT_PEEK = 100;
  */
 export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue {
   const queue = options.queue;
-  const lockDurationMs = positive('lockDurationMs', options.lockDurationMs ?? 60_000);
-  const maxDeliveryCount = positive('maxDeliveryCount', options.maxDeliveryCount ?? 10);
-  const windowMs = positive('duplicateDetectionWindowMs', options.duplicateDetectionWindowMs ?? 10 * 60_000);
+  const lockDurationMs = positiveInteger('lockDurationMs', options.lockDurationMs ?? 60_000);
+  const maxDeliveryCount = positiveInteger('maxDeliveryCount', options.maxDeliveryCount ?? 10);
+  const windowMs = positiveInteger('duplicateDetectionWindowMs', options.duplicateDetectionWindowMs ?? 10 * 60_000);
   const now = options.now ?? Date.now;
   if (queue.length === 0) throw new InputError('queue name', 'must not be empty');
   const db = openSqliteDb(options.file, QUEUE_SCHEMA);
@@ -116,7 +117,7 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
     },
 
     async receive(receiveOptions: ReceiveOptions = {}) {
-      const maxMessages = positive('maxMessages', receiveOptions.maxMessages ?? 1);
+      const maxMessages = positiveInteger('maxMessages', receiveOptions.maxMessages ?? 1);
       const maxWaitMs = receiveOptions.maxWaitMs ?? 0;
       const signal = receiveOptions.signal;
       const deadline = Date.now() + maxWaitMs;
@@ -125,7 +126,7 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
         const received = receiveNow(maxMessages);
         const left = deadline - Date.now();
         if (received.length > 0 || left <= 0) return received;
-        await sleep(Math.min(POLL_MS, left), signal);
+        await delay(Math.min(POLL_MS, left), signal);
       }
     },
 
@@ -173,7 +174,7 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
 
     peekDeadLetters(peekOptions = {}) {
       return settle(() => {
-        const limit = positive('maxMessages', peekOptions.maxMessages ?? DEFAULT_PEEK);
+        const limit = positiveInteger('maxMessages', peekOptions.maxMessages ?? DEFAULT_PEEK);
         const from = peekOptions.fromSequenceNumber ?? 0;
         const rows = immediate(db, () => {
           sweepExhausted(now());
@@ -242,19 +243,4 @@ function encode(message: OutgoingMessage): EncodedMessage {
   };
 }
 
-function positive(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError(name, `must be a positive integer, got ${value}`);
-  return value;
-}
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -8,6 +8,7 @@ import { updateJobWithRetry } from '../ledgerRetry.js';
 import { textLines } from '../textLines.js';
 import type { AnomalyDeps, AnomalyMessage, PinnedModel } from './deps.js';
 import { fanIn } from '../fanIn.js';
+import { detailOf } from '../jobDetail.js';
 
 interface SeriesPlan {
   readonly device: string;
@@ -75,9 +76,6 @@ export async function planJob(deps: AnomalyDeps, jobId: string, signal?: AbortSi
   }
 }
 
-function detailOf(job: JobRecord): Record<string, JsonValue> {
-  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
-}
 
 async function readAndRoute(deps: AnomalyDeps, job: JobRecord, inputName: string, signal: AbortSignal | undefined) {
   const { container = CONTAINERS.inbox, name = '', etag = '' } = job.input;

@@ -8,10 +8,8 @@ import { updateJobWithRetry } from '../ledgerRetry.js';
 import { readBlobText } from '../readBlobText.js';
 import type { StreamDeps, StreamScoreMessage } from './deps.js';
 import { SCORED_PREFIX } from './planStreamRun.js';
+import { detailOf } from '../jobDetail.js';
 
-function detailOf(job: JobRecord): Record<string, JsonValue> {
-  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
-}
 
 const LABEL = STREAM_SCORE_COLUMNS.indexOf('label');
 

@@ -2,19 +2,17 @@ import { PermanentError, ensureError } from '../../core/errors.js';
 import { CONTAINERS, modelNameFor, shardMessageId } from '../../core/jobNaming.js';
 import { safeName } from '../../core/sharding.js';
 import { decodeWindowBatch, type StoredWindow } from '../../core/windowStore.js';
-import type { JobRecord, JsonValue } from '../../ports/jobLedger.js';
+import type { JsonValue } from '../../ports/jobLedger.js';
 import type { PinnedModel } from '../anomaly/deps.js';
 import { fanIn } from '../fanIn.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import { readBlobText } from '../readBlobText.js';
 import type { StreamDeps, StreamScoreMessage } from './deps.js';
+import { detailOf } from '../jobDetail.js';
 
 /** Marker of a window batch whose windows a successful run scored. */
 export const SCORED_PREFIX = '_scored/';
 
-function detailOf(job: JobRecord): Record<string, JsonValue> {
-  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
-}
 
 const BATCH = /\/p(\d+)-(\d+)-(\d+)\.jsonl$/;
 

@@ -5,10 +5,8 @@ import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import type { ShardErrorPolicy, StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath, localJobDir, localSegmentPath, segmentBlob, styledOutputBlob } from './videoPaths.js';
+import { detailOf } from '../jobDetail.js';
 
-function detailOf(job: JobRecord): Record<string, JsonValue> {
-  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
-}
 
 function policyOf(job: JobRecord, fallback: ShardErrorPolicy): ShardErrorPolicy {
   const v = job.input.on_shard_error;

@@ -2,16 +2,14 @@ import { InputError, PermanentError, ensureError } from '../../core/errors.js';
 import { framesPerShard, planFrameShards, type FitPolicy } from '../../core/framePlan.js';
 import { CONTAINERS, shardMessageId } from '../../core/jobNaming.js';
 import { rationalValue } from '../../core/rational.js';
-import type { JobRecord, JsonValue } from '../../ports/jobLedger.js';
+import type { JsonValue } from '../../ports/jobLedger.js';
 import { validateProbe } from '../../video/validateProbe.js';
 import { fanIn } from '../fanIn.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import type { StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath } from './videoPaths.js';
+import { detailOf } from '../jobDetail.js';
 
-function detailOf(job: JobRecord): Record<string, JsonValue> {
-  return job.detail !== null && typeof job.detail === 'object' && !Array.isArray(job.detail) ? job.detail : {};
-}
 
 export function fitPolicyOf(value: string | undefined, fallback: FitPolicy, label: string): FitPolicy {
   if (value === undefined || value === '') return fallback;

@@ -1,0 +1,154 @@
+/**
+ * The AKS scorer: a composition root around the same use cases the embedded worker runs
+ * (src/runtime/workerMain.ts), over Blob/Table Storage and Service Bus (src/azure/azureContext.ts).
+ *
+ * Startup: settings parsed once → health server (/healthz answers from here on) → the Azure
+ * context (identity-based clients; emulator connection strings only for Azurite and the test broker)
+ * → the execution provider self-test (TESSERA_EP must really run, no silent CPU fallback; a failure
+ * exits 1, loudly) → ready, and TESSERA_SCORER_CONCURRENCY message pumps on the `jobs` queue.
+ *
+ * SIGTERM (or SIGINT): not ready, stop receiving, let the shards in hand finish within
+ * TESSERA_DRAIN_SECONDS (under the pod's 300 s grace), abandon what still runs at that deadline
+ * (redelivered at once), close the clients, exit 0. A second signal abandons at once.
+ * Exit codes: 0 drained, 1 a fatal error (bad credentials, no queue, a failed self-test), 2 bad settings.
+ */
+import { credentialFor, openAzureContext, type AzureContext } from '../../src/azure/azureContext.js';
+import { TesseraError, ensureError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/ports/logger.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { recordDeadLetter } from '../../src/usecases/deadLetters.js';
+import { verifyExecutionProviderOnce } from '../../src/video/style/providerSelfTest.js';
+import { startHealthServer } from './healthServer.js';
+import { instrumentQueue } from './instrumentedQueue.js';
+import { createScorerMetrics } from './scorerMetrics.js';
+import { startScorerPumps } from './scorerPumps.js';
+import { loadScorerSettings, type ScorerSettings } from './scorerSettings.js';
+import { createShardTracker } from './shardTracker.js';
+
+/** Longest wait for the clients to close before exiting anyway. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+async function main(): Promise<number> {
+  let settings: ScorerSettings;
+  try {
+    settings = loadScorerSettings();
+  } catch (error) {
+    createLogger().error('bad settings', { error: ensureError(error).message });
+    return 2;
+  }
+  const { config } = settings.azure;
+  const provider = config.video.executionProvider;
+  const log = createLogger({ level: config.logLevel, fields: { worker: settings.workerId, pid: process.pid } });
+  const metrics = createScorerMetrics();
+
+  const state: { ctx?: AzureContext; verified: boolean; draining: boolean } = { verified: false, draining: false };
+  const notReady = (): string | undefined => {
+    if (state.draining) return 'draining';
+    if (!state.ctx) return 'opening the Azure context';
+    if (!state.verified) return `execution provider self-test (${provider}) has not passed`;
+    return undefined;
+  };
+  const refresh = (): void => {
+    metrics.ready.set(notReady() === undefined ? 1 : 0);
+    metrics.draining.set(state.draining ? 1 : 0);
+  };
+  const health = await startHealthServer({ port: settings.healthPort, readiness: notReady, registry: metrics.registry });
+  log.info('health server listening', { port: health.port });
+
+  let signals = 0;
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(s, () => {
+        signals += 1;
+        state.draining = true;
+        refresh();
+        if (signals === 1) resolve(s);
+        onSignal(s);
+      });
+    }
+  });
+
+  let code = 0;
+  try {
+    const ctx = openAzureContext(settings.azure, await credentialFor(settings.azure), log);
+    state.ctx = ctx;
+    refresh();
+    try {
+      code = await run(ctx, settings, log, metrics, signalled, (handler) => { onSignal = handler; }, () => {
+        state.verified = true;
+        refresh();
+      });
+    } finally {
+      await closeWithin(ctx, log);
+    }
+  } catch (error) {
+    const e = ensureError(error);
+    log.error('scorer failed', { error: e.message, code: e instanceof TesseraError ? e.code : e.name });
+    code = 1;
+  } finally {
+    await health.close();
+  }
+  log.info('scorer stopped', { exitCode: code });
+  return code;
+}
+
+async function run(
+  ctx: AzureContext,
+  settings: ScorerSettings,
+  log: Logger,
+  metrics: ReturnType<typeof createScorerMetrics>,
+  signalled: Promise<NodeJS.Signals>,
+  onLaterSignal: (handler: (signal: NodeJS.Signals) => void) => void,
+  verified: () => void,
+): Promise<number> {
+  const { config } = settings.azure;
+  const requested = config.video.executionProvider;
+  // Video models need it; it also proves onnxruntime loads at all before any shard is taken.
+  const started = await Promise.race([verifyExecutionProviderOnce(requested), signalled]);
+  if (typeof started === 'string') {
+    log.info('stopped before it was ready', { signal: started });
+    return 0;
+  }
+  metrics.executionProvider.set({ requested, provider: started.provider }, 1);
+  verified();
+
+  const queue = instrumentQueue(ctx.queue, metrics);
+  const tracker = createShardTracker({ dispatchFor: (scoped) => ctx.withLog(scoped).dispatch, queue, ledger: ctx.ledger, metrics });
+  const pumps = startScorerPumps({
+    queue, tracker, concurrency: settings.concurrency, log,
+    waitMs: Math.max(200, config.pollMs * 5),
+    onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
+  });
+  log.info('scorer ready', {
+    queue: queue.name, concurrency: settings.concurrency, executionProvider: requested, provider: started.provider,
+    selfTestMs: Math.round(started.detail.ms), drainSeconds: settings.drainSeconds,
+  });
+
+  const first = await Promise.race([signalled, pumps.done.then(() => undefined, (error: unknown) => ensureError(error))]);
+  if (first instanceof Error || first === undefined) return 1; // the pumps logged why
+  log.info('draining', { signal: first, inHand: tracker.inHand(), drainSeconds: settings.drainSeconds });
+  onLaterSignal((signal) => {
+    log.warn('second signal: abandoning the shards in hand now', { signal });
+    void tracker.abandonAll(`the worker was told twice to stop (${signal})`);
+  });
+  const outcome = await pumps.drain(settings.drainSeconds * 1000);
+  log.info('drained', { outcome, inHand: tracker.inHand() });
+  return 0;
+}
+
+async function closeWithin(ctx: AzureContext, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS); });
+  const closed = ctx.close().then(() => 'closed' as const, (error: unknown) => {
+    log.warn('closing the clients failed', { error: ensureError(error).message });
+    return 'closed' as const;
+  });
+  if ((await Promise.race([closed, timeout])) === 'timeout') log.warn('the clients did not close in time; exiting anyway', { timeoutMs: CLOSE_TIMEOUT_MS });
+  clearTimeout(timer);
+}
+
+process.exitCode = await main();
+// Whatever still holds the event loop (an abandoned shard's child process winding down) must not
+// keep a stopped worker past the pod's grace period.
+setTimeout(() => process.exit(), 3_000).unref();

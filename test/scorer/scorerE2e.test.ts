@@ -1,0 +1,211 @@
+/**
+ * Two scorer entry-point processes (scorer-image/src/main.ts, as the image runs it) against the
+ * test broker and Azurite, with the Functions app's control-queue handler driven in-process:
+ * a batch anomaly job and a short video job complete with the right outputs, then a scorer
+ * SIGTERMed while it holds a shard hands it back at its drain deadline, the other scorer
+ * completes it, and nothing is written twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { CONTAINERS } from '../../src/core/jobNaming.js';
+import { styledOutputBlob } from '../../src/usecases/video/videoPaths.js';
+import { inboxBlobCreated } from '../../functions/src/functions/inboxBlobCreated.js';
+import { readScores, readWindows } from '../support/fixtures.js';
+import { MAX_DELIVERIES, openAzureWorld, type AzureWorld } from '../functions/support/azureWorld.js';
+import { startControlLoop, type ControlLoop } from '../support/scorer/controlLoop.js';
+import { expectedWindows, registerOracleModels, resultLines, sensorSlice, skylineSection, videoFrames, waitForJob } from '../support/scorer/scorerJobs.js';
+import { metricValue, startScorer, type ScorerProcess } from '../support/scorer/scorerProcess.js';
+
+const LOCK_MS = 10_000;
+const CUDA_PROVIDER = join(createRequire(import.meta.url).resolve('onnxruntime-node').replace(/dist\/.*$/, ''), 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+
+describe('the scorer image entry point: two workers on Service Bus (test broker) and Azurite', () => {
+  let world: AzureWorld;
+  let control: ControlLoop;
+  let scratch: string;
+  const scorers: ScorerProcess[] = [];
+
+  beforeAll(async () => {
+    // Planning runs in-process (the Functions app): small anomaly shards, video ranges of at most 8 frames.
+    world = await openAzureWorld({ TESSERA_WINDOWS_PER_SHARD: '15', TESSERA_VIDEO_SHARD_SECONDS: '1', TESSERA_VIDEO_MAX_SHARD_FRAMES: '8', TESSERA_LOG_LEVEL: 'info' });
+    await registerOracleModels(world.ctx);
+    control = startControlLoop(world);
+    scratch = mkdtempSync(join(tmpdir(), 'tessera-scorer-e2e-'));
+  });
+  afterAll(async () => {
+    for (const s of scorers) s.kill();
+    await control?.stop();
+    await world?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const scorer = (name: string, env: Record<string, string> = {}): ScorerProcess => {
+    const { settings } = world.ctx;
+    const s = startScorer(name, {
+      TESSERA_STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
+      TESSERA_SERVICEBUS_CONNECTION_STRING: world.broker.connectionString,
+      TESSERA_WORK_QUEUE: settings.workQueue,
+      TESSERA_CONTROL_QUEUE: settings.controlQueue,
+      TESSERA_LEDGER_TABLE: settings.ledgerTable,
+      TESSERA_LOCK_MS: String(LOCK_MS),
+      TESSERA_MAX_DELIVERIES: String(MAX_DELIVERIES),
+      TESSERA_HOME: mkdtempSync(join(scratch, `${name}-`)),
+      TESSERA_HEALTH_PORT: '0',
+      TESSERA_VIDEO_PRESET: 'ultrafast',
+      TESSERA_LOG_LEVEL: 'info',
+      ...env,
+    });
+    scorers.push(s);
+    return s;
+  };
+
+  const submit = async (name: string, body: Buffer | string): Promise<string> => {
+    await world.ctx.blobs.put(CONTAINERS.inbox, name, body);
+    await inboxBlobCreated(undefined, world.invocation('inboxBlobCreated', { name }));
+    const job = (await world.ctx.ledger.listJobs()).find((j) => j.input.name === name);
+    if (!job) throw new Error(`no job for ${name}`);
+    return job.jobId;
+  };
+
+  const metrics = async (s: ScorerProcess): Promise<string> => {
+    const r = await s.get('/metrics');
+    expect(r.status).toBe(200);
+    return r.text;
+  };
+
+  it('completes a batch anomaly job and a short video job across both workers, with probes and metrics', async () => {
+    const [a, b] = [scorer('scorer-a', { TESSERA_SCORER_CONCURRENCY: '2' }), scorer('scorer-b', { TESSERA_SCORER_CONCURRENCY: '2' })];
+    for (const s of [a, b]) {
+      expect((await s.get('/healthz')).status).toBe(200);
+      await s.waitFor((l) => l.msg === 'scorer ready');
+      expect(await s.get('/readyz')).toEqual({ status: 200, text: JSON.stringify({ status: 'ready' }) });
+      expect((await s.get('/nope')).status).toBe(404);
+    }
+
+    const id = randomBytes(3).toString('hex');
+    const sensors = sensorSlice(3000);
+    const clip = await skylineSection(join(scratch, 'clip.mp4'), 1);
+    const clipName = `skyline-${id}.mp4`;
+    const [anomalyJob, videoJob] = [await submit(`sensors-${id}.csv`, sensors.csv), await submit(clipName, readFileSync(clip))];
+
+    const [anomaly, video] = await Promise.all([waitForJob(world.ctx, anomalyJob, 45_000), waitForJob(world.ctx, videoJob, 45_000)]);
+    expect(anomaly.job.state, anomaly.job.error).toBe('succeeded');
+    expect(video.job.state, video.job.error).toBe('succeeded');
+    expect(anomaly.shards.total).toBeGreaterThan(15); // several shards per series: work for both workers
+    expect(video.shards.total).toBeGreaterThanOrEqual(3); // several frame ranges
+
+    // Anomaly: every input row accounted for; each window once; full windows score as scikit-learn does.
+    expect(anomaly.rowsDone).toBe(3000);
+    const scores = await resultLines(world.ctx, anomalyJob, 'scores.csv');
+    const windows = scores.map((l) => l.split(',').slice(0, 3).join(','));
+    expect(new Set(windows).size).toBe(windows.length);
+    expect(new Set(windows)).toEqual(expectedWindows(sensors.rows));
+    // A window the slice cut short differs from the oracle's (made from the whole file): compare the windows whose count and mean agree.
+    const oracleWindows = new Map(readWindows().map((w) => [`${w.device},${w.tag},${w.windowStart}`, w]));
+    const oracleScores = new Map(readScores().map((r) => [`${r.device},${r.tag},${r.windowStart}`, r.decision]));
+    const compared = scores.map((l) => l.split(',')).filter((c) => {
+      const w = oracleWindows.get(c.slice(0, 3).join(','));
+      return w !== undefined && w.count === Number(c[4]) && Math.abs(w.features[0] - Number(c[5])) < 1e-6;
+    });
+    expect(compared.length).toBeGreaterThan(500);
+    for (const c of compared) expect(Math.abs(Number(c[9]) - oracleScores.get(c.slice(0, 3).join(','))!)).toBeLessThan(1e-4);
+
+    // Video: the styled clip has exactly the input's frames.
+    const styled = join(scratch, 'styled.mp4');
+    writeFileSync(styled, await world.ctx.blobs.get(CONTAINERS.results, styledOutputBlob(videoJob, clipName)).then(async (d) => Buffer.concat(await d.stream.toArray() as Buffer[])));
+    const frames = await videoFrames(clip);
+    expect(frames).toBeGreaterThanOrEqual(20);
+    expect(await videoFrames(styled)).toBe(frames);
+
+    // Metrics: both workers took shards; together they account for every shard, window and frame once.
+    const [ma, mb] = [await metrics(a), await metrics(b)];
+    const sum = (name: string, labels: Record<string, string> = {}) => (metricValue(ma, name, labels) ?? 0) + (metricValue(mb, name, labels) ?? 0);
+    for (const m of [ma, mb]) {
+      expect(metricValue(m, 'tessera_scorer_shards_total', { outcome: 'completed' }) ?? 0).toBeGreaterThan(0);
+      expect(metricValue(m, 'tessera_scorer_execution_provider', { requested: 'cpu', provider: 'CPUExecutionProvider' })).toBe(1);
+      expect(metricValue(m, 'tessera_scorer_messages_in_flight')).toBe(0);
+      expect(metricValue(m, 'tessera_scorer_ready')).toBe(1);
+      expect(m).toContain('process_resident_memory_bytes');
+    }
+    expect(sum('tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
+    expect(sum('tessera_scorer_shards_total', { kind: 'style', outcome: 'completed' })).toBe(video.shards.total);
+    await expect.poll(async () => (metricValue(await metrics(a), 'tessera_scorer_windows_total') ?? 0) + (metricValue(await metrics(b), 'tessera_scorer_windows_total') ?? 0)).toBe(windows.length);
+    await expect.poll(async () => (metricValue(await metrics(a), 'tessera_scorer_frames_total') ?? 0) + (metricValue(await metrics(b), 'tessera_scorer_frames_total') ?? 0)).toBe(frames);
+    expect(sum('tessera_scorer_errors_total')).toBe(0);
+    // Structured lines, the use cases' own included, carry the worker, the pump and the message.
+    expect(a.lines.some((l) => l.msg === 'shard started' && l.worker === 'scorer-a' && l.pump !== undefined && typeof l.jobId === 'string')).toBe(true);
+    expect([...a.lines, ...b.lines].some((l) => l.msg === 'shard scored' && l.pump !== undefined && typeof l.messageId === 'string' && typeof l.shardId === 'string')).toBe(true);
+
+    // Idle workers drain at once and exit 0.
+    for (const s of [a, b]) s.signal('SIGTERM');
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+    expect(a.lines.find((l) => l.msg === 'drained')).toMatchObject({ outcome: 'finished' });
+  }, 80_000);
+
+  it('SIGTERM while a worker holds a shard: not ready, the shard is abandoned at the drain deadline and completed by the other worker, nothing duplicated', async () => {
+    for (const s of scorers) s.kill(); // the first test's, if it failed before stopping them
+    // Every shard sleeps 4 s inside the worker; the victim's drain bound (2 s) is shorter, so it must give its shard back.
+    const slow = { TESSERA_FAULT_SHARD_DELAY_MS: '4000', TESSERA_SCORER_CONCURRENCY: '1' };
+    const victim = scorer('scorer-victim', { ...slow, TESSERA_DRAIN_SECONDS: '2' });
+    const survivor = scorer('scorer-survivor', slow);
+    await Promise.all([victim, survivor].map((s) => s.waitFor((l) => l.msg === 'scorer ready')));
+
+    const sensors = sensorSlice(3000, (device, tag) => device === '1' && tag === '1');
+    const jobId = await submit(`series-1-1-${randomBytes(3).toString('hex')}.csv`, sensors.csv);
+    const held = await victim.waitFor((l) => l.msg === 'shard started' && l.jobId === jobId);
+    const signalledAt = Date.now();
+    victim.signal('SIGTERM');
+    await victim.waitFor((l) => l.msg === 'draining');
+    expect(await victim.get('/healthz')).toMatchObject({ status: 200 });
+    expect(await victim.get('/readyz')).toEqual({ status: 503, text: JSON.stringify({ status: 'not ready', reason: 'draining' }) });
+    const during = await metrics(victim);
+    expect(metricValue(during, 'tessera_scorer_messages_in_flight')).toBe(1);
+    expect(metricValue(during, 'tessera_scorer_draining')).toBe(1);
+    expect(metricValue(during, 'tessera_scorer_ready')).toBe(0);
+
+    expect(await victim.exited).toBe(0);
+    // Out within its drain bound (2 s) plus closing: nothing it left behind held the process.
+    expect(Date.now() - signalledAt).toBeLessThan(4_500);
+    expect(victim.lines.find((l) => l.msg === 'shard abandoned for redelivery')).toMatchObject({ jobId, shardId: held.shardId });
+    expect(victim.lines.find((l) => l.msg === 'drained')).toMatchObject({ outcome: 'abandoned' });
+    expect(victim.lines.some((l) => l.msg === 'shard handled')).toBe(false);
+
+    const progress = await waitForJob(world.ctx, jobId, 45_000);
+    expect(progress.job.state, progress.job.error).toBe('succeeded');
+    expect(progress.shards).toMatchObject({ done: progress.shards.total, failed: 0 });
+    expect(progress.rowsDone).toBe(sensors.rows.length);
+    // The abandoned shard ran again, on the survivor.
+    expect((await world.ctx.ledger.getShard(jobId, String(held.shardId)))?.attempts).toBeGreaterThanOrEqual(2);
+    await survivor.waitFor((l) => l.msg === 'shard handled' && l.shardId === held.shardId, 5_000);
+    // Each window once, none missing.
+    const windows = (await resultLines(world.ctx, jobId, 'scores.csv')).map((l) => l.split(',').slice(0, 3).join(','));
+    expect(new Set(windows).size).toBe(windows.length);
+    expect(new Set(windows)).toEqual(expectedWindows(sensors.rows));
+
+    const after = await metrics(survivor);
+    expect(metricValue(after, 'tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(progress.shards.total);
+    expect(metricValue(after, 'tessera_scorer_lock_renewals_total', { result: 'ok' }) ?? 0).toBeGreaterThan(0);
+    survivor.signal('SIGTERM');
+    expect(await survivor.exited).toBe(0);
+  }, 60_000);
+
+  it('stops with a clear log and exit code 1 instead of spinning when it cannot receive (no such queue)', async () => {
+    const lost = scorer('scorer-lost', { TESSERA_WORK_QUEUE: `no-such-queue-${randomBytes(3).toString('hex')}`, TESSERA_SCORER_CONCURRENCY: '2' });
+    expect(await lost.exited).toBe(1);
+    expect(lost.lines.find((l) => l.msg === 'message pump stopped: the scorer cannot go on')).toMatchObject({ level: 'error', code: 'NotFound' });
+    expect(lost.lines.at(-1)).toMatchObject({ msg: 'scorer stopped', exitCode: 1 });
+  }, 30_000);
+
+  // Where onnxruntime-node's CUDA provider is not installed (the .npmrc skips it; the gpu image installs it).
+  it.skipIf(existsSync(CUDA_PROVIDER))('exits 1 without ever being ready when its execution provider cannot run (cuda here)', async () => {
+    const gpu = scorer('scorer-gpu', { TESSERA_EP: 'cuda' });
+    expect(await gpu.exited).toBe(1);
+    expect(gpu.lines.find((l) => l.msg === 'scorer failed')).toMatchObject({ level: 'error', code: 'ExecutionProviderUnavailable' });
+    expect(gpu.lines.some((l) => l.msg === 'scorer ready')).toBe(false);
+  }, 30_000);
+});

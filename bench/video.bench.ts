@@ -106,7 +106,7 @@ function peakRss(dir: string, frames: number): number {
 export async function run(): Promise<{ ratios: Record<string, number>; goals: Record<string, number>; figures: Record<string, number> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-video-'));
   try {
-    const frames = 24;
+    const frames = 48;
     const bare = await benchStyleModel({ modelPath: MOSAIC, metadata: { color: 'bgr' }, frames: 8, batch: 2, intraOpThreads: 2 });
     const e2e = await endToEnd(dir, frames);
     const split = await splitRestitch(dir);

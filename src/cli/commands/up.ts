@@ -11,6 +11,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const log = createLogger({ level: config.logLevel });
   const runtime = await startLocalRuntime(config, log);
   println(io, `tessera runtime up: ${config.workers} workers over ${config.home}; drop files into the inbox with "tessera submit FILE". Ctrl-C to stop.`);
+  println(io, `  sensor readings: POST ${runtime.ingestUrl}/events, or "tessera send FILE"; closed windows are scored on "${config.scoreCron}" (UTC)`);
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = () => {

@@ -96,6 +96,9 @@ var containers = {
   // Stream windows by date and hour, the aggregator's snapshots and dead-lettered events: kept (no lifecycle rule).
   windows: 'windows'
   rejected: 'rejected'
+  // The Event Hubs event log's checkpoints (the aggregator's position per partition): kept.
+  // AZURE_DEFAULTS.checkpointContainer in src/azure/azureConfig.ts (TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER).
+  checkpoints: 'checkpoints'
 }
 var workQueueName = 'jobs'
 // Plan and finish messages: consumed by the Function App, so GPU workers only ever receive shards.
@@ -131,7 +134,7 @@ module dataStorage 'modules/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
     location: location
     tags: allTags
-    containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected]
+    containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected, containers.checkpoints]
     tables: [ledgerTable]
     enableVersioning: true
     softDeleteRetentionDays: 14
@@ -293,6 +296,7 @@ var functionsSettings = {
   TESSERA_CONTROL_QUEUE: controlQueueName
   TESSERA_EVENTHUB_NAME: eventHubName
   TESSERA_EVENTHUB_CONSUMER_GROUP: aggregatorConsumerGroup
+  TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: containers.checkpoints
   TESSERA_LEDGER_TABLE: ledgerTable
   TESSERA_LOCK_MS: string(queueLockDurationSeconds * 1000)
   TESSERA_MAX_DELIVERIES: string(queueMaxDeliveryCount)
@@ -351,6 +355,8 @@ module dataRoles 'modules/rbac/storage.bicep' = {
         { container: containers.models, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Reader' } }
         // Functions: the Event Hubs aggregator writes window batches, snapshots and dead-lettered events; stream runs read them.
         { container: containers.windows, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        // Functions: the Event Hubs event log reads and writes the aggregator's checkpoints.
+        { container: containers.checkpoints, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         // Scorer: reads parts and writes shard outputs (work), writes results, reads inputs and models.
         { container: containers.work, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.results, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }

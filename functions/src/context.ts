@@ -1,11 +1,12 @@
 /**
  * Shared wiring of the Functions app: one AzureContext per process, opened lazily on the first
- * invocation (settings parsed once, one credential, one AMQP connection), and an invocation-scoped
+ * invocation (settings parsed once, one credential, one AMQP connection, the Event Hubs event log
+ * when the stream is configured), and an invocation-scoped
  * view of it whose use cases log through that invocation.
  */
 import type { InvocationContext } from '@azure/functions';
 import { loadAzureSettings } from '../../src/azure/azureConfig.js';
-import { credentialFor, openAzureContext, type AzureContext } from '../../src/azure/azureContext.js';
+import { credentialFor, openAzureContext, openAzureEventLog, type AzureContext } from '../../src/azure/azureContext.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { invocationLogger } from './invocationLogger.js';
 
@@ -14,7 +15,16 @@ let opened: Promise<AzureContext> | undefined;
 async function openFromEnvironment(): Promise<AzureContext> {
   const settings = loadAzureSettings(process.env);
   const log = createLogger({ level: settings.config.logLevel, sink: (line) => console.log(JSON.stringify(line)) });
-  return openAzureContext(settings, await credentialFor(settings), log);
+  const credential = await credentialFor(settings);
+  // The sensor stream's event log, when TESSERA_EVENTHUBS__* is set: without it the stream
+  // functions answer "stream not configured".
+  const eventLog = await openAzureEventLog(settings, credential);
+  try {
+    return openAzureContext(settings, credential, log, { eventLog });
+  } catch (error) {
+    await eventLog?.close();
+    throw error;
+  }
 }
 
 /** The process's context; a failed open (bad settings) is not cached, so the next invocation reports it again. */

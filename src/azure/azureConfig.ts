@@ -4,7 +4,17 @@ import { loadConfig, type Config } from '../config/config.js';
 import { InputError } from '../core/errors.js';
 
 /** Entity names infra creates (infra/main.bicep); the settings below override them. */
-export const AZURE_DEFAULTS = Object.freeze({ workQueue: 'jobs', controlQueue: 'control', ledgerTable: 'jobledger' });
+export const AZURE_DEFAULTS = Object.freeze({
+  workQueue: 'jobs',
+  controlQueue: 'control',
+  ledgerTable: 'jobledger',
+  /** The readings event hub (TESSERA_EVENTHUB_NAME). */
+  eventHub: 'readings',
+  /** The aggregator's Event Hubs consumer group (TESSERA_EVENTHUB_CONSUMER_GROUP). */
+  eventHubConsumerGroup: 'aggregator',
+  /** The Event Hubs checkpoints' container in the data storage account (TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER). */
+  checkpointContainer: 'checkpoints',
+});
 
 /**
  * How a client authenticates, Functions style (`<PREFIX>__credential`): `managedidentity` and
@@ -24,6 +34,22 @@ export type ServiceBusConnection =
   | { readonly mode: 'identity'; readonly fullyQualifiedNamespace: string; readonly identity: Identity }
   | { readonly mode: 'connectionString'; readonly connectionString: string };
 
+export type EventHubsConnection =
+  | { readonly mode: 'identity'; readonly fullyQualifiedNamespace: string; readonly identity: Identity }
+  | { readonly mode: 'connectionString'; readonly connectionString: string };
+
+/** The sensor stream's event log: present only when TESSERA_EVENTHUBS__fullyQualifiedNamespace (or the emulator string) is set. */
+export interface EventHubsSettings {
+  /** TESSERA_EVENTHUBS__* (identity) or TESSERA_EVENTHUBS_CONNECTION_STRING (emulators only). */
+  readonly connection: EventHubsConnection;
+  /** TESSERA_EVENTHUB_NAME. */
+  readonly eventHub: string;
+  /** TESSERA_EVENTHUB_CONSUMER_GROUP. */
+  readonly consumerGroup: string;
+  /** TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER, in the data storage account (TESSERA_STORAGE*). */
+  readonly checkpointContainer: string;
+}
+
 /** The Azure entry points' settings (Functions app, scorer), parsed once; frozen. */
 export interface AzureSettings {
   /** The TESSERA_* settings every runtime shares (src/config/config.ts). */
@@ -38,6 +64,8 @@ export interface AzureSettings {
   readonly controlQueue: string;
   /** The job ledger's table (TESSERA_LEDGER_TABLE). */
   readonly ledgerTable: string;
+  /** The sensor stream's Event Hubs settings; undefined when the stream is not configured. */
+  readonly eventHubs: EventHubsSettings | undefined;
   /** Local scratch space (video inputs and segments): TESSERA_HOME if set, else the OS temp dir; never the app's own folder. */
   readonly scratchDir: string;
 }
@@ -47,6 +75,20 @@ type Env = Readonly<Record<string, string | undefined>>;
 const IDENTITY_KINDS: readonly IdentityKind[] = ['managedidentity', 'workloadidentity'];
 const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+// Event hub: letters, digits, '.', '-', '_', starting and ending with a letter or digit, at most 256.
+const EVENT_HUB_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
+// Consumer group: at most 50 characters ($Default included).
+const CONSUMER_GROUP = /^(\$Default|[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?)$/;
+// Blob container: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The settings that only mean something with an Event Hubs namespace (or emulator string). */
+const EVENTHUBS_DEPENDENT_KEYS = [
+  'TESSERA_EVENTHUBS__credential',
+  'TESSERA_EVENTHUBS__clientId',
+  'TESSERA_EVENTHUB_NAME',
+  'TESSERA_EVENTHUB_CONSUMER_GROUP',
+  'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER',
+] as const;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -59,6 +101,7 @@ export function loadAzureSettings(env: Env = process.env): AzureSettings {
     workQueue: entityName(env, 'TESSERA_WORK_QUEUE', AZURE_DEFAULTS.workQueue, QUEUE_NAME, 'a Service Bus queue name'),
     controlQueue: entityName(env, 'TESSERA_CONTROL_QUEUE', AZURE_DEFAULTS.controlQueue, QUEUE_NAME, 'a Service Bus queue name'),
     ledgerTable: entityName(env, 'TESSERA_LEDGER_TABLE', AZURE_DEFAULTS.ledgerTable, TABLE_NAME, '3-63 letters and digits, starting with a letter'),
+    eventHubs: eventHubsSettings(env),
     scratchDir: env.TESSERA_HOME ? join(config.home, 'scratch') : join(tmpdir(), 'tessera'),
   });
 }
@@ -89,6 +132,39 @@ function serviceBusConnection(env: Env): ServiceBusConnection {
   const host = required(env, key, 'TESSERA_SERVICEBUS_CONNECTION_STRING');
   if (!HOST_NAME.test(host)) throw new InputError(key, `must be a host name such as sb-x.servicebus.windows.net (no scheme, port or path), got "${host}"`);
   return { mode: 'identity', fullyQualifiedNamespace: host, identity: identity(env, 'TESSERA_SERVICEBUS') };
+}
+
+/**
+ * All optional as a group: the stream is configured when the namespace (or, for emulators, the
+ * connection string) is set; any other Event Hubs setting without one is a partial set, refused
+ * naming the missing key.
+ */
+function eventHubsSettings(env: Env): EventHubsSettings | undefined {
+  const namespaceKey = 'TESSERA_EVENTHUBS__fullyQualifiedNamespace';
+  const emulatorKey = 'TESSERA_EVENTHUBS_CONNECTION_STRING';
+  if (!env[namespaceKey] && !env[emulatorKey]) {
+    const partial = EVENTHUBS_DEPENDENT_KEYS.find((k) => env[k]);
+    if (partial) throw new InputError(namespaceKey, `is required when ${partial} is set (for a local emulator set ${emulatorKey} instead; unset them all to leave the stream off)`);
+    return undefined;
+  }
+  return Object.freeze({
+    connection: Object.freeze(eventHubsConnection(env, namespaceKey, emulatorKey)),
+    eventHub: entityName(env, 'TESSERA_EVENTHUB_NAME', AZURE_DEFAULTS.eventHub, EVENT_HUB_NAME, 'an event hub name (letters, digits, ".", "-", "_")'),
+    consumerGroup: entityName(env, 'TESSERA_EVENTHUB_CONSUMER_GROUP', AZURE_DEFAULTS.eventHubConsumerGroup, CONSUMER_GROUP, 'a consumer group name (at most 50 letters, digits, ".", "-", "_")'),
+    checkpointContainer: entityName(env, 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER', AZURE_DEFAULTS.checkpointContainer, CONTAINER_NAME, 'a blob container name (3-63 lowercase letters, digits and hyphens)'),
+  });
+}
+
+function eventHubsConnection(env: Env, namespaceKey: string, emulatorKey: string): EventHubsConnection {
+  const connectionString = env[emulatorKey];
+  if (connectionString) {
+    emulatorOnly(env, emulatorKey, [namespaceKey],
+      /(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i, 'UseDevelopmentEmulator=true (the Event Hubs emulator or the test broker)');
+    return { mode: 'connectionString', connectionString };
+  }
+  const host = env[namespaceKey] ?? '';
+  if (!HOST_NAME.test(host)) throw new InputError(namespaceKey, `must be a host name such as evhns-x.servicebus.windows.net (no scheme, port or path), got "${host}"`);
+  return { mode: 'identity', fullyQualifiedNamespace: host, identity: identity(env, 'TESSERA_EVENTHUBS') };
 }
 
 /** Connection strings carry shared keys, which production disables: accept them for emulators only. */

@@ -8,14 +8,16 @@
  * - `withLog(log)` gives the same ports, model caches and sessions with use cases that log to
  *   `log`: a Function scopes every line to its invocation that way.
  * - The sensor stream (`stream`) is there when the caller opened an event log (Event Hubs in
- *   Azure: eventHubsEventLogFromNamespace, async because it reads the hub's partition count) and
- *   passed it in `options.eventLog`: the aggregator's deps for the Event Hubs trigger, the stream
+ *   Azure: openAzureEventLog from the settings, async because it reads the hub's partition count)
+ *   and passed it in `options.eventLog`: the aggregator's deps for the Event Hubs trigger, the stream
  *   run's deps for the timer, and the `stream` job kind in the dispatcher (plan, score, finish).
  */
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { azureBlobStoreFromConnectionString, azureBlobStoreFromEndpoint } from '../adapters/azure/azureBlobStore.js';
+import { eventHubsEventLogFromConnectionString, eventHubsEventLogFromNamespace, type EventHubsEventLogOptions } from '../adapters/azure/eventHubsEventLog.js';
 import { createServiceBusWorkQueue } from '../adapters/azure/serviceBusWorkQueue.js';
 import { tableJobLedgerFromConnectionString, tableJobLedgerFromEndpoint } from '../adapters/azure/tableJobLedger.js';
 import { InputError } from '../core/errors.js';
@@ -206,6 +208,34 @@ function streamContext(events: EventLog, deps: AzureContext['deps'], config: Azu
 }
 
 /**
+ * Opens the sensor stream's event log from the settings, or undefined when the stream is not
+ * configured (no TESSERA_EVENTHUBS__fullyQualifiedNamespace nor emulator string): the Event Hub with
+ * its consumer group, checkpoints in the data storage account's checkpoint container (which infra
+ * creates; emulators' callers create it). Pass the result as `openAzureContext`'s `options.eventLog`.
+ */
+export async function openAzureEventLog(
+  settings: AzureSettings,
+  credential: TokenCredential | undefined,
+  options: EventHubsEventLogOptions = {},
+): Promise<EventLog | undefined> {
+  const eh = settings.eventHubs;
+  if (!eh) return undefined;
+  const needCredential = (key: string): TokenCredential => {
+    if (!credential) throw new InputError(key, 'identity-based connection needs a TokenCredential (see credentialFor)');
+    return credential;
+  };
+  const storage = settings.storage;
+  const blobService = storage.mode === 'identity'
+    ? new BlobServiceClient(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
+    : BlobServiceClient.fromConnectionString(storage.connectionString);
+  const checkpoints = blobService.getContainerClient(eh.checkpointContainer);
+  const c = eh.connection;
+  return c.mode === 'identity'
+    ? eventHubsEventLogFromNamespace(c.fullyQualifiedNamespace, eh.eventHub, eh.consumerGroup, needCredential('TESSERA_EVENTHUBS__fullyQualifiedNamespace'), checkpoints, options)
+    : eventHubsEventLogFromConnectionString(c.connectionString, eh.eventHub, eh.consumerGroup, checkpoints, options);
+}
+
+/**
  * The production credential, built lazily (dynamic import: @azure/identity loads only where an
  * identity is used). `managedidentity` → ManagedIdentityCredential, `workloadidentity` →
  * WorkloadIdentityCredential, unset → DefaultAzureCredential; each with its `__clientId`.
@@ -215,6 +245,7 @@ export async function credentialFor(settings: AzureSettings): Promise<TokenCrede
   const identities: [string, Identity][] = [];
   if (settings.storage.mode === 'identity') identities.push(['TESSERA_STORAGE', settings.storage.identity]);
   if (settings.serviceBus.mode === 'identity') identities.push(['TESSERA_SERVICEBUS', settings.serviceBus.identity]);
+  if (settings.eventHubs?.connection.mode === 'identity') identities.push(['TESSERA_EVENTHUBS', settings.eventHubs.connection.identity]);
   const [first, ...rest] = identities;
   if (!first) return undefined;
   const [prefix, id] = first;

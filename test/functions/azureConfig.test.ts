@@ -2,7 +2,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 import { AZURE_DEFAULTS, loadAzureSettings } from '../../src/azure/azureConfig.js';
-import { credentialFor, openAzureContext } from '../../src/azure/azureContext.js';
+import { credentialFor, openAzureContext, openAzureEventLog } from '../../src/azure/azureContext.js';
 import { InputError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/runtime/logger.js';
 
@@ -16,6 +16,16 @@ const IDENTITY = {
   TESSERA_SERVICEBUS__credential: 'managedidentity',
   TESSERA_SERVICEBUS__clientId: '00000000-0000-0000-0000-00000000000a',
 };
+/** The sensor stream's settings infra adds (optional as a group). */
+const EVENTHUBS = {
+  TESSERA_EVENTHUBS__fullyQualifiedNamespace: 'evhns-tessera.servicebus.windows.net',
+  TESSERA_EVENTHUBS__credential: 'managedidentity',
+  TESSERA_EVENTHUBS__clientId: '00000000-0000-0000-0000-00000000000a',
+  TESSERA_EVENTHUB_NAME: 'readings',
+  TESSERA_EVENTHUB_CONSUMER_GROUP: 'aggregator',
+  TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: 'checkpoints',
+};
+const EVENTHUBS_EMULATOR = 'Endpoint=sb://127.0.0.1:5673/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true';
 const EMULATORS = {
   TESSERA_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
   TESSERA_SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://127.0.0.1:5672/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true',
@@ -42,7 +52,12 @@ describe('loadAzureSettings', () => {
     });
     expect(s.serviceBus).toEqual({ mode: 'identity', fullyQualifiedNamespace: 'sb-tessera.servicebus.windows.net', identity: { kind: 'managedidentity', clientId: IDENTITY.TESSERA_SERVICEBUS__clientId } });
     expect(s).toMatchObject({ workQueue: 'jobs', controlQueue: 'control', ledgerTable: 'jobledger', config: { lockDurationMs: 60_000 } });
-    expect(AZURE_DEFAULTS).toEqual({ workQueue: 'jobs', controlQueue: 'control', ledgerTable: 'jobledger' });
+    expect(AZURE_DEFAULTS).toEqual({
+      workQueue: 'jobs', controlQueue: 'control', ledgerTable: 'jobledger',
+      eventHub: 'readings', eventHubConsumerGroup: 'aggregator', checkpointContainer: 'checkpoints',
+    });
+    // The stream is optional: without any Event Hubs setting it is simply not configured.
+    expect(s.eventHubs).toBeUndefined();
     expect(Object.isFrozen(s) && Object.isFrozen(s.storage) && Object.isFrozen(s.config)).toBe(true);
     expect(loadAzureSettings({ ...IDENTITY, TESSERA_STORAGE__credential: '' }).storage).toMatchObject({ identity: { kind: 'default' } });
     expect(loadAzureSettings({ ...IDENTITY, TESSERA_WORK_QUEUE: 'w', TESSERA_CONTROL_QUEUE: 'c', TESSERA_LEDGER_TABLE: 'ledger2' })).toMatchObject({ workQueue: 'w', controlQueue: 'c', ledgerTable: 'ledger2' });
@@ -72,6 +87,51 @@ describe('loadAzureSettings', () => {
   });
 });
 
+describe('loadAzureSettings: the sensor stream (Event Hubs)', () => {
+  it('parses the identity-based Event Hubs settings infra sets, frozen', () => {
+    const s = loadAzureSettings({ ...IDENTITY, ...EVENTHUBS });
+    expect(s.eventHubs).toEqual({
+      connection: { mode: 'identity', fullyQualifiedNamespace: 'evhns-tessera.servicebus.windows.net', identity: { kind: 'managedidentity', clientId: EVENTHUBS.TESSERA_EVENTHUBS__clientId } },
+      eventHub: 'readings', consumerGroup: 'aggregator', checkpointContainer: 'checkpoints',
+    });
+    expect(Object.isFrozen(s.eventHubs) && Object.isFrozen(s.eventHubs?.connection)).toBe(true);
+    // The namespace alone is enough: the names default to what infra creates.
+    expect(loadAzureSettings({ ...IDENTITY, TESSERA_EVENTHUBS__fullyQualifiedNamespace: 'evhns-x.servicebus.windows.net' }).eventHubs).toMatchObject({
+      connection: { identity: { kind: 'default', clientId: undefined } },
+      eventHub: AZURE_DEFAULTS.eventHub, consumerGroup: AZURE_DEFAULTS.eventHubConsumerGroup, checkpointContainer: AZURE_DEFAULTS.checkpointContainer,
+    });
+    expect(loadAzureSettings({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUB_NAME: 'readings-2', TESSERA_EVENTHUB_CONSUMER_GROUP: '$Default', TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: 'eh-checkpoints' }).eventHubs)
+      .toMatchObject({ eventHub: 'readings-2', consumerGroup: '$Default', checkpointContainer: 'eh-checkpoints' });
+  });
+
+  it('accepts an emulator connection string instead, with the flag', () => {
+    const s = loadAzureSettings({ ...EMULATORS, TESSERA_EVENTHUBS_CONNECTION_STRING: EVENTHUBS_EMULATOR });
+    expect(s.eventHubs).toEqual({ connection: { mode: 'connectionString', connectionString: EVENTHUBS_EMULATOR }, eventHub: 'readings', consumerGroup: 'aggregator', checkpointContainer: 'checkpoints' });
+  });
+
+  it('refuses a partial set, naming the missing key', () => {
+    for (const key of ['TESSERA_EVENTHUBS__credential', 'TESSERA_EVENTHUBS__clientId', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER'] as const) {
+      rejects({ ...IDENTITY, [key]: EVENTHUBS[key] }, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace', new RegExp(`is required when ${key} is set`));
+    }
+    const { TESSERA_EVENTHUBS__fullyQualifiedNamespace: _namespace, ...withoutNamespace } = EVENTHUBS;
+    rejects({ ...IDENTITY, ...withoutNamespace }, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace', /is required when .* \(for a local emulator set TESSERA_EVENTHUBS_CONNECTION_STRING instead/);
+  });
+
+  it('names the bad key and why', () => {
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUBS__fullyQualifiedNamespace: 'sb://evhns-tessera.servicebus.windows.net/' }, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace', /must be a host name/);
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUBS__credential: 'sas' }, 'TESSERA_EVENTHUBS__credential', /must be managedidentity or workloadidentity/);
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUB_NAME: 'no spaces' }, 'TESSERA_EVENTHUB_NAME', /must be an event hub name/);
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUB_CONSUMER_GROUP: 'x'.repeat(51) }, 'TESSERA_EVENTHUB_CONSUMER_GROUP', /must be a consumer group name/);
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: 'Checkpoints' }, 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER', /must be a blob container name/);
+  });
+
+  it('refuses emulator connection strings without UseDevelopmentEmulator=true, or beside the namespace', () => {
+    rejects({ ...EMULATORS, TESSERA_EVENTHUBS_CONNECTION_STRING: 'Endpoint=sb://evhns-tessera.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=a2V5' }, 'TESSERA_EVENTHUBS_CONNECTION_STRING', /local emulators only/);
+    rejects({ ...EMULATORS, TESSERA_EVENTHUBS_CONNECTION_STRING: 'Endpoint=sb://127.0.0.1:5673/;UseDevelopmentEmulator=false' }, 'TESSERA_EVENTHUBS_CONNECTION_STRING', /local emulators only/);
+    rejects({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUBS_CONNECTION_STRING: EVENTHUBS_EMULATOR }, 'TESSERA_EVENTHUBS_CONNECTION_STRING', /not both/);
+  });
+});
+
 describe('credentials for the Azure context', () => {
   /** A fake TokenCredential: never asked here (nothing is sent), never a DefaultAzureCredential. */
   const fake: TokenCredential = { getToken: (): Promise<AccessToken> => Promise.reject(new Error('no token in tests')) };
@@ -81,6 +141,14 @@ describe('credentials for the Azure context', () => {
     await expect(credentialFor(loadAzureSettings({ ...IDENTITY, TESSERA_SERVICEBUS__clientId: 'other' }))).rejects.toThrow(/TESSERA_SERVICEBUS__credential\/__clientId: must name the same identity/);
     // Constructing a ManagedIdentityCredential sends nothing; no token is asked for here.
     expect(await credentialFor(loadAzureSettings(IDENTITY))).toBeInstanceOf(ManagedIdentityCredential);
+    // The Event Hubs identity is the process's one identity too.
+    expect(await credentialFor(loadAzureSettings({ ...IDENTITY, ...EVENTHUBS }))).toBeInstanceOf(ManagedIdentityCredential);
+    await expect(credentialFor(loadAzureSettings({ ...IDENTITY, ...EVENTHUBS, TESSERA_EVENTHUBS__clientId: 'other' }))).rejects.toThrow(/TESSERA_EVENTHUBS__credential\/__clientId: must name the same identity/);
+  });
+
+  it('openAzureEventLog opens nothing when the stream is not configured, and needs a credential for identity', async () => {
+    expect(await openAzureEventLog(loadAzureSettings(IDENTITY), fake)).toBeUndefined();
+    await expect(openAzureEventLog(loadAzureSettings({ ...IDENTITY, ...EVENTHUBS }), undefined)).rejects.toThrow(/identity-based connection needs a TokenCredential/);
   });
 
   it('openAzureContext builds identity-based clients from an injected credential, and refuses to without one', async () => {

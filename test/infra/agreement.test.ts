@@ -37,7 +37,7 @@ const keys = (v: BicepValue) => (v.kind === 'object' ? v.props.map((p) => p.key)
 /** TESSERA_* variables the code parses (src/config/config.ts). */
 const configVars = new Set([...read('src/config/config.ts').matchAll(/'(TESSERA_[A-Z_]+)'/g)].map((m) => m[1]));
 /** Names infra provides that the Azure entry points will read: documented in infra/README.md. */
-const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_CONTROL_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_LEDGER_TABLE'];
+const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_CONTROL_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER', 'TESSERA_LEDGER_TABLE'];
 const connections = { TESSERA_SERVICEBUS: '__fullyQualifiedNamespace', TESSERA_EVENTHUBS: '__fullyQualifiedNamespace', TESSERA_STORAGE: '__blobServiceUri' };
 
 describe('infra agrees with the code', () => {
@@ -45,13 +45,13 @@ describe('infra agrees with the code', () => {
     expect(main.findings).toEqual([]);
   });
 
-  it('creates every container in CONTAINERS, plus rejected, and expires intermediate work', () => {
+  it('creates every container in CONTAINERS, plus rejected and the Event Hubs checkpoints, and expires intermediate work', () => {
     const containers = declValue('var', 'containers');
     for (const [key, name] of Object.entries(CONTAINERS)) expect(literal(prop(containers, key)), key).toBe(name);
     expect(literal(prop(containers, 'rejected'))).toBe('rejected');
     const storage = declValue('module', 'dataStorage');
     const created = (prop(storage, 'params', 'containers') as BicepValue & { kind: 'array' }).items.map(text);
-    expect(created.sort()).toEqual([...Object.keys(CONTAINERS), 'rejected'].map((k) => `containers.${k}`).sort());
+    expect(created.sort()).toEqual([...Object.keys(CONTAINERS), 'rejected', 'checkpoints'].map((k) => `containers.${k}`).sort());
     const rules = prop(storage, 'params', 'lifecycleRules');
     const prefixes = rules?.kind === 'array' ? rules.items.map((r) => prop(r, 'prefixes', 0)) : [];
     expect(prefixes.map((p) => (p?.kind === 'string' && p.value === undefined ? 'interpolated' : literal(p)))).toContain('interpolated');
@@ -94,6 +94,40 @@ describe('infra agrees with the code', () => {
     expect(read('functions/src/functions/controlQueue.ts')).toContain("queueName: '%TESSERA_CONTROL_QUEUE%'");
     const roles = declValue('module', 'controlQueueRoles');
     expect(text(prop(roles, 'params', 'queueName'))).toBe('controlQueueName');
+  });
+
+  it('the event hub, its consumer group and the checkpoint container are the Azure entry points\' defaults, and the Function App names them with the roles they need', () => {
+    expect(literal(declValue('var', 'eventHubName'))).toBe(AZURE_DEFAULTS.eventHub);
+    expect(literal(declValue('var', 'aggregatorConsumerGroup'))).toBe(AZURE_DEFAULTS.eventHubConsumerGroup);
+    expect(literal(prop(declValue('var', 'containers'), 'checkpoints'))).toBe(AZURE_DEFAULTS.checkpointContainer);
+    const hub = declValue('module', 'eventHubs');
+    expect(text(prop(hub, 'params', 'hubName'))).toBe('eventHubName');
+    const groups = prop(hub, 'params', 'consumerGroups');
+    expect(groups?.kind === 'array' ? groups.items.map(text) : []).toContain('aggregatorConsumerGroup');
+    const settings = declValue('var', 'functionsSettings');
+    expect(text(prop(settings, 'TESSERA_EVENTHUB_NAME'))).toBe('eventHubName');
+    expect(text(prop(settings, 'TESSERA_EVENTHUB_CONSUMER_GROUP'))).toBe('aggregatorConsumerGroup');
+    expect(text(prop(settings, 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER'))).toBe('containers.checkpoints');
+    expect(text(prop(settings, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace'))).toBe('eventHubs.outputs.fullyQualifiedNamespace');
+    expect(text(prop(settings, 'TESSERA_EVENTHUBS__clientId'))).toBe(text(prop(settings, 'TESSERA_STORAGE__clientId')));
+    // The setting names infra writes are the ones azureConfig.ts reads.
+    const azureConfig = read('src/azure/azureConfig.ts');
+    for (const name of ['TESSERA_EVENTHUBS__fullyQualifiedNamespace', 'TESSERA_EVENTHUBS__credential', 'TESSERA_EVENTHUBS__clientId', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER']) {
+      expect(keys(settings), name).toContain(name);
+      expect(azureConfig.includes(`'${name}'`) || (name.startsWith('TESSERA_EVENTHUBS__') && azureConfig.includes("'TESSERA_EVENTHUBS'")), `${name} parsed`).toBe(true);
+    }
+    // The trigger binds the same hub setting and the same consumer group.
+    const trigger = read('functions/src/functions/readingsEventHub.ts');
+    expect(trigger).toContain("eventHubName: '%TESSERA_EVENTHUB_NAME%'");
+    expect(trigger).toContain(`consumerGroup: '${AZURE_DEFAULTS.eventHubConsumerGroup}'`);
+    expect(trigger).toContain("connection: 'TESSERA_EVENTHUBS'");
+    // Roles: Event Hubs Data Receiver on the hub, Blob Data Contributor on the checkpoints container.
+    const hubRoles = declValue('module', 'hubRoles');
+    expect(text(prop(hubRoles, 'params', 'hubName'))).toBe('eventHubName');
+    expect(literal(prop(hubRoles, 'params', 'roles', 0, 'role'))).toBe('Azure Event Hubs Data Receiver');
+    expect(text(prop(hubRoles, 'params', 'roles', 0, 'principalId'))).toBe('funcPrincipal');
+    // dataRoles' containerRoles is a concat(…) expression: check the Functions entry by its text.
+    expect(read('infra/main.bicep')).toMatch(/\{ container: containers\.checkpoints, request: \{ principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' \} \}/);
   });
 
   it('the Function App settings are config.ts variables, documented infra names or identity-based connections', () => {

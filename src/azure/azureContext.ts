@@ -42,6 +42,7 @@ import type { VideoDeps } from '../usecases/video/deps.js';
 import { videoJobKind } from '../usecases/video/videoJobKind.js';
 import { createVideoTools } from '../video/videoTools.js';
 import type { AzureSettings, Identity } from './azureConfig.js';
+import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../config/useCaseSettings.js';
 
 interface Ports {
   readonly settings: AzureSettings;
@@ -145,32 +146,13 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
     blobs, queue, control, ledger, log,
     models: shared.models,
     scorer: shared.scorer,
-    settings: {
-      modelPattern: config.modelPattern,
-      windowsPerShard: config.windowsPerShard,
-      planBufferRows: config.planBufferRows,
-      errorBudget: config.errorBudget,
-      defaultWindowSeconds: 60,
-      faultShardDelayMs: config.faultShardDelayMs,
-    },
+    settings: anomalySettingsOf(config),
   } satisfies AnomalyDeps & JobDeps;
-  const v = config.video;
   const video: VideoDeps = {
     blobs, queue, control, ledger, log,
     styles: shared.styles,
     tools: shared.tools,
-    settings: {
-      defaultModel: v.model,
-      shardSeconds: v.shardSeconds,
-      maxShardFrames: v.maxShardFrames,
-      fit: v.fit,
-      encode: { crf: v.crf, preset: v.preset },
-      batch: v.batch,
-      limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
-      onShardError: v.onShardError,
-      cacheDir: join(settings.scratchDir, 'cache'),
-      faultShardDelayMs: config.faultShardDelayMs,
-    },
+    settings: videoSettingsOf(config, join(settings.scratchDir, 'cache')),
   };
   const stream = ports.events && streamContext(ports.events, deps, config);
   const kinds: Record<string, JobKind> = { anomaly: anomalyJobKind(deps), video: videoJobKind(video) };
@@ -196,13 +178,7 @@ function streamContext(events: EventLog, deps: AzureContext['deps'], config: Azu
       events, blobs, log, consumerGroup: s.consumerGroup,
       // The Event Hubs trigger hands over its batch: one step per delivery, never a wait.
       batchSize: 10_000, waitMs: 0,
-      aggregator: {
-        windows: s.hopSeconds > 0 ? { kind: 'hopping', sizeSeconds: s.windowSeconds, hopSeconds: s.hopSeconds } : { kind: 'tumbling', sizeSeconds: s.windowSeconds },
-        outOfOrderToleranceMs: s.outOfOrderMs,
-        lateArrivalToleranceMs: s.lateMs,
-        latePolicy: s.latePolicy,
-      },
-      limits: { maxPastMs: s.maxPastSeconds * 1000, maxFutureMs: s.maxFutureSeconds * 1000 },
+      ...aggregatorSettingsOf(config),
     },
   };
 }

@@ -21,6 +21,7 @@ import { videoJobKind } from '../usecases/video/videoJobKind.js';
 import { createVideoTools } from '../video/videoTools.js';
 import { registryStyles } from './registryStyles.js';
 import { registryCatalog, registryScorer } from './registryModels.js';
+import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../config/useCaseSettings.js';
 
 export interface LocalContext {
   readonly config: Config;
@@ -57,32 +58,14 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     ledger,
     models: registryCatalog(registry),
     scorer: registryScorer(registry, engine),
-    settings: {
-      modelPattern: config.modelPattern,
-      windowsPerShard: config.windowsPerShard,
-      planBufferRows: config.planBufferRows,
-      errorBudget: config.errorBudget,
-      defaultWindowSeconds: 60,
-      faultShardDelayMs: config.faultShardDelayMs,
-    },
+    settings: anomalySettingsOf(config),
     log,
   };
   const video: VideoDeps = {
     blobs, queue, ledger, log,
     styles: registryStyles(registry, { executionProvider: config.video.executionProvider, intraOpThreads: config.video.threads || undefined, batch: config.video.batch }),
     tools: createVideoTools(blobs, { crf: config.video.crf, preset: config.video.preset }),
-    settings: {
-      defaultModel: config.video.model,
-      shardSeconds: config.video.shardSeconds,
-      maxShardFrames: config.video.maxShardFrames,
-      fit: config.video.fit,
-      encode: { crf: config.video.crf, preset: config.video.preset },
-      batch: config.video.batch,
-      limits: { maxPixels: config.video.maxPixels, maxSeconds: config.video.maxSeconds, maxBytes: config.video.maxBytes, containers: config.video.containers, codecs: config.video.codecs },
-      onShardError: config.video.onShardError,
-      cacheDir: join(config.home, 'cache'),
-      faultShardDelayMs: config.faultShardDelayMs,
-    },
+    settings: videoSettingsOf(config, join(config.home, 'cache')),
   };
   const events = openSqliteEventLog({ file: join(config.home, 'events.sqlite'), name: 'readings', partitions: config.stream.partitions });
   const stream: StreamDeps = { blobs, queue, ledger, log, events, consumerGroup: config.stream.consumerGroup, models: deps.models, scorer: deps.scorer, settings: { modelPattern: config.modelPattern } };
@@ -91,15 +74,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     config, blobs, queue, ledger, registry, engine, deps, stream, dispatch,
     aggregate: {
       events, blobs, log, consumerGroup: config.stream.consumerGroup, batchSize: 1000, waitMs: Math.max(50, config.pollMs * 5),
-      aggregator: {
-        windows: config.stream.hopSeconds > 0
-          ? { kind: 'hopping', sizeSeconds: config.stream.windowSeconds, hopSeconds: config.stream.hopSeconds }
-          : { kind: 'tumbling', sizeSeconds: config.stream.windowSeconds },
-        outOfOrderToleranceMs: config.stream.outOfOrderMs,
-        lateArrivalToleranceMs: config.stream.lateMs,
-        latePolicy: config.stream.latePolicy,
-      },
-      limits: { maxPastMs: config.stream.maxPastSeconds * 1000, maxFutureMs: config.stream.maxFutureSeconds * 1000 },
+      ...aggregatorSettingsOf(config),
     },
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);

@@ -1,3 +1,4 @@
+import type { Window } from './windowing.js';
 import { csvField } from './csvLine.js';
 import { formatTimestamp } from './timestamps.js';
 
@@ -5,16 +6,7 @@ import { formatTimestamp } from './timestamps.js';
  * A window emitted by the stream aggregator, as stored: its features, its revision, and the
  * events that made it (partition and sequence range), for lineage.
  */
-export interface StoredWindow {
-  readonly device: string;
-  readonly tag: string;
-  readonly start: number;
-  readonly end: number;
-  readonly count: number;
-  readonly mean: number;
-  readonly std: number;
-  readonly min: number;
-  readonly max: number;
+export interface StoredWindow extends Window {
   readonly revision: number;
   readonly partition: number;
   readonly firstSequenceNumber: number;

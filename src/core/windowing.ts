@@ -22,13 +22,17 @@ export function windowStartOf(ts: number, windowMs: number): number {
   return Math.floor(ts / windowMs) * windowMs;
 }
 
-/** Running mean and variance (Welford), min and max of one window. */
+/**
+ * Running mean and variance (Welford), min and max of one window. The one accumulator of the
+ * project: the batch job and the stream aggregator (which extends it) compute features alike. Its
+ * state is public so a snapshot can restore it exactly.
+ */
 export class WindowAccumulator {
   count = 0;
-  private mean = 0;
-  private m2 = 0;
-  private min = Infinity;
-  private max = -Infinity;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
 
   add(value: number): void {
     this.count += 1;

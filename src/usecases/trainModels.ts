@@ -4,7 +4,7 @@ import { modelNameFor } from '../core/jobNaming.js';
 import { checkReadingsHeader, parseReadingRow } from '../core/readings.js';
 import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
 import { seriesId } from '../core/sharding.js';
-import { FEATURES, WindowAccumulator, windowStartOf, writeFeatures } from '../core/windowing.js';
+import { FEATURES, SeriesWindows, windowStartOf, writeFeatures } from '../core/windowing.js';
 import type { Logger } from '../ports/logger.js';
 import { exportOcsvmOnnx } from '../training/ocsvmExport.js';
 import { trainOcsvm } from '../training/ocsvmTrainer.js';
@@ -40,7 +40,7 @@ export interface TrainReport {
  */
 export async function trainModels(input: { stream: Readable; name: string }, sink: ModelSink, options: TrainOptions, log: Logger): Promise<TrainReport> {
   const windowMs = options.windowSeconds * 1000;
-  const series = new Map<string, { device: string; tag: string; windows: Map<number, WindowAccumulator> }>();
+  const series = new Map<string, SeriesWindows>();
   const errors = new RowErrorReport();
   let lineNo = 0;
   for await (const line of textLines(input.stream, input.name)) {
@@ -62,17 +62,15 @@ export async function trainModels(input: { stream: Readable; name: string }, sin
     if (options.trainUntil !== undefined && start >= options.trainUntil) continue;
     const key = seriesId(row.reading);
     let s = series.get(key);
-    if (!s) series.set(key, (s = { device, tag, windows: new Map() }));
-    let acc = s.windows.get(start);
-    if (!acc) s.windows.set(start, (acc = new WindowAccumulator()));
-    acc.add(value);
+    if (!s) series.set(key, (s = new SeriesWindows(device, tag, options.windowSeconds)));
+    s.add(ts, value);
   }
   if (lineNo === 0) throw new InputError(input.name, 'the file is empty');
   const report: TrainReport = { trained: [], skipped: [], errors: errors.summary() };
   const minWindows = options.minWindows ?? 10;
   for (const s of [...series.values()].sort((a, b) => seriesId(a).localeCompare(seriesId(b)))) {
     const name = modelNameFor(options.modelPattern, s);
-    const windows = [...s.windows.entries()].sort((a, b) => a[0] - b[0]).map(([start, acc]) => acc.toWindow(s.device, s.tag, start, windowMs));
+    const windows = s.windows();
     if (windows.length < minWindows) {
       report.skipped.push({ device: s.device, tag: s.tag, reason: `only ${windows.length} training windows (at least ${minWindows} needed)` });
       continue;

@@ -204,7 +204,7 @@ export class PartitionAggregator {
   }
 
   private addTo(w: StreamWindow, value: number, seq: number): void {
-    w.add(value, seq);
+    w.addReading(value, seq);
     if (w.revision > 0 && !w.dirty) {
       w.dirty = true;
       this.dirty.push(w);
@@ -263,7 +263,7 @@ export class PartitionAggregator {
       if (w.revision === 1) this.windowsEmitted += 1;
       else this.lateRevisions += 1;
       this.pending.push({
-        ...w.toWindow(),
+        ...w.window(),
         revision: w.revision,
         partition: this.partition,
         firstSequenceNumber: w.firstSequenceNumber,

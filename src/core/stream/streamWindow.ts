@@ -1,4 +1,4 @@
-import type { Window } from '../windowing.js';
+import { WindowAccumulator, type Window } from '../windowing.js';
 
 /** The serialisable state of one window, open (revision 0) or emitted (revision ≥ 1). */
 export interface StreamWindowState {
@@ -22,17 +22,11 @@ export interface StreamWindowState {
 }
 
 /**
- * One window of one series: the Welford accumulator of `WindowAccumulator` (same arithmetic, in the
- * same order, so the features agree with the batch job bit for bit on the same input order), plus
- * the sequence range and number of the events in it, and its emission state. Its fields are public
- * so that a snapshot restores it exactly.
+ * One window of one series: the batch job's `WindowAccumulator` (so the features agree with it bit
+ * for bit on the same input order), plus the sequence range and number of the events in it, and its
+ * emission state. Its fields are public so that a snapshot restores it exactly.
  */
-export class StreamWindow {
-  count = 0;
-  mean = 0;
-  m2 = 0;
-  min = Infinity;
-  max = -Infinity;
+export class StreamWindow extends WindowAccumulator {
   firstSequenceNumber = -1;
   lastSequenceNumber = -1;
   eventCount = 0;
@@ -44,15 +38,13 @@ export class StreamWindow {
     readonly tag: string,
     readonly start: number,
     readonly end: number,
-  ) {}
+  ) {
+    super();
+  }
 
-  add(value: number, sequenceNumber: number): void {
-    this.count += 1;
-    const delta = value - this.mean;
-    this.mean += delta / this.count;
-    this.m2 += delta * (value - this.mean);
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
+  /** Adds a reading from the event with this sequence number. */
+  addReading(value: number, sequenceNumber: number): void {
+    this.add(value);
     if (sequenceNumber !== this.lastSequenceNumber) {
       if (this.eventCount === 0) this.firstSequenceNumber = sequenceNumber;
       this.lastSequenceNumber = sequenceNumber;
@@ -60,10 +52,9 @@ export class StreamWindow {
     }
   }
 
-  /** The batch job's window: population std, as `WindowAccumulator.toWindow`. */
-  toWindow(): Window {
-    const variance = this.count > 0 ? Math.max(0, this.m2 / this.count) : 0;
-    return { device: this.device, tag: this.tag, start: this.start, end: this.end, count: this.count, mean: this.mean, std: Math.sqrt(variance), min: this.min, max: this.max };
+  /** The batch job's window: population std. */
+  window(): Window {
+    return this.toWindow(this.device, this.tag, this.start, this.end - this.start);
   }
 
   state(): StreamWindowState {

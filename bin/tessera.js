@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { runCli } = await import('../src/cli/entry.ts');
+process.exitCode = await runCli(process.argv.slice(2));

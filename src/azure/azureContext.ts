@@ -28,6 +28,7 @@ import type { EventLog } from '../ports/eventLog.js';
 import type { JobLedger } from '../ports/jobLedger.js';
 import type { Logger } from '../ports/logger.js';
 import type { WorkQueue } from '../ports/workQueue.js';
+import { tracedQueue } from '../telemetry/tracedQueue.js';
 import { createModelRegistry, type ModelRegistry } from '../registry/modelRegistry.js';
 import { registryCatalog, registryScorer } from '../runtime/registryModels.js';
 import { registryStyles } from '../runtime/registryStyles.js';
@@ -107,8 +108,8 @@ export function openAzureContext(settings: AzureSettings, credential: TokenCrede
     : new ServiceBusClient(sb.connectionString, options.serviceBusClientOptions);
   // Both queues are created from the same Bicep parameters, so one lock and delivery setting fits both.
   const queueSettings = { client, lockDurationMs: config.lockDurationMs, maxDeliveryCount: config.maxDeliveryCount, closeClient: false };
-  const queue = createServiceBusWorkQueue({ ...queueSettings, queue: settings.workQueue });
-  const control = createServiceBusWorkQueue({ ...queueSettings, queue: settings.controlQueue });
+  const queue = tracedQueue(createServiceBusWorkQueue({ ...queueSettings, queue: settings.workQueue }));
+  const control = tracedQueue(createServiceBusWorkQueue({ ...queueSettings, queue: settings.controlQueue }));
   const registry = createModelRegistry(blobs);
   const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
   const events = options.eventLog;

@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { PermanentError } from '../core/errors.js';
+import { inSpan } from '../telemetry/tracing.js';
 import type { ScoringSignature } from './scoringSignature.js';
 
 export interface ScoreResult {
@@ -23,7 +24,20 @@ export interface BatchPlan {
   readonly fetchLabels: boolean;
 }
 
-export async function scoreInBatches(
+/** Scores `nRows` rows in batches, in one `onnx score` span. */
+export function scoreInBatches(
+  label: string,
+  session: RunnableSession,
+  signature: ScoringSignature,
+  rows: Float32Array,
+  nRows: number,
+  plan: BatchPlan,
+): Promise<ScoreResult> {
+  const attributes = { 'tessera.model': label, 'tessera.rows': nRows, 'tessera.batch_size': plan.batchSize, 'tessera.batches': Math.ceil(nRows / plan.batchSize) };
+  return inSpan('onnx score', { attributes }, () => scoreRows(label, session, signature, rows, nRows, plan));
+}
+
+async function scoreRows(
   label: string,
   session: RunnableSession,
   signature: ScoringSignature,

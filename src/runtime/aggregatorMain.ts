@@ -5,6 +5,7 @@
  * SIGKILL at any point is safe too: the next start undoes the uncommitted step and reads again.
  */
 import { loadConfig } from '../config/config.js';
+import { startTelemetry } from '../telemetry/setup.js';
 import { ensureError } from '../core/errors.js';
 import { runPartition } from '../usecases/stream/aggregatePartition.js';
 import { openLocalContext } from './localContext.js';
@@ -12,6 +13,7 @@ import { createLogger } from './logger.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { role: 'aggregator', pid: process.pid } });
+const telemetry = await startTelemetry({ service: 'tessera-aggregator' });
 const ctx = openLocalContext(config, log);
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
@@ -25,4 +27,6 @@ try {
 } catch (error) {
   log.error('aggregator crashed', { error: ensureError(error).stack ?? String(error) });
   process.exitCode = 1;
+} finally {
+  await telemetry.shutdown();
 }

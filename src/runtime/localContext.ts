@@ -10,6 +10,7 @@ import { createModelRegistry, type ModelRegistry } from '../registry/modelRegist
 import type { JobLedger } from '../ports/jobLedger.js';
 import type { Logger } from '../ports/logger.js';
 import type { WorkQueue } from '../ports/workQueue.js';
+import { tracedQueue } from '../telemetry/tracedQueue.js';
 import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
 import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
 import { createJobDispatcher } from '../usecases/jobDispatcher.js';
@@ -43,12 +44,12 @@ export interface LocalContext {
 /** The embedded default adapters over `config.home`: a directory blob store, SQLite queue and ledger. */
 export function openLocalContext(config: Config, log: Logger): LocalContext {
   const blobs = createFsBlobStore({ root: join(config.home, 'blobs') });
-  const queue = openSqliteWorkQueue({
+  const queue = tracedQueue(openSqliteWorkQueue({
     file: join(config.home, 'queue.sqlite'),
     queue: 'jobs',
     lockDurationMs: config.lockDurationMs,
     maxDeliveryCount: config.maxDeliveryCount,
-  });
+  }));
   const ledger = openSqliteJobLedger({ file: join(config.home, 'ledger.sqlite') });
   const registry = createModelRegistry(blobs);
   const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });

@@ -1,4 +1,5 @@
 import type { LogFields, LogLevel, Logger } from '../ports/logger.js';
+import { activeTraceIds } from '../telemetry/tracing.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -9,14 +10,17 @@ export interface LogLine {
   readonly [field: string]: string | number | boolean | undefined;
 }
 
-/** A JSON-lines logger. `sink` receives each line; the default writes to stderr. */
+/**
+ * A JSON-lines logger. `sink` receives each line; the default writes to stderr. A line written
+ * inside a recorded span carries its `traceId` and `spanId`, so logs and traces join.
+ */
 export function createLogger(options: { level?: LogLevel; sink?: (line: LogLine) => void; fields?: LogFields } = {}): Logger {
   const min = ORDER[options.level ?? 'info'];
   const sink = options.sink ?? ((line: LogLine) => process.stderr.write(`${JSON.stringify(line)}\n`));
   const make = (scope: LogFields): Logger => {
     const log = (level: LogLevel, msg: string, fields?: LogFields): void => {
       if (ORDER[level] < min) return;
-      sink({ time: new Date().toISOString(), level, msg, ...scope, ...fields });
+      sink({ time: new Date().toISOString(), level, msg, ...scope, ...fields, ...activeTraceIds() });
     };
     return {
       log,

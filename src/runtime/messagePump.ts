@@ -1,6 +1,9 @@
+import { trace } from '@opentelemetry/api';
 import { LockLostError, PermanentError, ensureError } from '../core/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../ports/workQueue.js';
+import { instruments } from '../telemetry/metrics.js';
+import { failSpan, inSpan, SpanKind, traceContextOf } from '../telemetry/tracing.js';
 import { backoffMs, delay } from './backoff.js';
 
 export interface MessagePumpOptions {
@@ -21,6 +24,9 @@ export interface MessagePumpOptions {
  * which is dead-lettered with the error. The lock is renewed while the handler runs; a lost
  * lock aborts the handler's signal, and the message is left to its redelivery.
  * `run` returns when `stop` aborts, after the message in hand is settled.
+ *
+ * Each message is handled in a CONSUMER span that continues the trace its properties carry (see
+ * telemetry/tracing.ts), and counted and timed in the `tessera.messages` metrics by outcome.
  */
 export async function runMessagePump(options: MessagePumpOptions, stop: AbortSignal): Promise<void> {
   const { queue } = options;
@@ -30,7 +36,35 @@ export async function runMessagePump(options: MessagePumpOptions, stop: AbortSig
   }
 }
 
+/** The message kind a body names (`plan`, `score`, `style`, …), for span names and metric labels; never free text. */
+export function messageKindOf(body: unknown): string {
+  const kind = (body as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' && /^[a-z][a-z0-9_-]{0,31}$/i.test(kind) ? kind : 'unknown';
+}
+
+type Outcome = 'completed' | 'retried' | 'dead_lettered' | 'lock_lost';
+
 async function processOne(options: MessagePumpOptions, message: ReceivedMessage): Promise<void> {
+  const kind = messageKindOf(message.body);
+  const { jobId, shardId } = (message.body ?? {}) as { jobId?: unknown; shardId?: unknown };
+  const attributes = {
+    'messaging.system': 'tessera', 'messaging.operation.type': 'process', 'messaging.destination.name': options.queue.name,
+    'messaging.message.id': message.messageId, 'messaging.delivery_count': message.deliveryCount, 'tessera.message.kind': kind,
+    ...(typeof jobId === 'string' ? { 'tessera.job.id': jobId } : {}),
+    ...(typeof shardId === 'string' ? { 'tessera.shard.id': shardId } : {}),
+  };
+  const started = performance.now();
+  const outcome = await inSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes, parent: traceContextOf(message.applicationProperties) }, async (span) => {
+    const result = await handleOne(options, message);
+    span.setAttribute('tessera.outcome', result);
+    return result;
+  });
+  const labels = { queue: options.queue.name, kind, outcome };
+  instruments().messages.add(1, labels);
+  instruments().messageDuration.record((performance.now() - started) / 1000, labels);
+}
+
+async function handleOne(options: MessagePumpOptions, message: ReceivedMessage): Promise<Outcome> {
   const { queue } = options;
   const log = options.log.child({ messageId: message.messageId, deliveryCount: message.deliveryCount });
   const work = new AbortController();
@@ -39,8 +73,12 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
   let settled = false;
   const renewal = setInterval(() => {
     queue.renewLock(current).then(
-      (lockedUntil) => { current = { ...current, lockedUntil }; },
+      (lockedUntil) => {
+        current = { ...current, lockedUntil };
+        instruments().lockRenewals.add(1, { queue: queue.name, result: 'ok' });
+      },
       (error: unknown) => {
+        instruments().lockRenewals.add(1, { queue: queue.name, result: error instanceof LockLostError ? 'lost' : 'failed' });
         if (settled) return;
         if (error instanceof LockLostError) {
           log.warn('lock lost; abandoning the work in hand', { error: error.message });
@@ -56,19 +94,24 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
     await options.handle(message.body, work.signal);
     work.signal.throwIfAborted();
     await queue.complete(current);
+    return 'completed';
   } catch (thrown) {
-    await settleFailure(options, current, ensureError(work.signal.aborted ? (work.signal.reason as unknown) : thrown), log);
+    const error = ensureError(work.signal.aborted ? (work.signal.reason as unknown) : thrown);
+    // Recorded on the consumer span (the active one) even when the message is retried.
+    const span = trace.getActiveSpan();
+    if (span) failSpan(span, error);
+    return await settleFailure(options, current, error, log);
   } finally {
     settled = true;
     clearInterval(renewal);
   }
 }
 
-async function settleFailure(options: MessagePumpOptions, message: ReceivedMessage, error: Error, log: Logger): Promise<void> {
+async function settleFailure(options: MessagePumpOptions, message: ReceivedMessage, error: Error, log: Logger): Promise<Outcome> {
   const { queue } = options;
   if (error instanceof LockLostError) {
     log.warn('lock lost; the message will be redelivered', { error: error.message });
-    return;
+    return 'lock_lost';
   }
   const lastDelivery = message.deliveryCount >= queue.maxDeliveryCount;
   if (error instanceof PermanentError || lastDelivery) {
@@ -80,10 +123,10 @@ async function settleFailure(options: MessagePumpOptions, message: ReceivedMessa
     } catch (settleError) {
       if (!(settleError instanceof LockLostError)) throw settleError;
       log.warn('lock lost before dead-lettering; the message will be redelivered');
-      return;
+      return 'lock_lost';
     }
     await options.onDeadLetter(message.body, reason, description);
-    return;
+    return 'dead_lettered';
   }
   const wait = backoffMs(message.deliveryCount);
   log.warn('transient failure; retrying after backoff', { error: error.message, backoffMs: wait });
@@ -92,5 +135,7 @@ async function settleFailure(options: MessagePumpOptions, message: ReceivedMessa
     await queue.abandon(message);
   } catch (settleError) {
     if (!(settleError instanceof LockLostError)) throw settleError;
+    return 'lock_lost';
   }
+  return 'retried';
 }

@@ -4,6 +4,7 @@
  * closes its stores and exits.
  */
 import { loadConfig } from '../config/config.js';
+import { startTelemetry } from '../telemetry/setup.js';
 import { ensureError } from '../core/errors.js';
 import { recordDeadLetter } from '../usecases/deadLetters.js';
 import { openLocalContext } from './localContext.js';
@@ -12,6 +13,7 @@ import { runMessagePump } from './messagePump.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { worker: process.env.TESSERA_WORKER_ID ?? '0', pid: process.pid } });
+const telemetry = await startTelemetry({ service: 'tessera-worker', attributes: { 'tessera.worker': process.env.TESSERA_WORKER_ID ?? '0' } });
 const ctx = openLocalContext(config, log);
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -37,4 +39,6 @@ try {
 } catch (error) {
   log.error('worker crashed', { error: ensureError(error).stack ?? String(error) });
   process.exitCode = 1;
+} finally {
+  await telemetry.shutdown();
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PreconditionFailedError } from '../../core/errors.js';
 import { planMessageId } from '../../core/jobNaming.js';
 import type { JobRecord } from '../../ports/jobLedger.js';
+import { inSpan } from '../../telemetry/tracing.js';
 import { lifecycleQueue, type JobDeps, type LifecycleMessage } from '../jobDeps.js';
 import { STREAM_JOB_KIND } from './deps.js';
 
@@ -15,7 +16,16 @@ export function streamRunId(tickMs: number): string {
  * Runs never overlap: while one is unfinished, the tick is skipped, and the next tick picks up
  * whatever is still unscored (a missed or failed run is caught up, never scored twice).
  */
-export async function startStreamRun(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, tickMs: number): Promise<JobRecord | undefined> {
+export function startStreamRun(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, tickMs: number): Promise<JobRecord | undefined> {
+  return inSpan('start stream run', { attributes: { 'tessera.tick': new Date(tickMs).toISOString() } }, async (span) => {
+    const job = await start(deps, tickMs);
+    span.setAttribute('tessera.job.id', job?.jobId ?? '');
+    if (!job) span.setAttribute('tessera.skipped', true);
+    return job;
+  });
+}
+
+async function start(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, tickMs: number): Promise<JobRecord | undefined> {
   const jobId = streamRunId(tickMs);
   const existing = await deps.ledger.getJob(jobId);
   if (existing) return existing;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PermanentError } from '../../core/errors.js';
+import { failSpan, startSpan } from '../../telemetry/tracing.js';
 
 export type Tool = 'ffmpeg' | 'ffprobe';
 
@@ -14,9 +15,21 @@ export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
  * Starts ffmpeg or ffprobe with an argument array: no shell, so nothing in a name can become an
  * option or a command. Callers pass absolute paths of files they named themselves.
  * A missing binary is a PermanentError that says how to install it.
+ * Each process is a span (under the active one) from spawn to exit, failed when it exits non-zero.
  */
 export function spawnTool(tool: Tool, args: readonly string[], stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe']): ChildProcess {
+  const commandLine = args.join(' ');
+  const span = startSpan(tool, { attributes: { 'process.executable.name': tool, 'tessera.tool.args': commandLine.length > 512 ? `${commandLine.slice(0, 511)}…` : commandLine } });
   const child = spawn(tool, ['-hide_banner', ...args], { stdio });
+  if (child.pid !== undefined) span.setAttribute('process.pid', child.pid);
+  child.once('error', (error) => { failSpan(span, error); span.end(); });
+  child.once('exit', (code, signal) => {
+    span.setAttribute('process.exit.code', code ?? -1);
+    if (signal) span.setAttribute('tessera.tool.signal', signal);
+    // A kill the caller asked for (a range that had all its frames, an abort) is not the tool failing.
+    if (code !== 0 && code !== null) failSpan(span, new Error(`${tool} exited with code ${code}`));
+    span.end();
+  });
   return child;
 }
 

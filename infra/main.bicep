@@ -453,6 +453,8 @@ module insightsRoles 'modules/rbac/insights.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     roles: [
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Monitoring Metrics Publisher' }
+      // The scorer sends its traces and metrics with its own identity (src/telemetry/setup.ts, Azure Monitor).
+      { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Monitoring Metrics Publisher' }
     ]
   }
 }
@@ -541,3 +543,6 @@ output TESSERA_MAX_DELIVERIES string = string(queueMaxDeliveryCount)
 
 @description('TESSERA_LOG_LEVEL for the scorer.')
 output TESSERA_LOG_LEVEL string = logLevel
+
+@description('The Application Insights component: the scorer\'s predeploy hook reads its connection string into the azd environment (never a deployment output).')
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

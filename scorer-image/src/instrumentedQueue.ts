@@ -10,6 +10,7 @@
  */
 import { LockLostError } from '../../src/core/errors.js';
 import type { ReceivedMessage, WorkQueue } from '../../src/ports/workQueue.js';
+import { messageKindOf } from '../../src/runtime/messagePump.js';
 import type { ScorerMetrics, ShardOutcome } from './scorerMetrics.js';
 
 export interface InstrumentedQueue extends WorkQueue {
@@ -20,11 +21,8 @@ export interface InstrumentedQueue extends WorkQueue {
   stopReceiving(): void;
 }
 
-/** The message kind a body names (`score`, `style`, …), for labels. */
-export function kindOf(body: unknown): string {
-  const kind = (body as { kind?: unknown } | null)?.kind;
-  return typeof kind === 'string' && /^[a-z][a-z0-9_-]{0,31}$/i.test(kind) ? kind : 'unknown';
-}
+/** The message kind a body names (`score`, `style`, …), for labels: the same rule as the pump's spans and metrics. */
+export const kindOf = messageKindOf;
 
 export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): InstrumentedQueue {
   const byBody = new WeakMap<object, ReceivedMessage>();

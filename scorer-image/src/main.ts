@@ -18,6 +18,7 @@ import type { Logger } from '../../src/ports/logger.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { recordDeadLetter } from '../../src/usecases/deadLetters.js';
 import { verifyExecutionProviderOnce } from '../../src/video/style/providerSelfTest.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 import { startHealthServer } from './healthServer.js';
 import { instrumentQueue } from './instrumentedQueue.js';
 import { createScorerMetrics } from './scorerMetrics.js';
@@ -70,8 +71,13 @@ async function main(): Promise<number> {
   });
 
   let code = 0;
+  let telemetry: Telemetry | undefined;
   try {
-    const ctx = openAzureContext(settings.azure, await credentialFor(settings.azure), log);
+    const credential = await credentialFor(settings.azure);
+    // Traces and OpenTelemetry metrics (Azure Monitor in production, see src/telemetry/setup.ts), beside the Prometheus endpoint.
+    telemetry = await startTelemetry({ service: 'tessera-scorer', credential, attributes: { 'tessera.worker': settings.workerId, 'tessera.execution_provider': provider } });
+    log.info('telemetry', { mode: telemetry.mode });
+    const ctx = openAzureContext(settings.azure, credential, log);
     state.ctx = ctx;
     refresh();
     try {
@@ -88,6 +94,7 @@ async function main(): Promise<number> {
     code = 1;
   } finally {
     await health.close();
+    await telemetry?.shutdown();
   }
   log.info('scorer stopped', { exitCode: code });
   return code;

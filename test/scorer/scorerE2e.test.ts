@@ -20,6 +20,8 @@ import { MAX_DELIVERIES, openAzureWorld, type AzureWorld } from '../functions/su
 import { startControlLoop, type ControlLoop } from '../support/scorer/controlLoop.js';
 import { expectedWindows, registerOracleModels, resultLines, sensorSlice, skylineSection, videoFrames, waitForJob } from '../support/scorer/scorerJobs.js';
 import { metricValue, startScorer, type ScorerProcess } from '../support/scorer/scorerProcess.js';
+import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 
 const LOCK_MS = 10_000;
 const CUDA_PROVIDER = join(createRequire(import.meta.url).resolve('onnxruntime-node').replace(/dist\/.*$/, ''), 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
@@ -29,8 +31,14 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
   let control: ControlLoop;
   let scratch: string;
   const scorers: ScorerProcess[] = [];
+  // Traces: this process plays the Functions app, the scorers are their own processes; all export to one loopback collector.
+  let collector: OtlpCollector;
+  let telemetry: Telemetry;
+  const otlp = (): Record<string, string> => ({ TESSERA_TELEMETRY: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, TESSERA_TELEMETRY_METRICS_MS: '1000' });
 
   beforeAll(async () => {
+    collector = await startOtlpCollector();
+    telemetry = await startTelemetry({ service: 'tessera-functions', env: otlp() });
     // Planning runs in-process (the Functions app): small anomaly shards, video ranges of at most 8 frames.
     world = await openAzureWorld({ TESSERA_WINDOWS_PER_SHARD: '15', TESSERA_VIDEO_SHARD_SECONDS: '1', TESSERA_VIDEO_MAX_SHARD_FRAMES: '8', TESSERA_LOG_LEVEL: 'info' });
     await registerOracleModels(world.ctx);
@@ -38,6 +46,8 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     scratch = mkdtempSync(join(tmpdir(), 'tessera-scorer-e2e-'));
   });
   afterAll(async () => {
+    await telemetry?.shutdown();
+    await collector?.close();
     for (const s of scorers) s.kill();
     await control?.stop();
     await world?.close();
@@ -58,6 +68,7 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
       TESSERA_HEALTH_PORT: '0',
       TESSERA_VIDEO_PRESET: 'ultrafast',
       TESSERA_LOG_LEVEL: 'info',
+      ...otlp(),
       ...env,
     });
     scorers.push(s);
@@ -145,6 +156,36 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     for (const s of [a, b]) s.signal('SIGTERM');
     expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
     expect(a.lines.find((l) => l.msg === 'drained')).toMatchObject({ outcome: 'finished' });
+
+    // One trace per job, across this process (the Functions app) and both scorers (flushed as they exited):
+    // the blob trigger's invocation, the control-queue invocations, every shard on whichever scorer took it,
+    // and under the video's shards the ffmpeg processes and the model runs.
+    await telemetry.flush();
+    expect(collector.rejected).toEqual([]);
+    for (const [jobId, kind, shards] of [[anomalyJob, 'score', anomaly.shards.total], [videoJob, 'style', video.shards.total]] as const) {
+      const submitted = collector.spans.find((sp) => sp.name === 'submit job' && sp.attributes['tessera.job.id'] === jobId);
+      expect(submitted?.service).toBe('tessera-functions');
+      const trace = collector.spans.filter((sp) => sp.traceId === submitted?.traceId);
+      const ids = new Set(trace.map((sp) => sp.spanId));
+      const roots = trace.filter((sp) => !sp.parentSpanId || !ids.has(sp.parentSpanId));
+      expect(roots.map((sp) => sp.name), jobId).toEqual(['function inboxBlobCreated']);
+      const processed = trace.filter((sp) => sp.name === `process ${kind}`);
+      expect(processed, jobId).toHaveLength(shards);
+      expect(new Set(processed.map((sp) => sp.service))).toEqual(new Set(['tessera-scorer']));
+      expect(trace.filter((sp) => sp.name === 'function controlQueue').length).toBeGreaterThanOrEqual(2); // plan and finish
+      const byId = new Map(trace.map((sp) => [sp.spanId, sp]));
+      const under = (sp: CollectedSpan, name: string): boolean => {
+        for (let p = byId.get(sp.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? '')) if (p.name === name) return true;
+        return false;
+      };
+      const modelRuns = trace.filter((sp) => sp.name === (kind === 'style' ? 'onnx style' : 'onnx score'));
+      expect(modelRuns.length).toBeGreaterThan(0);
+      for (const run of modelRuns) expect(under(run, `process ${kind}`)).toBe(true);
+      if (kind === 'style') expect(trace.filter((sp) => sp.name === 'ffmpeg' && sp.service === 'tessera-scorer' && under(sp, 'process style')).length).toBeGreaterThanOrEqual(2 * shards);
+    }
+    // Both scorers' spans arrived (their pids differ), and their OpenTelemetry metrics too.
+    expect(new Set(collector.spans.filter((sp) => sp.name === 'process score').map((sp) => sp.pid)).size).toBe(2);
+    expect(collector.metrics.some((m) => m.service === 'tessera-scorer' && m.name === 'tessera.messages')).toBe(true);
   }, 80_000);
 
   it('SIGTERM while a worker holds a shard: not ready, the shard is abandoned at the drain deadline and completed by the other worker, nothing duplicated', async () => {

@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { decodeMessageBody } from '../messageBody.js';
 import { settleControlMessage } from '../settleControlMessage.js';
 
@@ -8,7 +9,7 @@ import { settleControlMessage } from '../settleControlMessage.js';
  * kind (plan queues its shards on the `jobs` queue; finish stitches the results). Settlement:
  * settleControlMessage.ts.
  */
-export async function controlQueue(message: unknown, invocation: InvocationContext): Promise<void> {
+async function controlQueueHandler(message: unknown, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
   const metadata = invocation.triggerMetadata ?? {};
   const delivery = {
@@ -20,6 +21,9 @@ export async function controlQueue(message: unknown, invocation: InvocationConte
     ctx.log.info('control message handled', delivery);
   });
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const controlQueue = tracedHandler('pubsub', 'controlQueue', controlQueueHandler);
 
 // The host resolves `%TESSERA_CONTROL_QUEUE%` from the app setting (infra sets `control`) that the
 // senders read too (src/azure/azureConfig.ts), so the trigger and the senders name one queue.

@@ -6,12 +6,13 @@ import { TERMINAL_JOB_STATES } from '../../../src/ports/jobLedger.js';
 import { getJobProgress } from '../../../src/usecases/jobStatus.js';
 import { readBlobText } from '../../../src/usecases/readBlobText.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { errorResponse, json } from '../httpResults.js';
 
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** GET /api/jobs/{jobId}: the job, its shard counts and failed shards, and its summary.json once it has ended. */
-export async function getJobHttp(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function getJobHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const jobId = request.params.jobId ?? '';
     if (!JOB_ID.test(jobId)) throw new InputError('jobId', `must be 1-128 characters of [A-Za-z0-9._:-], got "${jobId.slice(0, 140)}"`);
@@ -24,6 +25,9 @@ export async function getJobHttp(request: HttpRequest, invocation: InvocationCon
     return errorResponse(error);
   }
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const getJobHttp = tracedHandler('http', 'getJobHttp', getJobHttpHandler);
 
 /** summary.json, or undefined when the job ended without one (it failed at planning). */
 async function readSummary(blobs: BlobStore, jobId: string): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { intQuery, queueQuery } from '../httpInput.js';
 import { errorResponse, json } from '../httpResults.js';
 
@@ -7,7 +8,7 @@ import { errorResponse, json } from '../httpResults.js';
  * GET /api/deadletters?queue=jobs|control&from=&limit=: the dead-letter subqueue, in sequence order,
  * without removing anything (limit 1 to 1000, default 100; `from` a sequence number).
  */
-export async function listDeadLettersHttp(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function listDeadLettersHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const ctx = await contextFor(invocation);
     const queue = queueQuery(request, ctx);
@@ -19,6 +20,9 @@ export async function listDeadLettersHttp(request: HttpRequest, invocation: Invo
     return errorResponse(error);
   }
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const listDeadLettersHttp = tracedHandler('http', 'listDeadLettersHttp', listDeadLettersHttpHandler);
 
 app.http('listDeadLettersHttp', {
   methods: ['GET'],

@@ -1,13 +1,14 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { JobState } from '../../../src/ports/jobLedger.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { intQuery, oneOfQuery } from '../httpInput.js';
 import { errorResponse, json } from '../httpResults.js';
 
 const STATES: readonly JobState[] = ['planning', 'running', 'finishing', 'succeeded', 'failed'];
 
 /** GET /api/jobs?state=&kind=&limit=: jobs, newest first (limit 1 to 1000, default 100). */
-export async function listJobsHttp(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function listJobsHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const state = oneOfQuery(request, 'state', STATES);
     const kind = request.query.get('kind') || undefined;
@@ -19,6 +20,9 @@ export async function listJobsHttp(request: HttpRequest, invocation: InvocationC
     return errorResponse(error);
   }
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const listJobsHttp = tracedHandler('http', 'listJobsHttp', listJobsHttpHandler);
 
 app.http('listJobsHttp', {
   methods: ['GET'],

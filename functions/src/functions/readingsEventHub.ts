@@ -3,6 +3,7 @@ import { InputError, PermanentError } from '../../../src/core/errors.js';
 import type { EventLog, EventRecord } from '../../../src/ports/eventLog.js';
 import { aggregateStep, restorePartition, type AggregateDeps } from '../../../src/usecases/stream/aggregatePartition.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 
 /**
  * A batch of reading events from one partition (Event Hubs trigger, cardinality many): validate,
@@ -17,7 +18,7 @@ import { contextFor } from '../context.js';
  * the event log itself before the delivered ones: nothing is lost while the hub retains them.
  * A throw hands the batch to the retry policy; invalid events never throw (they are dead-lettered).
  */
-export async function readingsEventHub(messages: unknown, invocation: InvocationContext): Promise<void> {
+async function readingsEventHubHandler(messages: unknown, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
   if (!ctx.stream) throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
   const records = deliveredRecords(messages, invocation.triggerMetadata ?? {});
@@ -25,6 +26,9 @@ export async function readingsEventHub(messages: unknown, invocation: Invocation
   const result = await aggregateDelivered(ctx.stream.aggregate, records);
   ctx.log.info('readings aggregated', { partition: records[0]!.partition, delivered: records.length, ...result });
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const readingsEventHub = tracedHandler('pubsub', 'readingsEventHub', readingsEventHubHandler);
 
 /** Restores the partition, processes the delivered records after its checkpoint, commits. */
 export async function aggregateDelivered(deps: AggregateDeps, records: readonly EventRecord[]): Promise<{ skipped: number; fromLog: number; next: number }> {

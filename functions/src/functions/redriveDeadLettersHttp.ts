@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { InputError } from '../../../src/core/errors.js';
 import { redriveDeadLetters } from '../../../src/usecases/redriveDeadLetters.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { jsonBody, queueQuery } from '../httpInput.js';
 import { errorResponse, json } from '../httpResults.js';
 
@@ -10,7 +11,7 @@ import { errorResponse, json } from '../httpResults.js';
  * `{ "all": true }`: sends those dead letters back once their cause is fixed; their shards and
  * jobs go back to pending and running. 200 with how many were moved.
  */
-export async function redriveDeadLettersHttp(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function redriveDeadLettersHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const ctx = await contextFor(invocation);
     const queue = queueQuery(request, ctx);
@@ -21,6 +22,9 @@ export async function redriveDeadLettersHttp(request: HttpRequest, invocation: I
     return errorResponse(error);
   }
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const redriveDeadLettersHttp = tracedHandler('http', 'redriveDeadLettersHttp', redriveDeadLettersHttpHandler);
 
 /** The sequence numbers asked for; undefined for all. */
 function selection(body: unknown): number[] | undefined {

@@ -4,6 +4,7 @@ import { InputError, PermanentError } from '../../../src/core/errors.js';
 import { unscoredBatches } from '../../../src/usecases/stream/planStreamRun.js';
 import { startStreamRun } from '../../../src/usecases/stream/startStreamRun.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 
 /** TESSERA_SCORE_CRON's default (src/config/config.ts): hourly, on the hour, UTC. */
 const DEFAULT_CRON = '0 * * * *';
@@ -28,7 +29,7 @@ export function ncrontabSchedule(cron: string): string {
  * or before now), so a retried or duplicated invocation of one tick starts one run; a past-due
  * invocation is the latest tick and catches up whatever the missed ones left (startStreamRun).
  */
-export async function scoreTimer(timer: Timer, invocation: InvocationContext): Promise<void> {
+async function scoreTimerHandler(timer: Timer, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
   if (!ctx.stream) throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
   const tick = previousRun(parseCron(ctx.settings.config.scoreCron), Date.now());
@@ -40,6 +41,9 @@ export async function scoreTimer(timer: Timer, invocation: InvocationContext): P
   const job = await startStreamRun(ctx.stream.deps, tick);
   ctx.log.info('score tick', { tick: new Date(tick).toISOString(), pastDue: timer.isPastDue, batches: pending.length, jobId: job?.jobId, state: job?.state });
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const scoreTimer = tracedHandler('timer', 'scoreTimer', scoreTimerHandler);
 
 // The schedule is read once, at indexing, from the same setting the code's tick uses (process.env
 // is the app settings here). runOnStartup stays false: a restart must not start a run between ticks.

@@ -3,6 +3,7 @@ import { InputError } from '../../../src/core/errors.js';
 import { CONTAINERS, JOB_OPTION_KEYS } from '../../../src/core/jobNaming.js';
 import { submitJob } from '../../../src/usecases/submitJob.js';
 import { contextFor } from '../context.js';
+import { tracedHandler } from '../tracedHandler.js';
 import { jsonBody } from '../httpInput.js';
 import { errorResponse, json } from '../httpResults.js';
 import { uploadToInbox } from '../uploadToInbox.js';
@@ -12,7 +13,7 @@ import { uploadToInbox } from '../uploadToInbox.js';
  * default `inbox`), or for the request body itself with `?name=` (uploaded to the inbox; job
  * options `?model=`, `?fit=`, `?on_shard_error=` travel as its metadata). 202 with the job.
  */
-export async function submitJobHttp(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function submitJobHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const ctx = await contextFor(invocation);
     const upload = request.query.get('name');
@@ -35,6 +36,9 @@ export async function submitJobHttp(request: HttpRequest, invocation: Invocation
     return errorResponse(error);
   }
 }
+
+/** The handler as registered: the invocation in its own span (tracedHandler.ts). */
+export const submitJobHttp = tracedHandler('http', 'submitJobHttp', submitJobHttpHandler);
 
 function blobRef(body: unknown): { container?: string; name: string } {
   const b = body as { container?: unknown; name?: unknown } | null;

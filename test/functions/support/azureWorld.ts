@@ -92,7 +92,7 @@ export async function deliverControlMessage(
 ): Promise<{ message: ReceivedMessage; outcome: 'completed' | 'abandoned'; error?: Error }> {
   const [message] = await world.ctx.control.receive({ maxMessages: 1, maxWaitMs: 2000 });
   if (!message) throw new Error('no control message to deliver');
-  const invocation = world.invocation('controlQueue', { messageId: message.messageId, deliveryCount: message.deliveryCount, sequenceNumber: message.sequenceNumber });
+  const invocation = world.invocation('controlQueue', { messageId: message.messageId, deliveryCount: message.deliveryCount, sequenceNumber: message.sequenceNumber, applicationProperties: message.applicationProperties });
   try {
     await handler(message.body, invocation);
   } catch (error) {

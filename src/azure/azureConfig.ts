@@ -66,6 +66,13 @@ export interface AzureSettings {
   readonly ledgerTable: string;
   /** The sensor stream's Event Hubs settings; undefined when the stream is not configured. */
   readonly eventHubs: EventHubsSettings | undefined;
+  /**
+   * Job kinds whose plan and finish run on the scorer workers instead of the Functions app
+   * (TESSERA_WORKER_LIFECYCLE_KINDS, default `video`): video planning probes and its finish stitches
+   * with ffmpeg, which Flex Consumption does not have and the scorer image does. The control trigger
+   * forwards those messages to the work queue.
+   */
+  readonly workerLifecycleKinds: readonly string[];
   /** Local scratch space (video inputs and segments): TESSERA_HOME if set, else the OS temp dir; never the app's own folder. */
   readonly scratchDir: string;
 }
@@ -102,8 +109,20 @@ export function loadAzureSettings(env: Env = process.env): AzureSettings {
     controlQueue: entityName(env, 'TESSERA_CONTROL_QUEUE', AZURE_DEFAULTS.controlQueue, QUEUE_NAME, 'a Service Bus queue name'),
     ledgerTable: entityName(env, 'TESSERA_LEDGER_TABLE', AZURE_DEFAULTS.ledgerTable, TABLE_NAME, '3-63 letters and digits, starting with a letter'),
     eventHubs: eventHubsSettings(env),
+    workerLifecycleKinds: Object.freeze(workerLifecycleKinds(env)),
     scratchDir: env.TESSERA_HOME ? join(config.home, 'scratch') : join(tmpdir(), 'tessera'),
   });
+}
+
+const LIFECYCLE_KINDS = ['anomaly', 'video', 'stream'];
+
+function workerLifecycleKinds(env: Env): string[] {
+  const raw = env.TESSERA_WORKER_LIFECYCLE_KINDS ?? 'video';
+  const kinds = raw.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  for (const kind of kinds) {
+    if (!LIFECYCLE_KINDS.includes(kind)) throw new InputError('TESSERA_WORKER_LIFECYCLE_KINDS', `"${kind}" is not a job kind (expected a comma-separated list of ${LIFECYCLE_KINDS.join(', ')}, or empty)`);
+  }
+  return kinds;
 }
 
 function storageConnection(env: Env): StorageConnection {

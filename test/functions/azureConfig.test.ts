@@ -70,6 +70,13 @@ describe('loadAzureSettings', () => {
     expect(loadAzureSettings({ ...EMULATORS, TESSERA_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).storage.mode).toBe('connectionString');
   });
 
+  it('video plan and finish run on the scorers by default; TESSERA_WORKER_LIFECYCLE_KINDS changes which, and names a kind it does not know', () => {
+    expect(loadAzureSettings(IDENTITY).workerLifecycleKinds).toEqual(['video']);
+    expect(loadAzureSettings({ ...IDENTITY, TESSERA_WORKER_LIFECYCLE_KINDS: 'video, anomaly' }).workerLifecycleKinds).toEqual(['video', 'anomaly']);
+    expect(loadAzureSettings({ ...IDENTITY, TESSERA_WORKER_LIFECYCLE_KINDS: '' }).workerLifecycleKinds).toEqual([]);
+    expect(() => loadAzureSettings({ ...IDENTITY, TESSERA_WORKER_LIFECYCLE_KINDS: 'video,audio' })).toThrow(/TESSERA_WORKER_LIFECYCLE_KINDS.*"audio" is not a job kind/);
+  });
+
   it('names the missing or bad key and why', () => {
     const without = (key: keyof typeof IDENTITY) => Object.fromEntries(Object.entries(IDENTITY).filter(([k]) => k !== key));
     rejects(without('TESSERA_STORAGE__blobServiceUri'), 'TESSERA_STORAGE__blobServiceUri', /is required \(for a local emulator set TESSERA_STORAGE_CONNECTION_STRING instead\)/);

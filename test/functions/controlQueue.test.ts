@@ -46,6 +46,21 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
     expect((await dlq('control')).jsonBody).toMatchObject({ messages: [] });
   });
 
+  it('a video job\'s plan and finish go on to the scorers (the work queue, same message id), since they need ffmpeg; the job is left to them', async () => {
+    const { ctx } = world;
+    const jobId = `jvideo${randomBytes(4).toString('hex')}`;
+    await ctx.ledger.createJob({ jobId, kind: 'video', input: {} });
+    for (const kind of ['plan', 'finish'] as const) {
+      await ctx.control.send([{ messageId: `${jobId}:${kind}`, body: { kind, jobId } }]);
+      expect((await deliverControlMessage(world, controlQueue)).outcome).toBe('completed');
+    }
+    const forwarded = await receiveAll(ctx.queue, 500);
+    expect(forwarded.map((m) => [m.messageId, m.body])).toEqual([[`${jobId}:plan`, { kind: 'plan', jobId }], [`${jobId}:finish`, { kind: 'finish', jobId }]]);
+    for (const m of forwarded) await ctx.queue.complete(m);
+    expect(await ctx.ledger.getJob(jobId)).toMatchObject({ state: 'planning' });
+    expect(world.invocationLogs.filter((l) => l.text.includes('control message forwarded to the workers') && l.text.includes(jobId))).toHaveLength(2);
+  });
+
   it('a body that is not JSON is permanent too: completed, logged with its reason', async () => {
     await world.ctx.control.send([{ messageId: `garbage-${randomBytes(4).toString('hex')}`, body: 'not json {' }]);
     const delivered = await deliverControlMessage(world, controlQueue);

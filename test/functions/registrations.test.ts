@@ -48,6 +48,12 @@ describe('function registrations (what the host receives)', () => {
     expect(r.retryOptions).toBeUndefined(); // the blob trigger supports no retry policy: poisonBlobThreshold in host.json
   });
 
+  it('reconcileTimer: every minute, not at startup, no retry policy (the next tick is the retry)', () => {
+    const r = registration('reconcileTimer');
+    expect(triggerOf(r)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *', runOnStartup: false, useMonitor: true });
+    expect(r.retryOptions).toBeUndefined();
+  });
+
   it('controlQueue: a Service Bus trigger on the control queue setting, one message at a time, host-settled', () => {
     const r = registration('controlQueue');
     expect(triggerOf(r)).toMatchObject({

@@ -39,7 +39,8 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
   beforeAll(async () => {
     collector = await startOtlpCollector();
     telemetry = await startTelemetry({ service: 'tessera-functions', env: otlp() });
-    // Planning runs in-process (the Functions app): small anomaly shards, video ranges of at most 8 frames.
+    // Anomaly planning runs in-process (the Functions app) with small shards; video plan and finish are
+    // forwarded to the scorers, which get the same range settings (at most 8 frames).
     world = await openAzureWorld({ TESSERA_WINDOWS_PER_SHARD: '15', TESSERA_VIDEO_SHARD_SECONDS: '1', TESSERA_VIDEO_MAX_SHARD_FRAMES: '8', TESSERA_LOG_LEVEL: 'info' });
     await registerOracleModels(world.ctx);
     control = startControlLoop(world);
@@ -67,6 +68,9 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
       TESSERA_HOME: mkdtempSync(join(scratch, `${name}-`)),
       TESSERA_HEALTH_PORT: '0',
       TESSERA_VIDEO_PRESET: 'ultrafast',
+      // Video plan and finish run on the scorers (they need ffmpeg): the same range settings as the world's.
+      TESSERA_VIDEO_SHARD_SECONDS: '1',
+      TESSERA_VIDEO_MAX_SHARD_FRAMES: '8',
       TESSERA_LOG_LEVEL: 'info',
       ...otlp(),
       ...env,
@@ -181,7 +185,13 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
       const modelRuns = trace.filter((sp) => sp.name === (kind === 'style' ? 'onnx style' : 'onnx score'));
       expect(modelRuns.length).toBeGreaterThan(0);
       for (const run of modelRuns) expect(under(run, `process ${kind}`)).toBe(true);
-      if (kind === 'style') expect(trace.filter((sp) => sp.name === 'ffmpeg' && sp.service === 'tessera-scorer' && under(sp, 'process style')).length).toBeGreaterThanOrEqual(2 * shards);
+      if (kind === 'style') {
+        expect(trace.filter((sp) => sp.name === 'ffmpeg' && sp.service === 'tessera-scorer' && under(sp, 'process style')).length).toBeGreaterThanOrEqual(2 * shards);
+        // The video's plan (ffprobe) and finish (the stitch) ran on a scorer: the control trigger forwarded them.
+        for (const step of ['process plan', 'process finish']) expect(trace.filter((sp) => sp.name === step).map((sp) => sp.service)).toEqual(['tessera-scorer']);
+      } else {
+        expect(trace.filter((sp) => sp.name === 'process plan' || sp.name === 'process finish')).toEqual([]); // anomaly: planned and finished in the Functions app
+      }
     }
     // Both scorers' spans arrived (their pids differ), and their OpenTelemetry metrics too.
     expect(new Set(collector.spans.filter((sp) => sp.name === 'process score').map((sp) => sp.pid)).size).toBe(2);

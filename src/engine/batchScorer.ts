@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { PermanentError } from '../core/errors.js';
+import { instruments } from '../telemetry/metrics.js';
 import { inSpan } from '../telemetry/tracing.js';
 import type { ScoringSignature } from './scoringSignature.js';
 
@@ -34,7 +35,11 @@ export function scoreInBatches(
   plan: BatchPlan,
 ): Promise<ScoreResult> {
   const attributes = { 'tessera.model': label, 'tessera.rows': nRows, 'tessera.batch_size': plan.batchSize, 'tessera.batches': Math.ceil(nRows / plan.batchSize) };
-  return inSpan('onnx score', { attributes }, () => scoreRows(label, session, signature, rows, nRows, plan));
+  return inSpan('onnx score', { attributes }, async () => {
+    const result = await scoreRows(label, session, signature, rows, nRows, plan);
+    instruments().windows.add(nRows);
+    return result;
+  });
 }
 
 async function scoreRows(

@@ -1,5 +1,6 @@
 import { NotFoundError, PermanentError } from '../core/errors.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
+import { instruments } from '../telemetry/metrics.js';
 import { inSpan } from '../telemetry/tracing.js';
 import type { OpenStyle, PinnedStyle, StyleModels } from '../usecases/video/deps.js';
 import { createFrameStylizer, type FrameStylizer } from '../video/style/frameStylizer.js';
@@ -54,7 +55,11 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
         // One span per model run: the trace shows model time beside the ffmpeg processes around it.
         transform: (width, height) => (frames, n) => inSpan('onnx style', {
           attributes: { 'tessera.model': `${model.name}@${model.version}`, 'tessera.frames': n, 'tessera.width': width, 'tessera.height': height, 'tessera.execution_provider': stylizer.executionProvider },
-        }, () => stylizer.stylize(frames, n, width, height)),
+        }, async () => {
+          const out = await stylizer.stylize(frames, n, width, height);
+          instruments().frames.add(n, { model: model.name, execution_provider: stylizer.executionProvider });
+          return out;
+        }),
       };
     },
   };

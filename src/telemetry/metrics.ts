@@ -7,8 +7,10 @@
  *   (completed, retried, dead_lettered, lock_lost);
  * - `tessera.message.duration` s: handling time per message, by queue, kind and outcome;
  * - `tessera.lock.renewals` {renewal}: by result (ok, lost, failed);
- * - `tessera.frames` {frame} and `tessera.windows` {window}: output of succeeded shards, by job kind;
- * - `tessera.events` {event}: stream events read by the aggregator, by outcome (accepted, dead_lettered, dropped_late).
+ * - `tessera.frames` {frame}: frames through a style model, by model and execution provider;
+ * - `tessera.windows` {window}: windows through an anomaly model (batch and stream jobs);
+ * - `tessera.events` {event}: stream events the aggregator committed, by partition and outcome (accepted, dead_lettered).
+ * Frames and windows count model runs, so a retried shard's work counts again: they measure work done, the ledger counts results.
  */
 import { metrics, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
 
@@ -33,9 +35,9 @@ export function instruments(): Instruments {
     messages: meter.createCounter('tessera.messages', { description: 'Queue messages handled, by queue, kind and outcome', unit: '{message}' }),
     messageDuration: meter.createHistogram('tessera.message.duration', { description: 'Time to handle one queue message', unit: 's' }),
     lockRenewals: meter.createCounter('tessera.lock.renewals', { description: 'Peek-lock renewals, by result', unit: '{renewal}' }),
-    frames: meter.createCounter('tessera.frames', { description: 'Video frames styled by succeeded shards', unit: '{frame}' }),
-    windows: meter.createCounter('tessera.windows', { description: 'Windows scored by succeeded shards', unit: '{window}' }),
-    events: meter.createCounter('tessera.events', { description: 'Stream events read by the aggregator, by outcome', unit: '{event}' }),
+    frames: meter.createCounter('tessera.frames', { description: 'Video frames through a style model', unit: '{frame}' }),
+    windows: meter.createCounter('tessera.windows', { description: 'Windows through an anomaly model', unit: '{window}' }),
+    events: meter.createCounter('tessera.events', { description: 'Stream events the aggregator committed, by outcome', unit: '{event}' }),
   };
   cached = { provider, instruments: made };
   return made;

@@ -20,7 +20,7 @@ import { MAX_DELIVERIES, openAzureWorld, type AzureWorld } from '../functions/su
 import { startControlLoop, type ControlLoop } from '../support/scorer/controlLoop.js';
 import { expectedWindows, registerOracleModels, resultLines, sensorSlice, skylineSection, videoFrames, waitForJob } from '../support/scorer/scorerJobs.js';
 import { metricValue, startScorer, type ScorerProcess } from '../support/scorer/scorerProcess.js';
-import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
+import { counterTotal, startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 
 const LOCK_MS = 10_000;
@@ -195,7 +195,10 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     }
     // Both scorers' spans arrived (their pids differ), and their OpenTelemetry metrics too.
     expect(new Set(collector.spans.filter((sp) => sp.name === 'process score').map((sp) => sp.pid)).size).toBe(2);
-    expect(collector.metrics.some((m) => m.service === 'tessera-scorer' && m.name === 'tessera.messages')).toBe(true);
+    const fromScorers = collector.metrics.filter((m) => m.service === 'tessera-scorer');
+    expect(counterTotal(fromScorers, 'tessera.messages', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
+    expect(counterTotal(fromScorers, 'tessera.windows')).toBe(windows.length);
+    expect(counterTotal(fromScorers, 'tessera.frames')).toBe(frames);
   }, 80_000);
 
   it('SIGTERM while a worker holds a shard: not ready, the shard is abandoned at the drain deadline and completed by the other worker, nothing duplicated', async () => {

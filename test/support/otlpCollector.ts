@@ -23,6 +23,7 @@ export interface CollectedSpan {
 
 export interface CollectedMetric {
   readonly service: string;
+  readonly pid: number | undefined;
   readonly name: string;
   readonly points: readonly { readonly attributes: Readonly<Record<string, string | number | boolean | undefined>>; readonly value: number }[];
 }
@@ -51,6 +52,17 @@ export interface OtlpCollector {
   /** Requests that were not valid OTLP JSON (their content type and first bytes). */
   readonly rejected: string[];
   close(): Promise<void>;
+}
+
+/** A cumulative counter's total over processes: the largest value each process reported for points matching `labels`, summed. */
+export function counterTotal(metrics: readonly CollectedMetric[], name: string, labels: Readonly<Record<string, string>> = {}): number {
+  const byPid = new Map<number | undefined, number>();
+  for (const m of metrics.filter((x) => x.name === name)) {
+    for (const p of m.points) {
+      if (Object.entries(labels).every(([k, v]) => p.attributes[k] === v)) byPid.set(m.pid, Math.max(byPid.get(m.pid) ?? 0, p.value));
+    }
+  }
+  return [...byPid.values()].reduce((a, b) => a + b, 0);
 }
 
 export async function startOtlpCollector(): Promise<OtlpCollector> {
@@ -91,6 +103,7 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
                 const data = (m.sum ?? m.histogram ?? m.gauge) as { dataPoints?: { attributes?: KeyValue[]; asInt?: string | number; asDouble?: number; count?: string | number }[] } | undefined;
                 metrics.push({
                   service: String(resource['service.name']),
+                  pid: resource['process.pid'] as number | undefined,
                   name: String(m.name),
                   points: (data?.dataPoints ?? []).map((p) => ({ attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? p.count ?? 0) })),
                 });

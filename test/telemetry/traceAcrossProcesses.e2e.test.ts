@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliHome, runCli } from '../support/cli.js';
-import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
+import { counterTotal, startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
 import { makeVideo } from '../support/video/media.js';
 
 const PRODUCER = 4;
@@ -71,10 +71,9 @@ describe('one trace per job across processes (the real bin, OTLP/HTTP to a loopb
     for (const span of named('onnx style')) expect(ancestorNamed(span, 'process style')).toBe(true);
     expect(trace.filter((s) => s.statusCode === ERROR)).toEqual([]);
 
-    const handled = collector.metrics.filter((m) => m.name === 'tessera.messages' && m.service === 'tessera-worker').flatMap((m) => m.points);
-    const styleCompleted = handled.filter((p) => p.attributes.kind === 'style' && p.attributes.outcome === 'completed');
-    // Cumulative sums per worker process: the last point of each is its total.
-    expect(Math.max(...styleCompleted.map((p) => p.value))).toBeGreaterThanOrEqual(1);
-    expect(collector.metrics.some((m) => m.name === 'tessera.message.duration')).toBe(true);
+    // Metrics, cumulative per worker process: both ranges completed, every frame through the model once.
+    expect(counterTotal(collector.metrics, 'tessera.messages', { kind: 'style', outcome: 'completed' })).toBe(2);
+    expect(counterTotal(collector.metrics, 'tessera.frames', { model: 'toon' })).toBe(8);
+    expect(collector.metrics.some((m) => m.name === 'tessera.message.duration' && m.service === 'tessera-worker')).toBe(true);
   }, 120_000);
 });

@@ -1,3 +1,6 @@
+import type { Span } from '@opentelemetry/api';
+import { instruments } from '../../telemetry/metrics.js';
+import { inSpan } from '../../telemetry/tracing.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { PartitionAggregator } from '../../core/stream/aggregator.js';
 import type { AggregatorOptions, AggregatorSnapshot, EmittedWindow } from '../../core/stream/aggregatorTypes.js';
@@ -93,10 +96,18 @@ export async function restorePartition(deps: AggregateDeps, partition: number): 
 export async function aggregateStep(deps: AggregateDeps, partition: number, aggregator: PartitionAggregator, next: number, signal?: AbortSignal): Promise<number> {
   const records: EventRecord[] = await deps.events.read(partition, next, deps.batchSize, { waitMs: deps.waitMs, signal });
   if (records.length === 0) return next;
+  // A span per step that read something (an idle partition's empty reads are not traced).
+  return inSpan('aggregate step', { attributes: { 'tessera.partition': partition, 'tessera.events': records.length, 'tessera.sequence.first': records[0]!.sequenceNumber } }, (span) =>
+    commitStep(deps, partition, aggregator, next, records, span));
+}
+
+async function commitStep(deps: AggregateDeps, partition: number, aggregator: PartitionAggregator, next: number, records: EventRecord[], span: Span): Promise<number> {
   const nowMs = (deps.now ?? Date.now)();
+  let invalid = 0;
   for (const r of records) {
     const decoded = decodeReadings(r.body, { ...deps.limits, nowMs });
     if (decoded.rejects.length > 0) {
+      invalid += 1;
       const dead: DeadLetteredEvent = {
         partition, sequenceNumber: r.sequenceNumber, offset: r.offset, enqueuedTime: r.enqueuedTime.toISOString(), partitionKey: r.partitionKey ?? null,
         rejects: decoded.rejects, body: r.body.slice(0, 65_536), size: Buffer.byteLength(r.body),
@@ -115,6 +126,9 @@ export async function aggregateStep(deps: AggregateDeps, partition: number, aggr
   await deps.events.setCheckpoint({ consumerGroup: deps.consumerGroup, partition, sequenceNumber: last.sequenceNumber, offset: last.offset });
   // The previous step's snapshot is superseded now that this one is committed.
   if (next > 0) await deps.blobs.delete(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, next - 1)).catch(() => undefined);
+  span.setAttributes({ 'tessera.events.dead_lettered': invalid, 'tessera.windows.emitted': emitted.length });
+  instruments().events.add(records.length - invalid, { partition, outcome: 'accepted' });
+  if (invalid > 0) instruments().events.add(invalid, { partition, outcome: 'dead_lettered' });
   return last.sequenceNumber + 1;
 }
 

@@ -56,7 +56,7 @@ export class ReadingTemplate {
     return new ReadingTemplate(text, segmentEnds, kinds.slice(), segments);
   }
 
-  /** Reads `body` into `values` if it has this layout; false (values then undefined) otherwise. */
+  /** Reads `body` into `values` if it has this layout; otherwise false, and `values` holds whatever was read before the mismatch. */
   match(body: string, values: FieldValues): boolean {
     const n = body.length, text = this.text, ends = this.ends, kinds = this.kinds;
     const fields = kinds.length;

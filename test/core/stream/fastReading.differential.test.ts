@@ -151,4 +151,15 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
     const readings = Array.from({ length: 30 }, (_, i) => decodeReadings(body(i), limits).readings[0]!);
     readings.forEach((r, i) => expect(r).toEqual({ id: `e${i}`, deviceId: `dev-${i % 3}`, tag: 't', ts: NOW - i, value: i, properties: undefined }));
   });
+
+  it('keeps names right when more distinct names pass than the name table holds, and when they are long', () => {
+    const rnd = seeded(5);
+    for (let k = 0; k < 30_000; k++) {
+      const device = rnd() < 0.5 ? `d${Math.floor(rnd() * 10_000)}` : `${'long-device-name-'.repeat(4)}${Math.floor(rnd() * 50)}`;
+      const body = `{"deviceId":"${device}","tag":"t${k % 9}","ts":${NOW - k},"value":${k}}`;
+      const decoded = decodeReadings(body, limits);
+      expectSame(body, decoded, decodeReadingsGeneral(body, limits));
+      expect(decoded.readings[0]!.deviceId).toBe(device);
+    }
+  });
 });

@@ -44,9 +44,19 @@ function fastIso(text: string, at: number, n: number): number | undefined {
   if (ms < 0 || year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     return undefined;
   }
-  if (day > daysInMonth(year, month)) return undefined;
-  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+  const date = (year * 100 + month) * 100 + day;
+  if (date !== lastDate) {
+    if (day > daysInMonth(year, month)) return undefined;
+    lastDays = daysFromCivil(year, month, day);
+    lastDate = date;
+  }
+  return lastDays * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
+
+// The last valid date seen (YYYYMMDD) and its day number: readings come in runs of the same day, so
+// the calendar arithmetic is done once a day. Only speed depends on it.
+let lastDate = -1;
+let lastDays = 0;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

@@ -147,6 +147,13 @@ describe('decodeReadings: the v1 reading format', () => {
         expect(parseEventTime(text), text).toBe(parseTimestamp(text));
       }
     }
+    // Consecutive times across day, month, leap-day and year boundaries, as a stream sends them.
+    for (const from of [Date.UTC(2016, 1, 27), Date.UTC(2015, 11, 30, 12), Date.UTC(2100, 1, 27), Date.UTC(1970, 0, 1)]) {
+      for (let t = from; t < from + 4 * 86_400_000; t += 1_234_567) {
+        const iso = new Date(t).toISOString();
+        for (const text of [iso, iso.slice(0, 19)]) expect(parseEventTime(text), text).toBe(t - (text === iso ? 0 : t % 1000));
+      }
+    }
     for (const text of ['2018-02-29 00:00:00', '2016-02-29T00:00:00Z', '2100-02-29 00:00:00', '2000-02-29 00:00:00', '2018-13-01 00:00:00', '2018-12-01 24:00:00', '2018-12-01 23:60:00', '2018-12-01 23:00:60', '2018-12-01T23:00:00.1x2Z', '2018-1a-01 00:00:00']) {
       expect(parseEventTime(text), text).toBe(parseTimestamp(text));
     }

@@ -1,0 +1,88 @@
+import { fastIsoAt, parseEventTime } from './eventTime.js';
+import { isoLength, matches, numberAt, numberEnd, stringEnd } from './jsonScan.js';
+import { plainNameAt } from './nameCache.js';
+import { READING_SCHEMA_V1, type StreamReading } from './readingTypes.js';
+
+/** The fields of a flat reading, by how their value is read: strings start after their opening quote. */
+export const SCHEMA = 1, ID = 2, DEVICE = 3, TAG = 4, TS_TEXT = 5, TS_NUMBER = 6, VALUE = 7;
+export type FieldKind = typeof SCHEMA | typeof ID | typeof DEVICE | typeof TAG | typeof TS_TEXT | typeof TS_NUMBER | typeof VALUE;
+
+/**
+ * The values of one reading while it is scanned (by `fastSingleReading` or a learned template), so
+ * that a scan allocates nothing but the reading it returns and its id. Each field is read by the same
+ * rules whichever scan reads it; a value those rules do not take makes the scan give up (the general
+ * path then decides), never guess.
+ */
+export class FieldValues {
+  id: string | undefined = undefined;
+  deviceId = '';
+  tag = '';
+  ts = 0;
+  value = 0;
+
+  reset(): void {
+    this.id = undefined;
+  }
+
+  /**
+   * Reads the value of `kind` starting at `start` (strings: just after the opening quote), and
+   * returns where it ends (strings: the closing quote), or -1 when the fast path does not take it:
+   * an escape, a control character, an empty string, a schema other than v1, a number outside the
+   * strict grammar, a non-finite value, a ts that is not an integer or not a valid timestamp.
+   */
+  read(kind: FieldKind, s: string, start: number, n: number): number {
+    switch (kind) {
+      case DEVICE:
+      case TAG: {
+        const name = plainNameAt(s, start, n);
+        if (name === undefined || name.length === 0) return -1;
+        if (kind === DEVICE) this.deviceId = name;
+        else this.tag = name;
+        return start + name.length;
+      }
+      case ID: {
+        const end = stringEnd(s, start, n);
+        if (end <= start) return -1;
+        this.id = s.slice(start, end);
+        return end;
+      }
+      case TS_TEXT:
+        return this.readTsText(s, start, n);
+      case SCHEMA: {
+        const end = stringEnd(s, start, n);
+        return end - start === READING_SCHEMA_V1.length && matches(s, start, READING_SCHEMA_V1) ? end : -1;
+      }
+      default: {
+        if (start >= n) return -1;
+        const end = numberEnd(s, start, n);
+        if (end < 0) return -1;
+        const v = numberAt(s, start, end);
+        if (kind === VALUE ? !Number.isFinite(v) : !Number.isSafeInteger(v)) return -1;
+        if (kind === VALUE) this.value = v;
+        else this.ts = v;
+        return end;
+      }
+    }
+  }
+
+  /** The reading, when its time is within [minTs, maxTs] (the caller knows every required field was read). */
+  reading(minTs: number, maxTs: number): StreamReading | undefined {
+    const ts = this.ts;
+    if (ts > maxTs || ts < minTs) return undefined;
+    return { id: this.id, deviceId: this.deviceId, tag: this.tag, ts, value: this.value, properties: undefined };
+  }
+
+  private readTsText(s: string, start: number, n: number): number {
+    const len = isoLength(s, start, n);
+    const fast = len > 0 ? fastIsoAt(s, start, len) : undefined;
+    if (fast !== undefined) {
+      this.ts = fast;
+      return start + len;
+    }
+    const end = stringEnd(s, start, n);
+    const t = end > start ? parseEventTime(s.slice(start, end)) : undefined;
+    if (t === undefined) return -1;
+    this.ts = t;
+    return end;
+  }
+}

@@ -1,0 +1,77 @@
+import type { FieldKind, FieldValues } from './readingFields.js';
+
+/** Longest constant text a template keeps: a body with more (a run of whitespace, say) is not learned. */
+const MAX_TEXT = 512;
+/**
+ * Segments at least this long are compared as strings (`slice` then `===`): V8 makes such a slice a
+ * view, not a copy, and compares it natively, faster than a loop of `charCodeAt`. Shorter ones are
+ * compared character by character.
+ */
+const LONG = 13;
+
+/**
+ * The layout of a body that `fastSingleReading` accepted, less its values: the text between the
+ * values (braces, keys, colons, whitespace, commas, quotes, and the schema, whose value is fixed) and
+ * the kind of each value. A producer sends the same layout every time, so the next body can be
+ * checked against it in one pass, comparing characters, instead of being parsed key by key.
+ *
+ * A body matches when its text outside the values equals the template's and each value is read by
+ * the same `FieldValues` rules as the full scan; the full scan would then find the same keys (once
+ * each, all required ones present) and the same values, so a match gives exactly its result. Values
+ * end where those rules say (the first quote of a string, the end of the number grammar), and the
+ * text after them must then match too, so a value cannot swallow or hide structure.
+ */
+export class ReadingTemplate {
+  private constructor(
+    /** The constant text, segment after segment. */
+    private readonly text: Uint16Array,
+    /** Segment k (before value k; the last one closes the body) is text[ends[k - 1] ?? 0, ends[k]). */
+    private readonly ends: Int32Array,
+    private readonly kinds: readonly FieldKind[],
+    /** The segments as strings, compared whole when long. */
+    private readonly segments: readonly string[],
+  ) {}
+
+  /**
+   * The template of `body`, whose values (in order) are [starts[k], ends[k]) of kind kinds[k];
+   * undefined when its constant text is too long to be worth keeping.
+   */
+  static learn(body: string, kinds: readonly FieldKind[], starts: Int32Array, ends: Int32Array): ReadingTemplate | undefined {
+    const fields = kinds.length;
+    let length = body.length;
+    for (let k = 0; k < fields; k++) length -= (ends[k] as number) - (starts[k] as number);
+    if (length > MAX_TEXT) return undefined;
+    const text = new Uint16Array(length);
+    const segmentEnds = new Int32Array(fields + 1);
+    const segments: string[] = [];
+    let from = 0, at = 0;
+    for (let k = 0; k <= fields; k++) {
+      const to = k < fields ? (starts[k] as number) : body.length;
+      const segmentStart = at;
+      for (let i = from; i < to; i++) text[at++] = body.charCodeAt(i);
+      segmentEnds[k] = at;
+      segments.push(String.fromCharCode(...text.subarray(segmentStart, at))); // a copy: a slice would keep the body
+      from = ends[k] as number;
+    }
+    return new ReadingTemplate(text, segmentEnds, kinds.slice(), segments);
+  }
+
+  /** Reads `body` into `values` if it has this layout; otherwise false, and `values` holds whatever was read before the mismatch. */
+  match(body: string, values: FieldValues): boolean {
+    const n = body.length, text = this.text, ends = this.ends, kinds = this.kinds;
+    const fields = kinds.length;
+    let i = 0, from = 0;
+    for (let k = 0; ; k++) {
+      const to = ends[k] as number;
+      if (i + to - from > n) return false;
+      if (to - from >= LONG) {
+        if (body.slice(i, i + to - from) !== this.segments[k]) return false;
+        i += to - from;
+      } else for (let t = from; t < to; t++, i++) if (body.charCodeAt(i) !== text[t]) return false;
+      if (k === fields) return i === n;
+      from = to;
+      i = values.read(kinds[k] as FieldKind, body, i, n);
+      if (i < 0) return false;
+    }
+  }
+}

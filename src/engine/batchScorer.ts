@@ -36,42 +36,30 @@ export function scoreInBatches(
 ): Promise<ScoreResult> {
   const attributes = { 'tessera.model': label, 'tessera.rows': nRows, 'tessera.batch_size': plan.batchSize, 'tessera.batches': Math.ceil(nRows / plan.batchSize) };
   return inSpan('onnx score', { attributes }, async () => {
-    const result = await scoreRows(label, session, signature, rows, nRows, plan);
-    instruments().windows.add(nRows);
-    return result;
-  });
-}
-
-async function scoreRows(
-  label: string,
-  session: RunnableSession,
-  signature: ScoringSignature,
-  rows: Float32Array,
-  nRows: number,
-  plan: BatchPlan,
-): Promise<ScoreResult> {
-  const f = signature.nFeatures;
-  const { batchSize } = plan;
-  const scores = new Float32Array(nRows);
-  const labels = new Int32Array(nRows);
-  const fetchLabel = plan.fetchLabels && signature.labelOutput !== undefined;
-  const fetches = fetchLabel ? [signature.scoreOutput, signature.labelOutput ?? ''] : [signature.scoreOutput];
-  for (let start = 0; start < nRows; start += batchSize) {
-    const n = Math.min(batchSize, nRows - start);
-    const input = new ort.Tensor('float32', rows.subarray(start * f, (start + n) * f), [n, f]);
-    const out = await session.run({ [signature.inputName]: input }, fetches);
-    const score = out[signature.scoreOutput];
-    if (!score || score.data.length !== n) {
-      throw new PermanentError(`model ${label}: output ${signature.scoreOutput} has ${score?.data.length ?? 0} values for ${n} rows`, {
-        code: 'ModelSignatureMismatch',
-      });
+    const f = signature.nFeatures;
+    const { batchSize } = plan;
+    const scores = new Float32Array(nRows);
+    const labels = new Int32Array(nRows);
+    const fetchLabel = plan.fetchLabels && signature.labelOutput !== undefined;
+    const fetches = fetchLabel ? [signature.scoreOutput, signature.labelOutput ?? ''] : [signature.scoreOutput];
+    for (let start = 0; start < nRows; start += batchSize) {
+      const n = Math.min(batchSize, nRows - start);
+      const input = new ort.Tensor('float32', rows.subarray(start * f, (start + n) * f), [n, f]);
+      const out = await session.run({ [signature.inputName]: input }, fetches);
+      const score = out[signature.scoreOutput];
+      if (!score || score.data.length !== n) {
+        throw new PermanentError(`model ${label}: output ${signature.scoreOutput} has ${score?.data.length ?? 0} values for ${n} rows`, {
+          code: 'ModelSignatureMismatch',
+        });
+      }
+      scores.set(score.data as Float32Array, start);
+      const labelTensor = fetchLabel ? out[signature.labelOutput ?? ''] : undefined;
+      if (labelTensor && labelTensor.data.length === n) copyLabels(labelTensor.data, labels, start);
+      else signLabels(scores, labels, start, n);
     }
-    scores.set(score.data as Float32Array, start);
-    const labelTensor = fetchLabel ? out[signature.labelOutput ?? ''] : undefined;
-    if (labelTensor && labelTensor.data.length === n) copyLabels(labelTensor.data, labels, start);
-    else signLabels(scores, labels, start, n);
-  }
-  return { scores, labels };
+    instruments().windows.add(nRows);
+    return { scores, labels };
+  });
 }
 
 function copyLabels(data: ort.Tensor['data'], labels: Int32Array, start: number): void {

@@ -3,13 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { controlQueue } from '../../functions/src/functions/controlQueue.js';
-import { inboxBlobCreated } from '../../functions/src/functions/inboxBlobCreated.js';
 import { listDeadLettersHttp } from '../../functions/src/functions/listDeadLettersHttp.js';
 import { redriveDeadLettersHttp } from '../../functions/src/functions/redriveDeadLettersHttp.js';
 import { ocsvmDir } from '../support/fixtures.js';
-import { deliverControlMessage, MAX_DELIVERIES, openAzureWorld, receiveAll, type AzureWorld } from './support/azureWorld.js';
+import { deliverControlMessage, MAX_DELIVERIES, openAzureWorld, receiveAll, submitThroughTrigger, type AzureWorld } from './support/azureWorld.js';
 
 const CSV = 'TS,Device,Tag,Value\n2018-08-28 23:00:05,1,1,11.5\n2018-08-28 23:00:35,1,1,12.5\n2018-08-28 23:01:05,1,1,13.0\n';
 
@@ -21,14 +19,7 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
   });
   afterAll(async () => world?.close());
 
-  /** A CSV in the inbox, submitted through the blob trigger: its plan message waits on control. */
-  async function submitted(): Promise<string> {
-    const name = `r-${randomBytes(4).toString('hex')}.csv`;
-    await world.ctx.blobs.put(CONTAINERS.inbox, name, CSV);
-    await inboxBlobCreated(undefined, world.invocation('inboxBlobCreated', { name }));
-    const job = (await world.ctx.ledger.listJobs()).find((j) => j.input.name === name);
-    return job!.jobId;
-  }
+  const submitted = (): Promise<string> => submitThroughTrigger(world, CSV);
   const dlq = (queue: string) =>
     listDeadLettersHttp(new HttpRequest({ method: 'GET', url: `http://localhost/api/deadletters?queue=${queue}` }), world.invocation('listDeadLettersHttp'));
 

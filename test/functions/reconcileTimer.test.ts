@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { controlQueue } from '../../functions/src/functions/controlQueue.js';
-import { inboxBlobCreated } from '../../functions/src/functions/inboxBlobCreated.js';
 import { reconcileTimer } from '../../functions/src/functions/reconcileTimer.js';
 import { ocsvmDir } from '../support/fixtures.js';
-import { deliverControlMessage, openAzureWorld, receiveAll, type AzureWorld } from './support/azureWorld.js';
+import { deliverControlMessage, openAzureWorld, receiveAll, submitThroughTrigger, type AzureWorld } from './support/azureWorld.js';
 
 const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
 /** Series (1, 1) over four minutes: 4 windows, 2 shards of 2 windows. */
@@ -22,12 +19,7 @@ describe('reconcileTimer: what Service Bus dead-letters on its own reaches the l
   });
   afterAll(async () => world?.close());
 
-  async function submitted(): Promise<string> {
-    const name = `r-${randomBytes(4).toString('hex')}.csv`;
-    await world.ctx.blobs.put(CONTAINERS.inbox, name, CSV);
-    await inboxBlobCreated(undefined, world.invocation('inboxBlobCreated', { name }));
-    return (await world.ctx.ledger.listJobs()).find((j) => j.input.name === name)!.jobId;
-  }
+  const submitted = (): Promise<string> => submitThroughTrigger(world, CSV);
 
   it('a shard dead-lettered behind the ledger\'s back (delivery count run out by lock expiries) fails its shard; the job fans in and fails naming it; the other shard\'s work stands', async () => {
     const { ctx } = world;

@@ -3,6 +3,8 @@
  * two Service Bus queues on a test broker reached through the unmodified @azure/service-bus SDK.
  * Names are unique per world, so files sharing Azurite never see each other's jobs.
  */
+import { CONTAINERS } from '../../../src/core/jobNaming.js';
+import { inboxBlobCreated } from '../../../functions/src/functions/inboxBlobCreated.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,4 +103,14 @@ export async function deliverControlMessage(
   }
   await world.ctx.control.complete(message);
   return { message, outcome: 'completed' };
+}
+
+/** Puts `body` in the inbox under a fresh name and submits it through the blob trigger, as Event Grid would; returns its job id. */
+export async function submitThroughTrigger(world: AzureWorld, body: string | Buffer, extension = 'csv'): Promise<string> {
+  const name = `r-${randomBytes(4).toString('hex')}.${extension}`;
+  await world.ctx.blobs.put(CONTAINERS.inbox, name, body);
+  await inboxBlobCreated(undefined, world.invocation('inboxBlobCreated', { name }));
+  const job = (await world.ctx.ledger.listJobs()).find((j) => j.input.name === name);
+  if (!job) throw new Error(`no job for inbox/${name}`);
+  return job.jobId;
 }

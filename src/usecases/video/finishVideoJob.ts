@@ -61,7 +61,8 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const started = Date.now();
   const input = localInputPath(deps.settings.cacheDir, jobId, name);
   await deps.tools.localCopy({ container, name, etag }, input);
-  const probe = await deps.tools.probe(input, label, signal);
+  // The stitch needs the input's streams and counts, not every frame's time.
+  const probe = await deps.tools.probe(input, label, { signal, frameTimes: false });
   // Each attempt works in a directory of its own: a second finish running at the same time (a
   // reconciler nudge, a lost lock) never writes into or removes this one's files.
   const attemptDir = `${localJobDir(deps.settings.cacheDir, jobId)}/finish-${randomUUID()}`;

@@ -34,7 +34,7 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
   try {
     const path = localInputPath(deps.settings.cacheDir, jobId, name);
     await deps.tools.localCopy({ container, name, etag }, path);
-    const probe = await deps.tools.probe(path, label, signal);
+    const probe = await deps.tools.probe(path, label, { signal });
     const probeMs = Date.now() - started;
     validateProbe(probe, deps.settings.limits, label);
     const fit = fitPolicyOf(job.input.fit, deps.settings.fit, label);

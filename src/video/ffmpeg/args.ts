@@ -63,11 +63,12 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
  * A range re-encoded with no model in between (pass-through): one ffmpeg, no raw pipe, frames kept
  * in YUV. The segment matches a styled one (same size, x264 settings, pixel format, colour tags,
  * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
+ * ffmpeg reports its progress on stdout (`frame=N` … `progress=end`): the frames it wrote.
  */
 export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings }): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   return [
-    '-v', 'error', '-nostdin',
+    '-v', 'error', '-nostdin', '-nostats', '-progress', 'pipe:1',
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
     '-i', input,
     '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',

@@ -56,7 +56,8 @@ async function endToEnd(dir: string, frames: number): Promise<{ fps: number; sec
   ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', clip]);
   ffmpeg(['-i', VIDEO, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-an', warm]);
   const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
-  const config = { ...base, workers: 1, pollMs: 20, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
+  // The runtime's default poll interval: a job's messages do not wait on it, only idle watchers do.
+  const config = { ...base, workers: 1, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
   const ctx = openLocalContext(config, quiet);
   await ctx.ensureContainers();
   await ctx.registry.add('mosaic', await import('node:fs').then((fs) => fs.readFileSync(MOSAIC)), { meta: { color: 'bgr' } });

@@ -61,9 +61,10 @@ async function runJob(ctx: ReturnType<typeof openLocalContext>, clip: string): P
 async function endToEnd(dir: string, frames: number): Promise<{ seconds: number[]; bare: StyleModelBench[] }> {
   const source = path.join(dir, 'e2e.mp4');
   ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', source]);
-  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
-  // The runtime's default poll interval: a job's messages do not wait on it, only idle watchers do.
-  const config = { ...base, workers: 1, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
+  // One worker (its defaults follow: ffmpeg gets the cores); the runtime's default poll interval: a
+  // job's messages do not wait on it, only idle watchers do.
+  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_WORKERS: '1', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
+  const config = { ...base, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
   const bareOptions = { modelPath: MOSAIC, metadata: { color: 'bgr' }, frames: 8, batch: 2, intraOpThreads: 2 };
   const bare = [await benchStyleModel(bareOptions)];
   const seconds: number[] = [];
@@ -97,15 +98,17 @@ function transcode(dir: string): number {
 
 /**
  * Probe, the product's frame ranges (its default shard target, cut at keyframes), each range
- * re-encoded as a segment by one of two workers (each takes the next range as soon as it is free),
- * then concat, audio mux and verify.
+ * re-encoded as a segment by one of two workers (each takes the next range as soon as it is free,
+ * with the ffmpeg threads a worker of two gets by default), then concat, audio mux and verify.
  */
 async function splitOnce(dir: string, round: number): Promise<number> {
+  // The product's defaults for two workers: shard target, and each ffmpeg's share of the cores.
+  const video = loadConfig({ TESSERA_WORKERS: '2' }).video;
   const blobs = createFsBlobStore({ root: path.join(dir, 'blobs') });
-  const tools = createVideoTools(blobs, ENCODE);
+  const tools = createVideoTools(blobs, { ...ENCODE, threads: video.ffmpegThreads });
   const t1 = performance.now();
   const probe = await tools.probe(VIDEO, 'skyline');
-  const { shards } = videoShards(probe, loadConfig({}).video);
+  const { shards } = videoShards(probe, video);
   const segments = shards.map((r) => path.join(dir, `segs-${round}`, `${r.shardId}.mp4`));
   let next = 0;
   const worker = async () => {

@@ -47,7 +47,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
       if (!o.style) return passthrough(o.input, o.output, o, encode);
       const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
-        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit }),
+        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit, threads: encode.threads }),
         encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,

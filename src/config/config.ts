@@ -117,7 +117,7 @@ function list(env: Env, key: string, fallback: readonly string[]): readonly stri
 function loadVideoConfig(env: Env, workers: number): VideoConfig {
   return Object.freeze({
     model: env.TESSERA_VIDEO_MODEL || 'toon',
-    shardSeconds: integer(env, 'TESSERA_VIDEO_SHARD_SECONDS', 3, 1, 600),
+    shardSeconds: integer(env, 'TESSERA_VIDEO_SHARD_SECONDS', 4, 1, 600),
     maxShardFrames: integer(env, 'TESSERA_VIDEO_MAX_SHARD_FRAMES', 300, 1, 100_000),
     fit: oneOf(env, 'TESSERA_VIDEO_FIT', 'stretch', ['stretch', 'letterbox'] as const),
     crf: integer(env, 'TESSERA_VIDEO_CRF', 18, 0, 51),

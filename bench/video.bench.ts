@@ -2,35 +2,36 @@
  * `npm run bench -- video`:
  * - end-to-end frames per second of a video job on the local runtime (1 worker, 2 onnxruntime
  *   threads, batch 2, the mosaic style model) against the bare model's frames per second with the
- *   same threads and batch, measured in the same run (goal on CPU: >= 0.9);
- * - split and restitch (probe, frame-range segments through the raw pipe, concat, audio mux, verify)
- *   with no model, against a plain ffmpeg transcode of the same video with the same x264 settings,
- *   as transcode time / our time (goal >= 0.8);
+ *   same threads and batch, measured in the same run around the jobs, fastest of each (goal on CPU: >= 0.9);
+ * - split and restitch (probe, the product's frame ranges re-encoded as segments with no model by
+ *   two workers, concat, audio mux, verify) against a plain ffmpeg transcode of the same video with
+ *   the same x264 settings, alternating, fastest of three each, as transcode time / our time (goal >= 0.8);
  * - peak RSS of a worker process styling a short and a long range: it must not grow with length.
  * Needs ../shared/fixtures (the real video and style model).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import { submitFile } from '../src/cli/submitFile.js';
-import { framesPerShard, planFrameShards } from '../src/core/framePlan.js';
-import { rationalValue } from '../src/core/rational.js';
 import { openLocalContext } from '../src/runtime/localContext.js';
 import { startLocalRuntime } from '../src/runtime/localRuntime.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { getJobProgress } from '../src/usecases/jobStatus.js';
+import { videoShards } from '../src/usecases/video/videoShards.js';
 import { createFsBlobStore } from '../src/adapters/local/fsBlobStore.js';
 import { createVideoTools } from '../src/video/videoTools.js';
-import { benchStyleModel } from './styleModel.js';
+import { benchStyleModel, type StyleModelBench } from './styleModel.js';
 import { fixturesDir } from '../test/support/fixtures.js';
 
 const VIDEO = path.join(fixturesDir, 'video/skyline-360p.mp4');
 const MOSAIC = path.join(fixturesDir, 'models/style/mosaic.onnx');
 const ENCODE = { crf: 18, preset: 'veryfast' };
+const SPLIT_ROUNDS = 3;
+const E2E_ROUNDS = 2;
 const quiet = createLogger({ level: 'error', sink: () => undefined });
 
 function ffmpeg(args: string[]): void {
@@ -50,49 +51,94 @@ async function runJob(ctx: ReturnType<typeof openLocalContext>, clip: string): P
   return (performance.now() - start) / 1000;
 }
 
-/** A warm runtime (its worker has run a 1-frame job, so the model is loaded), then the timed job. */
-async function endToEnd(dir: string, frames: number): Promise<{ fps: number; seconds: number }> {
-  const clip = path.join(dir, 'e2e.mp4');
-  const warm = path.join(dir, 'warm.mp4');
-  ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', clip]);
-  ffmpeg(['-i', VIDEO, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-an', warm]);
-  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
-  const config = { ...base, workers: 1, pollMs: 20, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
-  const ctx = openLocalContext(config, quiet);
-  await ctx.ensureContainers();
-  await ctx.registry.add('mosaic', await import('node:fs').then((fs) => fs.readFileSync(MOSAIC)), { meta: { color: 'bgr' } });
-  const runtime = await startLocalRuntime(config, quiet);
-  try {
-    await runJob(ctx, warm);
-    const seconds = await runJob(ctx, clip);
-    return { fps: frames / seconds, seconds };
-  } finally {
-    await runtime.stop();
-    await ctx.close();
+/**
+ * E2E_ROUNDS times: a warm runtime (its worker has run a 1-frame job, so the model is loaded), then
+ * the timed job over the same frames (under a name of its own, so each is a new job). The bare model
+ * runs before the first round and after each, with the runtime stopped, with the same threads and
+ * batch. The fastest job counts against the fastest bare run: load that comes and goes on a shared
+ * machine weighs on neither side (a short bare run is the likelier to find the machine quiet).
+ */
+async function endToEnd(dir: string, frames: number): Promise<{ seconds: number[]; bare: StyleModelBench[] }> {
+  const source = path.join(dir, 'e2e.mp4');
+  ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', source]);
+  // One worker (its defaults follow: ffmpeg gets the cores); the runtime's default poll interval: a
+  // job's messages do not wait on it, only idle watchers do.
+  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_WORKERS: '1', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
+  const config = { ...base, video: { ...base.video, shardSeconds: 1, maxShardFrames: Math.ceil(frames / 2) } };
+  const bareOptions = { modelPath: MOSAIC, metadata: { color: 'bgr' }, frames: 8, batch: 2, intraOpThreads: 2 };
+  const bare = [await benchStyleModel(bareOptions)];
+  const seconds: number[] = [];
+  for (let round = 0; round < E2E_ROUNDS; round++) {
+    const warm = path.join(dir, `warm-${round}.mp4`);
+    const clip = path.join(dir, `e2e-${round}.mp4`);
+    ffmpeg(['-i', VIDEO, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-an', warm]);
+    copyFileSync(source, clip);
+    const ctx = openLocalContext(config, quiet);
+    await ctx.ensureContainers();
+    if (round === 0) await ctx.registry.add('mosaic', readFileSync(MOSAIC), { meta: { color: 'bgr' } });
+    const runtime = await startLocalRuntime(config, quiet);
+    try {
+      await runJob(ctx, warm);
+      seconds.push(await runJob(ctx, clip));
+    } finally {
+      await runtime.stop();
+      await ctx.close();
+    }
+    bare.push(await benchStyleModel(bareOptions));
   }
+  return { seconds, bare };
 }
 
-async function splitRestitch(dir: string): Promise<{ ours: number; transcode: number }> {
+/** One plain ffmpeg transcode with the job's x264 settings: the baseline of the split. */
+function transcode(dir: string): number {
   const t0 = performance.now();
   ffmpeg(['-i', VIDEO, '-map', '0:v:0', '-map', '0:a:0', '-c:v', 'libx264', '-preset', ENCODE.preset, '-crf', String(ENCODE.crf), '-c:a', 'copy', path.join(dir, 'transcode.mp4')]);
-  const transcode = (performance.now() - t0) / 1000;
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Probe, the product's frame ranges (its default shard target, cut at keyframes), each range
+ * re-encoded as a segment by one of two workers (each takes the next range as soon as it is free,
+ * with the ffmpeg threads a worker of two gets by default), then concat, audio mux and verify.
+ */
+async function splitOnce(dir: string, round: number): Promise<number> {
+  // The product's defaults for two workers: shard target, and each ffmpeg's share of the cores.
+  const video = loadConfig({ TESSERA_WORKERS: '2' }).video;
   const blobs = createFsBlobStore({ root: path.join(dir, 'blobs') });
-  const tools = createVideoTools(blobs, ENCODE);
+  const tools = createVideoTools(blobs, { ...ENCODE, threads: video.ffmpegThreads });
   const t1 = performance.now();
   const probe = await tools.probe(VIDEO, 'skyline');
-  const ranges = planFrameShards(probe.framePts, framesPerShard(rationalValue(probe.video.frameRate), 3, 300));
-  const segments = ranges.map((r) => path.join(dir, 'segs', `${r.shardId}.mp4`));
-  // Two at a time, like two workers.
-  for (let i = 0; i < ranges.length; i += 2) {
-    await Promise.all(ranges.slice(i, i + 2).map((r, k) => tools.renderSegment({
-      input: VIDEO, output: segments[i + k] ?? '', streamIndex: probe.video.index, seekSeconds: r.seekSeconds, count: r.end - r.start,
-      width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate, fit: 'stretch', style: undefined, batch: 8, label: r.shardId,
-    })));
-  }
-  await tools.stitch({ segments, original: VIDEO, probe, output: path.join(dir, 'ours.mp4'), workDir: dir, label: 'skyline' });
-  const ours = (performance.now() - t1) / 1000;
+  const { shards } = videoShards(probe, video);
+  const segments = shards.map((r) => path.join(dir, `segs-${round}`, `${r.shardId}.mp4`));
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < shards.length; i = next++) {
+      const r = shards[i]!;
+      await tools.renderSegment({
+        input: VIDEO, output: segments[i] ?? '', streamIndex: probe.video.index, seekSeconds: r.seekSeconds, count: r.end - r.start,
+        width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate, fit: 'stretch', style: undefined, batch: 8, label: r.shardId,
+      });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  await tools.stitch({ segments, original: VIDEO, probe, output: path.join(dir, `ours-${round}.mp4`), workDir: dir, label: 'skyline' });
+  const seconds = (performance.now() - t1) / 1000;
   await blobs.close();
-  return { ours, transcode };
+  return seconds;
+}
+
+/**
+ * The split against the plain transcode, alternating, SPLIT_ROUNDS times each; each side's fastest
+ * round counts, so load that comes and goes on a shared machine weighs on neither side.
+ */
+async function splitRestitch(dir: string): Promise<{ ours: number; transcode: number; oursAll: number[]; transcodeAll: number[] }> {
+  const oursAll: number[] = [];
+  const transcodeAll: number[] = [];
+  for (let round = 0; round < SPLIT_ROUNDS; round++) {
+    transcodeAll.push(transcode(dir));
+    oursAll.push(await splitOnce(dir, round));
+  }
+  return { ours: Math.min(...oursAll), transcode: Math.min(...transcodeAll), oursAll, transcodeAll };
 }
 
 function peakRss(dir: string, frames: number): number {
@@ -107,17 +153,21 @@ export async function run(): Promise<{ ratios: Record<string, number>; goals: Re
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-video-'));
   try {
     const frames = 48;
-    const bare = await benchStyleModel({ modelPath: MOSAIC, metadata: { color: 'bgr' }, frames: 8, batch: 2, intraOpThreads: 2 });
     const e2e = await endToEnd(dir, frames);
+    const e2eSeconds = Math.min(...e2e.seconds);
+    const bareFps = Math.max(...e2e.bare.map((b) => b.bareModelFps));
     const split = await splitRestitch(dir);
     const rssShort = peakRss(dir, 60);
     const rssLong = peakRss(dir, 512);
     return {
-      ratios: { e2e_vs_bare_model_fps: e2e.fps / bare.bareModelFps, transcode_vs_split_restitch: split.transcode / split.ours, rss_short_vs_long: rssShort / rssLong },
+      ratios: { e2e_vs_bare_model_fps: frames / e2eSeconds / bareFps, transcode_vs_split_restitch: split.transcode / split.ours, rss_short_vs_long: rssShort / rssLong },
       goals: { e2e_vs_bare_model_fps: 0.9, transcode_vs_split_restitch: 0.8, rss_short_vs_long: 0.9 },
       figures: {
-        e2e_frames: frames, e2e_seconds: e2e.seconds, e2e_fps: e2e.fps, bare_model_fps: bare.bareModelFps, stylizer_fps: bare.stylizerFps,
-        conversion_share_of_model: bare.conversionShare, transcode_seconds: split.transcode, split_restitch_seconds: split.ours,
+        e2e_frames: frames, e2e_seconds: e2eSeconds, e2e_fps: frames / e2eSeconds, bare_model_fps: bareFps,
+        e2e_seconds_max: Math.max(...e2e.seconds), bare_model_fps_min: Math.min(...e2e.bare.map((b) => b.bareModelFps)),
+        stylizer_fps: Math.max(...e2e.bare.map((b) => b.stylizerFps)), conversion_share_of_model: e2e.bare[0]?.conversionShare ?? NaN,
+        transcode_seconds: split.transcode, split_restitch_seconds: split.ours,
+        transcode_seconds_max: Math.max(...split.transcodeAll), split_restitch_seconds_max: Math.max(...split.oursAll),
         worker_peak_rss_mb_60_frames: rssShort, worker_peak_rss_mb_512_frames: rssLong,
       },
     };

@@ -120,7 +120,7 @@ export function openAzureContext(settings: AzureSettings, credential: TokenCrede
     models: registryCatalog(registry),
     scorer: registryScorer(registry, engine),
     styles: registryStyles(registry, { executionProvider: v.executionProvider, intraOpThreads: v.threads || undefined, batch: v.batch }),
-    tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset }),
+    tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }),
   };
   const close = async (): Promise<void> => {
     await engine.dispose();

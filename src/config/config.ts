@@ -76,6 +76,11 @@ export interface VideoConfig {
   readonly batch: number;
   /** onnxruntime threads per session; 0 lets onnxruntime choose (TESSERA_VIDEO_THREADS). */
   readonly threads: number;
+  /**
+   * Threads of each ffmpeg decoder and encoder of a segment; 0 lets ffmpeg choose, about one per core
+   * (TESSERA_VIDEO_FFMPEG_THREADS). Default: the cores shared out between the workers, at least 1.
+   */
+  readonly ffmpegThreads: number;
   /** cpu, cuda, tensorrt or webgpu (TESSERA_EP); a provider that cannot run fails loudly. */
   readonly executionProvider: 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
   /** A shard that fails permanently fails the job, or passes its frames through unstyled (TESSERA_VIDEO_ON_SHARD_ERROR). */
@@ -109,16 +114,17 @@ function list(env: Env, key: string, fallback: readonly string[]): readonly stri
   return raw === undefined || raw === '' ? fallback : Object.freeze(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
 }
 
-function loadVideoConfig(env: Env): VideoConfig {
+function loadVideoConfig(env: Env, workers: number): VideoConfig {
   return Object.freeze({
     model: env.TESSERA_VIDEO_MODEL || 'toon',
-    shardSeconds: integer(env, 'TESSERA_VIDEO_SHARD_SECONDS', 3, 1, 600),
+    shardSeconds: integer(env, 'TESSERA_VIDEO_SHARD_SECONDS', 4, 1, 600),
     maxShardFrames: integer(env, 'TESSERA_VIDEO_MAX_SHARD_FRAMES', 300, 1, 100_000),
     fit: oneOf(env, 'TESSERA_VIDEO_FIT', 'stretch', ['stretch', 'letterbox'] as const),
     crf: integer(env, 'TESSERA_VIDEO_CRF', 18, 0, 51),
     preset: oneOf(env, 'TESSERA_VIDEO_PRESET', 'veryfast', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const),
     batch: integer(env, 'TESSERA_VIDEO_BATCH', 2, 1, 64),
     threads: integer(env, 'TESSERA_VIDEO_THREADS', 0, 0, 256),
+    ffmpegThreads: integer(env, 'TESSERA_VIDEO_FFMPEG_THREADS', Math.max(1, Math.floor(availableParallelism() / workers)), 0, 256),
     executionProvider: oneOf(env, 'TESSERA_EP', 'cpu', ['cpu', 'cuda', 'tensorrt', 'webgpu'] as const),
     onShardError: oneOf(env, 'TESSERA_VIDEO_ON_SHARD_ERROR', 'fail', ['fail', 'passthrough'] as const),
     maxPixels: integer(env, 'TESSERA_VIDEO_MAX_PIXELS', 3840 * 2160, 1, 1e9),
@@ -162,9 +168,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   const level = env.TESSERA_LOG_LEVEL ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new InputError('TESSERA_LOG_LEVEL', `must be debug, info, warn or error, got "${level}"`);
+  const workers = integer(env, 'TESSERA_WORKERS', Math.max(2, Math.min(4, availableParallelism())), 1, 64);
   const config: Config = {
     home: resolve(env.TESSERA_HOME ?? '.tessera'),
-    workers: integer(env, 'TESSERA_WORKERS', Math.max(2, Math.min(4, availableParallelism())), 1, 64),
+    workers,
     modelPattern: pattern,
     windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 720, 1, 1_000_000),
     planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 100_000, 100, 100_000_000),
@@ -176,7 +183,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pollMs: integer(env, 'TESSERA_POLL_MS', 100, 5, 60_000),
     faultShardDelayMs: integer(env, 'TESSERA_FAULT_SHARD_DELAY_MS', 0, 0, 600_000),
     logLevel: level as Config['logLevel'],
-    video: loadVideoConfig(env),
+    video: loadVideoConfig(env, workers),
     scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
     stream: Object.freeze({
       partitions: integer(env, 'TESSERA_STREAM_PARTITIONS', 4, 1, 1024),
@@ -219,6 +226,7 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_VIDEO_PRESET: config.video.preset,
     TESSERA_VIDEO_BATCH: String(config.video.batch),
     TESSERA_VIDEO_THREADS: String(config.video.threads),
+    TESSERA_VIDEO_FFMPEG_THREADS: String(config.video.ffmpegThreads),
     TESSERA_EP: config.video.executionProvider,
     TESSERA_VIDEO_ON_SHARD_ERROR: config.video.onShardError,
     TESSERA_VIDEO_MAX_PIXELS: String(config.video.maxPixels),

@@ -26,7 +26,7 @@ export function videoSettingsOf(config: Config, cacheDir: string): VideoSettings
     shardSeconds: v.shardSeconds,
     maxShardFrames: v.maxShardFrames,
     fit: v.fit,
-    encode: { crf: v.crf, preset: v.preset },
+    encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads },
     batch: v.batch,
     limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
     onShardError: v.onShardError,

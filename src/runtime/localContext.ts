@@ -65,7 +65,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
   const video: VideoDeps = {
     blobs, queue, ledger, log,
     styles: registryStyles(registry, { executionProvider: config.video.executionProvider, intraOpThreads: config.video.threads || undefined, batch: config.video.batch }),
-    tools: createVideoTools(blobs, { crf: config.video.crf, preset: config.video.preset }),
+    tools: createVideoTools(blobs, { crf: config.video.crf, preset: config.video.preset, threads: config.video.ffmpegThreads }),
     settings: videoSettingsOf(config, join(config.home, 'cache')),
   };
   const events = openSqliteEventLog({ file: join(config.home, 'events.sqlite'), name: 'readings', partitions: config.stream.partitions });

@@ -63,27 +63,44 @@ function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
   return cw as 0 | 90 | 180 | 270;
 }
 
+export interface ProbeOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Read every video packet's time (default true): `framePts` and `keyframes`, which planning needs.
+   * Without them (false) the frame count still comes from counting the packets, but `framePts` and
+   * `keyframes` are empty and `vfr` is false: enough to verify or stitch, with less to parse.
+   */
+  readonly frameTimes?: boolean;
+}
+
+interface RawPacket { stream_index?: number; pts?: number | string; flags?: string }
+
 /**
  * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real
  * frame rate, variable frame rate, the exact frame count (counted from the packets) and each
- * frame's presentation time. A file ffprobe cannot read is an InputError naming `label` with
- * ffprobe's trimmed stderr.
+ * frame's presentation time. One ffprobe process reads the file once. A file ffprobe cannot read
+ * is an InputError naming `label` with ffprobe's trimmed stderr.
  */
-export async function probeVideo(path: string, label: string, signal?: AbortSignal): Promise<VideoProbe> {
+export async function probeVideo(path: string, label: string, options: ProbeOptions = {}): Promise<VideoProbe> {
+  const { signal, frameTimes = true } = options;
   const size = (await stat(path)).size;
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
-  const meta = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-show_streams', '-show_format', '-of', 'json', path], { signal });
+  // Listing the packets counts them too (each stream's nb_read_packets), so one pass does both.
+  const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,flags'] : ['-count_packets'];
+  const meta = await runTool('ffprobe', ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path], { signal });
   // ffprobe names the file it read; that is our local copy, so say the input's name instead.
   const stderr = meta.stderr.replaceAll(path, label);
   if (meta.code !== 0) throw new InputError(label, `not a readable video: ${trimStderr(stderr) || `ffprobe exited ${meta.code}`}`);
-  const json = JSON.parse(meta.stdout.toString('utf8')) as { streams?: RawStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  const json = JSON.parse(meta.stdout.toString('utf8')) as { streams?: RawStream[]; format?: { format_name?: string; duration?: string; start_time?: string }; packets?: RawPacket[] };
   const streams = json.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !(s as { disposition?: { attached_pic?: number } }).disposition?.attached_pic);
   const a = streams.find((s) => s.codec_type === 'audio');
   if (!v) throw new InputError(label, a ? 'no video stream (audio only)' : 'no video stream');
   const startTime = Number(json.format?.start_time ?? 0) || 0;
-  const { pts, keyframes } = await framePresentationTimes(path, v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime, label, signal);
-  const frameCount = pts.length;
+  const { pts, keyframes } = frameTimes
+    ? framePresentationTimes(json.packets ?? [], v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime)
+    : { pts: new Float64Array(0), keyframes: [] };
+  const frameCount = frameTimes ? pts.length : Number(v.nb_read_packets ?? 0);
   if (frameCount === 0) throw new InputError(label, 'the video stream has no frames');
   // An MP4 or MOV declares its frames in its index; fewer readable ones means the data was cut off.
   const declared = v.nb_frames === undefined ? undefined : Number(v.nb_frames);
@@ -119,15 +136,12 @@ export async function probeVideo(path: string, label: string, signal?: AbortSign
   };
 }
 
-/** Every video packet's pts, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
-async function framePresentationTimes(path: string, index: number, tb: Rational, startTime: number, label: string, signal?: AbortSignal): Promise<{ pts: Float64Array; keyframes: number[] }> {
-  const run = await runTool('ffprobe', ['-v', 'error', '-select_streams', String(index), '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', path], { signal });
-  if (run.code !== 0) throw new InputError(label, `cannot read the video packets: ${trimStderr(run.stderr)}`);
+/** The video stream's packet times, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
+function framePresentationTimes(raw: readonly RawPacket[], index: number, tb: Rational, startTime: number): { pts: Float64Array; keyframes: number[] } {
   const packets: { t: number; key: boolean }[] = [];
-  for (const line of run.stdout.toString('utf8').split('\n')) {
-    const [ptsText = '', flags = ''] = line.trim().split(',');
-    const t = Number(ptsText);
-    if (ptsText !== '' && ptsText !== 'N/A' && Number.isFinite(t)) packets.push({ t, key: flags.includes('K') });
+  for (const p of raw) {
+    const t = Number(p.pts);
+    if (p.stream_index === index && p.pts !== undefined && p.pts !== 'N/A' && Number.isFinite(t)) packets.push({ t, key: (p.flags ?? '').includes('K') });
   }
   packets.sort((x, y) => x.t - y.t);
   const pts = new Float64Array(packets.length);

@@ -23,7 +23,7 @@ export async function stitchVideo(o: { segments: readonly string[]; original: st
   const videoOffset = Math.max(0, o.probe.video.startTime - o.probe.startTime);
   const run = await runTool('ffmpeg', stitchArgs(list, o.original, o.output, { audioStreamIndex: o.probe.audio?.index, videoOffset, rate: o.probe.video.frameRate }), { signal: o.signal });
   if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, { code: 'StitchFailed' });
-  const out = await probeVideo(o.output, `${o.label} (stitched)`, o.signal);
+  const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: false });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
   const check: StitchCheck = {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },

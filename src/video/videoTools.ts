@@ -47,7 +47,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
       if (!o.style) return passthrough(o.input, o.output, o, encode);
       const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
-        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit }),
+        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit, threads: encode.threads }),
         encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,
@@ -61,14 +61,19 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
   };
 }
 
-/** A range re-encoded by one ffmpeg with no model: checked for its exact frame count like a styled one. */
+/** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
 async function passthrough(input: string, output: string, o: Parameters<VideoTools['renderSegment']>[0], encode: EncodeSettings): Promise<PipelineTimings> {
   const started = performance.now();
   const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode }), { signal: o.signal });
   o.signal?.throwIfAborted();
   if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, { code: 'DecodeFailed' });
-  const frames = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', output]);
-  const count = Number(frames.stdout.toString('utf8').trim());
+  const count = writtenFrames(run.stdout.toString('utf8'));
   if (count !== o.count) throw new PermanentError(`${o.label}: re-encoded ${count} frames, expected ${o.count} (truncated or corrupt video?)`, { code: 'FrameCountMismatch' });
   return { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: performance.now() - started };
+}
+
+/** The frame count of ffmpeg's last progress report (`-progress`), NaN when it made none. */
+function writtenFrames(progress: string): number {
+  const last = [...progress.matchAll(/^frame=(\d+)$/gm)].at(-1);
+  return last ? Number(last[1]) : NaN;
 }

@@ -29,7 +29,7 @@ describe('finishVideoJob, duplicated', () => {
       styles: { pin: () => Promise.reject(new PermanentError('not used')), open: () => Promise.reject(new PermanentError('not used')) },
       tools: { ...tools, stitch: stitch(tools.stitch.bind(tools)) },
       settings: {
-        defaultModel: v.model, shardSeconds: v.shardSeconds, maxShardFrames: v.maxShardFrames, fit: v.fit, encode: { crf: v.crf, preset: v.preset }, batch: v.batch,
+        defaultModel: v.model, shardSeconds: v.shardSeconds, maxShardFrames: v.maxShardFrames, fit: v.fit, encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }, batch: v.batch,
         limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
         onShardError: v.onShardError, cacheDir: join(home.config.home, 'cache'), faultShardDelayMs: 0,
       },

@@ -50,6 +50,15 @@ describe('probeVideo on the skyline fixture', () => {
     expect(probe.video.duration).toBeCloseTo((512 * 767849) / 23040000, 5);
     expect(() => validateProbe(probe, defaults, 'inbox/skyline.mp4')).not.toThrow();
   });
+
+  it('without frame times (for verifying an output): the same streams and counts, no per-frame times', async () => {
+    const light = await probeVideo(SKYLINE, 'inbox/skyline.mp4', { frameTimes: false });
+    expect(light.framePts).toHaveLength(0);
+    expect(light.keyframes).toEqual([]);
+    expect(light.video).toEqual({ ...probe.video, vfr: false });
+    expect(light.audio).toEqual(probe.audio);
+    expect(probe.keyframes).toEqual([0, 18, 250, 276]);
+  });
 });
 
 describe('probeVideo on generated media', () => {

@@ -34,16 +34,12 @@ describe('the style model and the worker\'s event loop', () => {
   });
   afterAll(async () => { await stylizer?.dispose(); });
 
-  // BUG (src/video/style/frameStylizer.ts, the model run; risk for src/runtime/messagePump.ts):
-  // a batch blocks the worker's event loop for its whole duration (measured: mosaic, 2 frames of
-  // 720x720: 1.84 s run, 1.74 s without a single timer tick). Nothing else in the worker runs
-  // meanwhile, in particular the peek-lock renewal timer (every lock/3). A batch longer than what
-  // is left of the lock loses it: the range is redelivered to another worker while still running,
-  // and after TESSERA_MAX_DELIVERIES such losses it is dead-lettered as MaxDeliveryCountExceeded.
-  // Seen in videoJob.e2e under full-suite load with the harness's 5 s lock: both mosaic ranges
-  // dead-lettered. Fix: run the sessions off the main thread (a worker_thread per stylizer, frames
-  // passed as transferable ArrayBuffers), or renew locks from a thread the model cannot block.
-  it.fails('a batch leaves the event loop free (no gap over 100 ms while the model runs)', async () => {
+  // Fixed (src/video/style/styleSession.ts): a batch used to block the worker's event loop for its
+  // whole run (mosaic, 2 frames of 720x720: 1.84 s run, 1.74 s without a single timer tick), so the
+  // peek-lock renewal timer (every lock/3, src/runtime/messagePump.ts) could not run, a range could
+  // lose its lock mid-run and be redelivered, and the ffmpeg pipes stalled. The session now runs on a
+  // worker thread of its own.
+  it('a batch leaves the event loop free (no gap over 100 ms while the model runs)', async () => {
     const { ms, maxGap } = await eventLoopGap(() => stylizer.stylize(frames, 2, W, H));
     expect(ms).toBeGreaterThan(150); // the batch is long enough for the check to mean something
     expect(maxGap, `the event loop stalled ${Math.round(maxGap)} ms of a ${Math.round(ms)} ms batch`).toBeLessThan(100);

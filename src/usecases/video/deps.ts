@@ -1,7 +1,7 @@
 import type { EncodeSettings } from '../../video/ffmpeg/args.js';
 import type { FitPolicy } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
-import type { VideoProbe } from '../../video/probe.js';
+import type { ProbeOptions, VideoProbe } from '../../video/probe.js';
 import type { StitchCheck } from '../../video/stitch.js';
 import type { FrameTransform, PipelineTimings } from '../../video/framePipeline.js';
 import type { JobDeps } from '../jobDeps.js';
@@ -61,7 +61,7 @@ export interface VideoTools {
   upload(path: string, blob: { container: string; name: string }, metadata: Record<string, string>, contentType: string): Promise<void>;
   /** Removes a job's local working files. */
   removeLocal(path: string): Promise<void>;
-  probe(path: string, label: string, signal?: AbortSignal): Promise<VideoProbe>;
+  probe(path: string, label: string, options?: ProbeOptions): Promise<VideoProbe>;
   renderSegment(o: {
     input: string; output: string; streamIndex: number; seekSeconds: number | undefined; count: number;
     width: number; height: number; rate: Rational; fit: FitPolicy; style: OpenStyle | undefined; batch: number; label: string; signal?: AbortSignal;

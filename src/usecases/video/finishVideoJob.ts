@@ -8,6 +8,9 @@ import { localInputPath, localJobDir, localSegmentPath, segmentBlob, styledOutpu
 import { detailOf } from '../jobDetail.js';
 
 
+/** Segment downloads in flight at once while a job is stitched. */
+const SEGMENT_COPIES = 4;
+
 function policyOf(job: JobRecord, fallback: ShardErrorPolicy): ShardErrorPolicy {
   const v = job.input.on_shard_error;
   return v === 'fail' || v === 'passthrough' ? v : fallback;
@@ -61,26 +64,34 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const started = Date.now();
   const input = localInputPath(deps.settings.cacheDir, jobId, name);
   await deps.tools.localCopy({ container, name, etag }, input);
-  const probe = await deps.tools.probe(input, label, signal);
   // Each attempt works in a directory of its own: a second finish running at the same time (a
   // reconciler nudge, a lost lock) never writes into or removes this one's files.
   const attemptDir = `${localJobDir(deps.settings.cacheDir, jobId)}/finish-${randomUUID()}`;
-  const segments: string[] = [];
-  for (const s of shards) {
-    const path = `${attemptDir}/${localSegmentPath(deps.settings.cacheDir, jobId, s.shardId).split('/').pop() ?? s.shardId}`;
-    const range = rangeOf(s);
-    if (s.state === 'succeeded') {
-      await deps.tools.localCopy({ container: CONTAINERS.work, name: segmentBlob(jobId, s.shardId), etag: (await deps.blobs.head(CONTAINERS.work, segmentBlob(jobId, s.shardId)))?.etag ?? '' }, path);
-    } else if (range) {
+  const segments = shards.map((s) => `${attemptDir}/${localSegmentPath(deps.settings.cacheDir, jobId, s.shardId).split('/').pop() ?? s.shardId}`);
+  const fetchSegment = async (i: number) => {
+    const s = shards[i]!;
+    const blob = segmentBlob(jobId, s.shardId);
+    await deps.tools.localCopy({ container: CONTAINERS.work, name: blob, etag: (await deps.blobs.head(CONTAINERS.work, blob))?.etag ?? '' }, segments[i]!);
+  };
+  const gather = async () => {
+    const copies = shards.flatMap((s, i) => (s.state === 'succeeded' ? [i] : []));
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(SEGMENT_COPIES, copies.length) }, async () => {
+      while (next < copies.length) await fetchSegment(copies[next++]!);
+    }));
+    for (const [i, s] of shards.entries()) {
+      const range = rangeOf(s);
+      if (s.state === 'succeeded' || !range) continue;
       // Passthrough: the range's frames, unstyled, encoded like the others so the stitch stays a copy.
       await deps.tools.renderSegment({
-        input, output: path, streamIndex: range.video.streamIndex, seekSeconds: range.seekSeconds ?? undefined, count: range.end - range.start,
+        input, output: segments[i]!, streamIndex: range.video.streamIndex, seekSeconds: range.seekSeconds ?? undefined, count: range.end - range.start,
         width: range.video.width, height: range.video.height, rate: range.video.rate, fit: range.fit, style: undefined, batch: 8,
         label: `${label} frames [${range.start}, ${range.end}) (passthrough)`, signal,
       });
     }
-    segments.push(path);
-  }
+  };
+  // The stitch needs the input's streams and counts, not every frame's time; probed while the segments arrive.
+  const [probe] = await Promise.all([deps.tools.probe(input, label, { signal, frameTimes: false }), gather()]);
   const outputBlob = styledOutputBlob(jobId, name);
   const output = `${attemptDir}/output.mp4`;
   let check;

@@ -1,13 +1,13 @@
 import { InputError, PermanentError, ensureError } from '../../core/errors.js';
-import { framesPerShard, planFrameShards, type FitPolicy } from '../../core/framePlan.js';
+import type { FitPolicy } from '../../core/framePlan.js';
 import { CONTAINERS, shardMessageId } from '../../core/jobNaming.js';
-import { rationalValue } from '../../core/rational.js';
 import type { JsonValue } from '../../ports/jobLedger.js';
 import { validateProbe } from '../../video/validateProbe.js';
 import { fanIn } from '../fanIn.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import type { StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath } from './videoPaths.js';
+import { videoShards } from './videoShards.js';
 import { detailOf } from '../jobDetail.js';
 
 
@@ -34,14 +34,13 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
   try {
     const path = localInputPath(deps.settings.cacheDir, jobId, name);
     await deps.tools.localCopy({ container, name, etag }, path);
-    const probe = await deps.tools.probe(path, label, signal);
+    const probe = await deps.tools.probe(path, label, { signal });
     const probeMs = Date.now() - started;
     validateProbe(probe, deps.settings.limits, label);
     const fit = fitPolicyOf(job.input.fit, deps.settings.fit, label);
     const pinnedBefore = detailOf(job).model as unknown as StyleMessage['model'] | undefined;
     const model = pinnedBefore ?? (await deps.styles.pin(job.input.model ?? deps.settings.defaultModel));
-    const size = framesPerShard(rationalValue(probe.video.frameRate), deps.settings.shardSeconds, deps.settings.maxShardFrames);
-    const ranges = planFrameShards(probe.framePts, size, probe.keyframes, deps.settings.maxShardFrames);
+    const { framesPerShard: size, shards: ranges } = videoShards(probe, deps.settings);
     const video = { streamIndex: probe.video.index, width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate };
     const summary = {
       container: probe.container, codec: probe.video.codec, width: probe.video.width, height: probe.video.height, rotation: probe.video.rotation,

@@ -5,6 +5,16 @@ import type { Rational } from '../../core/rational.js';
 export interface EncodeSettings {
   readonly crf: number;
   readonly preset: string;
+  /**
+   * Threads of each ffmpeg decoder and encoder of a segment; 0 or absent lets ffmpeg choose (about
+   * one per core). Workers running side by side on the same cores each want their share, not all.
+   */
+  readonly threads?: number;
+}
+
+/** ffmpeg's `-threads N` (an input option before `-i`, an output option after the codec), or nothing for its own choice. */
+function threadsArgs(threads: number | undefined): string[] {
+  return threads ? ['-threads', String(threads)] : [];
 }
 
 /**
@@ -12,13 +22,14 @@ export interface EncodeSettings {
  * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
  * `-frames:v` stops at its end. Rotation metadata is applied (frames come out upright).
  */
-export function decodeArgs(input: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; fit: FitGeometry }): string[] {
+export function decodeArgs(input: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; fit: FitGeometry; threads?: number }): string[] {
   const filters = [`scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
     filters.push(`pad=${o.fit.modelWidth}:${o.fit.modelHeight}:${o.fit.padLeft}:${o.fit.padTop}:black`);
   }
   return [
     '-v', 'error', '-nostdin',
+    ...threadsArgs(o.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
     '-i', input,
     '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
@@ -51,7 +62,7 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.fit.modelWidth}x${o.fit.modelHeight}`,
     '-framerate', `${o.rate.num}/${o.rate.den}`, '-i', 'pipe:0',
     '-vf', filters.join(','),
-    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf),
+    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
     '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
     '-video_track_timescale', String(trackTimescale(o.rate)),
@@ -63,17 +74,19 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
  * A range re-encoded with no model in between (pass-through): one ffmpeg, no raw pipe, frames kept
  * in YUV. The segment matches a styled one (same size, x264 settings, pixel format, colour tags,
  * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
+ * ffmpeg reports its progress on stdout (`frame=N` … `progress=end`): the frames it wrote.
  */
 export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings }): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   return [
-    '-v', 'error', '-nostdin',
+    '-v', 'error', '-nostdin', '-nostats', '-progress', 'pipe:1',
+    ...threadsArgs(o.settings.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
     '-i', input,
     '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
     '-frames:v', String(o.count), '-fps_mode', 'passthrough',
     '-vf', `setpts=N*${o.rate.den}/(${o.rate.num}*TB),scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`,
-    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf),
+    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
     '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
     '-video_track_timescale', String(trackTimescale(o.rate)),

@@ -1,25 +1,27 @@
 /**
- * Runs an image-to-image style model over rgb24 frames. Three onnxruntime sessions on the same
- * execution provider: PRE (uint8 NHWC → the model's float NCHW, channel order and range), the style
- * model (its bytes loaded unchanged) and POST (back to rgb24: clip, round half to even, cast). No
- * per-pixel JavaScript runs. Frames go through in runs of at most `spec.maxBatch`; a model with a
- * fixed batch dimension gets its last run padded with black frames, which are dropped.
+ * Runs an image-to-image style model over rgb24 frames. ONE onnxruntime session on the proved
+ * execution provider runs the model wrapped in its conversions (fusedStyleModel.ts): uint8 frames
+ * in, PRE (to the model's float NCHW, channel order and range), the model's own nodes unchanged,
+ * POST (clip, round half to even, back to rgb24), uint8 frames out. No per-pixel JavaScript runs,
+ * no float32 tensor crosses into JavaScript, and one run per batch does it all. Frames go through
+ * in runs of at most `spec.maxBatch`; a model with a fixed batch dimension gets its last run
+ * padded with black frames, which are dropped.
  *
  * The execution provider is proved once per process by the self-test (providerSelfTest.ts) before
- * any session is created: a requested GPU provider that is missing fails here, never on the CPU.
+ * the session is created: a requested GPU provider that is missing fails here, never on the CPU.
  * Fixed-size models take frames at exactly their size (the decoder scales); dynamic models take any.
  *
- * onnxruntime-node runs a session on the calling thread: a run blocks the event loop for its
- * duration (about 0.4 s per 720x720 frame of the fixtures on a 2-core CPU).
+ * The session runs on a worker thread (styleSession.ts): a batch (about 0.4 s per 720x720 frame of
+ * the fixtures on a 2-core CPU) never blocks the caller's event loop.
  */
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { PermanentError } from '../../core/errors.js';
 import { checkFrames } from './checkFrames.js';
-import { buildPostModel, buildPreModel, POST_INPUT, POST_OUTPUT, PRE_INPUT, PRE_OUTPUT } from './conversionModels.js';
 import { sessionOptionsFor, type ExecutionProvider } from './executionProvider.js';
-import { createProfileDir, profiledProviders } from './profiledProviders.js';
+import { buildFusedStyleModel, WRAPPER_PREFIX, type FusedStyleModel } from './fusedStyleModel.js';
+import { createProfileDir, profiledNodes } from './profiledProviders.js';
 import { verifyExecutionProviderOnce } from './providerSelfTest.js';
+import { openStyleSession, type StyleSession } from './styleSession.js';
 import type { StyleSpec } from './styleSpec.js';
 
 export interface FrameStylizerOptions {
@@ -30,13 +32,12 @@ export interface FrameStylizerOptions {
   readonly label: string;
 }
 
-/** Cumulative wall time per stage since the stylizer was created. */
+/** Cumulative counts since the stylizer was created. */
 export interface StyleTimings {
   readonly frames: number;
   readonly runs: number;
-  readonly preMs: number;
+  /** Time in onnxruntime's runs (conversions and model together), on the session's thread. */
   readonly modelMs: number;
-  readonly postMs: number;
 }
 
 export interface FrameStylizer {
@@ -48,82 +49,87 @@ export interface FrameStylizer {
   stylize(frames: Uint8Array, n: number, width: number, height: number): Promise<Uint8Array>;
   readonly timings: StyleTimings;
   /**
-   * Node events per provider in the model's first run (onnxruntime's profile), e.g.
+   * Node events per provider of the model's own nodes in the first run (onnxruntime's profile), e.g.
    * { CUDAExecutionProvider: 60, CPUExecutionProvider: 2 }; undefined before the first run. A first
-   * run with no node on the proved provider fails with 'ExecutionProviderMismatch'.
+   * run with no node on the proved provider fails with 'ExecutionProviderMismatch'. (When the
+   * optimizer removed every node of the model, an identity, the conversions' nodes are counted.)
    */
   readonly placement: Readonly<Record<string, number>> | undefined;
-  /** Releases the sessions once the runs in flight finish. */
+  /**
+   * The conversions' share of the first run: the time of the PRE and POST nodes over the time of the
+   * model's own nodes, from onnxruntime's profile; undefined before the first run.
+   */
+  readonly conversionShare: number | undefined;
+  /** Releases the session once the runs in flight finish. */
   dispose(): Promise<void>;
 }
 
 export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, options: FrameStylizerOptions): Promise<FrameStylizer> {
   const { label } = options;
   const verified = await verifyExecutionProviderOnce(options.executionProvider);
-  const sessionOptions = sessionOptionsFor(options.executionProvider, options.intraOpThreads);
-  const profile = await createProfileDir();
-  const opened: ort.InferenceSession[] = [];
-  let pre: ort.InferenceSession, post: ort.InferenceSession, model: ort.InferenceSession;
+  let fused: FusedStyleModel;
   try {
-    pre = await open(opened, buildPreModel(spec), sessionOptions, `model ${label}: onnxruntime cannot load its pre-processing graph`);
-    post = await open(opened, buildPostModel(spec), sessionOptions, `model ${label}: onnxruntime cannot load its post-processing graph`);
+    fused = buildFusedStyleModel(bytes, spec);
+  } catch (cause) {
+    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, { cause, code: 'BadModel' });
+  }
+  const profile = await createProfileDir();
+  let session: StyleSession;
+  try {
     // Profiled for its first run only: that run shows which provider ran the model's nodes.
-    model = await open(opened, bytes, { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(profile.dir, 'model') }, `model ${label}: onnxruntime cannot load it`);
-    if (!model.inputNames.includes(spec.inputName) || !model.outputNames.includes(spec.outputName)) {
-      throw new PermanentError(
-        `model ${label}: the session has inputs [${model.inputNames.join(', ')}] and outputs [${model.outputNames.join(', ')}], the spec names ${spec.inputName} → ${spec.outputName}`,
-        { code: 'BadStyleModel' },
-      );
-    }
-  } catch (error) {
-    await Promise.all([...opened.map((s) => s.release()), profile.remove()]);
-    throw error;
+    session = await openStyleSession(fused.bytes, {
+      ...sessionOptionsFor(options.executionProvider, options.intraOpThreads),
+      enableProfiling: true,
+      profileFilePrefix: path.join(profile.dir, 'model'),
+    });
+  } catch (cause) {
+    await profile.remove();
+    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, { cause, code: 'BadModel' });
   }
   let placement: Readonly<Record<string, number>> | undefined;
+  let conversionShare: number | undefined;
   let placementCheck: Promise<void> | undefined;
 
-  /** After the first model run: which provider ran the model's nodes; none on the proved one is a mismatch. */
+  /** After the first run: which provider ran the model's nodes; none on the proved one is a mismatch. */
   async function checkPlacement(): Promise<void> {
-    model.endProfiling();
-    const counts = await profiledProviders(profile.dir);
+    await session.endProfiling();
+    const nodes = await profiledNodes(profile.dir);
     await profile.remove();
+    const wrapper = nodes.filter((n) => n.name.startsWith(`${WRAPPER_PREFIX}/`));
+    const own = nodes.filter((n) => !n.name.startsWith(`${WRAPPER_PREFIX}/`));
+    const counts: Record<string, number> = {};
+    for (const n of own.length > 0 ? own : wrapper) counts[n.provider] = (counts[n.provider] ?? 0) + 1;
     placement = Object.freeze(counts);
+    const ms = (list: typeof nodes) => list.reduce((sum, n) => sum + n.ms, 0);
+    conversionShare = ms(own) > 0 ? ms(wrapper) / ms(own) : undefined;
     if ((counts[verified.provider] ?? 0) === 0) {
       const ran = Object.entries(counts).map(([p, count]) => `${p} (${count} nodes)`).join(', ') || 'no node events';
       throw new PermanentError(`model ${label}: requested ${verified.provider}, but the model ran on ${ran}`, { code: 'ExecutionProviderMismatch' });
     }
   }
 
-  const timings = { frames: 0, runs: 0, preMs: 0, modelMs: 0, postMs: 0 };
+  const timings = { frames: 0, runs: 0, modelMs: 0 };
   let inFlight = Promise.resolve();
   let disposed = false;
 
   async function runBatch(batch: Uint8Array, k: number, width: number, height: number): Promise<Uint8Array> {
-    const t0 = performance.now();
-    const image = (await pre.run({ [PRE_INPUT]: new ort.Tensor('uint8', batch, [k, height, width, 3]) }))[PRE_OUTPUT]!;
-    const t1 = performance.now();
-    const styled = (await model.run({ [spec.inputName]: image }, [spec.outputName]))[spec.outputName]!;
-    const t2 = performance.now();
+    const out = await session.run(fused.input, fused.output, batch, [k, height, width, 3]);
     await (placementCheck ??= checkPlacement());
-    const want = [k, 3, height, width];
-    if (styled.dims.length !== 4 || styled.dims.some((d, i) => d !== want[i])) {
-      throw new PermanentError(`model ${label}: output ${spec.outputName} is [${styled.dims.join(',')}] for input [${want.join(',')}]: a style model must keep the size`, {
+    const want = [k, height, width, 3];
+    if (out.dims.length !== 4 || out.dims.some((d, i) => d !== want[i])) {
+      throw new PermanentError(`model ${label}: output ${spec.outputName} is [${out.dims.join(',')}] (NHWC after conversion) for input [${want.join(',')}]: a style model must keep the size`, {
         code: 'BadStyleModel',
       });
     }
-    const out = (await post.run({ [POST_INPUT]: styled }))[POST_OUTPUT]!;
-    const t3 = performance.now();
-    timings.preMs += t1 - t0;
-    timings.modelMs += t2 - t1;
-    timings.postMs += t3 - t2;
+    timings.modelMs += out.ms;
     timings.runs++;
-    return out.data as Uint8Array;
+    return out.data;
   }
 
   async function stylizeAll(frames: Uint8Array, n: number, width: number, height: number): Promise<Uint8Array> {
     const frameBytes = width * height * 3;
-    const result = new Uint8Array(n * frameBytes);
     const fixedBatch = spec.fixedBatch;
+    let result: Uint8Array | undefined;
     for (let start = 0; start < n; start += spec.maxBatch) {
       const k = Math.min(spec.maxBatch, n - start);
       const view = frames.subarray(start * frameBytes, (start + k) * frameBytes);
@@ -133,10 +139,13 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
         batch.set(view);
       }
       const out = await runBatch(batch, fixedBatch ?? k, width, height);
-      result.set(out.subarray(0, k * frameBytes), start * frameBytes);
       timings.frames += k;
+      // One run for all the frames: its output is the result, no copy.
+      if (k === n && out.length === n * frameBytes) return out;
+      result ??= new Uint8Array(n * frameBytes);
+      result.set(out.subarray(0, k * frameBytes), start * frameBytes);
     }
-    return result;
+    return result ?? new Uint8Array(0);
   }
 
   return {
@@ -145,6 +154,9 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     executionProvider: verified.provider,
     get placement() {
       return placement;
+    },
+    get conversionShare() {
+      return conversionShare;
     },
     get timings() {
       return { ...timings };
@@ -160,19 +172,11 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
       if (disposed) return;
       disposed = true;
       await inFlight;
-      await Promise.all([pre.release(), model.release(), post.release(), profile.remove()]);
+      await Promise.all([session.release(), profile.remove()]);
     },
   };
 }
 
-/** Creates a session and records it in `opened`; a failure is a 'BadModel' PermanentError: `failure (reason)`. */
-async function open(opened: ort.InferenceSession[], bytes: Uint8Array, options: ort.InferenceSession.SessionOptions, failure: string): Promise<ort.InferenceSession> {
-  try {
-    const session = await ort.InferenceSession.create(bytes, options);
-    opened.push(session);
-    return session;
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new PermanentError(`${failure} (${reason})`, { cause, code: 'BadModel' });
-  }
+function firstLine(cause: unknown): string {
+  return (cause instanceof Error ? cause.message.split('\n')[0] : String(cause)) ?? '';
 }

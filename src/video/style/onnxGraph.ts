@@ -30,15 +30,18 @@ export interface GraphModelSpec {
   readonly emit: (b: GraphBuilder, input: string, output: string) => void;
   readonly metadata?: Readonly<Record<string, string>>;
   readonly docString?: string;
+  /** Default-domain opset; OPSET unless given (tests build older ones). */
+  readonly opset?: number;
 }
 
-/** Builds and encodes a single-input, single-output model at opset 17. */
+/** Builds and encodes a single-input, single-output model, at opset 17 unless `spec.opset` says otherwise. */
 export function buildGraphModel(spec: GraphModelSpec): Buffer {
-  const b = new GraphBuilder(new Set([spec.input.name, spec.output.name]), spec.name, OPSET);
+  const opset = spec.opset ?? OPSET;
+  const b = new GraphBuilder(new Set([spec.input.name, spec.output.name]), spec.name, opset);
   spec.emit(b, spec.input.name, spec.output.name);
   return encodeModel({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: opset }],
     producerName: 'tessera',
     docString: spec.docString ?? '',
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),

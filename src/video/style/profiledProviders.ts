@@ -1,6 +1,7 @@
 /**
  * Reads onnxruntime profiles (sessionOptions.enableProfiling, written on endProfiling) for the
- * provider that ran each node: node events carry `args.provider`, e.g. 'CUDAExecutionProvider'.
+ * provider that ran each node and how long it took: node events carry `args.provider`, e.g.
+ * 'CUDAExecutionProvider', and `dur` in microseconds.
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,7 +9,17 @@ import path from 'node:path';
 
 interface ProfileEvent {
   readonly cat?: string;
+  readonly name?: string;
+  /** Microseconds. */
+  readonly dur?: number;
   readonly args?: { readonly provider?: string };
+}
+
+/** One node's run in a profile: its name (onnxruntime appends '_kernel_time'), provider and time. */
+export interface ProfiledNode {
+  readonly name: string;
+  readonly provider: string;
+  readonly ms: number;
 }
 
 /** A private temporary folder for profile files, and its removal. */
@@ -20,12 +31,19 @@ export async function createProfileDir(): Promise<{ readonly dir: string; remove
 /** Counts node events per provider in every profile JSON written to `dir`. */
 export async function profiledProviders(dir: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  for (const node of await profiledNodes(dir)) counts[node.provider] = (counts[node.provider] ?? 0) + 1;
+  return counts;
+}
+
+/** The node events (those naming a provider) of every profile JSON written to `dir`, in order. */
+export async function profiledNodes(dir: string): Promise<ProfiledNode[]> {
+  const nodes: ProfiledNode[] = [];
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
     const events = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as ProfileEvent[];
     for (const e of events) {
-      const p = e.cat === 'Node' ? e.args?.provider : undefined;
-      if (p) counts[p] = (counts[p] ?? 0) + 1;
+      const provider = e.cat === 'Node' ? e.args?.provider : undefined;
+      if (provider) nodes.push({ name: e.name ?? '', provider, ms: (e.dur ?? 0) / 1000 });
     }
   }
-  return counts;
+  return nodes;
 }

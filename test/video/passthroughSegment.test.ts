@@ -1,0 +1,46 @@
+/**
+ * A range re-encoded with no model (the pass-through policy and the bench's split): one ffmpeg per
+ * range, whose own progress report is the frame count that is checked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFsBlobStore } from '../../src/adapters/local/fsBlobStore.js';
+import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
+import { createVideoTools } from '../../src/video/videoTools.js';
+import { mediaDir, skylineSection, streamFacts, videoOf } from '../support/video/media.js';
+
+describe('renderSegment without a model (pass-through)', () => {
+  const media = mediaDir();
+  const blobs = createFsBlobStore({ root: media.file('blobs') });
+  const tools = createVideoTools(blobs, { crf: 23, preset: 'ultrafast' });
+  let section: string;
+  let probe: VideoProbe;
+
+  beforeAll(async () => {
+    section = await skylineSection(media.file('section.mp4'), 1);
+    probe = await probeVideo(section, 'inbox/section.mp4');
+  });
+  afterAll(async () => {
+    await blobs.close();
+    media.cleanup();
+  });
+
+  function render(start: number, count: number, output: string) {
+    // The planner's seek: midway between the frame before the range and its first.
+    const seekSeconds = start === 0 ? undefined : ((probe.framePts[start - 1] ?? 0) + (probe.framePts[start] ?? 0)) / 2;
+    const { index: streamIndex, width, height, frameRate: rate } = probe.video;
+    return tools.renderSegment({ input: section, output, streamIndex, seekSeconds, count, width, height, rate, fit: 'stretch', style: undefined, batch: 8, label: `frames [${start}, ${start + count})` });
+  }
+
+  it('writes exactly the frames of its range', async () => {
+    await render(10, 12, media.file('out/a.mp4'));
+    expect(videoOf(await streamFacts(media.file('out/a.mp4'))).packets).toBe(12);
+  });
+
+  it('a range that runs past the last frame: FrameCountMismatch with both numbers', async () => {
+    const frames = probe.video.frameCount;
+    await expect(render(20, frames, media.file('out/b.mp4'))).rejects.toMatchObject({
+      code: 'FrameCountMismatch',
+      message: expect.stringMatching(new RegExp(`re-encoded ${frames - 20} frames, expected ${frames}`)),
+    });
+  });
+});

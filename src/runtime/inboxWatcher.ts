@@ -35,6 +35,7 @@ function writeCursor(file: string, cursor: string): void {
 export async function runInboxWatcher(options: InboxWatcherOptions, stop: AbortSignal): Promise<void> {
   const { feed, container, cursorFile, log } = options;
   let cursor = readCursor(cursorFile);
+  let idle = options.pollMs;
   while (!stop.aborted) {
     let changes: BlobChange[] = [];
     try {
@@ -52,6 +53,9 @@ export async function runInboxWatcher(options: InboxWatcherOptions, stop: AbortS
     } catch (error) {
       log.warn('inbox watcher: transient failure, retrying', { error: ensureError(error).message });
     }
-    if (changes.length < 100) await delay(options.pollMs, stop);
+    // Idle, the watcher backs off from pollMs to a second (a dropped file waits at most that long);
+    // anything seen brings it back to pollMs.
+    idle = changes.length === 0 ? Math.min(Math.max(options.pollMs, 1000), idle * 2) : options.pollMs;
+    if (changes.length < 100) await delay(idle, stop);
   }
 }

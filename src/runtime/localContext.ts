@@ -74,7 +74,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
   return {
     config, blobs, queue, ledger, registry, engine, deps, stream, dispatch,
     aggregate: {
-      events, blobs, log, consumerGroup: config.stream.consumerGroup, batchSize: 1000, waitMs: Math.max(50, config.pollMs * 5),
+      events, blobs, log, consumerGroup: config.stream.consumerGroup, batchSize: 1000, waitMs: Math.max(50, config.pollMs * 20), // long waits: the log's polling backs off while a partition is idle
       ...aggregatorSettingsOf(config),
     },
     async ensureContainers() {

@@ -35,6 +35,14 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
     async open(model: PinnedStyle): Promise<OpenStyle> {
       const key = `${model.name}@${model.version}#${model.sha256}`;
       let loading = open.get(key);
+      // A stylizer whose session thread died (or that was disposed) fails every run: load it afresh
+      // instead of failing every shard of this process until they are dead-lettered.
+      const current = await loading?.catch(() => undefined);
+      if (current && !current.alive) {
+        if (open.get(key) === loading) open.delete(key);
+        loading = open.get(key);
+        current.dispose().catch(() => undefined);
+      }
       if (!loading) {
         loading = (async () => {
           const record = await registry.resolve(`${model.name}@${model.version}`);

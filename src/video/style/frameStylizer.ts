@@ -60,6 +60,8 @@ export interface FrameStylizer {
    * model's own nodes, from onnxruntime's profile; undefined before the first run.
    */
   readonly conversionShare: number | undefined;
+  /** False once disposed, or once its session's thread has died: a holder should make a new one. */
+  readonly alive: boolean;
   /** Releases the session once the runs in flight finish. */
   dispose(): Promise<void>;
 }
@@ -160,6 +162,9 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     },
     get timings() {
       return { ...timings };
+    },
+    get alive() {
+      return !disposed && session.alive;
     },
     async stylize(frames, n, width, height) {
       if (disposed) throw new PermanentError(`model ${label}: the frame stylizer is disposed`, { code: 'StylizerDisposed' });

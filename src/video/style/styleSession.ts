@@ -26,6 +26,8 @@ export interface SessionOutput {
 export interface StyleSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** False once the thread has exited or failed (or was released): every run then rejects. */
+  readonly alive: boolean;
   /** Runs uint8 `data` of shape `dims` as `input`, returning `output`'s bytes. Runs go one after another. */
   run(input: string, output: string, data: Uint8Array, dims: readonly number[]): Promise<SessionOutput>;
   /** Writes the profile that `enableProfiling` started. */
@@ -90,6 +92,9 @@ export async function openStyleSession(bytes: Uint8Array, options: InferenceSess
   return {
     inputNames: names.inputNames,
     outputNames: names.outputNames,
+    get alive() {
+      return broken === undefined;
+    },
     async run(input, output, data, dims) {
       const copy = new Uint8Array(data); // transferred: the caller's array stays usable
       const reply = await request({ type: 'run', id: nextId++, input, output, data: copy, dims }, [copy.buffer]);

@@ -9,7 +9,7 @@
  *   nothing new starts once SIGTERM has stopped receiving.
  */
 import { LockLostError } from '../../src/core/errors.js';
-import type { ReceivedMessage, WorkQueue } from '../../src/ports/workQueue.js';
+import { forwardingQueue, type ReceivedMessage, type WorkQueue } from '../../src/ports/workQueue.js';
 import { messageKindOf } from '../../src/runtime/messagePump.js';
 import type { ScorerMetrics, ShardOutcome } from './scorerMetrics.js';
 
@@ -46,10 +46,7 @@ export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): Instr
     metrics.shards.inc({ kind: kindOf(message.body), outcome });
   };
   return {
-    get name() { return inner.name; },
-    get lockDurationMs() { return inner.lockDurationMs; },
-    get maxDeliveryCount() { return inner.maxDeliveryCount; },
-    send: (messages) => inner.send(messages),
+    ...forwardingQueue(inner),
     async receive(options) {
       const got = await inner.receive(options);
       if (stopped && got.length > 0) {
@@ -72,10 +69,6 @@ export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): Instr
     complete: (message) => settle(message, 'completed', () => inner.complete(message)),
     abandon: (message) => settle(message, 'retried', () => inner.abandon(message)),
     deadLetter: (message, details) => settle(message, 'dead_lettered', () => inner.deadLetter(message, details)),
-    peekDeadLetters: (options) => inner.peekDeadLetters(options),
-    redrive: (sequenceNumbers) => inner.redrive(sequenceNumbers),
-    countActive: () => inner.countActive(),
-    close: () => inner.close(),
     held: (body) => (typeof body === 'object' && body !== null ? byBody.get(body) : undefined),
     release: (message, outcome) => settle(message, outcome, () => inner.abandon(message)),
     stopReceiving() { stopped = true; },

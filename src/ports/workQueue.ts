@@ -83,3 +83,25 @@ export interface WorkQueue {
   countActive(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * A WorkQueue that hands every call to `inner`: the base of a decorator, which spreads it and
+ * replaces the calls it changes (`{ ...forwardingQueue(inner), send: … }`).
+ */
+export function forwardingQueue(inner: WorkQueue): WorkQueue {
+  return {
+    name: inner.name,
+    lockDurationMs: inner.lockDurationMs,
+    maxDeliveryCount: inner.maxDeliveryCount,
+    send: (messages) => inner.send(messages),
+    receive: (options) => inner.receive(options),
+    renewLock: (message) => inner.renewLock(message),
+    complete: (message) => inner.complete(message),
+    abandon: (message) => inner.abandon(message),
+    deadLetter: (message, details) => inner.deadLetter(message, details),
+    peekDeadLetters: (options) => inner.peekDeadLetters(options),
+    redrive: (sequenceNumbers) => inner.redrive(sequenceNumbers),
+    countActive: () => inner.countActive(),
+    close: () => inner.close(),
+  };
+}

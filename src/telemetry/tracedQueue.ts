@@ -4,26 +4,15 @@
  * sender's trace. Everything else passes through. Applied by the composition roots to every queue,
  * so the use cases stay unaware of tracing.
  */
-import type { WorkQueue } from '../ports/workQueue.js';
+import { forwardingQueue, type WorkQueue } from '../ports/workQueue.js';
 import { inSpan, SpanKind, withTraceContext } from './tracing.js';
 
 export function tracedQueue(inner: WorkQueue): WorkQueue {
   return {
-    get name() { return inner.name; },
-    get lockDurationMs() { return inner.lockDurationMs; },
-    get maxDeliveryCount() { return inner.maxDeliveryCount; },
+    ...forwardingQueue(inner),
     send: (messages) => inSpan(`send ${inner.name}`, {
       kind: SpanKind.PRODUCER,
       attributes: { 'messaging.system': 'tessera', 'messaging.operation.type': 'send', 'messaging.destination.name': inner.name, 'messaging.batch.message_count': messages.length },
     }, () => inner.send(messages.map((m) => ({ ...m, applicationProperties: withTraceContext(m.applicationProperties) })))),
-    receive: (options) => inner.receive(options),
-    renewLock: (message) => inner.renewLock(message),
-    complete: (message) => inner.complete(message),
-    abandon: (message) => inner.abandon(message),
-    deadLetter: (message, details) => inner.deadLetter(message, details),
-    peekDeadLetters: (options) => inner.peekDeadLetters(options),
-    redrive: (sequenceNumbers) => inner.redrive(sequenceNumbers),
-    countActive: () => inner.countActive(),
-    close: () => inner.close(),
   };
 }

@@ -1,5 +1,5 @@
 import type { JobLedger, JobPatch, JobRecord, NewShard, ShardPatch, ShardRecord } from '../../../src/ports/jobLedger.js';
-import type { OutgoingMessage, WorkQueue } from '../../../src/ports/workQueue.js';
+import { forwardingQueue, type OutgoingMessage, type WorkQueue } from '../../../src/ports/workQueue.js';
 
 /** Thrown by a fault-injecting wrapper: stands for a process dying at that point. */
 export class InjectedCrash extends Error {
@@ -24,9 +24,7 @@ export function recordingQueue(inner: WorkQueue): RecordingQueue {
   const sent: OutgoingMessage[] = [];
   let crash: { countdown: number; forwardFirst: number } | undefined;
   return {
-    name: inner.name,
-    lockDurationMs: inner.lockDurationMs,
-    maxDeliveryCount: inner.maxDeliveryCount,
+    ...forwardingQueue(inner),
     sent,
     crashSend(nth, forwardFirst) {
       crash = { countdown: nth, forwardFirst };
@@ -42,15 +40,6 @@ export function recordingQueue(inner: WorkQueue): RecordingQueue {
       sent.push(...messages);
       return inner.send(messages);
     },
-    receive: (o) => inner.receive(o),
-    renewLock: (m) => inner.renewLock(m),
-    complete: (m) => inner.complete(m),
-    abandon: (m) => inner.abandon(m),
-    deadLetter: (m, d) => inner.deadLetter(m, d),
-    peekDeadLetters: (o) => inner.peekDeadLetters(o),
-    redrive: (s) => inner.redrive(s),
-    countActive: () => inner.countActive(),
-    close: () => inner.close(),
   };
 }
 

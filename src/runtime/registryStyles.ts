@@ -64,7 +64,7 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
         transform: (width, height) => (frames, n) => inSpan('onnx style', {
           attributes: { 'tessera.model': `${model.name}@${model.version}`, 'tessera.frames': n, 'tessera.width': width, 'tessera.height': height, 'tessera.execution_provider': stylizer.executionProvider },
         }, async () => {
-          const out = await stylizer.stylize(frames, n, width, height);
+          const out = await stylizer.stylize(frames, n, width, height, true); // a FrameTransform owns its frames
           instruments().frames.add(n, { model: model.name, execution_provider: stylizer.executionProvider });
           return out;
         }),

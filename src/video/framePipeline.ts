@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import { PermanentError, TransientError } from '../core/errors.js';
 import { missingTool, spawnTool, trimStderr } from './ffmpeg/tool.js';
 
-/** Turns a batch of `n` rgb24 frames into as many rgb24 frames (the style model, or nothing). */
+/**
+ * Turns a batch of `n` rgb24 frames into as many rgb24 frames (the style model, or nothing). It
+ * owns `frames` once called: the pipeline never touches them again, so a style session may take
+ * them to its thread without a copy.
+ */
 export type FrameTransform = (frames: Uint8Array, n: number) => Promise<Uint8Array>;
 
 export interface PipelineTimings {
@@ -26,6 +30,8 @@ export interface FramePipelineOptions {
   readonly label: string;
   readonly signal?: AbortSignal;
   readonly onFrames?: (done: number) => void;
+  /** Called once, when the decoder has delivered the last of the `frames` and they go to the transform. */
+  readonly onLastBatch?: () => void;
 }
 
 function watch(child: ChildProcess, tool: 'ffmpeg'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
@@ -38,10 +44,11 @@ function watch(child: ChildProcess, tool: 'ffmpeg'): Promise<{ code: number | nu
 }
 
 /**
- * decoder (ffmpeg → raw rgb24) → transform in batches → encoder (raw rgb24 → ffmpeg). The three
- * stages overlap: the decoder reads ahead up to two batches while the model runs, and the encoder
- * drains while the next batch is transformed. Memory stays bounded by a few batches, whatever the
- * length of the video. The decoder must deliver exactly `frames` frames.
+ * decoder (ffmpeg → raw rgb24) → transform in batches → encoder (raw rgb24 → ffmpeg). The stages
+ * overlap: the decoder reads ahead up to two batches; the next batch goes to the transform before
+ * the one in it returns (a style session queues it, so the model never waits on this loop); the
+ * encoder drains while the model runs. Memory stays bounded by a few batches, whatever the length
+ * of the video. The decoder must deliver exactly `frames` frames.
  */
 export async function runFramePipeline(o: FramePipelineOptions): Promise<PipelineTimings> {
   const decoder = spawnTool('ffmpeg', o.decodeArgs, ['ignore', 'pipe', 'pipe']);
@@ -53,8 +60,11 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
   const kill = () => { decoder.kill('SIGKILL'); encoder.kill('SIGKILL'); decoder.stdout?.destroy(); };
   o.signal?.addEventListener('abort', kill, { once: true });
   const timings: PipelineTimings = { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: 0 };
+  // A transform still running when the loop fails: settled before the error leaves, never unhandled.
+  let inTransform: Promise<unknown> | undefined;
   try {
     const batchBytes = o.batch * o.frameBytes;
+    let decodedFrames = 0;
     let done = 0;
     let encoderBroken: Error | undefined;
     encoder.stdin?.on('error', (e) => { encoderBroken = e; });
@@ -64,17 +74,9 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
       const e = await encoded;
       return new TransientError(`${o.label}: ffmpeg could not encode the segment: ${trimStderr(e.stderr) || encoderBroken?.message || `exit ${e.code ?? e.signal}`}`);
     };
-    const frames = readFrames(decoder, o.frameBytes, o.batch * 2);
-    for (;;) {
-      const waitStart = performance.now();
-      const batch = await frames.take(o.batch);
-      timings.decodeWaitMs += performance.now() - waitStart;
-      if (batch.n === 0) break;
-      if (done + batch.n > o.frames) throw new PermanentError(`${o.label}: the decoder delivered more than the ${o.frames} frames planned`);
-      const modelStart = performance.now();
-      const out = o.transform ? await o.transform(batch.data, batch.n) : batch.data;
-      timings.modelMs += performance.now() - modelStart;
-      if (out.length !== batch.n * o.frameBytes) throw new PermanentError(`${o.label}: the model returned ${out.length} bytes for ${batch.n} frames of ${o.frameBytes}`);
+    /** Hands a transformed batch to the encoder, waiting while its pipe is full. */
+    const encode = async (out: Uint8Array, n: number) => {
+      if (out.length !== n * o.frameBytes) throw new PermanentError(`${o.label}: the model returned ${out.length} bytes for ${n} frames of ${o.frameBytes}`);
       o.signal?.throwIfAborted();
       if (encoderBroken || encoderExited) throw await encodeFailure();
       if (!encoder.stdin?.write(out) && (encoder.stdin?.writableLength ?? 0) > batchBytes) {
@@ -82,8 +84,42 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
         await Promise.race([once(encoder.stdin!, 'drain').catch(() => undefined), encoded]);
         timings.encodeWaitMs += performance.now() - drainStart;
       }
-      done += batch.n;
+      done += n;
       o.onFrames?.(done);
+    };
+    /** Starts a batch's transform; its time counts from its start, or from the previous one's end. */
+    let modelFreeAt = 0;
+    const transform = (data: Uint8Array, n: number): Promise<{ out: Uint8Array; n: number }> => {
+      const queuedAt = performance.now();
+      const run = (o.transform ? o.transform(data, n) : Promise.resolve(data)).then((out) => {
+        const end = performance.now();
+        timings.modelMs += end - Math.max(queuedAt, modelFreeAt);
+        modelFreeAt = end;
+        return { out, n };
+      });
+      inTransform = run.catch(() => undefined);
+      return run;
+    };
+    const batches = readBatches(decoder, o.frameBytes, o.batch, 2);
+    let previous: Promise<{ out: Uint8Array; n: number }> | undefined;
+    for (;;) {
+      const waitStart = performance.now();
+      const batch = await batches.next();
+      timings.decodeWaitMs += performance.now() - waitStart;
+      if (batch.n === 0) break;
+      decodedFrames += batch.n;
+      if (decodedFrames > o.frames) throw new PermanentError(`${o.label}: the decoder delivered more than the ${o.frames} frames planned`);
+      if (decodedFrames === o.frames) o.onLastBatch?.();
+      const current = transform(batch.data, batch.n);
+      if (previous) {
+        const { out, n } = await previous;
+        await encode(out, n);
+      }
+      previous = current;
+    }
+    if (previous) {
+      const { out, n } = await previous;
+      await encode(out, n);
     }
     encoder.stdin?.end();
     const [d, e] = await Promise.all([decoded, encoded]);
@@ -94,50 +130,63 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
     return timings;
   } catch (error) {
     kill();
-    await Promise.allSettled([decoded, encoded]);
+    await Promise.allSettled([decoded, encoded, inTransform]);
     throw error;
   } finally {
     o.signal?.removeEventListener('abort', kill);
   }
 }
 
-/** Whole frames from a decoder's stdout, read ahead up to `readAhead` frames. */
-function readFrames(decoder: ChildProcess, frameBytes: number, readAhead: number) {
+/**
+ * The decoder's stdout cut into batches of `batch` whole frames (the last may hold fewer), read
+ * ahead up to `readAhead` batches. Each batch is assembled straight into a buffer of its own, so
+ * it is copied once from the pipe and can be handed to another thread without a second copy.
+ * Bytes of a frame the stream ends in the middle of are dropped (the caller counts frames).
+ */
+function readBatches(decoder: ChildProcess, frameBytes: number, batch: number, readAhead: number) {
   const stdout = decoder.stdout!;
+  const batchBytes = frameBytes * batch;
   const ready: Buffer[] = [];
-  let partial: Buffer[] = [];
-  let partialBytes = 0;
+  let filling: Buffer | undefined;
+  let filled = 0;
   let ended = false;
   let wake: (() => void) | undefined;
   const notify = () => { wake?.(); wake = undefined; };
   stdout.on('data', (chunk: Buffer) => {
     let offset = 0;
     while (offset < chunk.length) {
-      const take = Math.min(frameBytes - partialBytes, chunk.length - offset);
-      partial.push(chunk.subarray(offset, offset + take));
-      partialBytes += take;
+      filling ??= Buffer.allocUnsafeSlow(batchBytes);
+      const take = Math.min(batchBytes - filled, chunk.length - offset);
+      chunk.copy(filling, filled, offset, offset + take);
+      filled += take;
       offset += take;
-      if (partialBytes === frameBytes) {
-        ready.push(partial.length === 1 ? partial[0]! : Buffer.concat(partial));
-        partial = [];
-        partialBytes = 0;
+      if (filled === batchBytes) {
+        ready.push(filling);
+        filling = undefined;
+        filled = 0;
       }
     }
     if (ready.length >= readAhead) stdout.pause();
     notify();
   });
-  stdout.once('end', () => { ended = true; notify(); });
-  stdout.once('error', () => { ended = true; notify(); });
+  const end = () => {
+    const whole = Math.floor(filled / frameBytes) * frameBytes;
+    if (filling && whole > 0) ready.push(filling.subarray(0, whole));
+    filling = undefined;
+    ended = true;
+    notify();
+  };
+  stdout.once('end', end);
+  stdout.once('error', end);
   return {
-    async take(max: number): Promise<{ data: Uint8Array; n: number }> {
-      while (ready.length < max && !ended) {
+    /** The next batch, or n = 0 at the end of the stream. */
+    async next(): Promise<{ data: Uint8Array; n: number }> {
+      while (ready.length === 0 && !ended) {
         await new Promise<void>((resolve) => { wake = resolve; });
       }
-      const n = Math.min(max, ready.length);
-      const data = n === 1 ? ready[0]! : Buffer.concat(ready.slice(0, n));
-      ready.splice(0, n);
+      const data = ready.shift();
       if (ready.length < readAhead) stdout.resume();
-      return { data: n === 0 ? new Uint8Array(0) : data, n };
+      return data ? { data, n: data.length / frameBytes } : { data: new Uint8Array(0), n: 0 };
     },
   };
 }

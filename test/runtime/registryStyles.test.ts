@@ -35,20 +35,23 @@ describe('registryStyles', () => {
     for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
     const styles = registryStyles(createModelRegistry(blobs), { executionProvider: 'cpu', batch: 2 });
     const pinned = await styles.pin(BUILTIN_TOON);
-    const frames = new Uint8Array(2 * 8 * 8 * 3).map((_, i) => (i * 37) % 256);
+    // A transform owns the frames it is given: each call gets its own.
+    const frames = () => new Uint8Array(2 * 8 * 8 * 3).map((_, i) => (i * 37) % 256);
 
     const first = await styles.open(pinned);
-    const styled = await first.transform(8, 8)(frames, 2);
-    expect(await (await styles.open(pinned)).transform(8, 8)(frames, 2)).toEqual(styled);
+    const given = frames();
+    const styled = await first.transform(8, 8)(given, 2);
+    expect(given.length).toBe(0); // moved to the session's thread, not copied
+    expect(await (await styles.open(pinned)).transform(8, 8)(frames(), 2)).toEqual(styled);
     expect(made).toHaveLength(1); // cached: one session per model version
 
     await made[0]!.dispose(); // as when its session thread exits: every run on it would now fail
     expect(made[0]!.alive).toBe(false);
-    await expect(first.transform(8, 8)(frames, 2)).rejects.toThrow(/disposed/);
+    await expect(first.transform(8, 8)(frames(), 2)).rejects.toThrow(/disposed/);
 
     const again = await styles.open(pinned);
     expect(made).toHaveLength(2);
     expect(made[1]!.alive).toBe(true);
-    expect(await again.transform(8, 8)(frames, 2)).toEqual(styled);
+    expect(await again.transform(8, 8)(frames(), 2)).toEqual(styled);
   });
 });

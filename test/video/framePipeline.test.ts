@@ -94,6 +94,31 @@ describe('runFramePipeline over the skyline fixture', () => {
     }
   });
 
+  it('hands the next batch to the model before the one in it returns, keeps the order, and says once when the last frames are decoded', async () => {
+    const shard = range(18, 40); // 22 frames: batches of 4, the last of 2
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const started: number[] = [];
+    const lastBatch: number[] = [];
+    const sums: string[] = [];
+    const transform: FrameTransform = async (frames, n) => {
+      started.push(n);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight -= 1;
+      for (let i = 0; i < n; i++) sums.push(md5(frames.subarray(i * FRAME, (i + 1) * FRAME)));
+      return frames;
+    };
+    await runFramePipeline({
+      decodeArgs: decode(SKYLINE, shard), encodeArgs: nullEncoder, frameBytes: FRAME, frames: 22, batch: 4, transform, label: shard.shardId,
+      onLastBatch: () => lastBatch.push(started.length),
+    });
+    expect(sums).toEqual(full.slice(18, 40));
+    expect(started).toEqual([4, 4, 4, 4, 4, 2]);
+    expect(mostInFlight).toBe(2); // never more: memory stays a few batches
+    expect(lastBatch).toEqual([5]); // once, before the last batch went to the model
+  });
+
   it('an encoder that cannot write its output: TransientError, no hang, no ffmpeg left running', async () => {
     const outcome = await settleWithin(runFramePipeline({
       decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 120 }),

@@ -45,8 +45,12 @@ export interface FrameStylizer {
   readonly spec: StyleSpec;
   /** The provider the self-test proved, as onnxruntime names it (e.g. 'CPUExecutionProvider'). */
   readonly executionProvider: string;
-  /** `frames`: n × height × width × 3 rgb24, tightly packed. Returns the styled frames, same layout. */
-  stylize(frames: Uint8Array, n: number, width: number, height: number): Promise<Uint8Array>;
+  /**
+   * `frames`: n × height × width × 3 rgb24, tightly packed. Returns the styled frames, same layout.
+   * With `give`, the caller hands `frames` over (it must not use them again): a batch that fits
+   * one run then moves to the session's thread without a copy.
+   */
+  stylize(frames: Uint8Array, n: number, width: number, height: number, give?: boolean): Promise<Uint8Array>;
   readonly timings: StyleTimings;
   /**
    * Node events per provider of the model's own nodes in the first run (onnxruntime's profile), e.g.
@@ -91,6 +95,7 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
   let placement: Readonly<Record<string, number>> | undefined;
   let conversionShare: number | undefined;
   let placementCheck: Promise<void> | undefined;
+  let firstRun: Promise<unknown> | undefined;
 
   /** After the first run: which provider ran the model's nodes; none on the proved one is a mismatch. */
   async function checkPlacement(): Promise<void> {
@@ -114,8 +119,21 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
   let inFlight = Promise.resolve();
   let disposed = false;
 
-  async function runBatch(batch: Uint8Array, k: number, width: number, height: number): Promise<Uint8Array> {
-    const out = await session.run(fused.input, fused.output, batch, [k, height, width, 3]);
+  async function runBatch(batch: Uint8Array, k: number, width: number, height: number, give: boolean): Promise<Uint8Array> {
+    // Runs may be queued on the session back to back, but not behind the first: the profile must
+    // hold that run alone, so later ones wait until it is written (or, if the first run failed,
+    // the next becomes the first).
+    while (firstRun && !placementCheck) await firstRun.catch(() => undefined);
+    if (placementCheck) await placementCheck;
+    const run = session.run(fused.input, fused.output, batch, [k, height, width, 3], give);
+    if (!placementCheck) firstRun = run;
+    let out;
+    try {
+      out = await run;
+    } catch (error) {
+      if (firstRun === run) firstRun = undefined;
+      throw error;
+    }
     await (placementCheck ??= checkPlacement());
     const want = [k, height, width, 3];
     if (out.dims.length !== 4 || out.dims.some((d, i) => d !== want[i])) {
@@ -128,7 +146,7 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     return out.data;
   }
 
-  async function stylizeAll(frames: Uint8Array, n: number, width: number, height: number): Promise<Uint8Array> {
+  async function stylizeAll(frames: Uint8Array, n: number, width: number, height: number, give: boolean): Promise<Uint8Array> {
     const frameBytes = width * height * 3;
     const fixedBatch = spec.fixedBatch;
     let result: Uint8Array | undefined;
@@ -140,7 +158,8 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
         batch = new Uint8Array(fixedBatch * frameBytes);
         batch.set(view);
       }
-      const out = await runBatch(batch, fixedBatch ?? k, width, height);
+      // Handed over when it is ours (padded) or the caller's and this run takes every frame.
+      const out = await runBatch(batch, fixedBatch ?? k, width, height, batch !== view || (give && k === n));
       timings.frames += k;
       // One run for all the frames: its output is the result, no copy.
       if (k === n && out.length === n * frameBytes) return out;
@@ -166,10 +185,10 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     get alive() {
       return !disposed && session.alive;
     },
-    async stylize(frames, n, width, height) {
+    async stylize(frames, n, width, height, give = false) {
       if (disposed) throw new PermanentError(`model ${label}: the frame stylizer is disposed`, { code: 'StylizerDisposed' });
       checkFrames(spec, label, frames, n, width, height);
-      const run = stylizeAll(frames, n, width, height);
+      const run = stylizeAll(frames, n, width, height, give);
       inFlight = inFlight.then(() => run.then(() => undefined, () => undefined));
       return run;
     },

@@ -3,7 +3,8 @@
  * runs a session on the calling thread, so on the main thread a batch of style frames would block
  * the event loop for its whole run (about a second per 720x720 frame on a 2-core CPU): no pipe I/O
  * to ffmpeg, no lock renewal, no timers. Here the run happens off the main thread; frames travel
- * as transferred ArrayBuffers (the input is copied once, so the caller keeps its array).
+ * as transferred ArrayBuffers (the input is copied once, so the caller keeps its array, unless the
+ * caller gives it up).
  *
  * The thread holds the process open only while a request is in flight. Under a TypeScript loader
  * (tsx, vitest) the worker registers tsx itself, since a worker thread does not inherit loaders.
@@ -28,8 +29,12 @@ export interface StyleSession {
   readonly outputNames: readonly string[];
   /** False once the thread has exited or failed (or was released): every run then rejects. */
   readonly alive: boolean;
-  /** Runs uint8 `data` of shape `dims` as `input`, returning `output`'s bytes. Runs go one after another. */
-  run(input: string, output: string, data: Uint8Array, dims: readonly number[]): Promise<SessionOutput>;
+  /**
+   * Runs uint8 `data` of shape `dims` as `input`, returning `output`'s bytes. Runs go one after
+   * another. `data` is copied to the thread, unless `give` is set and it spans its whole buffer:
+   * then the buffer itself moves there, and the caller's array is left empty.
+   */
+  run(input: string, output: string, data: Uint8Array, dims: readonly number[], give?: boolean): Promise<SessionOutput>;
   /** Writes the profile that `enableProfiling` started. */
   endProfiling(): Promise<void>;
   /** Frees the session and ends the thread. */
@@ -95,9 +100,10 @@ export async function openStyleSession(bytes: Uint8Array, options: InferenceSess
     get alive() {
       return broken === undefined;
     },
-    async run(input, output, data, dims) {
-      const copy = new Uint8Array(data); // transferred: the caller's array stays usable
-      const reply = await request({ type: 'run', id: nextId++, input, output, data: copy, dims }, [copy.buffer]);
+    async run(input, output, data, dims, give = false) {
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      const sent = give && whole ? data : new Uint8Array(data); // a copy leaves the caller's array usable
+      const reply = await request({ type: 'run', id: nextId++, input, output, data: sent, dims }, [sent.buffer as ArrayBuffer]);
       if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type} to a run`);
       return { data: reply.data, dims: reply.dims, ms: reply.ms };
     },

@@ -21,9 +21,9 @@ const firstChannel = model((b, x, y) => b.node('Conv', [x, b.floats('w', [3, 3, 
 const plus = (k: number, opset?: number): Buffer => model((b, x, y) => b.node('Add', [x, b.floats('k', [], [k])], [], y), undefined, opset);
 
 const open: FrameStylizer[] = [];
-async function stylizer(bytes: Uint8Array, metadata: Record<string, string> = {}, label = 'test@1'): Promise<FrameStylizer> {
+async function stylizer(bytes: Uint8Array, metadata: Record<string, string> = {}, label = 'test@1', defaultMaxBatch?: number): Promise<FrameStylizer> {
   const info = inspectModel(bytes);
-  const s = await createFrameStylizer(bytes, styleSpecOf({ ...info, metadata: { ...info.metadata, ...metadata }, ref: label }), {
+  const s = await createFrameStylizer(bytes, styleSpecOf({ ...info, metadata: { ...info.metadata, ...metadata }, ref: label }, defaultMaxBatch ? { defaultMaxBatch } : undefined), {
     executionProvider: 'cpu',
     intraOpThreads: 1,
     label,
@@ -102,6 +102,41 @@ describe('createFrameStylizer', () => {
     await expect(s.stylize(frames(1, 6, 8), 2, 6, 8)).rejects.toMatchObject({ code: 'BadInput' });
     await expect(s.stylize(frames(1, 6, 8), 1.5, 6, 8)).rejects.toBeInstanceOf(PermanentError);
     expect(await s.stylize(new Uint8Array(0), 0, 6, 8)).toEqual(new Uint8Array(0));
+  });
+
+  it('takes given frames to its thread without a copy when one run holds them all, and copies otherwise', async () => {
+    const s = await stylizer(identity(), {}, 'test@1', 2);
+    expect(s.spec.maxBatch).toBe(2);
+    const kept = frames(2, 4, 4);
+    expect(await s.stylize(kept, 2, 4, 4)).toEqual(frames(2, 4, 4));
+    expect(kept).toEqual(frames(2, 4, 4)); // not given: the caller's array stays usable
+    const given = frames(2, 4, 4);
+    expect(await s.stylize(given, 2, 4, 4, true)).toEqual(frames(2, 4, 4));
+    expect(given.length).toBe(0); // moved
+    const split = frames(3, 4, 4);
+    expect(await s.stylize(split, 3, 4, 4, true)).toEqual(frames(3, 4, 4));
+    expect(split).toEqual(frames(3, 4, 4)); // two runs: each a copy of part of it
+  });
+
+  it('queues concurrent calls on its session in order, and profiles the first run alone', async () => {
+    const s = await stylizer(identity(), {}, 'test@1', 1);
+    const inputs = [1, 2, 3, 4].map((seed) => frames(1, 6, 5, seed));
+    const outs = await Promise.all(inputs.map((f) => s.stylize(f, 1, 6, 5)));
+    expect(outs).toEqual(inputs);
+    expect(s.timings).toMatchObject({ frames: 4, runs: 4 });
+    const alone = await stylizer(identity(), {}, 'test@1', 1);
+    await alone.stylize(frames(1, 6, 5), 1, 6, 5);
+    expect(s.placement).toEqual(alone.placement); // the first run's node events only, not the runs queued behind it
+  });
+
+  it('a first run that fails does not stop the next one becoming the profiled first', async () => {
+    // Runs only on 4x4 frames: onnxruntime itself refuses the 6x5 run.
+    const only4x4 = model((b, x, y) => b.node('Reshape', [b.node('Reshape', [x, b.ints('flat', [1, 48])]), b.ints('square', [1, 3, 4, 4])], [], y), [1, 3, 'H', 'W']);
+    const s = await stylizer(only4x4);
+    const [bad, good] = await Promise.allSettled([s.stylize(frames(1, 6, 5), 1, 6, 5), s.stylize(frames(1, 4, 4), 1, 4, 4)]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/Reshape|reshape|shape/) }) });
+    expect(good).toMatchObject({ status: 'fulfilled', value: frames(1, 4, 4) });
+    expect(Object.keys(s.placement ?? {})).toEqual(['CPUExecutionProvider']);
   });
 
   it('fails with the model name when onnxruntime cannot load the bytes', async () => {

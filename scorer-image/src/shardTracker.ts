@@ -15,7 +15,7 @@ import type { Logger } from '../../src/ports/logger.js';
 import { kindOf, type InstrumentedQueue } from './instrumentedQueue.js';
 import type { ScorerMetrics } from './scorerMetrics.js';
 
-type Handle = (body: unknown, signal: AbortSignal) => Promise<void>;
+type Handle = (body: unknown, signal: AbortSignal, nextMayStart?: () => void) => Promise<void>;
 
 interface InHand {
   readonly body: unknown;
@@ -57,7 +57,7 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
     }
   };
 
-  const handlerFor = (pumpLog: Logger): Handle => async (body, signal) => {
+  const handlerFor = (pumpLog: Logger): Handle => async (body, signal, nextMayStart) => {
     const { jobId, shardId } = body as { jobId?: string; shardId?: string };
     const kind = kindOf(body);
     const message = queue.held(body);
@@ -69,7 +69,7 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
     log.info('shard started');
     try {
       // The use cases' own lines carry the pump's and the message's fields too.
-      const work = options.dispatchFor(log)(body, AbortSignal.any([signal, entry.abort.signal]));
+      const work = options.dispatchFor(log)(body, AbortSignal.any([signal, entry.abort.signal]), nextMayStart);
       // At the drain deadline the shard is given up at once, even if its work does not stop promptly.
       const abandoned = new Promise<never>((_, reject) => {
         entry.abort.signal.addEventListener('abort', () => reject(ensureError(entry.abort.signal.reason)), { once: true });

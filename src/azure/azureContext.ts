@@ -70,7 +70,7 @@ export interface AzureContext extends Ports {
   readonly stream: StreamContext | undefined;
   readonly log: Logger;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
-  readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
+  readonly dispatch: (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>;
   /** The same ports and caches, with use cases that log to `log`. */
   withLog(log: Logger): AzureContext;
   /** Creates the containers: emulators only (in Azure, infra creates them and the identities may not). */

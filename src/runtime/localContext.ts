@@ -36,7 +36,7 @@ export interface LocalContext {
   /** The stream aggregator's dependencies. */
   readonly aggregate: AggregateDeps;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
-  readonly dispatch: (body: unknown, signal?: AbortSignal) => Promise<void>;
+  readonly dispatch: (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>;
   ensureContainers(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,8 +8,13 @@ import { backoffMs, delay } from './backoff.js';
 
 export interface MessagePumpOptions {
   readonly queue: WorkQueue;
-  /** Does the work; throws PermanentError for work that can never succeed. */
-  readonly handle: (body: unknown, signal: AbortSignal) => Promise<void>;
+  /**
+   * Does the work; throws PermanentError for work that can never succeed. A handler whose heavy
+   * part is over (a style shard whose last frames went to the model) may call `nextMayStart`: the
+   * pump then takes the next message while this one finishes (encoder flush, upload, ledger), so
+   * the model does not sit idle between shards. Each message is still settled by its own outcome.
+   */
+  readonly handle: (body: unknown, signal: AbortSignal, nextMayStart: () => void) => Promise<void>;
   /** Told after a message was dead-lettered, so its job can account for it. */
   readonly onDeadLetter: (body: unknown, reason: string, description: string) => Promise<void>;
   readonly log: Logger;
@@ -18,7 +23,8 @@ export interface MessagePumpOptions {
 }
 
 /**
- * Receives messages one at a time in peek-lock mode and settles each by what its handler did:
+ * Receives messages one at a time in peek-lock mode (a second only once the first has called
+ * `nextMayStart`, never more than two in hand) and settles each by what its handler did:
  * success completes it; a PermanentError dead-letters it at once with its reason; any other error
  * abandons it after a backoff with jitter, so it is retried, until its last allowed delivery,
  * which is dead-lettered with the error. The lock is renewed while the handler runs; a lost
@@ -30,10 +36,27 @@ export interface MessagePumpOptions {
  */
 export async function runMessagePump(options: MessagePumpOptions, stop: AbortSignal): Promise<void> {
   const { queue } = options;
-  while (!stop.aborted) {
-    const [message] = await queue.receive({ maxMessages: 1, maxWaitMs: options.waitMs ?? 1000, signal: stop });
-    if (message) await processOne(options, message);
+  const inHand = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  try {
+    while (!stop.aborted && !failure) {
+      // The one finishing in the background must settle before a third is taken.
+      if (inHand.size >= 2) await Promise.race(inHand);
+      if (stop.aborted || failure) break;
+      const [message] = await queue.receive({ maxMessages: 1, maxWaitMs: options.waitMs ?? 1000, signal: stop });
+      if (!message) continue;
+      let nextMayStart!: () => void;
+      const released = new Promise<void>((resolve) => { nextMayStart = resolve; });
+      const processing: Promise<void> = processOne(options, message, nextMayStart)
+        .catch((error: unknown) => { failure ??= { error }; })
+        .finally(() => inHand.delete(processing));
+      inHand.add(processing);
+      await Promise.race([processing, released]);
+    }
+  } finally {
+    await Promise.all(inHand);
   }
+  if (failure) throw failure.error;
 }
 
 /** The message kind a body names (`plan`, `score`, `style`, …), for span names and metric labels; never free text. */
@@ -44,7 +67,7 @@ export function messageKindOf(body: unknown): string {
 
 type Outcome = 'completed' | 'retried' | 'dead_lettered' | 'lock_lost';
 
-async function processOne(options: MessagePumpOptions, message: ReceivedMessage): Promise<void> {
+async function processOne(options: MessagePumpOptions, message: ReceivedMessage, nextMayStart: () => void): Promise<void> {
   const kind = messageKindOf(message.body);
   const { jobId, shardId } = (message.body ?? {}) as { jobId?: unknown; shardId?: unknown };
   const attributes = {
@@ -55,7 +78,7 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
   };
   const started = performance.now();
   const outcome = await inSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes, parent: traceContextOf(message.applicationProperties) }, async (span) => {
-    const result = await handleOne(options, message);
+    const result = await handleOne(options, message, nextMayStart);
     span.setAttribute('tessera.outcome', result);
     return result;
   });
@@ -64,7 +87,7 @@ async function processOne(options: MessagePumpOptions, message: ReceivedMessage)
   instruments().messageDuration.record((performance.now() - started) / 1000, labels);
 }
 
-async function handleOne(options: MessagePumpOptions, message: ReceivedMessage): Promise<Outcome> {
+async function handleOne(options: MessagePumpOptions, message: ReceivedMessage, nextMayStart: () => void): Promise<Outcome> {
   const { queue } = options;
   const log = options.log.child({ messageId: message.messageId, deliveryCount: message.deliveryCount });
   const work = new AbortController();
@@ -91,7 +114,7 @@ async function handleOne(options: MessagePumpOptions, message: ReceivedMessage):
     );
   }, renewEvery);
   try {
-    await options.handle(message.body, work.signal);
+    await options.handle(message.body, work.signal, nextMayStart);
     work.signal.throwIfAborted();
     await queue.complete(current);
     return 'completed';

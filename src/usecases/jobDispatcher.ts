@@ -6,8 +6,11 @@ import { decodeEnvelope } from './jobMessages.js';
 export interface JobKind {
   plan(jobId: string, signal?: AbortSignal): Promise<void>;
   finish(jobId: string, signal?: AbortSignal): Promise<unknown>;
-  /** Shard work, by message kind (e.g. `score`, `style`). */
-  readonly shards: Readonly<Record<string, (body: unknown, signal?: AbortSignal) => Promise<void>>>;
+  /**
+   * Shard work, by message kind (e.g. `score`, `style`). `nextMayStart`, where the caller gives one,
+   * tells it that the shard's heavy part is over and the next message may begin (see messagePump.ts).
+   */
+  readonly shards: Readonly<Record<string, (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>>>;
 }
 
 /**
@@ -15,7 +18,7 @@ export interface JobKind {
  * shard messages by their own kind. An unknown kind is permanent.
  */
 export function createJobDispatcher(deps: Pick<JobDeps, 'ledger'>, kinds: Readonly<Record<string, JobKind>>) {
-  return async (body: unknown, signal?: AbortSignal): Promise<void> => {
+  return async (body: unknown, signal?: AbortSignal, nextMayStart?: () => void): Promise<void> => {
     const msg = decodeEnvelope(body);
     if (msg.kind === 'plan' || msg.kind === 'finish') {
       const job = await deps.ledger.getJob(msg.jobId);
@@ -28,7 +31,7 @@ export function createJobDispatcher(deps: Pick<JobDeps, 'ledger'>, kinds: Readon
     }
     for (const kind of Object.values(kinds)) {
       const handle = kind.shards[msg.kind];
-      if (handle) return handle(body, signal);
+      if (handle) return handle(body, signal, nextMayStart);
     }
     throw new PermanentError(`message of unknown kind "${msg.kind}" for job ${msg.jobId}`, { code: 'MalformedMessage' });
   };

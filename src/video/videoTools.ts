@@ -55,6 +55,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
         transform: o.style.transform(fit.modelWidth, fit.modelHeight),
         label: o.label,
         signal: o.signal,
+        onLastBatch: o.onLastBatch,
       });
     },
     stitch: stitchVideo,

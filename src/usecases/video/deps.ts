@@ -65,6 +65,8 @@ export interface VideoTools {
   renderSegment(o: {
     input: string; output: string; streamIndex: number; seekSeconds: number | undefined; count: number;
     width: number; height: number; rate: Rational; fit: FitPolicy; style: OpenStyle | undefined; batch: number; label: string; signal?: AbortSignal;
+    /** Called once, when the range's last frames have been decoded and go to the model. */
+    onLastBatch?: () => void;
   }): Promise<PipelineTimings>;
   stitch(o: { segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal }): Promise<StitchCheck>;
 }

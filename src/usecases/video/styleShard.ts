@@ -30,8 +30,10 @@ export function decodeStyleMessage(body: unknown): StyleMessage {
  * runs them through the pinned style model in batches, encodes them as one segment with exact
  * timestamps, and uploads it named after the job and shard. A segment that already exists is not
  * recomputed; a segment is uploaded whole or not at all, so a killed worker leaves nothing behind.
+ * Once the range's last frames are on their way to the model, `nextMayStart` lets the worker begin
+ * its next message: that range decodes while this one's model run, encoder flush and upload end.
  */
-export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: AbortSignal): Promise<void> {
+export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: AbortSignal, nextMayStart?: () => void): Promise<void> {
   const log = deps.log.child({ jobId: msg.jobId, shardId: msg.shardId });
   const job = await deps.ledger.getJob(msg.jobId);
   if (!job) throw new PermanentError(`style: job ${msg.jobId} does not exist`);
@@ -60,7 +62,7 @@ export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: Ab
     const timings = await deps.tools.renderSegment({
       input, output, streamIndex: msg.video.streamIndex, seekSeconds: msg.seekSeconds ?? undefined, count: frames,
       width: msg.video.width, height: msg.video.height, rate: msg.video.rate, fit: msg.fit, style, batch: deps.settings.batch,
-      label: `${container}/${name} frames [${msg.start}, ${msg.end})`, signal,
+      label: `${container}/${name} frames [${msg.start}, ${msg.end})`, signal, onLastBatch: nextMayStart,
     });
     signal?.throwIfAborted();
     await deps.tools.upload(output, { container: CONTAINERS.work, name: blob }, { frames: String(frames), start: String(msg.start), end: String(msg.end) }, 'video/mp4');

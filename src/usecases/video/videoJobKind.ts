@@ -9,6 +9,6 @@ export function videoJobKind(deps: VideoDeps): JobKind {
   return {
     plan: (jobId, signal) => planVideoJob(deps, jobId, signal),
     finish: (jobId, signal) => finishVideoJob(deps, jobId, signal),
-    shards: { style: (body, signal) => styleShard(deps, decodeStyleMessage(body), signal) },
+    shards: { style: (body, signal, nextMayStart) => styleShard(deps, decodeStyleMessage(body), signal, nextMayStart) },
   };
 }

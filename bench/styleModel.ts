@@ -43,12 +43,16 @@ export interface StyleModelBench {
   readonly bareModelFps: number;
 }
 
-export async function benchStyleModel(options: StyleModelBenchOptions): Promise<StyleModelBench> {
+/** The model's bytes and spec, and the frame size it runs at. */
+function modelOf(options: StyleModelBenchOptions) {
   const bytes = readFileSync(options.modelPath);
   const info = inspectModel(bytes);
   const spec = styleSpecOf({ ...info, metadata: { ...info.metadata, ...options.metadata }, name: path.basename(options.modelPath) }, { defaultMaxBatch: options.batch ?? 1 });
-  const width = spec.fixedSize?.width ?? options.width ?? 720;
-  const height = spec.fixedSize?.height ?? options.height ?? 720;
+  return { bytes, spec, width: spec.fixedSize?.width ?? options.width ?? 720, height: spec.fixedSize?.height ?? options.height ?? 720 };
+}
+
+export async function benchStyleModel(options: StyleModelBenchOptions): Promise<StyleModelBench> {
+  const { bytes, spec, width, height } = modelOf(options);
   const n = options.frames ?? 4;
   const executionProvider = options.executionProvider ?? 'cpu';
   const stylizer = await createFrameStylizer(bytes, spec, { executionProvider, intraOpThreads: options.intraOpThreads, label: spec.label });
@@ -77,6 +81,15 @@ export async function benchStyleModel(options: StyleModelBenchOptions): Promise<
   } finally {
     await stylizer.dispose();
   }
+}
+
+/**
+ * The bare model alone, frames per second over `frames` frames (default 8): a float32 NCHW tensor
+ * made ready beforehand, the same threads and batch as the stylizer, no conversion, no thread hop.
+ */
+export async function bareModelFps(options: StyleModelBenchOptions): Promise<number> {
+  const { bytes, spec, width, height } = modelOf(options);
+  return bareModel(bytes, spec.inputName, spec.maxBatch, options.frames ?? 8, width, height, options.executionProvider ?? 'cpu', options.intraOpThreads);
 }
 
 async function bareModel(bytes: Uint8Array, input: string, batch: number, n: number, w: number, h: number, ep: ExecutionProvider, threads: number | undefined): Promise<number> {

@@ -52,6 +52,41 @@ export function planFrameShards(framePts: ArrayLike<number>, size: number, keyfr
   return shards;
 }
 
+/**
+ * Ticks per second of a variable-rate video's segment and output timestamps: microseconds, the
+ * concat demuxer's own unit, so the ranges' lengths add up exactly when the segments are joined.
+ */
+export const VFR_TIMESCALE = 1_000_000;
+
+/**
+ * A variable-rate video's frame times in VFR_TIMESCALE ticks from its first frame, one per frame,
+ * then one more where the video ends (`endTime`; one interval after the last frame when that is
+ * not after it). `framePts` are seconds, in presentation order. Strictly increasing: frames that
+ * share a time are a tick apart, as a muxer needs. Counted from the first frame, not per range, so
+ * the ranges' lengths add up to the frames' times exactly.
+ */
+export function videoTicks(framePts: ArrayLike<number>, endTime: number): number[] {
+  const n = framePts.length;
+  if (n === 0) return [];
+  const at = (i: number) => framePts[i] ?? 0;
+  const first = at(0);
+  const last = at(n - 1);
+  const end = endTime > last ? endTime : last + (n > 1 ? at(n - 1) - at(n - 2) : 0);
+  const ticks: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t = Math.round(((i < n ? at(i) : end) - first) * VFR_TIMESCALE);
+    ticks.push(i === 0 ? 0 : Math.max(t, (ticks[i - 1] ?? 0) + 1));
+  }
+  return ticks;
+}
+
+/** A range's timing from `videoTicks`: each frame's time from the range's first frame, then the range's length. */
+export function rangeTicks(ticks: readonly number[], start: number, end: number): number[] {
+  if (!(start >= 0 && start < end && end < ticks.length)) throw new RangeError(`rangeTicks: [${start}, ${end}) is not a range of ${ticks.length - 1} frames`);
+  const base = ticks[start] ?? 0;
+  return ticks.slice(start, end + 1).map((t) => t - base);
+}
+
 /** How a frame is fitted to a model with a fixed input size. */
 export type FitPolicy = 'stretch' | 'letterbox';
 

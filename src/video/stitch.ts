@@ -5,8 +5,13 @@ import { concatList, stitchArgs } from './ffmpeg/args.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 
+/** How far a variable-rate frame may land from its source time: a millisecond (they are kept to the microsecond). */
+const VFR_FRAME_TOLERANCE = 0.001;
+
 export interface StitchCheck {
   readonly frames: { readonly input: number; readonly output: number };
+  /** A variable-rate video: the largest distance of a frame's output time from its source time, in seconds. */
+  readonly frameTimeDrift?: number;
   readonly duration: { readonly input: number; readonly output: number; readonly tolerance: number };
   readonly audio: { readonly input: string | null; readonly output: string | null; readonly inputPackets: number; readonly outputPackets: number };
 }
@@ -16,17 +21,28 @@ export interface StitchCheck {
  * result against the input: the same frame count, the duration within one frame, and an audio
  * stream exactly when the input had one, with the same codec and packet count. A failed check is
  * a PermanentError carrying the numbers.
+ *
+ * A variable-rate video's segments come with `segmentMicros`, each one's length in microseconds
+ * (its range's, to the next range's first frame): they are joined end to end at exactly those
+ * offsets, and every frame's output time is checked against its source time (`probe.framePts`),
+ * within VFR_FRAME_TOLERANCE.
  */
-export async function stitchVideo(o: { segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal }): Promise<StitchCheck> {
+export async function stitchVideo(o: {
+  segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal;
+  segmentMicros?: readonly number[];
+}): Promise<StitchCheck> {
   const list = `${o.workDir}/segments.ffconcat`;
-  await writeFile(list, concatList(o.segments));
+  const variableRate = o.segmentMicros !== undefined;
+  await writeFile(list, concatList(o.segments, o.segmentMicros));
   const videoOffset = Math.max(0, o.probe.video.startTime - o.probe.startTime);
-  const run = await runTool('ffmpeg', stitchArgs(list, o.original, o.output, { audioStreamIndex: o.probe.audio?.index, videoOffset, rate: o.probe.video.frameRate }), { signal: o.signal });
+  const run = await runTool('ffmpeg', stitchArgs(list, o.original, o.output, { audioStreamIndex: o.probe.audio?.index, videoOffset, rate: o.probe.video.frameRate, variableRate }), { signal: o.signal });
   if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, { code: 'StitchFailed' });
-  const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: false });
+  const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: variableRate });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
+  const drift = variableRate ? frameTimeDrift(o.probe.framePts, out.framePts) : undefined;
   const check: StitchCheck = {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },
+    ...(drift ? { frameTimeDrift: drift.seconds } : {}),
     duration: { input: o.probe.video.duration, output: out.video.duration, tolerance: frameTime },
     audio: { input: o.probe.audio?.codec ?? null, output: out.audio?.codec ?? null, inputPackets: o.probe.audio?.packets ?? 0, outputPackets: out.audio?.packets ?? 0 },
   };
@@ -35,8 +51,24 @@ export async function stitchVideo(o: { segments: readonly string[]; original: st
   if (Math.abs(check.duration.output - check.duration.input) > frameTime + 1e-6) {
     problems.push(`video duration ${check.duration.output.toFixed(6)} s, expected ${check.duration.input.toFixed(6)} s ± ${frameTime.toFixed(6)}`);
   }
+  if (drift && drift.seconds > VFR_FRAME_TOLERANCE) {
+    problems.push(`frame ${drift.frame} at ${drift.output.toFixed(6)} s, its source at ${drift.input.toFixed(6)} s (variable frame rate; tolerance ${VFR_FRAME_TOLERANCE} s)`);
+  }
   if (check.audio.output !== check.audio.input) problems.push(`audio ${check.audio.output ?? 'none'}, expected ${check.audio.input ?? 'none'}`);
   else if (check.audio.outputPackets !== check.audio.inputPackets) problems.push(`${check.audio.outputPackets} audio packets, expected ${check.audio.inputPackets}`);
   if (problems.length > 0) throw new PermanentError(`${o.label}: the stitched video does not match its input: ${problems.join('; ')}`, { code: 'StitchVerificationFailed' });
   return check;
+}
+
+/** The frame whose output time is furthest from its source time (both counted from the first frame), or none to compare. */
+function frameTimeDrift(input: Float64Array, output: Float64Array): { frame: number; input: number; output: number; seconds: number } | undefined {
+  const n = Math.min(input.length, output.length);
+  if (n === 0) return undefined;
+  let worst = { frame: 0, input: 0, output: 0, seconds: 0 };
+  for (let i = 0; i < n; i++) {
+    const a = (input[i] ?? 0) - (input[0] ?? 0);
+    const b = (output[i] ?? 0) - (output[0] ?? 0);
+    if (Math.abs(a - b) > worst.seconds) worst = { frame: i, input: a, output: b, seconds: Math.abs(a - b) };
+  }
+  return worst;
 }

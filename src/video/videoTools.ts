@@ -48,7 +48,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
       const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
         decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit, threads: encode.threads }),
-        encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode }),
+        encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode, ticks: o.ticks, label: o.label }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,
         batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
@@ -65,7 +65,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
 /** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
 async function passthrough(input: string, output: string, o: Parameters<VideoTools['renderSegment']>[0], encode: EncodeSettings): Promise<PipelineTimings> {
   const started = performance.now();
-  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode }), { signal: o.signal });
+  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode, label: o.label }), { signal: o.signal });
   o.signal?.throwIfAborted();
   if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, { code: 'DecodeFailed' });
   const count = writtenFrames(run.stdout.toString('utf8'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitGeometry, framesPerShard, planFrameShards } from '../../src/core/framePlan.js';
+import { fitGeometry, framesPerShard, planFrameShards, rangeTicks, VFR_TIMESCALE, videoTicks } from '../../src/core/framePlan.js';
 
 describe('frame shards', () => {
   const fps = 23040000 / 767849;
@@ -53,5 +53,26 @@ describe('keyframe-aligned frame shards', () => {
     expect(shards.at(-1)!.end).toBe(512);
     const covered = shards.reduce((n, s) => n + s.end - s.start, 0);
     expect(covered).toBe(512);
+  });
+});
+
+describe('variable-rate timing in microseconds', () => {
+  it('gives each frame its time from the first, and the end; ranges are slices that add up exactly', () => {
+    const pts = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2];
+    const ticks = videoTicks(pts, 1.3);
+    expect(ticks).toEqual([0, 100_000, 200_000, 300_000, 400_000, 500_000, 550_000, 600_000, 650_000, 700_000, 800_000]);
+    const ranges = [[0, 4], [4, 8], [8, 10]].map(([start, end]) => rangeTicks(ticks, start!, end!));
+    expect(ranges).toEqual([[0, 100_000, 200_000, 300_000, 400_000], [0, 100_000, 150_000, 200_000, 250_000], [0, 50_000, 150_000]]);
+    expect(ranges.reduce((sum, r) => sum + (r.at(-1) ?? 0), 0)).toBe(ticks.at(-1));
+  });
+
+  it('rounds each time to the nearest microsecond (a 1/15360 time base), keeps equal times a tick apart, and ends an interval after the last frame when the end is not after it', () => {
+    const pts = Array.from({ length: 2000 }, (_, i) => (i * 1001) / 15360);
+    const ticks = videoTicks(pts, 0);
+    for (const [i, t] of ticks.slice(0, -1).entries()) expect(Math.abs(t / VFR_TIMESCALE - (pts[i] ?? 0))).toBeLessThanOrEqual(0.5e-6 + 1e-12);
+    expect(Math.abs(ticks.at(-1)! - 2 * ticks.at(-2)! + ticks.at(-3)!)).toBeLessThanOrEqual(1); // the last interval again
+    expect(videoTicks([0, 0.1, 0.1, 0.2], 0.3)).toEqual([0, 100_000, 100_001, 200_000, 300_000]);
+    expect(videoTicks([2], 0)).toEqual([0, 1]);
+    expect(() => rangeTicks(ticks, 5, 5)).toThrow(RangeError);
   });
 });

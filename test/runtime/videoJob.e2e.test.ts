@@ -6,6 +6,7 @@ import type { LocalContext } from '../../src/runtime/localContext.js';
 import { startLocalRuntime, type LocalRuntime } from '../../src/runtime/localRuntime.js';
 import { createRecordingLogger } from '../../src/runtime/logger.js';
 import type { JobProgress } from '../../src/usecases/jobStatus.js';
+import { probeVideo } from '../../src/video/probe.js';
 import { openContext, tempHome, waitForJob } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, readSummary, registerCorruptStyle, videoTestConfig } from '../support/video/jobs.js';
 import {
@@ -153,10 +154,16 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect(agree).toBeGreaterThan(0.95);
     }, 150_000);
 
-    it('variable frame rate: the same frame count, the duration within a frame', async () => {
-      const { output } = await succeeded('vfr.mp4');
+    it('variable frame rate: the same frame count and duration, every frame at its source time', async () => {
+      const { output, summary } = await succeeded('vfr.mp4');
       const { output: v } = await expectSameTiming(f('vfr.mp4'), output);
       expect(v.packets).toBe(15);
+      const [source, styled] = await Promise.all([probeVideo(f('vfr.mp4'), 'source'), probeVideo(output, 'styled')]);
+      // 100 ms frames, then 50 ms ones: each where it was, to the microsecond.
+      expect(styled.framePts).toHaveLength(source.framePts.length);
+      for (const [i, t] of styled.framePts.entries()) expect(Math.abs(t - source.framePts[i]!), `frame ${i}`).toBeLessThanOrEqual(1e-6);
+      expect(summary.shards).toMatchObject({ total: 4 }); // 15 frames in ranges of at most 4: joined across ranges
+      expect((summary.check as { frameTimeDrift?: number }).frameTimeDrift).toBeLessThanOrEqual(1e-6);
     }, 150_000);
 
     it('a 1-frame video (with audio)', async () => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/local/fsBlobStore.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
-import { mediaDir, skylineSection, streamFacts, videoOf } from '../support/video/media.js';
+import { rangeTicks, videoTicks } from '../../src/core/framePlan.js';
+import { makeVfrVideo, mediaDir, skylineSection, streamFacts, videoOf } from '../support/video/media.js';
 
 describe('renderSegment without a model (pass-through)', () => {
   const media = mediaDir();
@@ -30,6 +31,17 @@ describe('renderSegment without a model (pass-through)', () => {
     const { index: streamIndex, width, height, frameRate: rate } = probe.video;
     return tools.renderSegment({ input: section, output, streamIndex, seekSeconds, count, width, height, rate, fit: 'stretch', style: undefined, batch: 8, label: `frames [${start}, ${start + count})` });
   }
+
+  it('a variable-rate range keeps its frames\' source times', async () => {
+    const vfr = await makeVfrVideo(media.file('vfr.mp4'));
+    const p = await probeVideo(vfr, 'inbox/vfr.mp4');
+    const ticks = rangeTicks(videoTicks(p.framePts, p.video.duration), 3, 9); // across the jump from 100 ms to 50 ms frames
+    const { index: streamIndex, width, height, frameRate: rate } = p.video;
+    const output = media.file('out/vfr.mp4');
+    await tools.renderSegment({ input: vfr, output, streamIndex, seekSeconds: (p.framePts[2]! + p.framePts[3]!) / 2, count: 6, width, height, rate, fit: 'stretch', style: undefined, batch: 8, label: 'frames [3, 9)', ticks });
+    const out = await probeVideo(output, 'segment');
+    expect(Array.from(out.framePts, (t) => Math.round(t * 1e6))).toEqual(ticks.slice(0, -1));
+  });
 
   it('writes exactly the frames of its range', async () => {
     await render(10, 12, media.file('out/a.mp4'));

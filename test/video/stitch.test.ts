@@ -1,29 +1,37 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/core/errors.js';
-import { fitGeometry, planFrameShards } from '../../src/core/framePlan.js';
+import { fitGeometry, planFrameShards, rangeTicks, videoTicks } from '../../src/core/framePlan.js';
 import { decodeArgs, encodeArgs } from '../../src/video/ffmpeg/args.js';
 import { runFramePipeline } from '../../src/video/framePipeline.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
 import { stitchVideo } from '../../src/video/stitch.js';
 import { audioOf, makeVfrVideo, makeVideo, mediaDir, packetSums, skylineSection, streamFacts, videoOf, videoPts } from '../support/video/media.js';
 
-const settings = { crf: 23, preset: 'ultrafast' };
+/** x264 with B-frames, as the product encodes by default: the frames' times must survive reordering. */
+const settings = { crf: 23, preset: 'veryfast' };
 
-/** Renders every planned range of `input` as an identity segment (decode exactly the range, encode it). */
-async function renderAll(input: string, probe: VideoProbe, size: number, dir: string): Promise<string[]> {
+/**
+ * Renders every planned range of `input` as an identity segment (decode exactly the range, encode
+ * it), timed as the planner times it: a variable-rate input's ranges with their frames' times.
+ * Returns the segments and, for a variable-rate input, their lengths in microseconds.
+ */
+async function renderAll(input: string, probe: VideoProbe, size: number, dir: string): Promise<string[] & { micros?: number[] }> {
   const { width, height } = probe.video;
   const fit = fitGeometry(width, height, undefined, 'stretch');
+  const ticks = probe.video.vfr ? videoTicks(probe.framePts, probe.video.startTime - probe.startTime + probe.video.duration) : undefined;
   mkdirSync(dir, { recursive: true });
-  const out: string[] = [];
+  const out: string[] & { micros?: number[] } = [];
   for (const shard of planFrameShards(probe.framePts, size, probe.keyframes, size)) {
     const path = `${dir}/${shard.shardId}.mp4`;
+    const range = ticks ? rangeTicks(ticks, shard.start, shard.end) : undefined;
     await runFramePipeline({
       decodeArgs: decodeArgs(input, { streamIndex: probe.video.index, seekSeconds: shard.seekSeconds, count: shard.end - shard.start, width, height, fit }),
-      encodeArgs: encodeArgs(path, { width, height, fit, rate: probe.video.frameRate, settings }),
+      encodeArgs: encodeArgs(path, { width, height, fit, rate: probe.video.frameRate, settings, ticks: range }),
       frameBytes: width * height * 3, frames: shard.end - shard.start, batch: 8, label: shard.shardId,
     });
     out.push(path);
+    if (range) (out.micros ??= []).push(range.at(-1)!);
   }
   return out;
 }
@@ -108,23 +116,32 @@ describe('stitchVideo', () => {
     expect(await videoPts(output)).toHaveLength(10);
   });
 
-  // BUG (design; src/video/ffmpeg/args.ts encodeArgs + stitchArgs): segments are encoded from the
-  // raw pipe at `-framerate <average rate>` and the stitch snaps every timestamp onto that constant
-  // grid, so a variable-frame-rate input comes out re-timed as constant-rate. Frame count and total
-  // duration match (the checks pass), but frames move: here frame 5 is shown at 0.350 s instead of
-  // 0.500 s (up to 150 ms off, so against a copied audio track the picture drifts out of sync in the
-  // middle). Fix: carry each frame's source pts into its segment (e.g. a per-segment setpts from the
-  // probe's framePts, encoder with -fps_mode passthrough/vfr) and do not snap VFR inputs to a grid.
-  it.fails('a variable-frame-rate video keeps every frame\'s presentation time (within half its shortest interval)', async () => {
+  // A variable-rate input used to come out re-timed at its average rate (frame 5 shown at 0.350 s
+  // instead of 0.500 s): count and duration matched, the picture drifted against the audio. Now each
+  // range's segment carries its frames' source times and the ranges are joined at their exact lengths.
+  it('a variable-frame-rate video keeps every frame\'s presentation time, across ranges, with B-frames', async () => {
     const vfr = await makeVfrVideo(media.file('vfr.mp4'));
     const p = await probeVideo(vfr, 'inbox/vfr.mp4');
     expect(p.video.vfr).toBe(true);
-    const segs = await renderAll(vfr, p, 8, media.file('vfr-segments'));
+    const segs = await renderAll(vfr, p, 4, media.file('vfr-segments'));
+    expect(segs.length).toBeGreaterThanOrEqual(3); // the jump from 100 ms to 50 ms frames falls inside a range and between ranges
     const output = media.file('vfr-stitched.mp4');
-    const check = await stitchVideo({ segments: segs, original: vfr, probe: p, output, workDir: media.dir, label: 'inbox/vfr.mp4' });
+    const check = await stitchVideo({ segments: segs, original: vfr, probe: p, output, workDir: media.dir, label: 'inbox/vfr.mp4', segmentMicros: segs.micros });
     expect(check.frames).toEqual({ input: 15, output: 15 });
+    expect(check.frameTimeDrift).toBeLessThanOrEqual(1e-6);
     const out = await probeVideo(output, 'stitched');
     const drift = Array.from(out.framePts, (t, i) => Math.abs(t - p.framePts[i]!));
-    expect(Math.max(...drift)).toBeLessThanOrEqual(0.025);
+    expect(Math.max(...drift)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(out.video.duration - p.video.duration)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a variable-rate stitch whose segments do not hold the source times fails the check with the frame and both times', async () => {
+    const vfr = await makeVfrVideo(media.file('vfr-again.mp4'));
+    const p = await probeVideo(vfr, 'inbox/vfr.mp4');
+    // Segments timed at the average rate, as before: joined at the ranges' true lengths, frames land off their times.
+    const cfr = await renderAll(vfr, { ...p, video: { ...p.video, vfr: false } }, 4, media.file('vfr-cfr-segments'));
+    const micros = (await renderAll(vfr, p, 4, media.file('vfr-segments-2'))).micros;
+    await expect(stitchVideo({ segments: cfr, original: vfr, probe: p, output: media.file('vfr-wrong.mp4'), workDir: media.dir, label: 'inbox/vfr.mp4', segmentMicros: micros }))
+      .rejects.toMatchObject({ code: 'StitchVerificationFailed', message: expect.stringMatching(/^inbox\/vfr\.mp4: the stitched video does not match its input: .*frame \d+ at \d\.\d{6} s, its source at \d\.\d{6} s \(variable frame rate/) });
   });
 });

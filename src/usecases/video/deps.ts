@@ -67,8 +67,11 @@ export interface VideoTools {
     width: number; height: number; rate: Rational; fit: FitPolicy; style: OpenStyle | undefined; batch: number; label: string; signal?: AbortSignal;
     /** Called once, when the range's last frames have been decoded and go to the model. */
     onLastBatch?: () => void;
+    /** A variable-rate range's frame times (StyleMessage's `video.ticks`); absent: constant rate. */
+    ticks?: readonly number[];
   }): Promise<PipelineTimings>;
-  stitch(o: { segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal }): Promise<StitchCheck>;
+  /** `segmentMicros`: a variable-rate video's range lengths, in microseconds (see stitchVideo). */
+  stitch(o: { segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal; segmentMicros?: readonly number[] }): Promise<StitchCheck>;
 }
 
 export interface VideoDeps extends JobDeps {
@@ -87,5 +90,12 @@ export interface StyleMessage {
   readonly seekSeconds: number | null;
   readonly model: PinnedStyle;
   readonly fit: FitPolicy;
-  readonly video: { readonly streamIndex: number; readonly width: number; readonly height: number; readonly rate: Rational };
+  readonly video: {
+    readonly streamIndex: number; readonly width: number; readonly height: number; readonly rate: Rational;
+    /**
+     * A variable-rate input only: each frame's presentation time in microseconds from the range's
+     * first frame, then the range's length (end - start + 1 numbers); the segment keeps these times.
+     */
+    readonly ticks?: readonly number[];
+  };
 }

@@ -86,17 +86,21 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
       await deps.tools.renderSegment({
         input, output: segments[i]!, streamIndex: range.video.streamIndex, seekSeconds: range.seekSeconds ?? undefined, count: range.end - range.start,
         width: range.video.width, height: range.video.height, rate: range.video.rate, fit: range.fit, style: undefined, batch: 8,
-        label: `${label} frames [${range.start}, ${range.end}) (passthrough)`, signal,
+        label: `${label} frames [${range.start}, ${range.end}) (passthrough)`, signal, ticks: range.video.ticks,
       });
     }
   };
-  // The stitch needs the input's streams and counts, not every frame's time; probed while the segments arrive.
-  const [probe] = await Promise.all([deps.tools.probe(input, label, { signal, frameTimes: false }), gather()]);
+  // A variable-rate video's ranges carry their lengths: the stitch joins them at exactly those
+  // offsets and checks every frame's time, which needs the input's. Otherwise it needs the input's
+  // streams and counts, not every frame's time. Probed while the segments arrive.
+  const lengths = shards.map((s) => rangeOf(s)?.video.ticks?.at(-1));
+  const segmentMicros = lengths.every((us) => us !== undefined) ? lengths : undefined;
+  const [probe] = await Promise.all([deps.tools.probe(input, label, { signal, frameTimes: segmentMicros !== undefined }), gather()]);
   const outputBlob = styledOutputBlob(jobId, name);
   const output = `${attemptDir}/output.mp4`;
   let check;
   try {
-    check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: attemptDir, label, signal });
+    check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: attemptDir, label, signal, segmentMicros });
   } catch (error) {
     await deps.tools.removeLocal(attemptDir);
     if (!(error instanceof PermanentError)) throw error;

@@ -1,5 +1,5 @@
 import { InputError, PermanentError, ensureError } from '../../core/errors.js';
-import type { FitPolicy } from '../../core/framePlan.js';
+import { rangeTicks, videoTicks, type FitPolicy } from '../../core/framePlan.js';
 import { CONTAINERS, shardMessageId } from '../../core/jobNaming.js';
 import type { JsonValue } from '../../ports/jobLedger.js';
 import { validateProbe } from '../../video/validateProbe.js';
@@ -50,8 +50,11 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
     };
     const pinned = { name: model.name, version: model.version, sha256: model.sha256 };
     await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state !== 'planning' ? undefined : { detail: { ...detailOf(j), model: pinned, fit, probe: summary, probeMs } }));
+    // A variable-rate video: each range carries its frames' times, so its segment keeps them.
+    const ticks = probe.video.vfr ? videoTicks(probe.framePts, probe.video.startTime - probe.startTime + probe.video.duration) : undefined;
     const messages = ranges.map((r) => {
-      const body: StyleMessage = { kind: 'style', jobId, shardId: r.shardId, start: r.start, end: r.end, seekSeconds: r.seekSeconds ?? null, model: pinned, fit, video };
+      const timed = ticks ? { ...video, ticks: rangeTicks(ticks, r.start, r.end) } : video;
+      const body: StyleMessage = { kind: 'style', jobId, shardId: r.shardId, start: r.start, end: r.end, seekSeconds: r.seekSeconds ?? null, model: pinned, fit, video: timed };
       return { messageId: shardMessageId(jobId, r.shardId), body, subject: 'style' };
     });
     await deps.ledger.addShards(jobId, messages.map((m) => ({ shardId: m.body.shardId, counts: { frames: m.body.end - m.body.start }, detail: { message: m.body as unknown as JsonValue } })));

@@ -13,6 +13,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** A range's frame times: count + 1 integers from 0, strictly increasing. */
+function validTicks(ticks: unknown, count: number): boolean {
+  return Array.isArray(ticks) && ticks.length === count + 1 && ticks[0] === 0 &&
+    ticks.every((t, i) => Number.isSafeInteger(t) && (i === 0 || (t as number) > (ticks[i - 1] as number)));
+}
+
 /** Checks a `style` message body and narrows it; a malformed body is permanent. */
 export function decodeStyleMessage(body: unknown): StyleMessage {
   const b = body as Partial<StyleMessage> | null;
@@ -20,7 +26,8 @@ export function decodeStyleMessage(body: unknown): StyleMessage {
     Number.isInteger(b.start) && Number.isInteger(b.end) && (b.end ?? 0) > (b.start ?? 0) &&
     (b.seekSeconds === null || typeof b.seekSeconds === 'number') && typeof b.model?.name === 'string' &&
     typeof b.model.sha256 === 'string' && (b.fit === 'stretch' || b.fit === 'letterbox') &&
-    typeof b.video?.width === 'number' && typeof b.video.height === 'number' && typeof b.video.rate?.num === 'number';
+    typeof b.video?.width === 'number' && typeof b.video.height === 'number' && typeof b.video.rate?.num === 'number' &&
+    (b.video.ticks === undefined || validTicks(b.video.ticks, (b.end ?? 0) - (b.start ?? 0)));
   if (!ok) throw new PermanentError(`malformed style message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, { code: 'MalformedMessage' });
   return b as StyleMessage;
 }
@@ -62,7 +69,7 @@ export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: Ab
     const timings = await deps.tools.renderSegment({
       input, output, streamIndex: msg.video.streamIndex, seekSeconds: msg.seekSeconds ?? undefined, count: frames,
       width: msg.video.width, height: msg.video.height, rate: msg.video.rate, fit: msg.fit, style, batch: deps.settings.batch,
-      label: `${container}/${name} frames [${msg.start}, ${msg.end})`, signal, onLastBatch: nextMayStart,
+      label: `${container}/${name} frames [${msg.start}, ${msg.end})`, signal, onLastBatch: nextMayStart, ticks: msg.video.ticks,
     });
     signal?.throwIfAborted();
     await deps.tools.upload(output, { container: CONTAINERS.work, name: blob }, { frames: String(frames), start: String(msg.start), end: String(msg.end) }, 'video/mp4');

@@ -1,4 +1,5 @@
-import type { FitGeometry } from '../../core/framePlan.js';
+import { PermanentError } from '../../core/errors.js';
+import { VFR_TIMESCALE, type FitGeometry } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
 
 /** Encoder settings of a video job (x264). */
@@ -45,13 +46,61 @@ export function trackTimescale(rate: Rational): number {
   return rate.num * Math.ceil(1000 / rate.num);
 }
 
+/** A longest filter argument we hand ffmpeg (Linux caps one argument at 128 KiB). */
+const MAX_TIMING_EXPR = 100_000;
+
+/**
+ * A setpts expression that puts frame N of a range at `ticks[N]`: the frames cut into runs of
+ * equal intervals (`t + (N - k) * d`), found by a balanced tree of comparisons, so a mostly regular
+ * variable-rate range stays a short expression and each frame costs a few comparisons.
+ */
+export function ticksExpression(ticks: readonly number[]): string {
+  const runs: { k: number; t: number; d: number }[] = [];
+  for (let i = 0; i < ticks.length; ) {
+    const t = ticks[i] ?? 0;
+    const d = i + 1 < ticks.length ? (ticks[i + 1] ?? 0) - t : 0;
+    let j = i + 1;
+    while (j < ticks.length && (ticks[j] ?? 0) === t + (j - i) * d) j++;
+    runs.push({ k: i, t, d });
+    i = j;
+  }
+  const tree = (lo: number, hi: number): string => {
+    if (hi - lo === 1) {
+      const r = runs[lo]!;
+      return r.d === 0 ? String(r.t) : `${r.t}+(N-${r.k})*${r.d}`;
+    }
+    const mid = (lo + hi) >> 1;
+    return `if(lt(N,${runs[mid]!.k}),${tree(lo, mid)},${tree(mid, hi)})`;
+  };
+  return tree(0, runs.length);
+}
+
+/**
+ * How a segment's frames are timed. Constant rate: by frame index at the source's rate (the
+ * `-framerate` of the raw input, or `cfrFilter` where frames keep their decoded times). Variable
+ * rate (`ticks`, microseconds from the range's first frame, then its length): each frame gets its
+ * source time, in a microsecond time base end to end (filter, encoder, track).
+ */
+function segmentTiming(rate: Rational, ticks: readonly number[] | undefined, cfrFilter: string | undefined, label: string): { filters: string[]; output: string[] } {
+  if (!ticks) return { filters: cfrFilter ? [cfrFilter] : [], output: ['-video_track_timescale', String(trackTimescale(rate))] };
+  const expression = ticksExpression(ticks.slice(0, -1));
+  if (expression.length > MAX_TIMING_EXPR) {
+    throw new PermanentError(`${label}: the frame times of this range are too irregular to hand to ffmpeg (${expression.length} characters); lower TESSERA_VIDEO_MAX_SHARD_FRAMES`, { code: 'RangeTooIrregular' });
+  }
+  return {
+    filters: [`settb=1/${VFR_TIMESCALE}`, `setpts='${expression}'`],
+    output: ['-fps_mode', 'passthrough', '-enc_time_base', `1/${VFR_TIMESCALE}`, '-video_track_timescale', String(VFR_TIMESCALE)],
+  };
+}
+
 /**
  * Encodes raw rgb24 frames from stdin into an H.264 mp4 segment at the source's exact frame rate,
  * restoring the frame's original size (cropping a letterbox). Odd sizes are kept exactly by
  * encoding 4:4:4 (4:2:0 needs even sizes).
  */
-export function encodeArgs(output: string, o: { width: number; height: number; fit: FitGeometry; rate: Rational; settings: EncodeSettings }): string[] {
-  const filters: string[] = [];
+export function encodeArgs(output: string, o: { width: number; height: number; fit: FitGeometry; rate: Rational; settings: EncodeSettings; ticks?: readonly number[]; label?: string }): string[] {
+  const timing = segmentTiming(o.rate, o.ticks, undefined, o.label ?? output);
+  const filters: string[] = [...timing.filters];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
     filters.push(`crop=${o.fit.innerWidth}:${o.fit.innerHeight}:${o.fit.padLeft}:${o.fit.padTop}`);
   }
@@ -65,7 +114,7 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
     '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
     '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
-    '-video_track_timescale', String(trackTimescale(o.rate)),
+    ...timing.output,
     '-y', '-f', 'mp4', output,
   ];
 }
@@ -76,8 +125,9 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
  * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
  * ffmpeg reports its progress on stdout (`frame=N` … `progress=end`): the frames it wrote.
  */
-export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings }): string[] {
+export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings; ticks?: readonly number[]; label?: string }): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
+  const timing = segmentTiming(o.rate, o.ticks, `setpts=N*${o.rate.den}/(${o.rate.num}*TB)`, o.label ?? input);
   return [
     '-v', 'error', '-nostdin', '-nostats', '-progress', 'pipe:1',
     ...threadsArgs(o.settings.threads),
@@ -85,11 +135,11 @@ export function passthroughArgs(input: string, output: string, o: { streamIndex:
     '-i', input,
     '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
     '-frames:v', String(o.count), '-fps_mode', 'passthrough',
-    '-vf', `setpts=N*${o.rate.den}/(${o.rate.num}*TB),scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`,
+    '-vf', [...timing.filters, `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`].join(','),
     '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
     '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
-    '-video_track_timescale', String(trackTimescale(o.rate)),
+    ...timing.output,
     '-y', '-f', 'mp4', output,
   ];
 }
@@ -98,10 +148,11 @@ export function passthroughArgs(input: string, output: string, o: { streamIndex:
  * Joins the segments without re-encoding and muxes the original audio by copy. `videoOffset`
  * shifts the video to where the source's video started, so audio stays in sync.
  */
-export function stitchArgs(concatList: string, original: string, output: string, o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational }): string[] {
+export function stitchArgs(concatList: string, original: string, output: string, o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational; variableRate?: boolean }): string[] {
   // The concat demuxer offsets each segment by its duration rounded to microseconds; snapping every
   // timestamp back onto the frame grid makes the stitched timing exact (the drift is far below a frame).
-  const timescale = trackTimescale(o.rate);
+  // A variable-rate video is timed in microseconds throughout: nothing to snap, nothing to drift.
+  const timescale = o.variableRate ? VFR_TIMESCALE : trackTimescale(o.rate);
   const tick = (timescale * o.rate.den) / o.rate.num;
   const offset = Math.round(o.videoOffset * timescale);
   const snap = (v: string) => (offset === 0 ? `${v}=round(${v.toUpperCase()}/${tick})*${tick}` : `${v}=round((${v.toUpperCase()}-${offset})/${tick})*${tick}+${offset}`);
@@ -113,14 +164,22 @@ export function stitchArgs(concatList: string, original: string, output: string,
     '-map', '0:v:0',
     ...(o.audioStreamIndex === undefined ? [] : ['-map', `1:${o.audioStreamIndex}`]),
     '-c', 'copy',
-    ...(Number.isInteger(tick) ? ['-bsf:v', `setts=${snap('pts')}:${snap('dts')}`] : []),
+    ...(!o.variableRate && Number.isInteger(tick) ? ['-bsf:v', `setts=${snap('pts')}:${snap('dts')}`] : []),
     '-video_track_timescale', String(timescale),
     '-movflags', '+faststart',
     '-y', '-f', 'mp4', output,
   ];
 }
 
-/** A concat-demuxer list naming each segment by absolute path, quoted. */
-export function concatList(paths: readonly string[]): string {
-  return `ffconcat version 1.0\n${paths.map((p) => `file '${p.replaceAll("'", "'\\''")}'`).join('\n')}\n`;
+/**
+ * A concat-demuxer list naming each segment by absolute path, quoted; with `micros`, each
+ * segment's length in microseconds, where the next one starts (a variable-rate video's ranges).
+ */
+export function concatList(paths: readonly string[], micros?: readonly number[]): string {
+  const entry = (p: string, i: number) => {
+    const file = `file '${p.replaceAll("'", "'\\''")}'`;
+    const us = micros?.[i];
+    return us === undefined ? file : `${file}\nduration ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+  };
+  return `ffconcat version 1.0\n${paths.map(entry).join('\n')}\n`;
 }

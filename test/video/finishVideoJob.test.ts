@@ -5,6 +5,8 @@ import { PermanentError } from '../../src/core/errors.js';
 import type { LocalContext } from '../../src/runtime/localContext.js';
 import type { VideoDeps, VideoTools } from '../../src/usecases/video/deps.js';
 import { finishVideoJob } from '../../src/usecases/video/finishVideoJob.js';
+import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
+import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
 import { openContext, tempHome } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
@@ -64,6 +66,67 @@ describe('finishVideoJob, duplicated', () => {
     expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
     expect(stitched).toHaveLength(1);
     await expectSameTiming(media.file('sequential.mp4'), await downloadStyled(ctx, jobId, 'sequential.mp4', media.file('sequential.out.mp4')));
+  });
+
+  it('a finish overtaken after its stitch leaves summary.json as the finish that ended the job wrote it', async () => {
+    const jobId = await finishingJob('summary.mp4');
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => { open = resolve; });
+      return { open, opened };
+    };
+    const secondUploaded = gate();
+    const firstEnded = gate();
+    /**
+     * The video deps with the summary's write held until `before` opens; the upload starts after
+     * `lagMs` (so the two summaries' times differ), and `afterUpload` runs once the output is up.
+     */
+    const paced = (before: Promise<void>, lagMs: number, afterUpload: () => void): VideoDeps => {
+      const base = videoDeps((real) => real);
+      return {
+        ...base,
+        tools: {
+          ...base.tools,
+          upload: async (...args) => {
+            await new Promise((r) => setTimeout(r, lagMs));
+            await base.tools.upload(...args);
+            afterUpload();
+          },
+        },
+        blobs: {
+          ...ctx.blobs,
+          put: async (container, name, body, options) => {
+            if (name.endsWith('summary.json')) await before;
+            return ctx.blobs.put(container, name, body, options);
+          },
+        },
+      };
+    };
+    // Both stitch and upload; the first ends the job only once the second's output is up (so no
+    // file of the second's is removed under it), and the second writes its summary after that.
+    const first = paced(secondUploaded.opened, 0, () => undefined);
+    const second = paced(firstEnded.opened, 300, secondUploaded.open);
+    const [a, b] = await Promise.all([finishVideoJob(first, jobId).then((r) => { firstEnded.open(); return r; }), finishVideoJob(second, jobId)]);
+    expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
+    const stored = (await ctx.ledger.getJob(jobId))?.detail as { summary?: unknown };
+    const written: unknown = JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json')));
+    expect(written).toEqual(stored.summary);
+  });
+
+  it('a finish overtaken mid-stitch (the ending removed its files) returns the ended job instead of failing', async () => {
+    const jobId = await finishingJob('overtaken.mp4');
+    let firstEnded!: () => void;
+    const ended = new Promise<void>((resolve) => { firstEnded = resolve; });
+    const first = videoDeps((real) => real);
+    // The second, already past its check that the job is finishing, stitches only once the first
+    // has ended the job and removed the job's local files.
+    const second = videoDeps((real) => async (o) => {
+      await ended;
+      return real(o);
+    });
+    const [a, b] = await Promise.all([finishVideoJob(first, jobId).then((r) => { firstEnded(); return r; }), finishVideoJob(second, jobId)]);
+    expect(b).toEqual(a);
+    expect(b.state).toBe('succeeded');
   });
 
   // BUG (src/usecases/video/finishVideoJob.ts): two finishes of the same job at once share one

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { PermanentError } from '../../core/errors.js';
 import { CONTAINERS, resultBlobName, shardOutputName } from '../../core/jobNaming.js';
 import { SCORE_HEADER, isAnomalyLine } from '../../core/scoreRows.js';
-import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
+import { TERMINAL_JOB_STATES, type JobRecord, type JsonValue, type ShardRecord } from '../../ports/jobLedger.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import { textLines } from '../textLines.js';
 import type { AnomalyDeps } from './deps.js';
@@ -38,13 +38,11 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
 
   const windows = sum(done, 'windows');
   const anomalies = sum(done, 'anomalies');
-  const finishedAt = new Date();
   const startedAt = new Date(job.createdAt);
-  const seconds = Math.max(1e-3, (finishedAt.getTime() - startedAt.getTime()) / 1000);
   const detail = (job.detail ?? {}) as Record<string, JsonValue>;
   const state = failed.length === 0 ? 'succeeded' : 'failed';
   const error = failed.length === 0 ? undefined : `${failed.length} of ${shards.length} shards failed: ${failed.map((s) => `${s.shardId} (${s.error ?? 'unknown'})`).slice(0, 5).join('; ')}`;
-  const summary = {
+  const summaryAt = (finishedAt: string, seconds: number) => ({
     jobId,
     kind: job.kind,
     state,
@@ -60,20 +58,38 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
     errors: detail.errors ?? null,
     models: detail.models ?? [],
     submittedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
+    finishedAt,
     seconds,
     rowsPerSecond: (job.counts.rows ?? 0) / seconds,
     results: { scores: `${CONTAINERS.results}/${resultBlobName(jobId, 'scores.csv')}`, anomalies: `${CONTAINERS.results}/${resultBlobName(jobId, 'anomalies.csv')}` },
-  };
-  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
-  const finished = await updateJobWithRetry(deps.ledger, jobId, (j) =>
-    j.state !== 'finishing' ? undefined : {
+  });
+  const writeSummary = (summary: ReturnType<typeof summaryAt>) =>
+    deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+  const now = new Date();
+  const seconds = Math.max(1e-3, (now.getTime() - startedAt.getTime()) / 1000);
+  // Written before the job turns terminal, so a terminal job always has its summary.
+  const summary = summaryAt(now.toISOString(), seconds);
+  await writeSummary(summary);
+  let ended = false;
+  const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
+    ended = j.state === 'finishing';
+    return !ended ? undefined : {
       state,
       error,
       counts: { ...j.counts, windows, anomalies, shardsFailed: failed.length },
       detail: { ...detail, finishedAt: summary.finishedAt, seconds },
-    },
-  );
+    };
+  });
+  if (!ended) {
+    // Another finish ended the job first, and its summary may have landed before this one's: the
+    // summary is written again with the ending's own times, so it agrees with the ledger.
+    const d = (finished.detail ?? {}) as { finishedAt?: unknown; seconds?: unknown };
+    if (TERMINAL_JOB_STATES.includes(finished.state) && typeof d.finishedAt === 'string' && typeof d.seconds === 'number') {
+      await writeSummary(summaryAt(d.finishedAt, d.seconds));
+    }
+    log.info('finish overtaken: the job had already ended', { state: finished.state });
+    return finished;
+  }
   log.info('job finished', { state, windows, anomalies, failedShards: failed.length });
   return finished;
 }

@@ -43,7 +43,15 @@ export async function runMessagePump(options: MessagePumpOptions, stop: AbortSig
       // The one finishing in the background must settle before a third is taken.
       if (inHand.size >= 2) await Promise.race(inHand);
       if (stop.aborted || failure) break;
-      const [message] = await queue.receive({ maxMessages: 1, maxWaitMs: options.waitMs ?? 1000, signal: stop });
+      let message: ReceivedMessage | undefined;
+      try {
+        [message] = await queue.receive({ maxMessages: 1, maxWaitMs: options.waitMs ?? 1000, signal: stop });
+      } catch (error) {
+        // A message finishing in the background may have failed meanwhile: that failure stops the pump first.
+        if (!failure) throw error;
+        options.log.warn('receive failed after a message failed', { error: ensureError(error).message });
+        break;
+      }
       if (!message) continue;
       let nextMayStart!: () => void;
       const released = new Promise<void>((resolve) => { nextMayStart = resolve; });

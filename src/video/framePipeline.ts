@@ -170,6 +170,7 @@ function readBatches(decoder: ChildProcess, frameBytes: number, batch: number, r
     notify();
   });
   const end = () => {
+    if (ended) return;
     const whole = Math.floor(filled / frameBytes) * frameBytes;
     if (filling && whole > 0) ready.push(filling.subarray(0, whole));
     filling = undefined;
@@ -178,6 +179,9 @@ function readBatches(decoder: ChildProcess, frameBytes: number, batch: number, r
   };
   stdout.once('end', end);
   stdout.once('error', end);
+  // A destroyed stream (the pipeline killed on an abort or an error) emits only 'close': a loop
+  // waiting for the next batch must wake then too, or it waits forever.
+  stdout.once('close', end);
   return {
     /** The next batch, or n = 0 at the end of the stream. */
     async next(): Promise<{ data: Uint8Array; n: number }> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteJobLedger } from '../../src/adapters/local/sqliteJobLedger.js';
-import { CONTAINERS, finishMessageId } from '../../src/core/jobNaming.js';
+import { CONTAINERS, finishMessageId, resultBlobName } from '../../src/core/jobNaming.js';
 import { TERMINAL_JOB_STATES, type JobLedger, type JobRecord } from '../../src/ports/jobLedger.js';
 import type { BlobStore } from '../../src/ports/blobStore.js';
 import { finishJob } from '../../src/usecases/anomaly/finishJob.js';
@@ -185,5 +185,17 @@ describe('finishJob run twice at once', () => {
     const stored = await w.ctx.ledger.getJob(job.jobId);
     const summary = (await readResults(w.ctx, job.jobId)).summary;
     expect(summary.finishedAt).toBe((stored?.detail as { finishedAt?: string }).finishedAt);
+    expect(summary).toEqual((stored?.detail as { summary?: unknown }).summary);
+  });
+
+  it('a finish delivered after the job ended puts back the ending\'s summary.json (an earlier rewrite may have failed)', async () => {
+    const w = (world = await openWorld());
+    const { job } = await finishingJob(w);
+    const ended = await finishJob(w.deps, job.jobId);
+    const { summaryText } = await readResults(w.ctx, job.jobId);
+    // As an overtaken finish leaves it when its rewrite fails: its own summary, with its own times.
+    await w.ctx.blobs.put(CONTAINERS.results, resultBlobName(job.jobId, 'summary.json'), summaryText.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2000-01-01T00:00:00.000Z"'));
+    expect(await finishJob(w.deps, job.jobId)).toEqual(ended);
+    expect((await readResults(w.ctx, job.jobId)).summaryText).toBe(summaryText);
   });
 });

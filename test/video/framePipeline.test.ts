@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
@@ -156,6 +157,23 @@ describe('runFramePipeline over the skyline fixture', () => {
     // matters is that the pipeline settles, with the abort, instead of hanging.)
     expect(outcome).not.toBe(HUNG);
     expect((outcome as { error: Error }).error.name).toBe('AbortError');
+  });
+
+  it('an abort while the loop waits for the decoder (a model faster than decoding, as on a GPU): rejects with AbortError, no hang', async () => {
+    // A FIFO nobody writes to: ffmpeg blocks opening it, so no frame ever comes.
+    const fifo = media.file('never.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const controller = new AbortController();
+    const running = settleWithin(runFramePipeline({
+      decodeArgs: ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', fifo, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      encodeArgs: nullEncoder, frameBytes: FRAME, frames: 4, batch: 2, transform: recorder().transform, label: 'starved', signal: controller.signal,
+    }), 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const outcome = await running;
+    expect(outcome).not.toBe(HUNG);
+    expect((outcome as { error: Error }).error.name).toBe('AbortError');
+    expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
   });
 
   it('a model that throws mid-stream: its error comes back, no hang (same bug as the abort)', async () => {

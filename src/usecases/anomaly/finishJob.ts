@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { PermanentError } from '../../core/errors.js';
 import { CONTAINERS, resultBlobName, shardOutputName } from '../../core/jobNaming.js';
 import { SCORE_HEADER, isAnomalyLine } from '../../core/scoreRows.js';
-import { TERMINAL_JOB_STATES, type JobRecord, type JsonValue, type ShardRecord } from '../../ports/jobLedger.js';
+import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
+import { restoreSummary, writeSummary } from '../jobSummary.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import { textLines } from '../textLines.js';
 import type { AnomalyDeps } from './deps.js';
@@ -18,8 +19,10 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
   if (!job) throw new PermanentError(`finish: job ${jobId} does not exist`);
   const log = deps.log.child({ jobId });
   // A stale finish (the job was re-driven back to running, or already finished) is a no-op:
-  // the next entry into finishing sends its own finish message.
+  // the next entry into finishing sends its own finish message. An ended job's summary.json is
+  // written again from its record, in case an overtaken finish's summary landed last.
   if (job.state !== 'finishing') {
+    await restoreSummary(deps.blobs, job);
     log.info('finish skipped', { state: job.state });
     return job;
   }
@@ -42,7 +45,11 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
   const detail = (job.detail ?? {}) as Record<string, JsonValue>;
   const state = failed.length === 0 ? 'succeeded' : 'failed';
   const error = failed.length === 0 ? undefined : `${failed.length} of ${shards.length} shards failed: ${failed.map((s) => `${s.shardId} (${s.error ?? 'unknown'})`).slice(0, 5).join('; ')}`;
-  const summaryAt = (finishedAt: string, seconds: number) => ({
+  const now = new Date();
+  const seconds = Math.max(1e-3, (now.getTime() - startedAt.getTime()) / 1000);
+  // Written before the job turns terminal, so a terminal job always has its summary; kept in the
+  // ledger too, so a finish that finds the job ended can put the ending's back.
+  const summary = {
     jobId,
     kind: job.kind,
     state,
@@ -58,18 +65,12 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
     errors: detail.errors ?? null,
     models: detail.models ?? [],
     submittedAt: startedAt.toISOString(),
-    finishedAt,
+    finishedAt: now.toISOString(),
     seconds,
     rowsPerSecond: (job.counts.rows ?? 0) / seconds,
     results: { scores: `${CONTAINERS.results}/${resultBlobName(jobId, 'scores.csv')}`, anomalies: `${CONTAINERS.results}/${resultBlobName(jobId, 'anomalies.csv')}` },
-  });
-  const writeSummary = (summary: ReturnType<typeof summaryAt>) =>
-    deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
-  const now = new Date();
-  const seconds = Math.max(1e-3, (now.getTime() - startedAt.getTime()) / 1000);
-  // Written before the job turns terminal, so a terminal job always has its summary.
-  const summary = summaryAt(now.toISOString(), seconds);
-  await writeSummary(summary);
+  };
+  await writeSummary(deps.blobs, jobId, summary);
   let ended = false;
   const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
     ended = j.state === 'finishing';
@@ -77,16 +78,12 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
       state,
       error,
       counts: { ...j.counts, windows, anomalies, shardsFailed: failed.length },
-      detail: { ...detail, finishedAt: summary.finishedAt, seconds },
+      detail: { ...detail, finishedAt: summary.finishedAt, seconds, summary: summary as unknown as JsonValue },
     };
   });
   if (!ended) {
-    // Another finish ended the job first, and its summary may have landed before this one's: the
-    // summary is written again with the ending's own times, so it agrees with the ledger.
-    const d = (finished.detail ?? {}) as { finishedAt?: unknown; seconds?: unknown };
-    if (TERMINAL_JOB_STATES.includes(finished.state) && typeof d.finishedAt === 'string' && typeof d.seconds === 'number') {
-      await writeSummary(summaryAt(d.finishedAt, d.seconds));
-    }
+    // Another finish ended the job first, and its summary may have landed before this one's.
+    await restoreSummary(deps.blobs, finished);
     log.info('finish overtaken: the job had already ended', { state: finished.state });
     return finished;
   }

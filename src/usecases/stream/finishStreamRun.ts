@@ -6,6 +6,7 @@ import { STREAM_SCORE_COLUMNS, STREAM_SCORE_HEADER } from '../../core/windowStor
 import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
 import { readBlobText } from '../readBlobText.js';
+import { restoreSummary, writeSummary } from '../jobSummary.js';
 import type { StreamDeps, StreamScoreMessage } from './deps.js';
 import { SCORED_PREFIX } from './planStreamRun.js';
 import { detailOf } from '../jobDetail.js';
@@ -22,7 +23,11 @@ const LABEL = STREAM_SCORE_COLUMNS.indexOf('label');
 export async function finishStreamRun(deps: StreamDeps, jobId: string): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new PermanentError(`finish: job ${jobId} does not exist`);
-  if (job.state !== 'finishing') return job;
+  if (job.state !== 'finishing') {
+    // An ended run's summary.json is written again from its record, in case an overtaken finish's landed last.
+    await restoreSummary(deps.blobs, job);
+    return job;
+  }
   const shards = await deps.ledger.listShards(jobId);
   if (shards.some((s) => s.state !== 'succeeded' && s.state !== 'failed')) return job;
   const failed = shards.filter((s) => s.state === 'failed');
@@ -50,11 +55,16 @@ export async function finishStreamRun(deps: StreamDeps, jobId: string): Promise<
     windowsWithoutModel: sum('noModel'), windowsWithWrongLength: sum('windowMismatch'), seriesWithoutModel: noModel,
     finishedAt: new Date().toISOString(),
   };
-  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+  await writeSummary(deps.blobs, jobId, summary);
   if (state === 'succeeded') {
     for (const batch of batches) await deps.blobs.put(CONTAINERS.windows, `${SCORED_PREFIX}${batch}`, jobId, { contentType: 'text/plain' });
   }
-  return updateJobWithRetry(deps.ledger, jobId, (j) =>
-    j.state !== 'finishing' ? undefined : { state, error, counts: { ...j.counts, windows: summary.windows, anomalies: summary.anomalies }, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } },
-  );
+  let ended = false;
+  const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
+    ended = j.state === 'finishing';
+    return !ended ? undefined : { state, error, counts: { ...j.counts, windows: summary.windows, anomalies: summary.anomalies }, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } };
+  });
+  // Another finish ended the run first, and its summary may have landed before this one's.
+  if (!ended) await restoreSummary(deps.blobs, finished);
+  return finished;
 }

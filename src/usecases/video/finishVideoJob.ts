@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PermanentError, ensureError } from '../../core/errors.js';
-import { CONTAINERS, resultBlobName } from '../../core/jobNaming.js';
+import { CONTAINERS } from '../../core/jobNaming.js';
 import { TERMINAL_JOB_STATES, type JobRecord, type JsonValue, type ShardRecord } from '../../ports/jobLedger.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
+import { restoreSummary, writeSummary } from '../jobSummary.js';
 import type { ShardErrorPolicy, StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath, localJobDir, localSegmentPath, segmentBlob, styledOutputBlob } from './videoPaths.js';
 import { detailOf } from '../jobDetail.js';
@@ -31,7 +32,11 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new PermanentError(`finish: job ${jobId} does not exist`);
   const log = deps.log.child({ jobId });
-  if (job.state !== 'finishing') return job;
+  if (job.state !== 'finishing') {
+    // An ended job's summary.json is written again from its record, in case an overtaken finish's landed last.
+    await restoreSummary(deps.blobs, job);
+    return job;
+  }
   const shards = await deps.ledger.listShards(jobId);
   if (shards.some((s) => s.state !== 'succeeded' && s.state !== 'failed')) return job;
   const failed = shards.filter((s) => s.state === 'failed');
@@ -45,22 +50,19 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
     jobId, kind: job.kind, input: job.input, model: detail.model ?? null, probe: detail.probe ?? null, policy,
     failedRanges, shards: { total: shards.length, succeeded: shards.length - failed.length, failed: failed.length },
   };
-  const writeSummary = (summary: unknown) =>
-    deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
   const end = async (state: 'succeeded' | 'failed', error: string | undefined, extra: Record<string, JsonValue>) => {
     const summary = { ...report, state, error: error ?? null, ...extra, finishedAt: new Date().toISOString() };
-    // Written before the job turns terminal, so a terminal job always has its summary.
-    await writeSummary(summary);
+    // Written before the job turns terminal, so a terminal job always has its summary; kept in the
+    // ledger too, so a finish that finds the job ended can put the ending's back.
+    await writeSummary(deps.blobs, jobId, summary);
     let ended = false;
     const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
       ended = j.state === 'finishing';
       return ended ? { state, error, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } } : undefined;
     });
     if (!ended) {
-      // Another finish ended the job first, and its summary may have landed before this one's: the
-      // ending's own summary is written again, so summary.json agrees with the ledger.
-      const stored = detailOf(finished).summary;
-      if (TERMINAL_JOB_STATES.includes(finished.state) && stored && typeof stored === 'object') await writeSummary(stored);
+      // Another finish ended the job first, and its summary may have landed before this one's.
+      await restoreSummary(deps.blobs, finished);
       return overtaken(finished);
     }
     // Only the finish that ended the job clears its local files.
@@ -77,7 +79,8 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   if (failed.length > 0 && policy === 'fail') {
     return end('failed', `${failed.length} of ${shards.length} frame ranges failed: ${failedRanges.slice(0, 5).map((r) => `[${r.start}, ${r.end}) ${r.reason}`).join('; ')}`, {});
   }
-  const stitchAndEnd = async (): Promise<JobRecord> => {
+  /** The stitch and its upload: the job's outcome, to end it with. */
+  const stitch = async (): Promise<{ state: 'succeeded' | 'failed'; error?: string; extra: Record<string, JsonValue> }> => {
     const started = Date.now();
     const input = localInputPath(deps.settings.cacheDir, jobId, name);
     await deps.tools.localCopy({ container, name, etag }, input);
@@ -121,29 +124,35 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
     } catch (error) {
       await deps.tools.removeLocal(attemptDir);
       if (!(error instanceof PermanentError)) throw error;
-      return end('failed', error.message, { stitchMs: Date.now() - started });
+      return { state: 'failed', error: error.message, extra: { stitchMs: Date.now() - started } };
     }
     await deps.tools.upload(output, { container: CONTAINERS.results, name: outputBlob }, { frames: String(check.frames.output) }, 'video/mp4');
     await deps.tools.removeLocal(attemptDir);
     const frames = check.frames.output;
     const plannedAt = typeof detail.plannedAt === 'string' ? Date.parse(detail.plannedAt) : job.createdAt.getTime();
     const seconds = Math.max(1e-3, (Date.now() - plannedAt) / 1000);
-    return end('succeeded', undefined, {
+    return { state: 'succeeded', extra: {
       output: `${CONTAINERS.results}/${outputBlob}`,
       frames,
       framesPerSecond: frames / seconds,
       check: check as unknown as JsonValue,
       passthroughRanges: failedRanges,
       stagesMs: { probe: Number(detail.probeMs ?? 0), decodeWait: sum(shards, 'decodeWaitMs'), model: sum(shards, 'modelMs'), encodeWait: sum(shards, 'encodeWaitMs'), stitch: Date.now() - started },
-    });
+    } };
   };
   // The ending's files (the input copy, the attempts' directories) go when a finish ends the job, so
   // a finish still at work then fails on a missing file: if the job has ended, that is no failure.
+  // (Only the stitch: a failure to write the summary or the ledger is this finish's own, and retried.)
+  let outcome;
   try {
-    return await stitchAndEnd();
+    outcome = await stitch();
   } catch (error) {
     const now = await deps.ledger.getJob(jobId);
-    if (now && TERMINAL_JOB_STATES.includes(now.state)) return overtaken(now, error);
+    if (now && TERMINAL_JOB_STATES.includes(now.state)) {
+      await restoreSummary(deps.blobs, now);
+      return overtaken(now, error);
+    }
     throw error;
   }
+  return end(outcome.state, outcome.error, outcome.extra);
 }

@@ -106,6 +106,7 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
       const waitStart = performance.now();
       const batch = await batches.next();
       timings.decodeWaitMs += performance.now() - waitStart;
+      o.signal?.throwIfAborted(); // woken by the kill: no more model runs for an abandoned range
       if (batch.n === 0) break;
       decodedFrames += batch.n;
       if (decodedFrames > o.frames) throw new PermanentError(`${o.label}: the decoder delivered more than the ${o.frames} frames planned`);

@@ -3,8 +3,8 @@
 // Entra ID-only access and least-privilege role assignments. Deploy with `azd up`, or
 // `az deployment sub create --location L --template-file infra/main.bicep --parameters environmentName=E location=L`.
 // Names must agree with the code: containers (src/core/jobNaming.ts CONTAINERS), the work queue
-// (src/runtime/localContext.ts), the work and control queues and the ledger table
-// (src/azure/azureConfig.ts AZURE_DEFAULTS) and TESSERA_* settings (src/config/config.ts); test/infra checks it.
+// (src/composition/local/localContext.ts), the work and control queues and the ledger table
+// (src/composition/azure/azureConfig.ts AZURE_DEFAULTS) and TESSERA_* settings (src/config/config.ts); test/infra checks it.
 
 targetScope = 'subscription'
 
@@ -97,7 +97,7 @@ var containers = {
   windows: 'windows'
   rejected: 'rejected'
   // The Event Hubs event log's checkpoints (the aggregator's position per partition): kept.
-  // AZURE_DEFAULTS.checkpointContainer in src/azure/azureConfig.ts (TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER).
+  // AZURE_DEFAULTS.checkpointContainer in src/composition/azure/azureConfig.ts (TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER).
   checkpoints: 'checkpoints'
 }
 var workQueueName = 'jobs'

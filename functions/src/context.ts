@@ -5,9 +5,9 @@
  * view of it whose use cases log through that invocation.
  */
 import type { InvocationContext } from '@azure/functions';
-import { loadAzureSettings } from '../../src/azure/azureConfig.js';
-import { credentialFor, openAzureContext, openAzureEventLog, type AzureContext } from '../../src/azure/azureContext.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { loadAzureSettings } from '../../src/composition/azure/azureConfig.js';
+import { credentialFor, openAzureContext, openAzureEventLog, type AzureContext } from '../../src/composition/azure/azureContext.js';
+import { createLogger } from '../../src/hosting/logger.js';
 import { invocationLogger } from './invocationLogger.js';
 
 let opened: Promise<AzureContext> | undefined;

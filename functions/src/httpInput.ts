@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import type { AzureContext } from '../../src/azure/azureContext.js';
+import type { AzureContext } from '../../src/composition/azure/azureContext.js';
 import { InputError } from '../../src/core/errors.js';
 import type { WorkQueue } from '../../src/ports/workQueue.js';
 

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { LogLevel, Logger } from '../../src/ports/logger.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/hosting/logger.js';
 
 /**
  * A Logger whose JSON lines go through the invocation's own log methods, so the host correlates

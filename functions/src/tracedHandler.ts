@@ -9,8 +9,8 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import { SpanKind } from '@opentelemetry/api';
-import { loadAzureSettings } from '../../src/azure/azureConfig.js';
-import { credentialFor } from '../../src/azure/azureContext.js';
+import { loadAzureSettings } from '../../src/composition/azure/azureConfig.js';
+import { credentialFor } from '../../src/composition/azure/azureContext.js';
 import { startTelemetry, telemetrySettingsOf, type Telemetry } from '../../src/telemetry/setup.js';
 import { inSpan, TRACEPARENT, TRACESTATE, traceContextOf } from '../../src/telemetry/tracing.js';
 

@@ -10,7 +10,7 @@
  */
 import { LockLostError } from '../../src/core/errors.js';
 import { forwardingQueue, type ReceivedMessage, type WorkQueue } from '../../src/ports/workQueue.js';
-import { messageKindOf } from '../../src/runtime/messagePump.js';
+import { messageKindOf } from '../../src/hosting/messagePump.js';
 import type { ScorerMetrics, ShardOutcome } from './scorerMetrics.js';
 
 export interface InstrumentedQueue extends WorkQueue {

@@ -1,6 +1,6 @@
 /**
  * The AKS scorer: a composition root around the same use cases the embedded worker runs
- * (src/runtime/workerMain.ts), over Blob/Table Storage and Service Bus (src/azure/azureContext.ts).
+ * (src/composition/local/workerMain.ts), over Blob/Table Storage and Service Bus (src/composition/azure/azureContext.ts).
  *
  * Startup: settings parsed once → health server (/healthz answers from here on) → the Azure
  * context (identity-based clients; emulator connection strings only for Azurite and the test broker)
@@ -12,10 +12,10 @@
  * (redelivered at once), close the clients, exit 0. A second signal abandons at once.
  * Exit codes: 0 drained, 1 a fatal error (bad credentials, no queue, a failed self-test), 2 bad settings.
  */
-import { credentialFor, openAzureContext, type AzureContext } from '../../src/azure/azureContext.js';
+import { credentialFor, openAzureContext, type AzureContext } from '../../src/composition/azure/azureContext.js';
 import { TesseraError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { createLogger } from '../../src/hosting/logger.js';
 import { recordDeadLetter } from '../../src/usecases/deadLetters.js';
 import { verifyExecutionProviderOnce } from '../../src/video/style/providerSelfTest.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';

@@ -1,5 +1,5 @@
 /**
- * N concurrent message pumps (src/runtime/messagePump.ts) on the `jobs` queue, and their drain.
+ * N concurrent message pumps (src/hosting/messagePump.ts) on the `jobs` queue, and their drain.
  *
  * - Every pump shares the one queue client (its receives take turns, as the SDK requires), the
  *   context's model caches and ONNX sessions (one per model version), and the shard tracker.
@@ -11,8 +11,8 @@
  */
 import { TesseraError, TransientError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { backoffMs, delay } from '../../src/runtime/backoff.js';
-import { runMessagePump } from '../../src/runtime/messagePump.js';
+import { backoffMs, delay } from '../../src/hosting/backoff.js';
+import { runMessagePump } from '../../src/hosting/messagePump.js';
 import type { InstrumentedQueue } from './instrumentedQueue.js';
 import type { ShardTracker } from './shardTracker.js';
 

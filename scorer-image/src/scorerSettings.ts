@@ -1,9 +1,9 @@
 /**
- * The scorer's settings, parsed once: the Azure entry points' settings (src/azure/azureConfig.ts)
+ * The scorer's settings, parsed once: the Azure entry points' settings (src/composition/azure/azureConfig.ts)
  * plus what only the AKS worker has. A bad value is an InputError naming the variable.
  */
 import { hostname } from 'node:os';
-import { loadAzureSettings, type AzureSettings } from '../../src/azure/azureConfig.js';
+import { loadAzureSettings, type AzureSettings } from '../../src/composition/azure/azureConfig.js';
 import { InputError } from '../../src/core/errors.js';
 
 /** infra/k8s/base/deployment.yaml's terminationGracePeriodSeconds. */

@@ -2,8 +2,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
 import type { Logger } from '../ports/logger.js';
-import { openLocalContext, type LocalContext } from '../runtime/localContext.js';
-import { createLogger } from '../runtime/logger.js';
+import { openLocalContext, type LocalContext } from '../composition/local/localContext.js';
+import { createLogger } from '../hosting/logger.js';
 
 /** A logger writing JSON lines to `<home>/logs/<name>.log`, so the terminal stays for progress and results. */
 export function fileLogger(config: Config, name: string): Logger {

@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import { InputError, PreconditionFailedError } from '../core/errors.js';
 import { CONTAINERS, JOB_OPTION_KEYS } from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
-import type { LocalContext } from '../runtime/localContext.js';
+import type { LocalContext } from '../composition/local/localContext.js';
 import { submitJob } from '../usecases/submitJob.js';
 
 async function sha256File(path: string): Promise<string> {

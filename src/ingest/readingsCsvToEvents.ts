@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
 import { checkReadingsHeader, parseReadingRow, type RowErrorReason } from '../core/readings.js';
-import { textLines } from '../usecases/textLines.js';
+import { textLines } from '../lib/textLines.js';
 import { readingEventBody, readingPartitionKey } from './readingEvent.js';
 
 /** One event to append, with the line it came from (1-based; a CSV's header is line 1). */

@@ -1,4 +1,4 @@
-import { delay } from '../util/delay.js';
+import { delay } from '../lib/delay.js';
 import type { Readable } from 'node:stream';
 import { InputError, positiveInteger } from '../core/errors.js';
 import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';

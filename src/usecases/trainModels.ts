@@ -8,7 +8,7 @@ import { FEATURES, SeriesWindows, windowStartOf, writeFeatures } from '../core/w
 import type { Logger } from '../ports/logger.js';
 import { exportOcsvmOnnx } from '../training/ocsvmExport.js';
 import { trainOcsvm } from '../training/ocsvmTrainer.js';
-import { textLines } from './textLines.js';
+import { textLines } from '../lib/textLines.js';
 
 /** Where trained models go (the model registry). */
 export interface ModelSink {

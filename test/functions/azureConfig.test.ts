@@ -1,10 +1,10 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { AZURE_DEFAULTS, loadAzureSettings } from '../../src/azure/azureConfig.js';
-import { credentialFor, openAzureContext, openAzureEventLog } from '../../src/azure/azureContext.js';
+import { AZURE_DEFAULTS, loadAzureSettings } from '../../src/composition/azure/azureConfig.js';
+import { credentialFor, openAzureContext, openAzureEventLog } from '../../src/composition/azure/azureContext.js';
 import { InputError } from '../../src/core/errors.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
 
 /** What infra sets on the Function App (infra/main.bicep functionsSettings), identity-based. */
 const IDENTITY = {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseBicep } from '../../tools/infra-check/bicepSyntax.js';
 import { declarationBody, declarations, toValue, type BicepValue } from '../../tools/infra-check/bicepModel.js';
-import { AZURE_DEFAULTS } from '../../src/azure/azureConfig.js';
+import { AZURE_DEFAULTS } from '../../src/composition/azure/azureConfig.js';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 
 // infra/main.bicep, the k8s manifests and azure.yaml must agree with the code: container names,
@@ -59,7 +59,7 @@ describe('infra agrees with the code', () => {
   });
 
   it('the work queue is the one the code uses, with lock and delivery settings that feed TESSERA_LOCK_MS and TESSERA_MAX_DELIVERIES', () => {
-    const codeQueue = /queue:\s*'([^']+)'/.exec(read('src/runtime/localContext.ts'))?.[1];
+    const codeQueue = /queue:\s*'([^']+)'/.exec(read('src/composition/local/localContext.ts'))?.[1];
     expect(codeQueue).toBe('jobs');
     expect(literal(declValue('var', 'workQueueName'))).toBe(codeQueue);
     const queue = prop(declValue('module', 'serviceBus'), 'params', 'queues', 0);
@@ -111,7 +111,7 @@ describe('infra agrees with the code', () => {
     expect(text(prop(settings, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace'))).toBe('eventHubs.outputs.fullyQualifiedNamespace');
     expect(text(prop(settings, 'TESSERA_EVENTHUBS__clientId'))).toBe(text(prop(settings, 'TESSERA_STORAGE__clientId')));
     // The setting names infra writes are the ones azureConfig.ts reads.
-    const azureConfig = read('src/azure/azureConfig.ts');
+    const azureConfig = read('src/composition/azure/azureConfig.ts');
     for (const name of ['TESSERA_EVENTHUBS__fullyQualifiedNamespace', 'TESSERA_EVENTHUBS__credential', 'TESSERA_EVENTHUBS__clientId', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER']) {
       expect(keys(settings), name).toContain(name);
       expect(azureConfig.includes(`'${name}'`) || (name.startsWith('TESSERA_EVENTHUBS__') && azureConfig.includes("'TESSERA_EVENTHUBS'")), `${name} parsed`).toBe(true);

@@ -7,7 +7,7 @@ import { partitionForKey } from '../../src/adapters/local/partitionHash.js';
 import { openSqliteEventLog } from '../../src/adapters/local/sqliteEventLog.js';
 import { startHttpIngest, type HttpIngest } from '../../src/ingest/httpIngest.js';
 import type { EventLog } from '../../src/ports/eventLog.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
 
 const MAX = 16 * 1024;
 const reading = (deviceId: string, value: number) =>

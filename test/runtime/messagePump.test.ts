@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteWorkQueue } from '../../src/adapters/local/sqliteWorkQueue.js';
 import { PermanentError } from '../../src/core/errors.js';
 import type { WorkQueue } from '../../src/ports/workQueue.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
-import { runMessagePump, type MessagePumpOptions } from '../../src/runtime/messagePump.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
+import { runMessagePump, type MessagePumpOptions } from '../../src/hosting/messagePump.js';
 
 /** A promise and the function that resolves it. */
 function gate(): { open: () => void; opened: Promise<void> } {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/local/fsBlobStore.js';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { createModelRegistry } from '../../src/registry/modelRegistry.js';
-import { BUILTIN_TOON, registryStyles } from '../../src/runtime/registryStyles.js';
+import { BUILTIN_TOON, registryStyles } from '../../src/adapters/models/registryStyles.js';
 import type { FrameStylizer } from '../../src/video/style/frameStylizer.js';
 
 // Every stylizer registryStyles makes, so the test can kill one as a dying session thread would.

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { recordDeadLetter } from '../../src/usecases/deadLetters.js';
-import { runMessagePump } from '../../src/runtime/messagePump.js';
+import { runMessagePump } from '../../src/hosting/messagePump.js';
 import { openContext, tempHome, waitForJob } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
 import { makeVideo } from '../support/video/media.js';

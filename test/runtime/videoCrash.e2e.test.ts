@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { writeResults } from '../../src/cli/resultsFiles.js';
-import { startLocalRuntime } from '../../src/runtime/localRuntime.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
+import { startLocalRuntime } from '../../src/composition/local/localRuntime.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { fixturesDir } from '../support/fixtures.js';
 import { openContext, tempHome, waitForJob } from '../support/localHarness.js';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
-import { startLocalRuntime } from '../../src/runtime/localRuntime.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
+import { startLocalRuntime } from '../../src/composition/local/localRuntime.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { fixturesDir } from '../support/fixtures.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { TERMINAL_JOB_STATES } from '../../src/ports/jobLedger.js';
-import { openLocalContext, type LocalContext } from '../../src/runtime/localContext.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
+import { openLocalContext, type LocalContext } from '../../src/composition/local/localContext.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { getJobProgress, type JobProgress } from '../../src/usecases/jobStatus.js';
 import { ocsvmDir } from './fixtures.js';
 

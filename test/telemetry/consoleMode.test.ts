@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, type LogLine } from '../../src/runtime/logger.js';
+import { createLogger, type LogLine } from '../../src/hosting/logger.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 import { inSpan } from '../../src/telemetry/tracing.js';
 

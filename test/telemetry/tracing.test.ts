@@ -9,8 +9,8 @@ import { openSqliteWorkQueue } from '../../src/adapters/local/sqliteWorkQueue.js
 import { serviceBusWorkQueueFromConnectionString } from '../../src/adapters/azure/serviceBusWorkQueue.js';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
 import type { WorkQueue } from '../../src/ports/workQueue.js';
-import { createRecordingLogger } from '../../src/runtime/logger.js';
-import { runMessagePump } from '../../src/runtime/messagePump.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
+import { runMessagePump } from '../../src/hosting/messagePump.js';
 import { startTelemetry, telemetrySettingsOf, type AzureMonitorOptions, type Telemetry } from '../../src/telemetry/setup.js';
 import { tracedQueue } from '../../src/telemetry/tracedQueue.js';
 import { DIAGNOSTIC_ID, inSpan, TRACEPARENT, traceContextOf, withTraceContext } from '../../src/telemetry/tracing.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { PermanentError } from '../../src/core/errors.js';
-import type { LocalContext } from '../../src/runtime/localContext.js';
+import type { LocalContext } from '../../src/composition/local/localContext.js';
 import type { VideoDeps, VideoTools } from '../../src/usecases/video/deps.js';
 import { finishVideoJob } from '../../src/usecases/video/finishVideoJob.js';
 import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';

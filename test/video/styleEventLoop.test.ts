@@ -36,7 +36,7 @@ describe('the style model and the worker\'s event loop', () => {
 
   // Fixed (src/video/style/styleSession.ts): a batch used to block the worker's event loop for its
   // whole run (mosaic, 2 frames of 720x720: 1.84 s run, 1.74 s without a single timer tick), so the
-  // peek-lock renewal timer (every lock/3, src/runtime/messagePump.ts) could not run, a range could
+  // peek-lock renewal timer (every lock/3, src/hosting/messagePump.ts) could not run, a range could
   // lose its lock mid-run and be redelivered, and the ffmpeg pipes stalled. The session now runs on a
   // worker thread of its own.
   it('a batch leaves the event loop free (no gap over 100 ms while the model runs)', async () => {

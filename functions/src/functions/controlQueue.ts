@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import type { AzureContext } from '../../../src/azure/azureContext.js';
+import type { AzureContext } from '../../../src/composition/azure/azureContext.js';
 import { decodeEnvelope } from '../../../src/usecases/jobMessages.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
@@ -48,7 +48,7 @@ async function forwardToWorkers(ctx: AzureContext, body: unknown, messageId: str
 export const controlQueue = tracedHandler('pubsub', 'controlQueue', controlQueueHandler);
 
 // The host resolves `%TESSERA_CONTROL_QUEUE%` from the app setting (infra sets `control`) that the
-// senders read too (src/azure/azureConfig.ts), so the trigger and the senders name one queue.
+// senders read too (src/composition/azure/azureConfig.ts), so the trigger and the senders name one queue.
 // No `retry`: the Service Bus trigger supports no retry policy; redelivery up to the queue's
 // maxDeliveryCount is its retry (with the backoff settleControlMessage adds).
 app.serviceBusQueue('controlQueue', {

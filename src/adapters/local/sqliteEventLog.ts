@@ -1,4 +1,4 @@
-import { delay } from '../../util/delay.js';
+import { delay } from '../../lib/delay.js';
 import { InputError, positiveInteger } from '../../core/errors.js';
 import type { EventLog, EventRecord, OutgoingEvent } from '../../ports/eventLog.js';
 import { partitionForKey } from './partitionHash.js';

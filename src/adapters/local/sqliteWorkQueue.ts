@@ -1,4 +1,4 @@
-import { delay } from '../../util/delay.js';
+import { delay } from '../../lib/delay.js';
 import { randomUUID } from 'node:crypto';
 import { InputError, positiveInteger, LockLostError } from '../../core/errors.js';
 import {

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { InputError, PreconditionFailedError } from '../../core/errors.js';
 import { loadConfig } from '../../config/config.js';
-import { startLocalRuntime } from '../../runtime/localRuntime.js';
-import { findRunningRuntime } from '../../runtime/runtimeLock.js';
+import { startLocalRuntime } from '../../composition/local/localRuntime.js';
+import { findRunningRuntime } from '../../composition/local/runtimeLock.js';
 import { getJobProgress } from '../../usecases/jobStatus.js';
 import { parseCommandArgs, requirePositional } from '../args.js';
 import { fileLogger, withLocalContext } from '../context.js';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/config.js';
-import { startLocalRuntime } from '../../runtime/localRuntime.js';
-import { createLogger } from '../../runtime/logger.js';
+import { startLocalRuntime } from '../../composition/local/localRuntime.js';
+import { createLogger } from '../../hosting/logger.js';
 import { parseCommandArgs } from '../args.js';
 import { println, type CliIo } from '../io.js';
 

@@ -5,7 +5,7 @@ import { SCORE_HEADER, isAnomalyLine } from '../../core/scoreRows.js';
 import type { JobRecord, JsonValue, ShardRecord } from '../../ports/jobLedger.js';
 import { restoreSummary, writeSummary } from '../jobSummary.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
-import { textLines } from '../textLines.js';
+import { textLines } from '../../lib/textLines.js';
 import type { AnomalyDeps } from './deps.js';
 
 /**

@@ -5,7 +5,7 @@ import { RowErrorReport, checkErrorBudget } from '../../core/rowErrors.js';
 import { ShardRouter, encodeShardRows, seriesId, type ShardFlush } from '../../core/sharding.js';
 import type { JobRecord, JsonValue } from '../../ports/jobLedger.js';
 import { updateJobWithRetry } from '../ledgerRetry.js';
-import { textLines } from '../textLines.js';
+import { textLines } from '../../lib/textLines.js';
 import type { AnomalyDeps, AnomalyMessage, PinnedModel } from './deps.js';
 import { fanIn } from '../fanIn.js';
 import { detailOf } from '../jobDetail.js';

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { inject } from 'vitest';
-import { loadAzureSettings } from '../../../src/azure/azureConfig.js';
-import { openAzureContext, type AzureContext } from '../../../src/azure/azureContext.js';
+import { loadAzureSettings } from '../../../src/composition/azure/azureConfig.js';
+import { openAzureContext, type AzureContext } from '../../../src/composition/azure/azureContext.js';
 import type { ReceivedMessage } from '../../../src/ports/workQueue.js';
-import { createRecordingLogger, type LogLine } from '../../../src/runtime/logger.js';
+import { createRecordingLogger, type LogLine } from '../../../src/hosting/logger.js';
 import { useContext } from '../../../functions/src/context.js';
 import { startTestBroker, type TestBroker } from '../../broker/testBroker.js';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AzureContext } from '../../../src/azure/azureContext.js';
+import type { AzureContext } from '../../../src/composition/azure/azureContext.js';
 import { CONTAINERS, resultBlobName, type ResultFile } from '../../../src/core/jobNaming.js';
 import { TERMINAL_JOB_STATES } from '../../../src/ports/jobLedger.js';
 import { getJobProgress, type JobProgress } from '../../../src/usecases/jobStatus.js';

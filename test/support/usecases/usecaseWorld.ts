@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openSqliteWorkQueue } from '../../../src/adapters/local/sqliteWorkQueue.js';
 import { CONTAINERS, resultBlobName } from '../../../src/core/jobNaming.js';
 import type { JobLedger, JobRecord } from '../../../src/ports/jobLedger.js';
-import type { LocalContext } from '../../../src/runtime/localContext.js';
+import type { LocalContext } from '../../../src/composition/local/localContext.js';
 import type { AnomalyDeps } from '../../../src/usecases/anomaly/deps.js';
 import { readBlobText } from '../../../src/usecases/readBlobText.js';
 import { submitJob } from '../../../src/usecases/submitJob.js';

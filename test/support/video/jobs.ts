@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { expect } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { CONTAINERS, resultBlobName } from '../../../src/core/jobNaming.js';
-import type { LocalContext } from '../../../src/runtime/localContext.js';
+import type { LocalContext } from '../../../src/composition/local/localContext.js';
 import { readBlobText } from '../../../src/usecases/readBlobText.js';
 import { styledOutputBlob } from '../../../src/usecases/video/videoPaths.js';
 import { ELEM_FLOAT, buildGraphModel } from '../../../src/video/style/onnxGraph.js';

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Logger } from '../ports/logger.js';
+import type { Logger } from '../../ports/logger.js';
 
 const require = createRequire(import.meta.url);
 /** Workers run the TypeScript sources through tsx's ESM loader. */

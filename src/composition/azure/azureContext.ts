@@ -1,5 +1,5 @@
 /**
- * The Azure composition root: the same use cases as the embedded runtime (src/runtime/localContext.ts),
+ * The Azure composition root: the same use cases as the embedded runtime (src/composition/local/localContext.ts),
  * over Blob Storage, Table Storage and Service Bus. The Functions app and the scorer both open it.
  *
  * - `queue` is the `jobs` queue (shard work, the scorer's); `control` carries plan and finish
@@ -16,34 +16,34 @@ import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { azureBlobStoreFromConnectionString, azureBlobStoreFromEndpoint } from '../adapters/azure/azureBlobStore.js';
-import { eventHubsEventLogFromConnectionString, eventHubsEventLogFromNamespace, type EventHubsEventLogOptions } from '../adapters/azure/eventHubsEventLog.js';
-import { createServiceBusWorkQueue } from '../adapters/azure/serviceBusWorkQueue.js';
-import { tableJobLedgerFromConnectionString, tableJobLedgerFromEndpoint } from '../adapters/azure/tableJobLedger.js';
-import { InputError } from '../core/errors.js';
-import { CONTAINERS } from '../core/jobNaming.js';
-import { createScoringEngine, type ScoringEngine } from '../engine/scoringEngine.js';
-import type { BlobStore } from '../ports/blobStore.js';
-import type { EventLog } from '../ports/eventLog.js';
-import type { JobLedger } from '../ports/jobLedger.js';
-import type { Logger } from '../ports/logger.js';
-import type { WorkQueue } from '../ports/workQueue.js';
-import { tracedQueue } from '../telemetry/tracedQueue.js';
-import { createModelRegistry, type ModelRegistry } from '../registry/modelRegistry.js';
-import { registryCatalog, registryScorer } from '../runtime/registryModels.js';
-import { registryStyles } from '../runtime/registryStyles.js';
-import type { AnomalyDeps } from '../usecases/anomaly/deps.js';
-import { anomalyJobKind } from '../usecases/anomaly/handleMessage.js';
-import type { JobDeps } from '../usecases/jobDeps.js';
-import { createJobDispatcher, type JobKind } from '../usecases/jobDispatcher.js';
-import type { AggregateDeps } from '../usecases/stream/aggregatePartition.js';
-import type { StreamDeps } from '../usecases/stream/deps.js';
-import { streamJobKind } from '../usecases/stream/streamJobKind.js';
-import type { VideoDeps } from '../usecases/video/deps.js';
-import { videoJobKind } from '../usecases/video/videoJobKind.js';
-import { createVideoTools } from '../video/videoTools.js';
+import { azureBlobStoreFromConnectionString, azureBlobStoreFromEndpoint } from '../../adapters/azure/azureBlobStore.js';
+import { eventHubsEventLogFromConnectionString, eventHubsEventLogFromNamespace, type EventHubsEventLogOptions } from '../../adapters/azure/eventHubsEventLog.js';
+import { createServiceBusWorkQueue } from '../../adapters/azure/serviceBusWorkQueue.js';
+import { tableJobLedgerFromConnectionString, tableJobLedgerFromEndpoint } from '../../adapters/azure/tableJobLedger.js';
+import { InputError } from '../../core/errors.js';
+import { CONTAINERS } from '../../core/jobNaming.js';
+import { createScoringEngine, type ScoringEngine } from '../../engine/scoringEngine.js';
+import type { BlobStore } from '../../ports/blobStore.js';
+import type { EventLog } from '../../ports/eventLog.js';
+import type { JobLedger } from '../../ports/jobLedger.js';
+import type { Logger } from '../../ports/logger.js';
+import type { WorkQueue } from '../../ports/workQueue.js';
+import { tracedQueue } from '../../telemetry/tracedQueue.js';
+import { createModelRegistry, type ModelRegistry } from '../../registry/modelRegistry.js';
+import { registryCatalog, registryScorer } from '../../adapters/models/registryModels.js';
+import { registryStyles } from '../../adapters/models/registryStyles.js';
+import type { AnomalyDeps } from '../../usecases/anomaly/deps.js';
+import { anomalyJobKind } from '../../usecases/anomaly/handleMessage.js';
+import type { JobDeps } from '../../usecases/jobDeps.js';
+import { createJobDispatcher, type JobKind } from '../../usecases/jobDispatcher.js';
+import type { AggregateDeps } from '../../usecases/stream/aggregatePartition.js';
+import type { StreamDeps } from '../../usecases/stream/deps.js';
+import { streamJobKind } from '../../usecases/stream/streamJobKind.js';
+import type { VideoDeps } from '../../usecases/video/deps.js';
+import { videoJobKind } from '../../usecases/video/videoJobKind.js';
+import { createVideoTools } from '../../video/videoTools.js';
 import type { AzureSettings, Identity } from './azureConfig.js';
-import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../config/useCaseSettings.js';
+import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../../config/useCaseSettings.js';
 
 interface Ports {
   readonly settings: AzureSettings;
@@ -169,7 +169,7 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
   };
 }
 
-/** The stream's deps over the same ports, as the embedded runtime builds them (src/runtime/localContext.ts). */
+/** The stream's deps over the same ports, as the embedded runtime builds them (src/composition/local/localContext.ts). */
 function streamContext(events: EventLog, deps: AzureContext['deps'], config: AzureSettings['config']): StreamContext {
   const s = config.stream;
   const { blobs, queue, control, ledger, log, models, scorer } = deps;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PreconditionFailedError } from '../core/errors.js';
+import { PreconditionFailedError } from '../../core/errors.js';
 
 export interface RuntimeInfo {
   readonly pid: number;

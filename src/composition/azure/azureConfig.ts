@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config/config.js';
-import { InputError } from '../core/errors.js';
+import { loadConfig, type Config } from '../../config/config.js';
+import { InputError } from '../../core/errors.js';
 
 /** Entity names infra creates (infra/main.bicep); the settings below override them. */
 export const AZURE_DEFAULTS = Object.freeze({

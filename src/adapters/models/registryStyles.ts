@@ -1,12 +1,12 @@
-import { NotFoundError, PermanentError } from '../core/errors.js';
-import type { ModelRegistry } from '../registry/modelRegistry.js';
-import { instruments } from '../telemetry/metrics.js';
-import { inSpan } from '../telemetry/tracing.js';
-import type { OpenStyle, PinnedStyle, StyleModels } from '../usecases/video/deps.js';
-import { createFrameStylizer, type FrameStylizer } from '../video/style/frameStylizer.js';
-import type { ExecutionProvider } from '../video/style/executionProvider.js';
-import { styleSpecOf } from '../video/style/styleSpec.js';
-import { buildToonModel } from '../video/style/toonModel.js';
+import { NotFoundError, PermanentError } from '../../core/errors.js';
+import type { ModelRegistry } from '../../registry/modelRegistry.js';
+import { instruments } from '../../telemetry/metrics.js';
+import { inSpan } from '../../telemetry/tracing.js';
+import type { OpenStyle, PinnedStyle, StyleModels } from '../../usecases/video/deps.js';
+import { createFrameStylizer, type FrameStylizer } from '../../video/style/frameStylizer.js';
+import type { ExecutionProvider } from '../../video/style/executionProvider.js';
+import { styleSpecOf } from '../../video/style/styleSpec.js';
+import { buildToonModel } from '../../video/style/toonModel.js';
 
 /** The built-in demo model, registered on first use so the video job works from the repository alone. */
 export const BUILTIN_TOON = 'toon';

@@ -1,8 +1,8 @@
-import { InputError, PermanentError, NotFoundError, TransientError } from '../core/errors.js';
-import { FEATURES } from '../core/windowing.js';
-import type { ScoringEngine, ScoringSession } from '../engine/scoringEngine.js';
-import type { ModelRegistry } from '../registry/modelRegistry.js';
-import type { ModelCatalog, PinnedModel, WindowScorer } from '../usecases/anomaly/deps.js';
+import { InputError, PermanentError, NotFoundError, TransientError } from '../../core/errors.js';
+import { FEATURES } from '../../core/windowing.js';
+import type { ScoringEngine, ScoringSession } from '../../engine/scoringEngine.js';
+import type { ModelRegistry } from '../../registry/modelRegistry.js';
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../../usecases/anomaly/deps.js';
 
 /** The planner's view of the registry: the latest version of a model, pinned by sha256. */
 export function registryCatalog(registry: ModelRegistry): ModelCatalog {

@@ -4,4 +4,4 @@ export function backoffMs(attempt: number, baseMs = 200, capMs = 10_000, random:
   return Math.round(random() * ceiling);
 }
 
-export { delay } from '../util/delay.js';
+export { delay } from '../lib/delay.js';

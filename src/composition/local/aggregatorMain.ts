@@ -4,12 +4,12 @@
  * hand (so the checkpoint and the window state stay consistent), closes its stores and exits.
  * SIGKILL at any point is safe too: the next start undoes the uncommitted step and reads again.
  */
-import { loadConfig } from '../config/config.js';
-import { startTelemetry } from '../telemetry/setup.js';
-import { ensureError } from '../core/errors.js';
-import { runPartition } from '../usecases/stream/aggregatePartition.js';
+import { loadConfig } from '../../config/config.js';
+import { startTelemetry } from '../../telemetry/setup.js';
+import { ensureError } from '../../core/errors.js';
+import { runPartition } from '../../usecases/stream/aggregatePartition.js';
 import { openLocalContext } from './localContext.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../../hosting/logger.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { role: 'aggregator', pid: process.pid } });

@@ -3,13 +3,13 @@
  * anomaly job's use cases. On SIGTERM or SIGINT it stops receiving, settles the message in hand,
  * closes its stores and exits.
  */
-import { loadConfig } from '../config/config.js';
-import { startTelemetry } from '../telemetry/setup.js';
-import { ensureError } from '../core/errors.js';
-import { recordDeadLetter } from '../usecases/deadLetters.js';
+import { loadConfig } from '../../config/config.js';
+import { startTelemetry } from '../../telemetry/setup.js';
+import { ensureError } from '../../core/errors.js';
+import { recordDeadLetter } from '../../usecases/deadLetters.js';
 import { openLocalContext } from './localContext.js';
-import { createLogger } from './logger.js';
-import { runMessagePump } from './messagePump.js';
+import { createLogger } from '../../hosting/logger.js';
+import { runMessagePump } from '../../hosting/messagePump.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { worker: process.env.TESSERA_WORKER_ID ?? '0', pid: process.pid } });

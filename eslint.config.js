@@ -3,13 +3,44 @@ import tseslint from 'typescript-eslint';
 
 const impure = [
   { group: ['@azure/*'], message: 'The core is pure: SDKs belong in adapters.' },
-  { group: ['onnxruntime-node', 'fluent-ffmpeg', 'better-sqlite3', 'libsvm-js'], message: 'The core is pure: runtimes belong in adapters.' },
-  { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'child_process', 'node:net', 'node:http', 'node:worker_threads'], message: 'The core does no I/O.' },
-  { group: ['**/adapters/**', '**/runtime/**', '**/cli/**', '**/engine/**', '**/registry/**', '**/usecases/**'], message: 'The core depends on nothing outside itself and the ports.' },
+  {
+    group: ['onnxruntime-node', 'fluent-ffmpeg', 'better-sqlite3', 'libsvm-js'],
+    message: 'The core is pure: runtimes belong in adapters.',
+  },
+  {
+    group: [
+      'node:fs',
+      'node:fs/*',
+      'fs',
+      'fs/*',
+      'node:child_process',
+      'child_process',
+      'node:net',
+      'node:http',
+      'node:worker_threads',
+    ],
+    message: 'The core does no I/O.',
+  },
+  {
+    group: ['**/adapters/**', '**/runtime/**', '**/cli/**', '**/engine/**', '**/registry/**', '**/usecases/**'],
+    message: 'The core depends on nothing outside itself and the ports.',
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tessera/**', 'dist/**', '**/dist/**', 'bin/**', 'bench/out/**', '.bench-venv/**', 'eslint.config.js', 'bench/run.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.tessera/**',
+      'dist/**',
+      '**/dist/**',
+      'bin/**',
+      'bench/out/**',
+      '.bench-venv/**',
+      'eslint.config.js',
+      'bench/run.js',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -26,7 +57,10 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: impure }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'The core never reads process or the environment.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'The core never reads process or the environment.' },
+      ],
     },
   },
   {

@@ -6,7 +6,11 @@
 import { benchEngine } from './anomalyEngine.js';
 import { benchJob } from './anomalyJob.js';
 
-export async function run(): Promise<{ ratios: Record<string, number>; goals: Record<string, number>; figures: Record<string, number> }> {
+export async function run(): Promise<{
+  ratios: Record<string, number>;
+  goals: Record<string, number>;
+  figures: Record<string, number>;
+}> {
   const engine = await benchEngine();
   const job = await benchJob();
   const goals: Record<string, number> = { engine_vs_bare_ort: 3 };

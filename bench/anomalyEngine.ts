@@ -17,7 +17,15 @@ import { createScoringEngine } from '../src/engine/scoringEngine.js';
 import { decodeModel, encodeModel } from '../src/onnx/onnxProto.js';
 import { rewriteSvm } from '../src/onnx/svmRewrite.js';
 import { sklearnPython } from './sklearnVenv.js';
-import { bySeries, featureMatrix, ocsvmDir, ocsvmModelPath, readOcsvmManifest, readScores, readWindows } from '../test/support/fixtures.js';
+import {
+  bySeries,
+  featureMatrix,
+  ocsvmDir,
+  ocsvmModelPath,
+  readOcsvmManifest,
+  readScores,
+  readWindows,
+} from '../test/support/fixtures.js';
 
 const ROWS_PER_MODEL = 100_000;
 const ROUNDS = 5;
@@ -41,8 +49,16 @@ function workloads(): Workload[] {
     const rows = series.get(`${entry.device}-${entry.tag}`) ?? [];
     const windows = featureMatrix(rows);
     const tiled = new Float32Array(ROWS_PER_MODEL * F);
-    for (let i = 0; i < ROWS_PER_MODEL; i++) tiled.set(windows.subarray((i % rows.length) * F, (i % rows.length + 1) * F), i * F);
-    return { name: `ocsvm-${entry.device}-${entry.tag}`, sha256: entry.sha256, bytes: readFileSync(ocsvmModelPath(entry)), windows, nWindows: rows.length, tiled };
+    for (let i = 0; i < ROWS_PER_MODEL; i++)
+      tiled.set(windows.subarray((i % rows.length) * F, ((i % rows.length) + 1) * F), i * F);
+    return {
+      name: `ocsvm-${entry.device}-${entry.tag}`,
+      sha256: entry.sha256,
+      bytes: readFileSync(ocsvmModelPath(entry)),
+      windows,
+      nWindows: rows.length,
+      tiled,
+    };
   });
 }
 
@@ -67,7 +83,9 @@ async function timeEngine(work: readonly Workload[]): Promise<{ ms: number; load
   const engine = createScoringEngine();
   try {
     const loadStart = performance.now();
-    const sessions = await Promise.all(work.map((w) => engine.load({ name: w.name, version: 1, sha256: w.sha256 }, w.bytes, { features: F })));
+    const sessions = await Promise.all(
+      work.map((w) => engine.load({ name: w.name, version: 1, sha256: w.sha256 }, w.bytes, { features: F })),
+    );
     const loadMs = performance.now() - loadStart;
     let ms = 0;
     for (const [i, w] of work.entries()) {
@@ -99,7 +117,12 @@ async function accuracy(work: readonly Workload[]): Promise<{ rewrite: number; o
       };
       const original = await runScores(w.bytes);
       const rewritten = await runScores(encodeModel(rewriteSvm(decodeModel(w.bytes)).model));
-      const ours = await engine.score(await engine.load({ name: w.name, version: 1, sha256: w.sha256 }, w.bytes), w.windows, w.nWindows, F);
+      const ours = await engine.score(
+        await engine.load({ name: w.name, version: 1, sha256: w.sha256 }, w.bytes),
+        w.windows,
+        w.nWindows,
+        F,
+      );
       const expected = oracle.get(w.name.replace('ocsvm-', '')) ?? [];
       for (let i = 0; i < w.nWindows; i++) {
         rewrite = Math.max(rewrite, Math.abs(rewritten[i]! - original[i]!));

@@ -39,14 +39,20 @@ async function tiledReadings(file: string, copies: number): Promise<number> {
 export async function benchJob(copies = 20): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   try {
-    const config = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'warn' }, { workers: 2, pollMs: 20 });
+    const config = loadConfig(
+      { TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'warn' },
+      { workers: 2, pollMs: 20 },
+    );
     const log = createLogger({ level: 'warn', sink: () => undefined });
     const input = path.join(dir, 'readings.csv');
     const rows = await tiledReadings(input, copies);
     const ctx = openLocalContext(config, log);
     await ctx.ensureContainers();
-    const manifest = JSON.parse(readFileSync(path.join(ocsvmDir, 'manifest.json'), 'utf8')) as { models: { device: string; tag: string; model: string }[] };
-    for (const m of manifest.models) await ctx.registry.add(`ocsvm-${m.device}-${m.tag}`, readFileSync(path.join(ocsvmDir, m.model)));
+    const manifest = JSON.parse(readFileSync(path.join(ocsvmDir, 'manifest.json'), 'utf8')) as {
+      models: { device: string; tag: string; model: string }[];
+    };
+    for (const m of manifest.models)
+      await ctx.registry.add(`ocsvm-${m.device}-${m.tag}`, readFileSync(path.join(ocsvmDir, m.model)));
     const runtime = await startLocalRuntime(config, log);
     try {
       const start = performance.now();
@@ -59,7 +65,14 @@ export async function benchJob(copies = 20): Promise<Record<string, number>> {
       const seconds = (performance.now() - start) / 1000;
       if (progress?.job.state !== 'succeeded') throw new Error(`bench job failed: ${progress?.job.error ?? 'unknown'}`);
       const planMs = Number((progress.job.detail as { planMs?: number } | null)?.planMs ?? NaN);
-      return { job_rows: rows, job_seconds: seconds, job_rows_per_s: rows / seconds, job_plan_seconds: planMs / 1000, job_shards: progress.shards.total, job_windows: progress.job.counts.windows ?? 0 };
+      return {
+        job_rows: rows,
+        job_seconds: seconds,
+        job_rows_per_s: rows / seconds,
+        job_plan_seconds: planMs / 1000,
+        job_shards: progress.shards.total,
+        job_windows: progress.job.counts.windows ?? 0,
+      };
     } finally {
       await runtime.stop();
       await ctx.close();

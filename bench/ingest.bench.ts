@@ -5,10 +5,17 @@
  */
 import { benchIngestCore } from './ingestCore.js';
 
-export async function run(): Promise<{ ratios: Record<string, number>; goals: Record<string, number>; figures: Record<string, number> }> {
+export async function run(): Promise<{
+  ratios: Record<string, number>;
+  goals: Record<string, number>;
+  figures: Record<string, number>;
+}> {
   const r = await benchIngestCore();
   return {
-    ratios: { ingest_vs_json_parse_only: r.eventsPerSecond / r.jsonParseOnlyPerSecond, ingest_vs_one_million_per_s: r.eventsPerSecond / 1_000_000 },
+    ratios: {
+      ingest_vs_json_parse_only: r.eventsPerSecond / r.jsonParseOnlyPerSecond,
+      ingest_vs_one_million_per_s: r.eventsPerSecond / 1_000_000,
+    },
     goals: { ingest_vs_json_parse_only: 0.5, ingest_vs_one_million_per_s: 1 },
     figures: { events_per_s: r.eventsPerSecond, json_parse_only_per_s: r.jsonParseOnlyPerSecond, events: 1_000_000 },
   };

@@ -32,7 +32,15 @@ export function buildRecords(events: number): EventRecord[] {
       ts: new Date(START + i).toISOString(),
       value: Math.round(Math.sin(i) * 1e4) / 100,
     });
-    records[i] = { partition: 0, sequenceNumber: i, offset: String(i * 160), enqueuedTime, partitionKey: device, body, properties: {} };
+    records[i] = {
+      partition: 0,
+      sequenceNumber: i,
+      offset: String(i * 160),
+      enqueuedTime,
+      partitionKey: device,
+      body,
+      properties: {},
+    };
   }
   return records;
 }
@@ -73,8 +81,17 @@ export function benchIngestCore(events = 1_000_000): Promise<IngestCoreResult> {
   let best = Infinity;
   let bestParse = Infinity;
   for (let round = 0; round < ROUNDS; round++) {
-    bestParse = Math.min(bestParse, timed(() => parseOnly(records)));
-    best = Math.min(best, timed(() => ingest(records)));
+    bestParse = Math.min(
+      bestParse,
+      timed(() => parseOnly(records)),
+    );
+    best = Math.min(
+      best,
+      timed(() => ingest(records)),
+    );
   }
-  return Promise.resolve({ eventsPerSecond: Math.round(events / best), jsonParseOnlyPerSecond: Math.round(events / bestParse) });
+  return Promise.resolve({
+    eventsPerSecond: Math.round(events / best),
+    jsonParseOnlyPerSecond: Math.round(events / bestParse),
+  });
 }

@@ -8,7 +8,9 @@ register();
 const name = process.argv[2];
 const file = new URL(`./${name}.bench.ts`, import.meta.url);
 if (!name || !existsSync(file)) {
-  const known = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace('.bench.ts', ''));
+  const known = readdirSync(new URL('.', import.meta.url))
+    .filter((f) => f.endsWith('.bench.ts'))
+    .map((f) => f.replace('.bench.ts', ''));
   console.error(`usage: npm run bench -- NAME   (one of: ${known.join(', ')})`);
   process.exit(2);
 }

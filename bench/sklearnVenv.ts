@@ -12,7 +12,11 @@ export function sklearnPython(log: (line: string) => void): string | undefined {
   const has = () => existsSync(python) && spawnSync(python, ['-c', 'import sklearn'], { timeout: 60_000 }).status === 0;
   if (has()) return python;
   log('setting up .bench-venv with scikit-learn (once; takes a minute or two)…');
-  if (!existsSync(python) && spawnSync('python3', ['-m', 'venv', venv], { stdio: 'ignore', timeout: 120_000 }).status !== 0) return undefined;
+  if (
+    !existsSync(python) &&
+    spawnSync('python3', ['-m', 'venv', venv], { stdio: 'ignore', timeout: 120_000 }).status !== 0
+  )
+    return undefined;
   spawnSync(path.join(venv, 'bin/pip'), ['install', '--quiet', 'scikit-learn'], { stdio: 'ignore', timeout: 600_000 });
   return has() ? python : undefined;
 }

@@ -47,15 +47,27 @@ export interface StyleModelBench {
 function modelOf(options: StyleModelBenchOptions) {
   const bytes = readFileSync(options.modelPath);
   const info = inspectModel(bytes);
-  const spec = styleSpecOf({ ...info, metadata: { ...info.metadata, ...options.metadata }, name: path.basename(options.modelPath) }, { defaultMaxBatch: options.batch ?? 1 });
-  return { bytes, spec, width: spec.fixedSize?.width ?? options.width ?? 720, height: spec.fixedSize?.height ?? options.height ?? 720 };
+  const spec = styleSpecOf(
+    { ...info, metadata: { ...info.metadata, ...options.metadata }, name: path.basename(options.modelPath) },
+    { defaultMaxBatch: options.batch ?? 1 },
+  );
+  return {
+    bytes,
+    spec,
+    width: spec.fixedSize?.width ?? options.width ?? 720,
+    height: spec.fixedSize?.height ?? options.height ?? 720,
+  };
 }
 
 export async function benchStyleModel(options: StyleModelBenchOptions): Promise<StyleModelBench> {
   const { bytes, spec, width, height } = modelOf(options);
   const n = options.frames ?? 4;
   const executionProvider = options.executionProvider ?? 'cpu';
-  const stylizer = await createFrameStylizer(bytes, spec, { executionProvider, intraOpThreads: options.intraOpThreads, label: spec.label });
+  const stylizer = await createFrameStylizer(bytes, spec, {
+    executionProvider,
+    intraOpThreads: options.intraOpThreads,
+    label: spec.label,
+  });
   const frameBytes = width * height * 3;
   const frames = Uint8Array.from({ length: n * frameBytes }, (_, i) => (i * 7 + (i >> 11)) % 256);
   try {
@@ -66,7 +78,16 @@ export async function benchStyleModel(options: StyleModelBenchOptions): Promise<
     const wall = performance.now() - started;
     const after = stylizer.timings;
     const model = (after.modelMs - before.modelMs) / n;
-    const bareModelFps = await bareModel(bytes, spec.inputName, spec.maxBatch, n, width, height, executionProvider, options.intraOpThreads);
+    const bareModelFps = await bareModel(
+      bytes,
+      spec.inputName,
+      spec.maxBatch,
+      n,
+      width,
+      height,
+      executionProvider,
+      options.intraOpThreads,
+    );
     return {
       provider: stylizer.executionProvider,
       width,
@@ -89,13 +110,39 @@ export async function benchStyleModel(options: StyleModelBenchOptions): Promise<
  */
 export async function bareModelFps(options: StyleModelBenchOptions): Promise<number> {
   const { bytes, spec, width, height } = modelOf(options);
-  return bareModel(bytes, spec.inputName, spec.maxBatch, options.frames ?? 8, width, height, options.executionProvider ?? 'cpu', options.intraOpThreads);
+  return bareModel(
+    bytes,
+    spec.inputName,
+    spec.maxBatch,
+    options.frames ?? 8,
+    width,
+    height,
+    options.executionProvider ?? 'cpu',
+    options.intraOpThreads,
+  );
 }
 
-async function bareModel(bytes: Uint8Array, input: string, batch: number, n: number, w: number, h: number, ep: ExecutionProvider, threads: number | undefined): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+async function bareModel(
+  bytes: Uint8Array,
+  input: string,
+  batch: number,
+  n: number,
+  w: number,
+  h: number,
+  ep: ExecutionProvider,
+  threads: number | undefined,
+): Promise<number> {
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [ep],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
   try {
-    const tensor = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * h * w }, (_, i) => i % 256), [batch, 3, h, w]);
+    const tensor = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: batch * 3 * h * w }, (_, i) => i % 256),
+      [batch, 3, h, w],
+    );
     await session.run({ [input]: tensor });
     const runs = Math.max(1, Math.ceil(n / batch));
     const started = performance.now();
@@ -107,7 +154,8 @@ async function bareModel(bytes: Uint8Array, input: string, batch: number, n: num
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const modelPath = process.argv[2] ?? path.resolve(import.meta.dirname, '../../shared/fixtures/models/style/mosaic.onnx');
+  const modelPath =
+    process.argv[2] ?? path.resolve(import.meta.dirname, '../../shared/fixtures/models/style/mosaic.onnx');
   const result = await benchStyleModel({
     modelPath,
     metadata: modelPath.includes('/models/style/') && !modelPath.includes('johnson') ? { color: 'bgr' } : {},

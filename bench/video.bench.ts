@@ -41,7 +41,10 @@ function ffmpeg(args: string[]): void {
   if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${r.stderr}`);
 }
 
-async function runJob(ctx: ReturnType<typeof openLocalContext>, clip: string): Promise<{ seconds: number; ranges: number }> {
+async function runJob(
+  ctx: ReturnType<typeof openLocalContext>,
+  clip: string,
+): Promise<{ seconds: number; ranges: number }> {
   const start = performance.now();
   const job = await submitFile(ctx, clip, { model: 'mosaic' });
   // The job's own row only, every 50 ms: the bench must not take CPU from the job it times (a full
@@ -63,14 +66,40 @@ async function runJob(ctx: ReturnType<typeof openLocalContext>, clip: string): P
  * sampled alike (same frames, so about as long, alternating, best of each), and load that comes
  * and goes on a shared machine weighs on neither more than the other.
  */
-async function endToEnd(dir: string, frames: number): Promise<{ seconds: number[]; ranges: number; bareFps: number[]; stylizer: StyleModelBench }> {
+async function endToEnd(
+  dir: string,
+  frames: number,
+): Promise<{ seconds: number[]; ranges: number; bareFps: number[]; stylizer: StyleModelBench }> {
   const source = path.join(dir, 'e2e.mp4');
-  ffmpeg(['-ss', '4.5', '-i', VIDEO, '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', source]);
+  ffmpeg([
+    '-ss',
+    '4.5',
+    '-i',
+    VIDEO,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    source,
+  ]);
   // One worker (its defaults follow: ffmpeg gets the cores); the runtime's default poll interval: a
   // job's messages do not wait on it, only idle watchers do. Ranges of RANGE_SECONDS (at most half
   // the clip), so the job crosses a range boundary as a long video does at every one.
-  const base = loadConfig({ TESSERA_HOME: path.join(dir, 'home'), TESSERA_LOG_LEVEL: 'error', TESSERA_WORKERS: '1', TESSERA_VIDEO_BATCH: '2', TESSERA_VIDEO_THREADS: '2' });
-  const config = { ...base, video: { ...base.video, shardSeconds: RANGE_SECONDS, maxShardFrames: Math.ceil(frames / 2) } };
+  const base = loadConfig({
+    TESSERA_HOME: path.join(dir, 'home'),
+    TESSERA_LOG_LEVEL: 'error',
+    TESSERA_WORKERS: '1',
+    TESSERA_VIDEO_BATCH: '2',
+    TESSERA_VIDEO_THREADS: '2',
+  });
+  const config = {
+    ...base,
+    video: { ...base.video, shardSeconds: RANGE_SECONDS, maxShardFrames: Math.ceil(frames / 2) },
+  };
   const bareOptions = { modelPath: MOSAIC, metadata: { color: 'bgr' }, frames, batch: 2, intraOpThreads: 2 };
   const stylizer = await benchStyleModel({ ...bareOptions, frames: 8 });
   const bareFps = [await bareModelFps(bareOptions)];
@@ -102,7 +131,23 @@ async function endToEnd(dir: string, frames: number): Promise<{ seconds: number[
 /** One plain ffmpeg transcode with the job's x264 settings: the baseline of the split. */
 function transcode(dir: string): number {
   const t0 = performance.now();
-  ffmpeg(['-i', VIDEO, '-map', '0:v:0', '-map', '0:a:0', '-c:v', 'libx264', '-preset', ENCODE.preset, '-crf', String(ENCODE.crf), '-c:a', 'copy', path.join(dir, 'transcode.mp4')]);
+  ffmpeg([
+    '-i',
+    VIDEO,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0',
+    '-c:v',
+    'libx264',
+    '-preset',
+    ENCODE.preset,
+    '-crf',
+    String(ENCODE.crf),
+    '-c:a',
+    'copy',
+    path.join(dir, 'transcode.mp4'),
+  ]);
   return (performance.now() - t0) / 1000;
 }
 
@@ -125,13 +170,30 @@ async function splitOnce(dir: string, round: number): Promise<number> {
     for (let i = next++; i < shards.length; i = next++) {
       const r = shards[i]!;
       await tools.renderSegment({
-        input: VIDEO, output: segments[i] ?? '', streamIndex: probe.video.index, seekSeconds: r.seekSeconds, count: r.end - r.start,
-        width: probe.video.width, height: probe.video.height, rate: probe.video.frameRate, fit: 'stretch', style: undefined, batch: 8, label: r.shardId,
+        input: VIDEO,
+        output: segments[i] ?? '',
+        streamIndex: probe.video.index,
+        seekSeconds: r.seekSeconds,
+        count: r.end - r.start,
+        width: probe.video.width,
+        height: probe.video.height,
+        rate: probe.video.frameRate,
+        fit: 'stretch',
+        style: undefined,
+        batch: 8,
+        label: r.shardId,
       });
     }
   };
   await Promise.all([worker(), worker()]);
-  await tools.stitch({ segments, original: VIDEO, probe, output: path.join(dir, `ours-${round}.mp4`), workDir: dir, label: 'skyline' });
+  await tools.stitch({
+    segments,
+    original: VIDEO,
+    probe,
+    output: path.join(dir, `ours-${round}.mp4`),
+    workDir: dir,
+    label: 'skyline',
+  });
   const seconds = (performance.now() - t1) / 1000;
   await blobs.close();
   return seconds;
@@ -141,7 +203,9 @@ async function splitOnce(dir: string, round: number): Promise<number> {
  * The split against the plain transcode, alternating, SPLIT_ROUNDS times each; each side's fastest
  * round counts, so load that comes and goes on a shared machine weighs on neither side.
  */
-async function splitRestitch(dir: string): Promise<{ ours: number; transcode: number; oursAll: number[]; transcodeAll: number[] }> {
+async function splitRestitch(
+  dir: string,
+): Promise<{ ours: number; transcode: number; oursAll: number[]; transcodeAll: number[] }> {
   const oursAll: number[] = [];
   const transcodeAll: number[] = [];
   for (let round = 0; round < SPLIT_ROUNDS; round++) {
@@ -153,13 +217,28 @@ async function splitRestitch(dir: string): Promise<{ ours: number; transcode: nu
 
 function peakRss(dir: string, frames: number): number {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const r = spawnSync(process.execPath, ['--import', tsx, path.join(import.meta.dirname, 'videoRss.child.ts'), VIDEO, String(frames), path.join(dir, `rss-${frames}.mp4`)], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      tsx,
+      path.join(import.meta.dirname, 'videoRss.child.ts'),
+      VIDEO,
+      String(frames),
+      path.join(dir, `rss-${frames}.mp4`),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`rss child failed: ${r.stderr}`);
   const line = r.stdout.trim().split('\n').at(-1) ?? '{}';
   return (JSON.parse(line) as { maxRssMb: number }).maxRssMb;
 }
 
-export async function run(): Promise<{ ratios: Record<string, number>; goals: Record<string, number>; figures: Record<string, number> }> {
+export async function run(): Promise<{
+  ratios: Record<string, number>;
+  goals: Record<string, number>;
+  figures: Record<string, number>;
+}> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-video-'));
   try {
     // 96 frames (3.2 s) in two ranges of 48: a job also has about a second of fixed cost (probe and
@@ -173,15 +252,29 @@ export async function run(): Promise<{ ratios: Record<string, number>; goals: Re
     const rssShort = peakRss(dir, 60);
     const rssLong = peakRss(dir, 512);
     return {
-      ratios: { e2e_vs_bare_model_fps: frames / e2eSeconds / bareFps, transcode_vs_split_restitch: split.transcode / split.ours, rss_short_vs_long: rssShort / rssLong },
+      ratios: {
+        e2e_vs_bare_model_fps: frames / e2eSeconds / bareFps,
+        transcode_vs_split_restitch: split.transcode / split.ours,
+        rss_short_vs_long: rssShort / rssLong,
+      },
       goals: { e2e_vs_bare_model_fps: 0.9, transcode_vs_split_restitch: 0.8, rss_short_vs_long: 0.9 },
       figures: {
-        e2e_frames: frames, e2e_ranges: e2e.ranges, e2e_seconds: e2eSeconds, e2e_fps: frames / e2eSeconds, bare_model_fps: bareFps,
-        e2e_seconds_max: Math.max(...e2e.seconds), bare_model_fps_min: Math.min(...e2e.bareFps),
-        stylizer_fps_8_frames: e2e.stylizer.stylizerFps, bare_model_fps_8_frames: e2e.stylizer.bareModelFps, conversion_share_of_model: e2e.stylizer.conversionShare,
-        transcode_seconds: split.transcode, split_restitch_seconds: split.ours,
-        transcode_seconds_max: Math.max(...split.transcodeAll), split_restitch_seconds_max: Math.max(...split.oursAll),
-        worker_peak_rss_mb_60_frames: rssShort, worker_peak_rss_mb_512_frames: rssLong,
+        e2e_frames: frames,
+        e2e_ranges: e2e.ranges,
+        e2e_seconds: e2eSeconds,
+        e2e_fps: frames / e2eSeconds,
+        bare_model_fps: bareFps,
+        e2e_seconds_max: Math.max(...e2e.seconds),
+        bare_model_fps_min: Math.min(...e2e.bareFps),
+        stylizer_fps_8_frames: e2e.stylizer.stylizerFps,
+        bare_model_fps_8_frames: e2e.stylizer.bareModelFps,
+        conversion_share_of_model: e2e.stylizer.conversionShare,
+        transcode_seconds: split.transcode,
+        split_restitch_seconds: split.ours,
+        transcode_seconds_max: Math.max(...split.transcodeAll),
+        split_restitch_seconds_max: Math.max(...split.oursAll),
+        worker_peak_rss_mb_60_frames: rssShort,
+        worker_peak_rss_mb_512_frames: rssLong,
       },
     };
   } finally {

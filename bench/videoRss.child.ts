@@ -21,9 +21,26 @@ const stylizer = await createFrameStylizer(bytes, spec, { executionProvider: 'cp
 const { width, height } = probe.video;
 const fit = fitGeometry(width, height, undefined, 'stretch');
 await runFramePipeline({
-  decodeArgs: decodeArgs(input, { streamIndex: probe.video.index, seekSeconds: undefined, count: frames, width, height, fit }),
-  encodeArgs: encodeArgs(output, { width, height, fit, rate: probe.video.frameRate, settings: { crf: 18, preset: 'veryfast' } }),
-  frameBytes: width * height * 3, frames, batch: 2, transform: (f, n) => stylizer.stylize(f, n, width, height), label: 'rss',
+  decodeArgs: decodeArgs(input, {
+    streamIndex: probe.video.index,
+    seekSeconds: undefined,
+    count: frames,
+    width,
+    height,
+    fit,
+  }),
+  encodeArgs: encodeArgs(output, {
+    width,
+    height,
+    fit,
+    rate: probe.video.frameRate,
+    settings: { crf: 18, preset: 'veryfast' },
+  }),
+  frameBytes: width * height * 3,
+  frames,
+  batch: 2,
+  transform: (f, n) => stylizer.stylize(f, n, width, height),
+  label: 'rss',
 });
 await stylizer.dispose();
 console.log(JSON.stringify({ frames, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

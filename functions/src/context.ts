@@ -6,7 +6,12 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import { loadAzureSettings } from '../../src/composition/azure/azureConfig.js';
-import { credentialFor, openAzureContext, openAzureEventLog, type AzureContext } from '../../src/composition/azure/azureContext.js';
+import {
+  credentialFor,
+  openAzureContext,
+  openAzureEventLog,
+  type AzureContext,
+} from '../../src/composition/azure/azureContext.js';
 import { createLogger } from '../../src/hosting/logger.js';
 import { invocationLogger } from './invocationLogger.js';
 

@@ -19,7 +19,8 @@ export function intQuery(request: HttpRequest, name: string, fallback: number, m
   const raw = request.query.get(name);
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`query parameter ${name}`, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InputError(`query parameter ${name}`, `must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -27,7 +28,8 @@ export function intQuery(request: HttpRequest, name: string, fallback: number, m
 export function oneOfQuery<T extends string>(request: HttpRequest, name: string, allowed: readonly T[]): T | undefined {
   const raw = request.query.get(name);
   if (raw === null || raw === '') return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw new InputError(`query parameter ${name}`, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new InputError(`query parameter ${name}`, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 

@@ -24,20 +24,31 @@ export interface Delivery {
   readonly deliveryCount: number;
 }
 
-export async function settleControlMessage(ctx: AzureContext, body: unknown, delivery: Delivery, work: () => Promise<void>): Promise<void> {
+export async function settleControlMessage(
+  ctx: AzureContext,
+  body: unknown,
+  delivery: Delivery,
+  work: () => Promise<void>,
+): Promise<void> {
   const log = ctx.log.child({ messageId: delivery.messageId, deliveryCount: delivery.deliveryCount });
   try {
     await work();
   } catch (thrown) {
     const error = ensureError(thrown);
     if (error instanceof PermanentError) {
-      log.error('permanent failure: recorded as dead-lettered, message completed', { reason: error.code, description: error.message });
+      log.error('permanent failure: recorded as dead-lettered, message completed', {
+        reason: error.code,
+        description: error.message,
+      });
       await recordDeadLetter(ctx.deps, body, error.code, error.message);
       return;
     }
     if (delivery.deliveryCount >= ctx.control.maxDeliveryCount) {
       const description = `failed ${delivery.deliveryCount} times; last error: ${error.message}`;
-      log.error('last delivery failed: recorded as dead-lettered; Service Bus dead-letters the message', { reason: MAX_DELIVERY_COUNT_EXCEEDED, description });
+      log.error('last delivery failed: recorded as dead-lettered; Service Bus dead-letters the message', {
+        reason: MAX_DELIVERY_COUNT_EXCEEDED,
+        description,
+      });
       await recordDeadLetter(ctx.deps, body, MAX_DELIVERY_COUNT_EXCEEDED, description);
       throw error;
     }

@@ -24,7 +24,8 @@ export function processTelemetry(): Promise<Telemetry> {
   telemetry ??= (async () => {
     const settings = telemetrySettingsOf(process.env);
     // Entra ID ingestion when the app runs on an identity (Application Insights with local auth off).
-    const credential = settings.mode === 'azure-monitor' ? await credentialFor(loadAzureSettings(process.env)) : undefined;
+    const credential =
+      settings.mode === 'azure-monitor' ? await credentialFor(loadAzureSettings(process.env)) : undefined;
     return startTelemetry({ service: 'tessera-functions', ...(credential ? { credential } : {}) });
   })().catch((error: unknown) => {
     console.error(`tessera: telemetry not started: ${error instanceof Error ? error.message : String(error)}`);
@@ -38,7 +39,8 @@ function messageProperties(invocation: InvocationContext): Record<string, string
   // The host's binding data name (Service Bus extension 5: ApplicationProperties, camel-cased for Node); older hosts said UserProperties.
   const props = invocation.triggerMetadata?.applicationProperties ?? invocation.triggerMetadata?.userProperties;
   if (typeof props !== 'object' || props === null) return undefined;
-  const traceparent = (props as Record<string, unknown>)[TRACEPARENT] ?? (props as Record<string, unknown>)['Diagnostic-Id'];
+  const traceparent =
+    (props as Record<string, unknown>)[TRACEPARENT] ?? (props as Record<string, unknown>)['Diagnostic-Id'];
   if (typeof traceparent !== 'string') return undefined;
   const tracestate = (props as Record<string, unknown>)[TRACESTATE];
   return { [TRACEPARENT]: traceparent, ...(typeof tracestate === 'string' ? { [TRACESTATE]: tracestate } : {}) };
@@ -46,23 +48,39 @@ function messageProperties(invocation: InvocationContext): Record<string, string
 
 function hostContext(invocation: InvocationContext): Record<string, string> {
   const { traceParent, traceState } = invocation.traceContext ?? {};
-  return { ...(traceParent ? { [TRACEPARENT]: traceParent } : {}), ...(traceState ? { [TRACESTATE]: traceState } : {}) };
+  return {
+    ...(traceParent ? { [TRACEPARENT]: traceParent } : {}),
+    ...(traceState ? { [TRACESTATE]: traceState } : {}),
+  };
 }
 
-const KINDS: Record<Trigger, SpanKind> = { http: SpanKind.SERVER, pubsub: SpanKind.CONSUMER, timer: SpanKind.INTERNAL, datasource: SpanKind.CONSUMER };
+const KINDS: Record<Trigger, SpanKind> = {
+  http: SpanKind.SERVER,
+  pubsub: SpanKind.CONSUMER,
+  timer: SpanKind.INTERNAL,
+  datasource: SpanKind.CONSUMER,
+};
 
 /** `handler` run in its invocation's span, named `name` (the function's: registrations and tests read it). */
 export function tracedHandler<I, R>(trigger: Trigger, name: string, handler: Handler<I, R>): Handler<I, R> {
   const traced: Handler<I, R> = async (input, invocation) => {
     await processTelemetry();
     const parent = traceContextOf(messageProperties(invocation) ?? hostContext(invocation));
-    const attributes = { 'faas.trigger': trigger, 'faas.invocation_id': invocation.invocationId, 'faas.name': invocation.functionName };
-    return inSpan(`function ${invocation.functionName || name}`, { kind: KINDS[trigger], attributes, parent }, async (span) => {
-      const result = await handler(input, invocation);
-      const status = (result as { status?: unknown } | undefined)?.status;
-      if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
-      return result;
-    });
+    const attributes = {
+      'faas.trigger': trigger,
+      'faas.invocation_id': invocation.invocationId,
+      'faas.name': invocation.functionName,
+    };
+    return inSpan(
+      `function ${invocation.functionName || name}`,
+      { kind: KINDS[trigger], attributes, parent },
+      async (span) => {
+        const result = await handler(input, invocation);
+        const status = (result as { status?: unknown } | undefined)?.status;
+        if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
+        return result;
+      },
+    );
   };
   Object.defineProperty(traced, 'name', { value: name });
   return traced;

@@ -23,7 +23,9 @@ export interface HealthServerOptions {
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const json = (res: ServerResponse, status: number, body: object): void => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify(body));
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -31,7 +33,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const reason = options.readiness();
-      return reason === undefined ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'not ready', reason });
+      return reason === undefined
+        ? json(res, 200, { status: 'ready' })
+        : json(res, 503, { status: 'not ready', reason });
     }
     if (path === '/metrics') {
       options.registry.metrics().then(
@@ -53,9 +57,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

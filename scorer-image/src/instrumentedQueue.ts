@@ -30,9 +30,14 @@ export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): Instr
   const forget = (message: ReceivedMessage): void => {
     // The pump settles a copy (renewals replace `lockedUntil`): the lock token says it is the same delivery.
     const body = message.body;
-    if (typeof body === 'object' && body !== null && byBody.get(body)?.lockToken === message.lockToken) byBody.delete(body);
+    if (typeof body === 'object' && body !== null && byBody.get(body)?.lockToken === message.lockToken)
+      byBody.delete(body);
   };
-  const settle = async (message: ReceivedMessage, outcome: ShardOutcome, action: () => Promise<void>): Promise<void> => {
+  const settle = async (
+    message: ReceivedMessage,
+    outcome: ShardOutcome,
+    action: () => Promise<void>,
+  ): Promise<void> => {
     try {
       await action();
     } catch (error) {
@@ -71,6 +76,8 @@ export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): Instr
     deadLetter: (message, details) => settle(message, 'dead_lettered', () => inner.deadLetter(message, details)),
     held: (body) => (typeof body === 'object' && body !== null ? byBody.get(body) : undefined),
     release: (message, outcome) => settle(message, outcome, () => inner.abandon(message)),
-    stopReceiving() { stopped = true; },
+    stopReceiving() {
+      stopped = true;
+    },
   };
 }

@@ -53,7 +53,11 @@ async function main(): Promise<number> {
     metrics.ready.set(notReady() === undefined ? 1 : 0);
     metrics.draining.set(state.draining ? 1 : 0);
   };
-  const health = await startHealthServer({ port: settings.healthPort, readiness: notReady, registry: metrics.registry });
+  const health = await startHealthServer({
+    port: settings.healthPort,
+    readiness: notReady,
+    registry: metrics.registry,
+  });
   log.info('health server listening', { port: health.port });
 
   let signals = 0;
@@ -75,16 +79,30 @@ async function main(): Promise<number> {
   try {
     const credential = await credentialFor(settings.azure);
     // Traces and OpenTelemetry metrics (Azure Monitor in production, see src/telemetry/setup.ts), beside the Prometheus endpoint.
-    telemetry = await startTelemetry({ service: 'tessera-scorer', credential, attributes: { 'tessera.worker': settings.workerId, 'tessera.execution_provider': provider } });
+    telemetry = await startTelemetry({
+      service: 'tessera-scorer',
+      credential,
+      attributes: { 'tessera.worker': settings.workerId, 'tessera.execution_provider': provider },
+    });
     log.info('telemetry', { mode: telemetry.mode });
     const ctx = openAzureContext(settings.azure, credential, log);
     state.ctx = ctx;
     refresh();
     try {
-      code = await run(ctx, settings, log, metrics, signalled, (handler) => { onSignal = handler; }, () => {
-        state.verified = true;
-        refresh();
-      });
+      code = await run(
+        ctx,
+        settings,
+        log,
+        metrics,
+        signalled,
+        (handler) => {
+          onSignal = handler;
+        },
+        () => {
+          state.verified = true;
+          refresh();
+        },
+      );
     } finally {
       await closeWithin(ctx, log);
     }
@@ -121,18 +139,36 @@ async function run(
   verified();
 
   const queue = instrumentQueue(ctx.queue, metrics);
-  const tracker = createShardTracker({ dispatchFor: (scoped) => ctx.withLog(scoped).dispatch, queue, ledger: ctx.ledger, metrics });
+  const tracker = createShardTracker({
+    dispatchFor: (scoped) => ctx.withLog(scoped).dispatch,
+    queue,
+    ledger: ctx.ledger,
+    metrics,
+  });
   const pumps = startScorerPumps({
-    queue, tracker, concurrency: settings.concurrency, log,
+    queue,
+    tracker,
+    concurrency: settings.concurrency,
+    log,
     waitMs: Math.max(200, config.pollMs * 5),
     onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
   });
   log.info('scorer ready', {
-    queue: queue.name, concurrency: settings.concurrency, executionProvider: requested, provider: started.provider,
-    selfTestMs: Math.round(started.detail.ms), drainSeconds: settings.drainSeconds,
+    queue: queue.name,
+    concurrency: settings.concurrency,
+    executionProvider: requested,
+    provider: started.provider,
+    selfTestMs: Math.round(started.detail.ms),
+    drainSeconds: settings.drainSeconds,
   });
 
-  const first = await Promise.race([signalled, pumps.done.then(() => undefined, (error: unknown) => ensureError(error))]);
+  const first = await Promise.race([
+    signalled,
+    pumps.done.then(
+      () => undefined,
+      (error: unknown) => ensureError(error),
+    ),
+  ]);
   if (first instanceof Error || first === undefined) return 1; // the pumps logged why
   log.info('draining', { signal: first, inHand: tracker.inHand(), drainSeconds: settings.drainSeconds });
   onLaterSignal((signal) => {
@@ -146,12 +182,18 @@ async function run(
 
 async function closeWithin(ctx: AzureContext, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS); });
-  const closed = ctx.close().then(() => 'closed' as const, (error: unknown) => {
-    log.warn('closing the clients failed', { error: ensureError(error).message });
-    return 'closed' as const;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
   });
-  if ((await Promise.race([closed, timeout])) === 'timeout') log.warn('the clients did not close in time; exiting anyway', { timeoutMs: CLOSE_TIMEOUT_MS });
+  const closed = ctx.close().then(
+    () => 'closed' as const,
+    (error: unknown) => {
+      log.warn('closing the clients failed', { error: ensureError(error).message });
+      return 'closed' as const;
+    },
+  );
+  if ((await Promise.race([closed, timeout])) === 'timeout')
+    log.warn('the clients did not close in time; exiting anyway', { timeoutMs: CLOSE_TIMEOUT_MS });
   clearTimeout(timer);
 }
 

@@ -43,7 +43,16 @@ export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
     let failures = 0;
     while (!stop.signal.aborted) {
       try {
-        await runMessagePump({ queue: options.queue, handle: options.tracker.handlerFor(log), onDeadLetter: options.onDeadLetter, log, waitMs: options.waitMs }, stop.signal);
+        await runMessagePump(
+          {
+            queue: options.queue,
+            handle: options.tracker.handlerFor(log),
+            onDeadLetter: options.onDeadLetter,
+            log,
+            waitMs: options.waitMs,
+          },
+          stop.signal,
+        );
       } catch (thrown) {
         const error = ensureError(thrown);
         if (error instanceof TransientError && !stop.signal.aborted) {
@@ -56,7 +65,8 @@ export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
         if (!stop.signal.aborted) {
           fatal ??= error;
           log.error('message pump stopped: the scorer cannot go on', {
-            error: error.message, code: error instanceof TesseraError ? error.code : error.name,
+            error: error.message,
+            code: error instanceof TesseraError ? error.code : error.name,
           });
           options.queue.stopReceiving();
           stop.abort();
@@ -78,12 +88,19 @@ export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
       options.queue.stopReceiving();
       stop.abort();
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), deadlineMs); });
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), deadlineMs);
+      });
       const outcome = await Promise.race([pumps.then(() => 'finished' as const), deadline]);
       clearTimeout(timer);
       if (outcome === 'finished') return 'finished';
-      options.log.warn('drain deadline reached; abandoning the shards in hand', { inHand: options.tracker.inHand(), drainMs: deadlineMs });
-      await options.tracker.abandonAll(`the worker is shutting down (drain bound of ${Math.round(deadlineMs / 1000)} s reached)`);
+      options.log.warn('drain deadline reached; abandoning the shards in hand', {
+        inHand: options.tracker.inHand(),
+        drainMs: deadlineMs,
+      });
+      await options.tracker.abandonAll(
+        `the worker is shutting down (drain bound of ${Math.round(deadlineMs / 1000)} s reached)`,
+      );
       const grace = new AbortController();
       await Promise.race([pumps, delay(GRACE_MS, grace.signal)]);
       grace.abort(); // clears the grace timer: nothing may keep a drained worker alive

@@ -30,8 +30,14 @@ export function loadScorerSettings(env: Env = process.env): ScorerSettings {
     azure: loadAzureSettings(env),
     concurrency: integer(env, 'TESSERA_SCORER_CONCURRENCY', 1, 1, 64),
     healthPort: integer(env, 'TESSERA_HEALTH_PORT', 8080, 0, 65_535),
-    drainSeconds: integer(env, 'TESSERA_DRAIN_SECONDS', 240, 0, POD_TERMINATION_GRACE_SECONDS - SHUTDOWN_MARGIN_SECONDS,
-      `(it must stay under the pod's ${POD_TERMINATION_GRACE_SECONDS} s termination grace period with ${SHUTDOWN_MARGIN_SECONDS} s to spare)`),
+    drainSeconds: integer(
+      env,
+      'TESSERA_DRAIN_SECONDS',
+      240,
+      0,
+      POD_TERMINATION_GRACE_SECONDS - SHUTDOWN_MARGIN_SECONDS,
+      `(it must stay under the pod's ${POD_TERMINATION_GRACE_SECONDS} s termination grace period with ${SHUTDOWN_MARGIN_SECONDS} s to spare)`,
+    ),
     workerId: env.TESSERA_WORKER_ID || env.HOSTNAME || hostname(),
   });
 }
@@ -40,6 +46,7 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(key, `must be an integer from ${min} to ${max}${why ? ` ${why}` : ''}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InputError(key, `must be an integer from ${min} to ${max}${why ? ` ${why}` : ''}, got "${raw}"`);
   return n;
 }

@@ -57,56 +57,72 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
     }
   };
 
-  const handlerFor = (pumpLog: Logger): Handle => async (body, signal, nextMayStart) => {
-    const { jobId, shardId } = body as { jobId?: string; shardId?: string };
-    const kind = kindOf(body);
-    const message = queue.held(body);
-    const log = pumpLog.child({ kind, jobId, shardId, messageId: message?.messageId, deliveryCount: message?.deliveryCount });
-    const entry: InHand = { body, log, abort: new AbortController() };
-    inHand.add(entry);
-    metrics.inFlight.inc();
-    const stopTimer = metrics.shardSeconds.startTimer({ kind });
-    log.info('shard started');
-    try {
-      // The use cases' own lines carry the pump's and the message's fields too.
-      const work = options.dispatchFor(log)(body, AbortSignal.any([signal, entry.abort.signal]), nextMayStart);
-      // At the drain deadline the shard is given up at once, even if its work does not stop promptly.
-      const abandoned = new Promise<never>((_, reject) => {
-        entry.abort.signal.addEventListener('abort', () => reject(ensureError(entry.abort.signal.reason)), { once: true });
+  const handlerFor =
+    (pumpLog: Logger): Handle =>
+    async (body, signal, nextMayStart) => {
+      const { jobId, shardId } = body as { jobId?: string; shardId?: string };
+      const kind = kindOf(body);
+      const message = queue.held(body);
+      const log = pumpLog.child({
+        kind,
+        jobId,
+        shardId,
+        messageId: message?.messageId,
+        deliveryCount: message?.deliveryCount,
       });
-      work.catch(() => undefined);
-      abandoned.catch(() => undefined);
-      await Promise.race([work, abandoned]);
-      log.info('shard handled');
-      void countOutput(body, log);
-    } catch (thrown) {
-      const error = ensureError(thrown);
-      if (entry.abort.signal.aborted) throw new LockLostError(message?.messageId ?? String(shardId), { cause: error });
-      if (signal.aborted) metrics.shards.inc({ kind, outcome: 'lock_lost' });
-      metrics.errors.inc({ code: error instanceof TesseraError ? error.code : error.name });
-      throw error;
-    } finally {
-      stopTimer();
-      inHand.delete(entry);
-      metrics.inFlight.dec();
-    }
-  };
+      const entry: InHand = { body, log, abort: new AbortController() };
+      inHand.add(entry);
+      metrics.inFlight.inc();
+      const stopTimer = metrics.shardSeconds.startTimer({ kind });
+      log.info('shard started');
+      try {
+        // The use cases' own lines carry the pump's and the message's fields too.
+        const work = options.dispatchFor(log)(body, AbortSignal.any([signal, entry.abort.signal]), nextMayStart);
+        // At the drain deadline the shard is given up at once, even if its work does not stop promptly.
+        const abandoned = new Promise<never>((_, reject) => {
+          entry.abort.signal.addEventListener('abort', () => reject(ensureError(entry.abort.signal.reason)), {
+            once: true,
+          });
+        });
+        work.catch(() => undefined);
+        abandoned.catch(() => undefined);
+        await Promise.race([work, abandoned]);
+        log.info('shard handled');
+        void countOutput(body, log);
+      } catch (thrown) {
+        const error = ensureError(thrown);
+        if (entry.abort.signal.aborted)
+          throw new LockLostError(message?.messageId ?? String(shardId), { cause: error });
+        if (signal.aborted) metrics.shards.inc({ kind, outcome: 'lock_lost' });
+        metrics.errors.inc({ code: error instanceof TesseraError ? error.code : error.name });
+        throw error;
+      } finally {
+        stopTimer();
+        inHand.delete(entry);
+        metrics.inFlight.dec();
+      }
+    };
 
   return {
     handlerFor,
     inHand: () => inHand.size,
     async abandonAll(why) {
-      await Promise.allSettled([...inHand].map(async (entry) => {
-        const message = queue.held(entry.body);
-        entry.abort.abort(new Error(why));
-        if (!message) return;
-        try {
-          await queue.release(message, 'abandoned');
-          entry.log.warn('shard abandoned for redelivery', { reason: why });
-        } catch (error) {
-          entry.log.warn('could not abandon the shard; it is redelivered when its lock expires', { reason: why, error: ensureError(error).message });
-        }
-      }));
+      await Promise.allSettled(
+        [...inHand].map(async (entry) => {
+          const message = queue.held(entry.body);
+          entry.abort.abort(new Error(why));
+          if (!message) return;
+          try {
+            await queue.release(message, 'abandoned');
+            entry.log.warn('shard abandoned for redelivery', { reason: why });
+          } catch (error) {
+            entry.log.warn('could not abandon the shard; it is redelivered when its lock expires', {
+              reason: why,
+              error: ensureError(error).message,
+            });
+          }
+        }),
+      );
     },
   };
 }

@@ -14,7 +14,10 @@ export function fileLogger(config: Config, name: string): Logger {
 }
 
 /** Runs `fn` with the embedded adapters open, and closes them whatever happens. */
-export async function withLocalContext<T>(fn: (ctx: LocalContext, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
+export async function withLocalContext<T>(
+  fn: (ctx: LocalContext, config: Config) => Promise<T>,
+  config: Config = loadConfig(),
+): Promise<T> {
   const ctx = openLocalContext(config, fileLogger(config, 'cli'));
   try {
     await ctx.ensureContainers();

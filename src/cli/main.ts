@@ -55,7 +55,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await run(args, io);
   } catch (thrown) {
     const error = ensureError(thrown);
-    io.err.write(error.message.startsWith('tessera ') ? `${error.message}\n` : `tessera ${command}: ${error.message}\n`);
+    io.err.write(
+      error.message.startsWith('tessera ') ? `${error.message}\n` : `tessera ${command}: ${error.message}\n`,
+    );
     if (!(error instanceof TesseraError) && process.env.TESSERA_DEBUG) io.err.write(`${error.stack ?? ''}\n`);
     return error instanceof InputError || error instanceof NotFoundError ? 2 : 1;
   }

@@ -5,11 +5,18 @@ import type { JobProgress } from '../usecases/jobStatus.js';
 import { println, type CliIo } from './io.js';
 
 interface Summary {
-  state: string; error: string | null; rows: number; badRows: number; windows: number; anomalies: number; series: number;
+  state: string;
+  error: string | null;
+  rows: number;
+  badRows: number;
+  windows: number;
+  anomalies: number;
+  series: number;
   shards: { total: number; succeeded: number; failed: number };
   failedShards: { shardId: string; reason: string }[];
   errors: { byReason?: Record<string, { count: number; firstRows: number[] }> } | null;
-  seconds: number; rowsPerSecond: number;
+  seconds: number;
+  rowsPerSecond: number;
 }
 
 /** Prints what a finished job did, from its summary.json when it has one, else from the ledger. */
@@ -23,8 +30,14 @@ export async function printJobSummary(io: CliIo, blobs: BlobStore, progress: Job
     return;
   }
   const s = JSON.parse(await readBlobText(blobs, CONTAINERS.results, summaryName)) as Summary;
-  println(io, `  rows ${s.rows} (${s.badRows} rejected), series ${s.series}, windows ${s.windows}, anomalies ${s.anomalies}`);
-  println(io, `  shards ${s.shards.succeeded}/${s.shards.total} succeeded${s.shards.failed ? `, ${s.shards.failed} failed` : ''}; ${s.seconds.toFixed(1)} s, ${Math.round(s.rowsPerSecond)} rows/s`);
+  println(
+    io,
+    `  rows ${s.rows} (${s.badRows} rejected), series ${s.series}, windows ${s.windows}, anomalies ${s.anomalies}`,
+  );
+  println(
+    io,
+    `  shards ${s.shards.succeeded}/${s.shards.total} succeeded${s.shards.failed ? `, ${s.shards.failed} failed` : ''}; ${s.seconds.toFixed(1)} s, ${Math.round(s.rowsPerSecond)} rows/s`,
+  );
   for (const [reason, e] of Object.entries(s.errors?.byReason ?? {})) {
     println(io, `  rejected rows: ${reason}: ${e.count} (first at line ${e.firstRows.join(', ')})`);
   }
@@ -32,7 +45,9 @@ export async function printJobSummary(io: CliIo, blobs: BlobStore, progress: Job
 }
 
 interface VideoSummary {
-  output?: string; frames?: number; framesPerSecond?: number;
+  output?: string;
+  frames?: number;
+  framesPerSecond?: number;
   probe?: { frames: number; frameRate: string; width: number; height: number; audio: string | null } | null;
   stagesMs?: Record<string, number>;
   failedRanges: { start: number | null; end: number | null; reason: string }[];
@@ -40,8 +55,26 @@ interface VideoSummary {
 }
 
 function printVideoSummary(io: CliIo, s: VideoSummary): void {
-  if (s.probe) println(io, `  input ${s.probe.width}x${s.probe.height}, ${s.probe.frames} frames at ${s.probe.frameRate} fps, audio ${s.probe.audio ?? 'none'}`);
-  if (s.output) println(io, `  output ${s.output}: ${s.frames ?? 0} frames, ${(s.framesPerSecond ?? 0).toFixed(2)} frames/s overall`);
-  if (s.stagesMs) println(io, `  stages (ms): ${Object.entries(s.stagesMs).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
-  for (const r of s.failedRanges.slice(0, 10)) println(io, `  frames [${r.start ?? '?'}, ${r.end ?? '?'}) ${s.policy === 'passthrough' ? 'passed through unstyled' : 'failed'}: ${r.reason}`);
+  if (s.probe)
+    println(
+      io,
+      `  input ${s.probe.width}x${s.probe.height}, ${s.probe.frames} frames at ${s.probe.frameRate} fps, audio ${s.probe.audio ?? 'none'}`,
+    );
+  if (s.output)
+    println(
+      io,
+      `  output ${s.output}: ${s.frames ?? 0} frames, ${(s.framesPerSecond ?? 0).toFixed(2)} frames/s overall`,
+    );
+  if (s.stagesMs)
+    println(
+      io,
+      `  stages (ms): ${Object.entries(s.stagesMs)
+        .map(([k, v]) => `${k} ${Math.round(v)}`)
+        .join(', ')}`,
+    );
+  for (const r of s.failedRanges.slice(0, 10))
+    println(
+      io,
+      `  frames [${r.start ?? '?'}, ${r.end ?? '?'}) ${s.policy === 'passthrough' ? 'passed through unstyled' : 'failed'}: ${r.reason}`,
+    );
 }

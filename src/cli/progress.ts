@@ -4,7 +4,11 @@ export interface ProgressView {
   end(): void;
 }
 
-export function createProgressView(out: NodeJS.WriteStream = process.stderr, label = 'job', unit = 'rows'): ProgressView {
+export function createProgressView(
+  out: NodeJS.WriteStream = process.stderr,
+  label = 'job',
+  unit = 'rows',
+): ProgressView {
   const started = Date.now();
   const tty = out.isTTY === true;
   let lastLine = '';

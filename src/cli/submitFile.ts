@@ -31,14 +31,18 @@ export async function submitFile(ctx: LocalContext, path: string, options: JobOp
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new InputError(path, 'no such file');
   const sha256 = await sha256File(path);
-  const variant = createHash('sha256').update(sha256).update(JSON.stringify(JOB_OPTION_KEYS.map((k) => options[k] ?? null))).digest('hex');
+  const variant = createHash('sha256')
+    .update(sha256)
+    .update(JSON.stringify(JOB_OPTION_KEYS.map((k) => options[k] ?? null)))
+    .digest('hex');
   const base = basename(path);
   const ext = extname(base);
   const metadata: Record<string, string> = { sha256 };
   for (const k of JOB_OPTION_KEYS) if (options[k] !== undefined) metadata[k] = options[k];
   for (const name of [base, `${base.slice(0, base.length - ext.length)}.${variant.slice(0, 12)}${ext}`]) {
     const existing = await ctx.blobs.head(CONTAINERS.inbox, name);
-    if (existing?.metadata.sha256 === sha256 && sameOptions(existing.metadata, options)) return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
+    if (existing?.metadata.sha256 === sha256 && sameOptions(existing.metadata, options))
+      return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
     if (existing) continue;
     try {
       await ctx.blobs.put(CONTAINERS.inbox, name, createReadStream(path), { ifNoneMatch: '*', metadata });

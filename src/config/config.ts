@@ -95,7 +95,8 @@ export interface VideoConfig {
 function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new InputError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new InputError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 
@@ -111,7 +112,14 @@ function cron(env: Env, key: string, fallback: string): string {
 
 function list(env: Env, key: string, fallback: readonly string[]): readonly string[] {
   const raw = env[key];
-  return raw === undefined || raw === '' ? fallback : Object.freeze(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  return raw === undefined || raw === ''
+    ? fallback
+    : Object.freeze(
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      );
 }
 
 function loadVideoConfig(env: Env, workers: number): VideoConfig {
@@ -121,10 +129,26 @@ function loadVideoConfig(env: Env, workers: number): VideoConfig {
     maxShardFrames: integer(env, 'TESSERA_VIDEO_MAX_SHARD_FRAMES', 300, 1, 100_000),
     fit: oneOf(env, 'TESSERA_VIDEO_FIT', 'stretch', ['stretch', 'letterbox'] as const),
     crf: integer(env, 'TESSERA_VIDEO_CRF', 18, 0, 51),
-    preset: oneOf(env, 'TESSERA_VIDEO_PRESET', 'veryfast', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const),
+    preset: oneOf(env, 'TESSERA_VIDEO_PRESET', 'veryfast', [
+      'ultrafast',
+      'superfast',
+      'veryfast',
+      'faster',
+      'fast',
+      'medium',
+      'slow',
+      'slower',
+      'veryslow',
+    ] as const),
     batch: integer(env, 'TESSERA_VIDEO_BATCH', 2, 1, 64),
     threads: integer(env, 'TESSERA_VIDEO_THREADS', 0, 0, 256),
-    ffmpegThreads: integer(env, 'TESSERA_VIDEO_FFMPEG_THREADS', Math.max(1, Math.floor(availableParallelism() / workers)), 0, 256),
+    ffmpegThreads: integer(
+      env,
+      'TESSERA_VIDEO_FFMPEG_THREADS',
+      Math.max(1, Math.floor(availableParallelism() / workers)),
+      0,
+      256,
+    ),
     executionProvider: oneOf(env, 'TESSERA_EP', 'cpu', ['cpu', 'cuda', 'tensorrt', 'webgpu'] as const),
     onShardError: oneOf(env, 'TESSERA_VIDEO_ON_SHARD_ERROR', 'fail', ['fail', 'passthrough'] as const),
     maxPixels: integer(env, 'TESSERA_VIDEO_MAX_PIXELS', 3840 * 2160, 1, 1e9),
@@ -141,7 +165,8 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InputError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -167,7 +192,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     throw new InputError('TESSERA_MODEL_PATTERN', `must contain {device} and {tag}, got "${pattern}"`);
   }
   const level = env.TESSERA_LOG_LEVEL ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new InputError('TESSERA_LOG_LEVEL', `must be debug, info, warn or error, got "${level}"`);
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new InputError('TESSERA_LOG_LEVEL', `must be debug, info, warn or error, got "${level}"`);
   const workers = integer(env, 'TESSERA_WORKERS', Math.max(2, Math.min(4, availableParallelism())), 1, 64);
   const config: Config = {
     home: resolve(env.TESSERA_HOME ?? '.tessera'),

@@ -28,7 +28,13 @@ export function videoSettingsOf(config: Config, cacheDir: string): VideoSettings
     fit: v.fit,
     encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads },
     batch: v.batch,
-    limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
+    limits: {
+      maxPixels: v.maxPixels,
+      maxSeconds: v.maxSeconds,
+      maxBytes: v.maxBytes,
+      containers: v.containers,
+      codecs: v.codecs,
+    },
     onShardError: v.onShardError,
     cacheDir,
     faultShardDelayMs: config.faultShardDelayMs,
@@ -36,11 +42,17 @@ export function videoSettingsOf(config: Config, cacheDir: string): VideoSettings
 }
 
 /** The stream aggregator's windowing and validation settings. */
-export function aggregatorSettingsOf(config: Config): { aggregator: Omit<AggregatorOptions, 'partition'>; limits: Omit<DecodeLimits, 'nowMs'> } {
+export function aggregatorSettingsOf(config: Config): {
+  aggregator: Omit<AggregatorOptions, 'partition'>;
+  limits: Omit<DecodeLimits, 'nowMs'>;
+} {
   const s = config.stream;
   return {
     aggregator: {
-      windows: s.hopSeconds > 0 ? { kind: 'hopping', sizeSeconds: s.windowSeconds, hopSeconds: s.hopSeconds } : { kind: 'tumbling', sizeSeconds: s.windowSeconds },
+      windows:
+        s.hopSeconds > 0
+          ? { kind: 'hopping', sizeSeconds: s.windowSeconds, hopSeconds: s.hopSeconds }
+          : { kind: 'tumbling', sizeSeconds: s.windowSeconds },
       outOfOrderToleranceMs: s.outOfOrderMs,
       lateArrivalToleranceMs: s.lateMs,
       latePolicy: s.latePolicy,

@@ -24,7 +24,8 @@ function field(text: string, min: number, max: number, name: string): Set<number
     if (range === '*') [lo, hi] = [min, max];
     else if (range.includes('-')) [lo, hi] = range.split('-').map(Number) as [number, number];
     else [lo, hi] = [Number(range), stepText === undefined ? Number(range) : max];
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi > max || lo > hi) throw new Error(`cron ${name}: "${part}" is outside ${min}-${max}`);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi > max || lo > hi)
+      throw new Error(`cron ${name}: "${part}" is outside ${min}-${max}`);
     for (let v = lo; v <= hi; v += step) out.add(name === 'day-of-week' && v === 7 ? 0 : v);
   }
   return out;
@@ -33,7 +34,8 @@ function field(text: string, min: number, max: number, name: string): Set<number
 /** Parses a five-field cron expression; throws an Error naming the bad field. */
 export function parseCron(text: string): CronSchedule {
   const parts = text.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`cron "${text}": expected 5 fields (minute hour day month weekday), found ${parts.length}`);
+  if (parts.length !== 5)
+    throw new Error(`cron "${text}": expected 5 fields (minute hour day month weekday), found ${parts.length}`);
   const [m = '', h = '', dom = '', mon = '', dow = ''] = parts;
   return {
     text,

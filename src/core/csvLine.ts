@@ -11,11 +11,16 @@ export function splitCsvLine(line: string): string[] | undefined {
     const c = line[i];
     if (quoted) {
       if (c === '"') {
-        if (line[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { fields.push(field); field = ''; }
-    else field += c;
+    else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else field += c;
   }
   if (quoted) return undefined;
   fields.push(field);

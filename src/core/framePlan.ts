@@ -28,11 +28,16 @@ export function framesPerShard(fps: number, targetSeconds: number, maxFrames: nu
  * within half a range either way: a range that starts on a keyframe decodes nothing it throws away.
  * No range exceeds `maxSize` frames.
  */
-export function planFrameShards(framePts: ArrayLike<number>, size: number, keyframes: readonly number[] = [], maxSize = Math.ceil(size * 1.5)): FrameShard[] {
+export function planFrameShards(
+  framePts: ArrayLike<number>,
+  size: number,
+  keyframes: readonly number[] = [],
+  maxSize = Math.ceil(size * 1.5),
+): FrameShard[] {
   const n = framePts.length;
   const shards: FrameShard[] = [];
   let k = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const target = start + size;
     let end = Math.min(n, target);
     const low = start + Math.max(1, Math.ceil(size / 2));
@@ -43,7 +48,8 @@ export function planFrameShards(framePts: ArrayLike<number>, size: number, keyfr
       const kf = keyframes[j] ?? 0;
       if (kf < n && (best === undefined || Math.abs(kf - target) < Math.abs(best - target))) best = kf;
     }
-    if (n <= high) end = n; // the rest fits in one range: no sliver at the end
+    if (n <= high)
+      end = n; // the rest fits in one range: no sliver at the end
     else if (best !== undefined) end = best;
     const seekSeconds = start === 0 ? undefined : ((framePts[start - 1] ?? 0) + (framePts[start] ?? 0)) / 2;
     shards.push({ shardId: frameShardId(start, end), start, end, seekSeconds });
@@ -82,7 +88,8 @@ export function videoTicks(framePts: ArrayLike<number>, endTime: number): number
 
 /** A range's timing from `videoTicks`: each frame's time from the range's first frame, then the range's length. */
 export function rangeTicks(ticks: readonly number[], start: number, end: number): number[] {
-  if (!(start >= 0 && start < end && end < ticks.length)) throw new RangeError(`rangeTicks: [${start}, ${end}) is not a range of ${ticks.length - 1} frames`);
+  if (!(start >= 0 && start < end && end < ticks.length))
+    throw new RangeError(`rangeTicks: [${start}, ${end}) is not a range of ${ticks.length - 1} frames`);
   const base = ticks[start] ?? 0;
   return ticks.slice(start, end + 1).map((t) => t - base);
 }
@@ -106,16 +113,33 @@ export interface FitGeometry {
  * restored). Letterbox scales it to fit inside, keeping the aspect ratio, and pads with black; the
  * padding is cropped off the output. A model with a dynamic size runs at the frame's own size.
  */
-export function fitGeometry(width: number, height: number, fixed: { width: number; height: number } | undefined, policy: FitPolicy): FitGeometry {
-  if (!fixed) return { modelWidth: width, modelHeight: height, innerWidth: width, innerHeight: height, padLeft: 0, padTop: 0 };
+export function fitGeometry(
+  width: number,
+  height: number,
+  fixed: { width: number; height: number } | undefined,
+  policy: FitPolicy,
+): FitGeometry {
+  if (!fixed)
+    return { modelWidth: width, modelHeight: height, innerWidth: width, innerHeight: height, padLeft: 0, padTop: 0 };
   if (policy === 'stretch') {
-    return { modelWidth: fixed.width, modelHeight: fixed.height, innerWidth: fixed.width, innerHeight: fixed.height, padLeft: 0, padTop: 0 };
+    return {
+      modelWidth: fixed.width,
+      modelHeight: fixed.height,
+      innerWidth: fixed.width,
+      innerHeight: fixed.height,
+      padLeft: 0,
+      padTop: 0,
+    };
   }
   const scale = Math.min(fixed.width / width, fixed.height / height);
   const innerWidth = Math.max(1, Math.min(fixed.width, Math.round(width * scale)));
   const innerHeight = Math.max(1, Math.min(fixed.height, Math.round(height * scale)));
   return {
-    modelWidth: fixed.width, modelHeight: fixed.height, innerWidth, innerHeight,
-    padLeft: Math.floor((fixed.width - innerWidth) / 2), padTop: Math.floor((fixed.height - innerHeight) / 2),
+    modelWidth: fixed.width,
+    modelHeight: fixed.height,
+    innerWidth,
+    innerHeight,
+    padLeft: Math.floor((fixed.width - innerWidth) / 2),
+    padTop: Math.floor((fixed.height - innerHeight) / 2),
   };
 }

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /** Containers the pipeline uses. */
-export const CONTAINERS = { inbox: 'inbox', work: 'work', results: 'results', models: 'models', windows: 'windows' } as const;
+export const CONTAINERS = {
+  inbox: 'inbox',
+  work: 'work',
+  results: 'results',
+  models: 'models',
+  windows: 'windows',
+} as const;
 
 /** Identifies an input blob version: the same version always maps to the same job. */
 export interface InputRef {
@@ -51,7 +57,10 @@ export function modelNameFor(pattern: string, series: { readonly device: string;
 }
 
 /** Job kinds by input type. */
-export const JOB_KINDS = { anomaly: ['.csv'], video: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi', '.ts'] } as const;
+export const JOB_KINDS = {
+  anomaly: ['.csv'],
+  video: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi', '.ts'],
+} as const;
 export type JobKindName = keyof typeof JOB_KINDS;
 
 /** The job kind of an input, from its name's extension; undefined when no kind takes it. */

@@ -7,7 +7,8 @@ export interface Rational {
 export function parseRational(text: string | undefined): Rational | undefined {
   if (!text) return undefined;
   const [n, d = '1'] = text.split('/');
-  const num = Number(n), den = Number(d);
+  const num = Number(n),
+    den = Number(d);
   if (!Number.isFinite(num) || !Number.isFinite(den) || num <= 0 || den <= 0) return undefined;
   return { num, den };
 }

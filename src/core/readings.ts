@@ -21,7 +21,9 @@ export type RowErrorReason =
   | 'empty device or tag'
   | 'series has no model';
 
-export type RowResult = { readonly ok: true; readonly reading: Reading } | { readonly ok: false; readonly reason: RowErrorReason; readonly detail: string };
+export type RowResult =
+  | { readonly ok: true; readonly reading: Reading }
+  | { readonly ok: false; readonly reason: RowErrorReason; readonly detail: string };
 
 /** Checks the header line; returns a reason when it is not `TS,Device,Tag,Value`. */
 export function checkReadingsHeader(line: string): string | undefined {
@@ -39,12 +41,17 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseReadingRow(line: string): RowResult {
   const fields = splitCsvLine(line);
   if (!fields || fields.length !== 4) {
-    return { ok: false, reason: 'wrong column count', detail: `expected 4 columns, found ${fields?.length ?? 'unbalanced quotes'}` };
+    return {
+      ok: false,
+      reason: 'wrong column count',
+      detail: `expected 4 columns, found ${fields?.length ?? 'unbalanced quotes'}`,
+    };
   }
   const [tsText, deviceText, tagText, valueText] = fields.map((f) => f.trim()) as [string, string, string, string];
   const ts = parseTimestamp(tsText);
   if (ts === undefined) return { ok: false, reason: 'unparseable timestamp', detail: `"${tsText.slice(0, 40)}"` };
-  if (deviceText === '' || tagText === '') return { ok: false, reason: 'empty device or tag', detail: 'device and tag are required' };
+  if (deviceText === '' || tagText === '')
+    return { ok: false, reason: 'empty device or tag', detail: 'device and tag are required' };
   const lowered = valueText.toLowerCase();
   if (['nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity'].includes(lowered)) {
     return { ok: false, reason: 'non-finite value', detail: `"${valueText}"` };

@@ -4,8 +4,21 @@ import type { Window } from './windowing.js';
 
 /** The columns of scores.csv and anomalies.csv: the result and its lineage. */
 export const SCORE_COLUMNS = [
-  'device', 'tag', 'window_start', 'window_end', 'count', 'mean', 'std', 'min', 'max',
-  'score', 'label', 'model', 'model_sha256', 'input_blob', 'input_etag',
+  'device',
+  'tag',
+  'window_start',
+  'window_end',
+  'count',
+  'mean',
+  'std',
+  'min',
+  'max',
+  'score',
+  'label',
+  'model',
+  'model_sha256',
+  'input_blob',
+  'input_etag',
 ] as const;
 
 export const SCORE_HEADER = `${SCORE_COLUMNS.join(',')}\n`;
@@ -20,11 +33,25 @@ export interface Lineage {
 
 /** One scored window as a CSV line (with the newline). */
 export function scoreLine(w: Window, score: number, label: number, lineage: Lineage): string {
-  return [
-    csvField(w.device), csvField(w.tag), formatTimestamp(w.start), formatTimestamp(w.end), w.count,
-    w.mean, w.std, w.min, w.max, score, label,
-    csvField(lineage.model), lineage.modelSha256, csvField(lineage.inputBlob), csvField(lineage.inputEtag),
-  ].join(',') + '\n';
+  return (
+    [
+      csvField(w.device),
+      csvField(w.tag),
+      formatTimestamp(w.start),
+      formatTimestamp(w.end),
+      w.count,
+      w.mean,
+      w.std,
+      w.min,
+      w.max,
+      score,
+      label,
+      csvField(lineage.model),
+      lineage.modelSha256,
+      csvField(lineage.inputBlob),
+      csvField(lineage.inputEtag),
+    ].join(',') + '\n'
+  );
 }
 
 /** Whether a line made by scoreLine is an anomaly (label -1). */

@@ -90,7 +90,12 @@ export class ShardRouter {
   shards(): { shardId: string; key: ShardKey; parts: number; rows: number }[] {
     return [...this.buffers.entries()]
       .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-      .map(([shardId, b]) => ({ shardId, key: b.key, parts: this.parts.get(shardId) ?? 0, rows: this.rowCounts.get(shardId) ?? 0 }));
+      .map(([shardId, b]) => ({
+        shardId,
+        key: b.key,
+        parts: this.parts.get(shardId) ?? 0,
+        rows: this.rowCounts.get(shardId) ?? 0,
+      }));
   }
 }
 

@@ -29,7 +29,12 @@ export function hourPrefix(ms: number): string {
  * The blob of one emission batch: partitioned by the date and hour of the emitting watermark
  * (event time, so a replay after a crash writes the same name), then partition and sequence range.
  */
-export function windowBatchName(watermark: number, partition: number, firstSequenceNumber: number, lastSequenceNumber: number): string {
+export function windowBatchName(
+  watermark: number,
+  partition: number,
+  firstSequenceNumber: number,
+  lastSequenceNumber: number,
+): string {
   return `${hourPrefix(watermark)}p${pad(partition, 4)}-${pad(firstSequenceNumber, 12)}-${pad(lastSequenceNumber, 12)}.jsonl`;
 }
 
@@ -38,20 +43,64 @@ export function encodeWindowBatch(windows: readonly StoredWindow[]): string {
 }
 
 export function decodeWindowBatch(text: string): StoredWindow[] {
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as StoredWindow);
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as StoredWindow);
 }
 
 /** The columns of a stream run's scores.csv: the result, its revision, and its lineage. */
 export const STREAM_SCORE_COLUMNS = [
-  'device', 'tag', 'window_start', 'window_end', 'revision', 'count', 'mean', 'std', 'min', 'max', 'score', 'label',
-  'model', 'model_sha256', 'partition', 'first_sequence', 'last_sequence', 'batch',
+  'device',
+  'tag',
+  'window_start',
+  'window_end',
+  'revision',
+  'count',
+  'mean',
+  'std',
+  'min',
+  'max',
+  'score',
+  'label',
+  'model',
+  'model_sha256',
+  'partition',
+  'first_sequence',
+  'last_sequence',
+  'batch',
 ] as const;
 
 export const STREAM_SCORE_HEADER = `${STREAM_SCORE_COLUMNS.join(',')}\n`;
 
-export function streamScoreLine(w: StoredWindow, score: number, label: number, model: string, sha256: string, batch: string): string {
-  return [
-    csvField(w.device), csvField(w.tag), formatTimestamp(w.start), formatTimestamp(w.end), w.revision, w.count, w.mean, w.std, w.min, w.max,
-    score, label, csvField(model), sha256, w.partition, w.firstSequenceNumber, w.lastSequenceNumber, csvField(batch),
-  ].join(',') + '\n';
+export function streamScoreLine(
+  w: StoredWindow,
+  score: number,
+  label: number,
+  model: string,
+  sha256: string,
+  batch: string,
+): string {
+  return (
+    [
+      csvField(w.device),
+      csvField(w.tag),
+      formatTimestamp(w.start),
+      formatTimestamp(w.end),
+      w.revision,
+      w.count,
+      w.mean,
+      w.std,
+      w.min,
+      w.max,
+      score,
+      label,
+      csvField(model),
+      sha256,
+      w.partition,
+      w.firstSequenceNumber,
+      w.lastSequenceNumber,
+      csvField(batch),
+    ].join(',') + '\n'
+  );
 }

@@ -45,7 +45,17 @@ export class WindowAccumulator {
 
   toWindow(device: string, tag: string, start: number, windowMs: number): Window {
     const variance = this.count > 0 ? Math.max(0, this.m2 / this.count) : 0;
-    return { device, tag, start, end: start + windowMs, count: this.count, mean: this.mean, std: Math.sqrt(variance), min: this.min, max: this.max };
+    return {
+      device,
+      tag,
+      start,
+      end: start + windowMs,
+      count: this.count,
+      mean: this.mean,
+      std: Math.sqrt(variance),
+      min: this.min,
+      max: this.max,
+    };
   }
 }
 
@@ -54,7 +64,11 @@ export class SeriesWindows {
   private readonly open = new Map<number, WindowAccumulator>();
   private readonly windowMs: number;
 
-  constructor(readonly device: string, readonly tag: string, windowSeconds: number) {
+  constructor(
+    readonly device: string,
+    readonly tag: string,
+    windowSeconds: number,
+  ) {
     this.windowMs = windowSeconds * 1000;
   }
 
@@ -70,7 +84,9 @@ export class SeriesWindows {
 
   /** The windows, sorted by start. */
   windows(): Window[] {
-    return [...this.open.entries()].sort((a, b) => a[0] - b[0]).map(([start, acc]) => acc.toWindow(this.device, this.tag, start, this.windowMs));
+    return [...this.open.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, acc]) => acc.toWindow(this.device, this.tag, start, this.windowMs));
   }
 }
 
@@ -95,12 +111,20 @@ export type FeatureName = (typeof FEATURES)[number];
 
 /** Parses a model's `features` metadata (e.g. `mean,std,min,max`); undefined when it names an unknown feature. */
 export function parseFeatureList(text: string): FeatureName[] | undefined {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 0 || names.some((n) => !(FEATURES as readonly string[]).includes(n))) return undefined;
   return names as FeatureName[];
 }
 
 /** Writes a window's features in the given order into `out` at `offset`. */
-export function writeFeatures(w: Window, names: readonly FeatureName[], out: Float32Array | Float64Array, offset: number): void {
+export function writeFeatures(
+  w: Window,
+  names: readonly FeatureName[],
+  out: Float32Array | Float64Array,
+  offset: number,
+): void {
   for (let i = 0; i < names.length; i++) out[offset + i] = w[names[i] as FeatureName];
 }

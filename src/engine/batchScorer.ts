@@ -34,7 +34,12 @@ export function scoreInBatches(
   nRows: number,
   plan: BatchPlan,
 ): Promise<ScoreResult> {
-  const attributes = { 'tessera.model': label, 'tessera.rows': nRows, 'tessera.batch_size': plan.batchSize, 'tessera.batches': Math.ceil(nRows / plan.batchSize) };
+  const attributes = {
+    'tessera.model': label,
+    'tessera.rows': nRows,
+    'tessera.batch_size': plan.batchSize,
+    'tessera.batches': Math.ceil(nRows / plan.batchSize),
+  };
   return inSpan('onnx score', { attributes }, async () => {
     const f = signature.nFeatures;
     const { batchSize } = plan;
@@ -48,9 +53,12 @@ export function scoreInBatches(
       const out = await session.run({ [signature.inputName]: input }, fetches);
       const score = out[signature.scoreOutput];
       if (!score || score.data.length !== n) {
-        throw new PermanentError(`model ${label}: output ${signature.scoreOutput} has ${score?.data.length ?? 0} values for ${n} rows`, {
-          code: 'ModelSignatureMismatch',
-        });
+        throw new PermanentError(
+          `model ${label}: output ${signature.scoreOutput} has ${score?.data.length ?? 0} values for ${n} rows`,
+          {
+            code: 'ModelSignatureMismatch',
+          },
+        );
       }
       scores.set(score.data as Float32Array, start);
       const labelTensor = fetchLabel ? out[signature.labelOutput ?? ''] : undefined;

@@ -9,7 +9,8 @@ export class LruCache<V> {
     private readonly capacity: number,
     private readonly onEvict: (key: string, value: V) => void,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`LRU capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`LRU capacity must be a positive integer, got ${capacity}`);
   }
 
   get size(): number {

@@ -84,7 +84,8 @@ interface Entry extends ScoringSession {
 export function createScoringEngine(options: ScoringEngineOptions = {}): ScoringEngine {
   const optimize = options.optimize ?? true;
   const batchSize = options.batchSize ?? 4096;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError('batchSize', `must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InputError('batchSize', `must be a positive integer, got ${batchSize}`);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [...(options.executionProviders ?? ['cpu'])],
     graphOptimizationLevel: 'all',
@@ -106,7 +107,13 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
     entry.closing = entry.ort.release().finally(() => retired.delete(entry));
   }
 
-  async function create(key: ModelKey, label: string, bytes: Uint8Array, sha: string, features: number | undefined): Promise<Entry> {
+  async function create(
+    key: ModelKey,
+    label: string,
+    bytes: Uint8Array,
+    sha: string,
+    features: number | undefined,
+  ): Promise<Entry> {
     const model = decodeOrThrow(bytes, sha);
     const info = describeModel(model, bytes.byteLength, sha);
     const signature = scoringSignature(label, info, model, features);
@@ -116,13 +123,28 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
     const runnable = prune ? pruneToOutputs(rewrittenModel, [signature.scoreOutput]) : rewrittenModel;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(rewritten > 0 || prune ? encodeModel(runnable) : bytes, sessionOptions);
+      session = await ort.InferenceSession.create(
+        rewritten > 0 || prune ? encodeModel(runnable) : bytes,
+        sessionOptions,
+      );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new PermanentError(`model ${label}: onnxruntime cannot load it (${reason})`, { cause, code: 'BadModel' });
     }
     const plan = { batchSize, fetchLabels: !prune };
-    return { label, key, info, signature, rewritten, cacheKey: `${label}#${sha}`, ort: session, plan, inFlight: 0, closed: false, closing: undefined };
+    return {
+      label,
+      key,
+      info,
+      signature,
+      rewritten,
+      cacheKey: `${label}#${sha}`,
+      ort: session,
+      plan,
+      inFlight: 0,
+      closed: false,
+      closing: undefined,
+    };
   }
 
   async function load(key: ModelKey, bytes: Uint8Array, loadOptions: LoadOptions = {}): Promise<ScoringSession> {
@@ -130,22 +152,34 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
     const label = `${key.name}@${key.version}`;
     const sha = sha256Hex(bytes);
     if (sha !== key.sha256.toLowerCase()) {
-      throw new PermanentError(`model ${label}: sha256 of the bytes is ${sha}, expected ${key.sha256}`, { code: 'ModelChecksumMismatch' });
+      throw new PermanentError(`model ${label}: sha256 of the bytes is ${sha}, expected ${key.sha256}`, {
+        code: 'ModelChecksumMismatch',
+      });
     }
     const cacheKey = `${label}#${sha}`;
     const cached = cache.get(cacheKey);
     const entry = cached ?? (await loadOnce(cacheKey, key, label, bytes, sha, loadOptions.features));
     const want = loadOptions.features;
     if (want !== undefined && entry.signature.nFeatures !== want) {
-      throw new PermanentError(`model ${label}: input ${entry.signature.inputName} is float32 [N, ${entry.signature.nFeatures}], expected float32 [N, ${want}]`, {
-        code: 'ModelSignatureMismatch',
-      });
+      throw new PermanentError(
+        `model ${label}: input ${entry.signature.inputName} is float32 [N, ${entry.signature.nFeatures}], expected float32 [N, ${want}]`,
+        {
+          code: 'ModelSignatureMismatch',
+        },
+      );
     }
     return entry;
   }
 
   /** One session per cache key even when loads race. */
-  async function loadOnce(cacheKey: string, key: ModelKey, label: string, bytes: Uint8Array, sha: string, features: number | undefined): Promise<Entry> {
+  async function loadOnce(
+    cacheKey: string,
+    key: ModelKey,
+    label: string,
+    bytes: Uint8Array,
+    sha: string,
+    features: number | undefined,
+  ): Promise<Entry> {
     let creating = pending.get(cacheKey);
     if (!creating) {
       creating = create(key, label, bytes, sha, features).then((entry) => {
@@ -159,15 +193,24 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
     return creating;
   }
 
-  async function score(session: ScoringSession, rows: Float32Array, nRows: number, nFeatures: number): Promise<ScoreResult> {
+  async function score(
+    session: ScoringSession,
+    rows: Float32Array,
+    nRows: number,
+    nFeatures: number,
+  ): Promise<ScoreResult> {
     const entry = session as Entry;
     if (entry.closed) {
       throw new TransientError(`model ${session.label}: session was released (evicted from the cache); load it again`);
     }
     const f = entry.signature.nFeatures;
-    if (nFeatures !== f) throw new InputError('nFeatures', `model ${session.label} takes ${f} features per row, got ${nFeatures}`);
+    if (nFeatures !== f)
+      throw new InputError('nFeatures', `model ${session.label} takes ${f} features per row, got ${nFeatures}`);
     if (!Number.isInteger(nRows) || nRows < 0 || rows.length < nRows * f) {
-      throw new InputError('rows', `expected ${nRows} rows of ${f} features (${nRows * f} values), got ${rows.length} values`);
+      throw new InputError(
+        'rows',
+        `expected ${nRows} rows of ${f} features (${nRows * f} values), got ${rows.length} values`,
+      );
     }
     entry.inFlight++;
     try {

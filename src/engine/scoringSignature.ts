@@ -30,16 +30,24 @@ function describe(t: TensorInfo): string {
  * @param label how to name the model in errors ('sensor@3').
  * @param expectedFeatures the feature count the caller will send; undefined skips that check.
  */
-export function scoringSignature(label: string, info: ModelInfo, model: Model, expectedFeatures: number | undefined): ScoringSignature {
-  const bad = (reason: string): PermanentError => new PermanentError(`model ${label}: ${reason}`, { code: 'ModelSignatureMismatch' });
+export function scoringSignature(
+  label: string,
+  info: ModelInfo,
+  model: Model,
+  expectedFeatures: number | undefined,
+): ScoringSignature {
+  const bad = (reason: string): PermanentError =>
+    new PermanentError(`model ${label}: ${reason}`, { code: 'ModelSignatureMismatch' });
   const [input, ...extra] = info.inputs;
-  if (!input || extra.length > 0) throw bad(`expected exactly one input, found ${info.inputs.length} (${info.inputs.map(describe).join('; ')})`);
+  if (!input || extra.length > 0)
+    throw bad(`expected exactly one input, found ${info.inputs.length} (${info.inputs.map(describe).join('; ')})`);
   const want = `float32 [N, ${expectedFeatures ?? 'F'}]`;
   const featureDim = input.shape?.[1];
   if (input.elemType !== 'float32' || input.shape?.length !== 2 || typeof featureDim !== 'number') {
     throw bad(`input ${describe(input)} is not ${want}`);
   }
-  if (expectedFeatures !== undefined && featureDim !== expectedFeatures) throw bad(`input ${describe(input)} is not ${want}`);
+  if (expectedFeatures !== undefined && featureDim !== expectedFeatures)
+    throw bad(`input ${describe(input)} is not ${want}`);
 
   const floats = info.outputs.filter((o) => o.elemType === 'float32');
   const score = floats.find((o) => o.name === 'scores') ?? floats[0];

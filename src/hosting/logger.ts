@@ -14,7 +14,9 @@ export interface LogLine {
  * A JSON-lines logger. `sink` receives each line; the default writes to stderr. A line written
  * inside a recorded span carries its `traceId` and `spanId`, so logs and traces join.
  */
-export function createLogger(options: { level?: LogLevel; sink?: (line: LogLine) => void; fields?: LogFields } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; sink?: (line: LogLine) => void; fields?: LogFields } = {},
+): Logger {
   const min = ORDER[options.level ?? 'info'];
   const sink = options.sink ?? ((line: LogLine) => process.stderr.write(`${JSON.stringify(line)}\n`));
   const make = (scope: LogFields): Logger => {

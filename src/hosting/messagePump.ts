@@ -54,9 +54,13 @@ export async function runMessagePump(options: MessagePumpOptions, stop: AbortSig
       }
       if (!message) continue;
       let nextMayStart!: () => void;
-      const released = new Promise<void>((resolve) => { nextMayStart = resolve; });
+      const released = new Promise<void>((resolve) => {
+        nextMayStart = resolve;
+      });
       const processing: Promise<void> = processOne(options, message, nextMayStart)
-        .catch((error: unknown) => { failure ??= { error }; })
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
         .finally(() => inHand.delete(processing));
       inHand.add(processing);
       await Promise.race([processing, released]);
@@ -75,27 +79,43 @@ export function messageKindOf(body: unknown): string {
 
 type Outcome = 'completed' | 'retried' | 'dead_lettered' | 'lock_lost';
 
-async function processOne(options: MessagePumpOptions, message: ReceivedMessage, nextMayStart: () => void): Promise<void> {
+async function processOne(
+  options: MessagePumpOptions,
+  message: ReceivedMessage,
+  nextMayStart: () => void,
+): Promise<void> {
   const kind = messageKindOf(message.body);
   const { jobId, shardId } = (message.body ?? {}) as { jobId?: unknown; shardId?: unknown };
   const attributes = {
-    'messaging.system': 'tessera', 'messaging.operation.type': 'process', 'messaging.destination.name': options.queue.name,
-    'messaging.message.id': message.messageId, 'messaging.delivery_count': message.deliveryCount, 'tessera.message.kind': kind,
+    'messaging.system': 'tessera',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': options.queue.name,
+    'messaging.message.id': message.messageId,
+    'messaging.delivery_count': message.deliveryCount,
+    'tessera.message.kind': kind,
     ...(typeof jobId === 'string' ? { 'tessera.job.id': jobId } : {}),
     ...(typeof shardId === 'string' ? { 'tessera.shard.id': shardId } : {}),
   };
   const started = performance.now();
-  const outcome = await inSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes, parent: traceContextOf(message.applicationProperties) }, async (span) => {
-    const result = await handleOne(options, message, nextMayStart);
-    span.setAttribute('tessera.outcome', result);
-    return result;
-  });
+  const outcome = await inSpan(
+    `process ${kind}`,
+    { kind: SpanKind.CONSUMER, attributes, parent: traceContextOf(message.applicationProperties) },
+    async (span) => {
+      const result = await handleOne(options, message, nextMayStart);
+      span.setAttribute('tessera.outcome', result);
+      return result;
+    },
+  );
   const labels = { queue: options.queue.name, kind, outcome };
   instruments().messages.add(1, labels);
   instruments().messageDuration.record((performance.now() - started) / 1000, labels);
 }
 
-async function handleOne(options: MessagePumpOptions, message: ReceivedMessage, nextMayStart: () => void): Promise<Outcome> {
+async function handleOne(
+  options: MessagePumpOptions,
+  message: ReceivedMessage,
+  nextMayStart: () => void,
+): Promise<Outcome> {
   const { queue } = options;
   const log = options.log.child({ messageId: message.messageId, deliveryCount: message.deliveryCount });
   const work = new AbortController();
@@ -109,7 +129,10 @@ async function handleOne(options: MessagePumpOptions, message: ReceivedMessage, 
         instruments().lockRenewals.add(1, { queue: queue.name, result: 'ok' });
       },
       (error: unknown) => {
-        instruments().lockRenewals.add(1, { queue: queue.name, result: error instanceof LockLostError ? 'lost' : 'failed' });
+        instruments().lockRenewals.add(1, {
+          queue: queue.name,
+          result: error instanceof LockLostError ? 'lost' : 'failed',
+        });
         if (settled) return;
         if (error instanceof LockLostError) {
           log.warn('lock lost; abandoning the work in hand', { error: error.message });
@@ -138,7 +161,12 @@ async function handleOne(options: MessagePumpOptions, message: ReceivedMessage, 
   }
 }
 
-async function settleFailure(options: MessagePumpOptions, message: ReceivedMessage, error: Error, log: Logger): Promise<Outcome> {
+async function settleFailure(
+  options: MessagePumpOptions,
+  message: ReceivedMessage,
+  error: Error,
+  log: Logger,
+): Promise<Outcome> {
   const { queue } = options;
   if (error instanceof LockLostError) {
     log.warn('lock lost; the message will be redelivered', { error: error.message });
@@ -147,7 +175,10 @@ async function settleFailure(options: MessagePumpOptions, message: ReceivedMessa
   const lastDelivery = message.deliveryCount >= queue.maxDeliveryCount;
   if (error instanceof PermanentError || lastDelivery) {
     const reason = error instanceof PermanentError ? error.code : MAX_DELIVERY_COUNT_EXCEEDED;
-    const description = lastDelivery && !(error instanceof PermanentError) ? `failed ${message.deliveryCount} times; last error: ${error.message}` : error.message;
+    const description =
+      lastDelivery && !(error instanceof PermanentError)
+        ? `failed ${message.deliveryCount} times; last error: ${error.message}`
+        : error.message;
     log.error('dead-lettering message', { reason, description });
     try {
       await queue.deadLetter(message, { reason, description });

@@ -61,7 +61,11 @@ export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpI
     const partitionKey = readingPartitionKey(body);
     const [record] = await log.append(partitionKey, [{ body }]);
     if (record === undefined) throw new Error('the event log appended nothing');
-    logger.debug('event ingested', { partition: record.partition, sequenceNumber: record.sequenceNumber, bytes: read.body.length });
+    logger.debug('event ingested', {
+      partition: record.partition,
+      sequenceNumber: record.sequenceNumber,
+      bytes: read.body.length,
+    });
     reply(res, 202, { partition: record.partition, sequenceNumber: record.sequenceNumber });
   };
 

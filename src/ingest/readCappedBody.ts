@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
-export type CappedBody = { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly reason: 'too large' | 'aborted' };
+export type CappedBody =
+  { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly reason: 'too large' | 'aborted' };
 
 /**
  * Reads a request body of at most `maxBytes`. A larger declared Content-Length is refused before a

@@ -38,7 +38,8 @@ export function readingEventBody(reading: Reading): ReadingEventBody {
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The partition key of a raw event body: the `deviceId` of the reading, or of the first reading of a
@@ -52,6 +53,10 @@ export function readingPartitionKey(body: string): string | undefined {
   } catch {
     return undefined;
   }
-  const first: unknown = Array.isArray(parsed) ? parsed[0] : isObject(parsed) && Array.isArray(parsed.readings) ? parsed.readings[0] : parsed;
+  const first: unknown = Array.isArray(parsed)
+    ? parsed[0]
+    : isObject(parsed) && Array.isArray(parsed.readings)
+      ? parsed.readings[0]
+      : parsed;
   return isObject(first) && typeof first.deviceId === 'string' && first.deviceId !== '' ? first.deviceId : undefined;
 }

@@ -91,7 +91,11 @@ export async function sendEvents(options: SendEventsOptions): Promise<SendEvents
 }
 
 /** Waits for a token, flushing what is pending before each pause. False when aborted meanwhile. */
-async function admit(bucket: TokenBucket, flush: () => Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
+async function admit(
+  bucket: TokenBucket,
+  flush: () => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   for (let wait = bucket.take(); wait > 0; wait = bucket.take()) {
     await flush();
     await delay(Math.max(wait, MIN_PAUSE_MS), signal);
@@ -107,5 +111,3 @@ function rateLimiter(ratePerSecond: number, batchSize: number): TokenBucket {
   }
   return createTokenBucket(ratePerSecond, Math.max(1, Math.min(batchSize, Math.ceil(ratePerSecond / 10))));
 }
-
-

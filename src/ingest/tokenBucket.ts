@@ -7,7 +7,11 @@ export interface TokenBucket {
  * A token bucket refilled at `ratePerSecond`, holding at most `capacity` tokens, starting empty (so the
  * first second sends at most `ratePerSecond` events, and a burst after a pause at most `capacity`).
  */
-export function createTokenBucket(ratePerSecond: number, capacity: number, now: () => number = () => performance.now()): TokenBucket {
+export function createTokenBucket(
+  ratePerSecond: number,
+  capacity: number,
+  now: () => number = () => performance.now(),
+): TokenBucket {
   let tokens = 0;
   let last = now();
   return {

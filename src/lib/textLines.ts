@@ -14,7 +14,8 @@ export async function* textLines(stream: Readable, input: string): AsyncGenerato
     // Object-mode streams may yield strings; bytes are what the checks below are about.
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     const nul = chunk.indexOf(0);
-    if (nul >= 0) throw new InputError(input, `binary data (NUL byte at offset ${offset + nul}); expected a UTF-8 CSV file`);
+    if (nul >= 0)
+      throw new InputError(input, `binary data (NUL byte at offset ${offset + nul}); expected a UTF-8 CSV file`);
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });

@@ -47,7 +47,14 @@ export class GraphBuilder {
   /** Appends a node; returns its (only) output name, `output` when given, else a fresh one. */
   node(opType: string, inputs: readonly string[], attribute: Attribute[] = [], output?: string): string {
     const out = output ?? this.fresh(opType.toLowerCase());
-    this.nodes.push({ opType, domain: '', name: this.fresh(`${opType}`), input: [...inputs], output: [out], attribute });
+    this.nodes.push({
+      opType,
+      domain: '',
+      name: this.fresh(`${opType}`),
+      input: [...inputs],
+      output: [out],
+      attribute,
+    });
     return out;
   }
 

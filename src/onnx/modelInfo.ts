@@ -36,8 +36,20 @@ export interface ModelInfo {
 }
 
 const elemTypes: Readonly<Record<number, string>> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
-  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
 };
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -66,7 +78,9 @@ export function inspectModel(bytes: Uint8Array): ModelInfo {
 export function describeModel(model: Model, size: number, sha256: string): ModelInfo {
   const graph = model.graph;
   if (!graph || (graph.output ?? []).length === 0) {
-    throw new PermanentError(`model ${sha256.slice(0, 12)}: not an ONNX model (no graph or no graph outputs)`, { code: 'BadModel' });
+    throw new PermanentError(`model ${sha256.slice(0, 12)}: not an ONNX model (no graph or no graph outputs)`, {
+      code: 'BadModel',
+    });
   }
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const opsets: Record<string, number> = {};
@@ -92,6 +106,9 @@ export function decodeOrThrow(bytes: Uint8Array, sha256 = sha256Hex(bytes)): Mod
     return decodeModel(bytes);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new PermanentError(`model ${sha256.slice(0, 12)}: not an ONNX protobuf (${reason})`, { cause, code: 'BadModel' });
+    throw new PermanentError(`model ${sha256.slice(0, 12)}: not an ONNX protobuf (${reason})`, {
+      cause,
+      code: 'BadModel',
+    });
   }
 }

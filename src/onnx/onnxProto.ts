@@ -31,7 +31,11 @@ const schema = {
           },
         },
         ValueInfoProto: {
-          fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 }, docString: { type: 'string', id: 3 } },
+          fields: {
+            name: { type: 'string', id: 1 },
+            type: { type: 'TypeProto', id: 2 },
+            docString: { type: 'string', id: 3 },
+          },
         },
         NodeProto: {
           fields: {
@@ -89,7 +93,11 @@ const schema = {
         TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
         Dimension: {
           oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
-          fields: { dimValue: { type: int64, id: 1 }, dimParam: { type: 'string', id: 2 }, denotation: { type: 'string', id: 3 } },
+          fields: {
+            dimValue: { type: int64, id: 1 },
+            dimParam: { type: 'string', id: 2 },
+            denotation: { type: 'string', id: 3 },
+          },
         },
       },
     },
@@ -99,10 +107,31 @@ const schema = {
 const root = protobuf.Root.fromJSON(schema);
 const ModelType = root.lookupType('onnx.ModelProto');
 
-export const enum AttributeType { FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, GRAPH = 5, FLOATS = 6, INTS = 7, STRINGS = 8 }
-export const enum TensorDataType { FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7, STRING = 8, BOOL = 9, DOUBLE = 11 }
+export const enum AttributeType {
+  FLOAT = 1,
+  INT = 2,
+  STRING = 3,
+  TENSOR = 4,
+  GRAPH = 5,
+  FLOATS = 6,
+  INTS = 7,
+  STRINGS = 8,
+}
+export const enum TensorDataType {
+  FLOAT = 1,
+  UINT8 = 2,
+  INT8 = 3,
+  INT32 = 6,
+  INT64 = 7,
+  STRING = 8,
+  BOOL = 9,
+  DOUBLE = 11,
+}
 
-export interface Dimension { dimValue?: number; dimParam?: string }
+export interface Dimension {
+  dimValue?: number;
+  dimParam?: string;
+}
 export interface ValueInfo {
   name: string;
   type?: { tensorType?: { elemType?: number; shape?: { dim?: Dimension[] } } };
@@ -183,7 +212,12 @@ export function tensorFloats(tensor: Tensor): Float32Array {
 /** Builds a float32 initializer. */
 export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): Tensor {
   const data = Float32Array.from(values);
-  return { name, dims: [...dims], dataType: TensorDataType.FLOAT, rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    name,
+    dims: [...dims],
+    dataType: TensorDataType.FLOAT,
+    rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 /** Builds an int64 initializer (shapes, axes). */

@@ -22,12 +22,25 @@ export function emitScaler(b: GraphBuilder, input: string, scaler: ScalerParams,
 }
 
 /** Emits the SVM score of `input` into `output` ([N,1]), applying `scaler` first when given. */
-export function emitSvm(b: GraphBuilder, input: string, output: string, svm: SvmParams, scaler: ScalerParams | undefined, form: RbfForm): void {
+export function emitSvm(
+  b: GraphBuilder,
+  input: string,
+  output: string,
+  svm: SvmParams,
+  scaler: ScalerParams | undefined,
+  form: RbfForm,
+): void {
   if (svm.kernel === 'LINEAR') emitLinear(b, input, output, svm, scaler);
   else emitRbf(b, input, output, svm, scaler, form);
 }
 
-function emitLinear(b: GraphBuilder, input: string, output: string, svm: SvmParams, scaler: ScalerParams | undefined): void {
+function emitLinear(
+  b: GraphBuilder,
+  input: string,
+  output: string,
+  svm: SvmParams,
+  scaler: ScalerParams | undefined,
+): void {
   const f = svm.nFeatures;
   // w = Σ coef_i·sv_i (or the coefficients themselves in the linear mode).
   const w = svm.nSupports === 0 ? [...svm.coefficients] : new Array<number>(f).fill(0);
@@ -44,7 +57,14 @@ function emitLinear(b: GraphBuilder, input: string, output: string, svm: SvmPara
   b.gemm(x, b.floats('weights', [f, 1], w), b.floats('rho', [1], [svm.rho]), output);
 }
 
-function emitRbf(b: GraphBuilder, input: string, output: string, svm: SvmParams, scaler: ScalerParams | undefined, form: RbfForm): void {
+function emitRbf(
+  b: GraphBuilder,
+  input: string,
+  output: string,
+  svm: SvmParams,
+  scaler: ScalerParams | undefined,
+  form: RbfForm,
+): void {
   const f = svm.nFeatures;
   const s = svm.nSupports;
   const root = Math.sqrt(svm.gamma);
@@ -64,7 +84,15 @@ function emitRbf(b: GraphBuilder, input: string, output: string, svm: SvmParams,
 }
 
 /** -Σ (x' - sv')², x' = (x - offset)·scale: exact differences, one [N,S,F] intermediate. Layout [N,S]. */
-function differenceExponent(b: GraphBuilder, x: string, offset: number[], scale: number[], sv: number[], f: number, s: number): string {
+function differenceExponent(
+  b: GraphBuilder,
+  x: string,
+  offset: number[],
+  scale: number[],
+  sv: number[],
+  f: number,
+  s: number,
+): string {
   const centered = offset.every((o) => o === 0) ? x : b.node('Sub', [x, b.floats('offset', [f], offset)]);
   const scaled = b.node('Mul', [centered, b.floats('scale_root_gamma', [f], scale)]);
   const diff = b.node('Sub', [b.unsqueeze(scaled, [1]), b.floats('support_vectors', [s, f], sv)]);
@@ -77,7 +105,15 @@ function differenceExponent(b: GraphBuilder, x: string, offset: number[], scale:
  * (x'a = [x'; 1], [F+1,N]), so the second Gemm adds the -||sv'||² column and, through C = ||x'a||²
  * with beta = -1, subtracts ||x'||² + 1 (the +1 is put back in the same column).
  */
-function expandedExponent(b: GraphBuilder, x: string, offset: number[], scale: number[], sv: number[], f: number, s: number): string {
+function expandedExponent(
+  b: GraphBuilder,
+  x: string,
+  offset: number[],
+  scale: number[],
+  sv: number[],
+  f: number,
+  s: number,
+): string {
   const a = new Array<number>((f + 1) * f).fill(0);
   const c = new Array<number>(f + 1).fill(0);
   for (let j = 0; j < f; j++) {
@@ -85,7 +121,11 @@ function expandedExponent(b: GraphBuilder, x: string, offset: number[], scale: n
     c[j] = -(offset[j] ?? 0) * (scale[j] ?? 1);
   }
   c[f] = 1;
-  const augmented = b.node('Gemm', [b.floats('scale_root_gamma', [f + 1, f], a), x, b.floats('shift', [f + 1, 1], c)], [intAttr('transB', 1)]);
+  const augmented = b.node(
+    'Gemm',
+    [b.floats('scale_root_gamma', [f + 1, f], a), x, b.floats('shift', [f + 1, 1], c)],
+    [intAttr('transB', 1)],
+  );
   const norms = b.reduceSumSquare(augmented, [0], true);
   const w = new Array<number>(s * (f + 1)).fill(0);
   for (let i = 0; i < s; i++) {

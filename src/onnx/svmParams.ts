@@ -65,9 +65,18 @@ export function svmParams(node: Node): SvmParams | undefined {
   if (nSupports === 0) {
     // onnxruntime's linear mode: score = kernel(x, coefficients) + rho; reproduced for LINEAR only.
     if (kernel !== 'LINEAR' || supportVectors.length > 0) return undefined;
-    return { kernel, gamma, supportVectors: [], coefficients, rho: rho[0] ?? 0, nSupports, nFeatures: coefficients.length };
+    return {
+      kernel,
+      gamma,
+      supportVectors: [],
+      coefficients,
+      rho: rho[0] ?? 0,
+      nSupports,
+      nFeatures: coefficients.length,
+    };
   }
-  if (coefficients.length !== nSupports || supportVectors.length % nSupports !== 0 || supportVectors.length === 0) return undefined;
+  if (coefficients.length !== nSupports || supportVectors.length % nSupports !== 0 || supportVectors.length === 0)
+    return undefined;
   const nFeatures = supportVectors.length / nSupports;
   return { kernel, gamma, supportVectors, coefficients, rho: rho[0] ?? 0, nSupports, nFeatures };
 }

@@ -50,7 +50,12 @@ export interface EventLog {
   readonly name: string;
   readonly partitions: number;
   append(partitionKey: string | undefined, events: readonly OutgoingEvent[]): Promise<EventRecord[]>;
-  read(partition: number, fromSequenceNumber: number, max: number, options?: { readonly waitMs?: number; readonly signal?: AbortSignal }): Promise<EventRecord[]>;
+  read(
+    partition: number,
+    fromSequenceNumber: number,
+    max: number,
+    options?: { readonly waitMs?: number; readonly signal?: AbortSignal },
+  ): Promise<EventRecord[]>;
   lastSequenceNumber(partition: number): Promise<number>;
   getCheckpoint(consumerGroup: string, partition: number): Promise<Checkpoint | undefined>;
   setCheckpoint(checkpoint: Checkpoint): Promise<void>;

@@ -76,8 +76,14 @@ export interface WorkQueue {
   renewLock(message: ReceivedMessage): Promise<Date>;
   complete(message: ReceivedMessage): Promise<void>;
   abandon(message: ReceivedMessage): Promise<void>;
-  deadLetter(message: ReceivedMessage, details: { readonly reason: string; readonly description: string }): Promise<void>;
-  peekDeadLetters(options?: { readonly maxMessages?: number; readonly fromSequenceNumber?: number }): Promise<DeadLetteredMessage[]>;
+  deadLetter(
+    message: ReceivedMessage,
+    details: { readonly reason: string; readonly description: string },
+  ): Promise<void>;
+  peekDeadLetters(options?: {
+    readonly maxMessages?: number;
+    readonly fromSequenceNumber?: number;
+  }): Promise<DeadLetteredMessage[]>;
   redrive(sequenceNumbers?: readonly number[]): Promise<number>;
   /** Active (not dead-lettered) messages, locked or not, scheduled or not. */
   countActive(): Promise<number>;

@@ -9,7 +9,10 @@ const TAG = /^[a-z][a-z0-9._-]{0,62}$/;
 const VERSION = /^v?([1-9][0-9]{0,8})$/;
 const META_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-export type ModelSelector = { readonly kind: 'latest' } | { readonly kind: 'version'; readonly version: number } | { readonly kind: 'tag'; readonly tag: string };
+export type ModelSelector =
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'version'; readonly version: number }
+  | { readonly kind: 'tag'; readonly tag: string };
 
 export interface ModelRef {
   readonly name: string;
@@ -17,14 +20,18 @@ export interface ModelRef {
 }
 
 export function validateModelName(name: string): string {
-  if (!NAME.test(name)) throw new InputError('model name', `'${name}' must match [a-z0-9][a-z0-9._-]* (at most 100 characters)`);
+  if (!NAME.test(name))
+    throw new InputError('model name', `'${name}' must match [a-z0-9][a-z0-9._-]* (at most 100 characters)`);
   return name;
 }
 
 export function validateTags(tags: readonly string[]): string[] {
   for (const tag of tags) {
     if (!TAG.test(tag) || VERSION.test(tag) || tag === 'latest') {
-      throw new InputError('tag', `'${tag}' must match [a-z][a-z0-9._-]*, and not be 'latest' or look like a version (v3)`);
+      throw new InputError(
+        'tag',
+        `'${tag}' must match [a-z][a-z0-9._-]*, and not be 'latest' or look like a version (v3)`,
+      );
     }
   }
   return [...new Set(tags)].sort();

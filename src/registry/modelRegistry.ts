@@ -20,7 +20,14 @@ import type { BlobStore } from '../ports/blobStore.js';
 import { formatRef, parseModelRef, validateMeta, validateModelName, validateTags } from './modelRef.js';
 import { readAll } from './readAll.js';
 import {
-  manifestBlob, manifestPrefix, modelBlob, MODELS_CONTAINER, parseVersion, serializeVersion, versionOfBlob, type ModelVersion,
+  manifestBlob,
+  manifestPrefix,
+  modelBlob,
+  MODELS_CONTAINER,
+  parseVersion,
+  serializeVersion,
+  versionOfBlob,
+  type ModelVersion,
 } from './modelVersion.js';
 
 export interface AddModelOptions {
@@ -92,28 +99,50 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     const latest = existing.at(-1);
     if (latest !== undefined) {
       const record = await readVersion(name, latest);
-      if (record.sha256 === info.sha256 && sameJson(record.meta, meta) && sameJson(record.tags, tags)) return { record, created: false };
+      if (record.sha256 === info.sha256 && sameJson(record.meta, meta) && sameJson(record.tags, tags))
+        return { record, created: false };
     }
     const blob = modelBlob(info.sha256);
     try {
-      await store.put(container, blob, Buffer.from(bytes), { ifNoneMatch: '*', contentType: 'application/octet-stream' });
+      await store.put(container, blob, Buffer.from(bytes), {
+        ifNoneMatch: '*',
+        contentType: 'application/octet-stream',
+      });
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
       // The blob is named by its sha256, so it should hold these bytes; repair it if storage corrupted it.
       const stored = await store.get(container, blob);
       if (sha256Hex(await readAll(stored.stream)) !== info.sha256) {
-        await store.put(container, blob, Buffer.from(bytes), { ifMatch: stored.properties.etag, contentType: 'application/octet-stream' });
+        await store.put(container, blob, Buffer.from(bytes), {
+          ifMatch: stored.properties.etag,
+          contentType: 'application/octet-stream',
+        });
       }
     }
     let version = (latest ?? 0) + 1;
     for (let attempt = 0; attempt < maxAttempts; attempt++, version++) {
       const record: ModelVersion = {
-        name, version, ref: formatRef(name, version), sha256: info.sha256, size: info.size, blob,
-        inputs: info.inputs, outputs: info.outputs, opsets: info.opsets, producer: info.producer,
-        modelMetadata: info.metadata, meta, metadata: { ...info.metadata, ...meta }, tags, createdAt: now().toISOString(),
+        name,
+        version,
+        ref: formatRef(name, version),
+        sha256: info.sha256,
+        size: info.size,
+        blob,
+        inputs: info.inputs,
+        outputs: info.outputs,
+        opsets: info.opsets,
+        producer: info.producer,
+        modelMetadata: info.metadata,
+        meta,
+        metadata: { ...info.metadata, ...meta },
+        tags,
+        createdAt: now().toISOString(),
       };
       try {
-        await store.put(container, manifestBlob(name, version), serializeVersion(record), { ifNoneMatch: '*', contentType: 'application/json' });
+        await store.put(container, manifestBlob(name, version), serializeVersion(record), {
+          ifNoneMatch: '*',
+          contentType: 'application/json',
+        });
       } catch (error) {
         if (error instanceof PreconditionFailedError) continue; // a concurrent add took this number
         throw error;
@@ -163,12 +192,17 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     const bytes = await readAll((await store.get(container, record.blob)).stream);
     const sha = sha256Hex(bytes);
     if (sha !== record.sha256) {
-      throw new PermanentError(`model ${record.ref}: stored bytes have sha256 ${sha}, manifest says ${record.sha256}`, { code: 'ModelChecksumMismatch' });
+      throw new PermanentError(`model ${record.ref}: stored bytes have sha256 ${sha}, manifest says ${record.sha256}`, {
+        code: 'ModelChecksumMismatch',
+      });
     }
     return bytes;
   }
 
-  async function optimize(ref: string, optimizeOptions: { readonly tags?: readonly string[] } = {}): Promise<OptimizeResult> {
+  async function optimize(
+    ref: string,
+    optimizeOptions: { readonly tags?: readonly string[] } = {},
+  ): Promise<OptimizeResult> {
     const source = await resolve(ref);
     const { model, rewritten } = rewriteSvm(decodeOrThrow(await loadBytes(source), source.sha256));
     if (rewritten === 0) return { record: source, created: false, rewritten };
@@ -177,7 +211,10 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     const from = source.ref;
     const previous = (await list(source.name)).find((r) => r.meta.optimized_from === from && r.sha256 === sha);
     if (previous) return { record: previous, created: false, rewritten };
-    const added = await add(source.name, bytes, { meta: { ...source.meta, optimized_from: from }, tags: optimizeOptions.tags ?? [] });
+    const added = await add(source.name, bytes, {
+      meta: { ...source.meta, optimized_from: from },
+      tags: optimizeOptions.tags ?? [],
+    });
     return { ...added, rewritten };
   }
 

@@ -64,8 +64,16 @@ export function parseVersion(blobName: string, text: string): ModelVersion {
     throw new PermanentError(`model manifest ${blobName}: not JSON`, { cause, code: 'BadManifest' });
   }
   const r = value as Partial<ModelVersion> | null;
-  if (!r || typeof r.name !== 'string' || typeof r.version !== 'number' || typeof r.sha256 !== 'string' || typeof r.blob !== 'string') {
-    throw new PermanentError(`model manifest ${blobName}: missing name, version, sha256 or blob`, { code: 'BadManifest' });
+  if (
+    !r ||
+    typeof r.name !== 'string' ||
+    typeof r.version !== 'number' ||
+    typeof r.sha256 !== 'string' ||
+    typeof r.blob !== 'string'
+  ) {
+    throw new PermanentError(`model manifest ${blobName}: missing name, version, sha256 or blob`, {
+      code: 'BadManifest',
+    });
   }
   return r as ModelVersion;
 }

@@ -32,12 +32,30 @@ export function instruments(): Instruments {
   if (cached?.provider === provider) return cached.instruments;
   const meter = provider.getMeter(METER_NAME);
   const made: Instruments = {
-    messages: meter.createCounter('tessera.messages', { description: 'Queue messages handled, by queue, kind and outcome', unit: '{message}' }),
-    messageDuration: meter.createHistogram('tessera.message.duration', { description: 'Time to handle one queue message', unit: 's' }),
-    lockRenewals: meter.createCounter('tessera.lock.renewals', { description: 'Peek-lock renewals, by result', unit: '{renewal}' }),
-    frames: meter.createCounter('tessera.frames', { description: 'Video frames through a style model', unit: '{frame}' }),
-    windows: meter.createCounter('tessera.windows', { description: 'Windows through an anomaly model', unit: '{window}' }),
-    events: meter.createCounter('tessera.events', { description: 'Stream events the aggregator committed, by outcome', unit: '{event}' }),
+    messages: meter.createCounter('tessera.messages', {
+      description: 'Queue messages handled, by queue, kind and outcome',
+      unit: '{message}',
+    }),
+    messageDuration: meter.createHistogram('tessera.message.duration', {
+      description: 'Time to handle one queue message',
+      unit: 's',
+    }),
+    lockRenewals: meter.createCounter('tessera.lock.renewals', {
+      description: 'Peek-lock renewals, by result',
+      unit: '{renewal}',
+    }),
+    frames: meter.createCounter('tessera.frames', {
+      description: 'Video frames through a style model',
+      unit: '{frame}',
+    }),
+    windows: meter.createCounter('tessera.windows', {
+      description: 'Windows through an anomaly model',
+      unit: '{window}',
+    }),
+    events: meter.createCounter('tessera.events', {
+      description: 'Stream events the aggregator committed, by outcome',
+      unit: '{event}',
+    }),
   };
   cached = { provider, instruments: made };
   return made;

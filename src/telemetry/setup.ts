@@ -25,9 +25,29 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+  type Resource,
+} from '@opentelemetry/resources';
+import {
+  ConsoleMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { InputError } from '../core/errors.js';
 
 export type TelemetryMode = 'off' | 'console' | 'otlp' | 'azure-monitor';
@@ -46,11 +66,20 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The telemetry settings `env` asks for; throws InputError naming the setting when one is malformed. */
 export function telemetrySettingsOf(env: Env): TelemetrySettings {
   const asked = (env.TESSERA_TELEMETRY ?? 'auto').trim().toLowerCase();
-  if (!MODES.includes(asked)) throw new InputError('TESSERA_TELEMETRY', `must be one of ${MODES.join(', ')}, got "${env.TESSERA_TELEMETRY}"`);
+  if (!MODES.includes(asked))
+    throw new InputError('TESSERA_TELEMETRY', `must be one of ${MODES.join(', ')}, got "${env.TESSERA_TELEMETRY}"`);
   const ratio = Number(env.TESSERA_TRACE_SAMPLE_RATIO ?? '1');
-  if (!(ratio >= 0 && ratio <= 1)) throw new InputError('TESSERA_TRACE_SAMPLE_RATIO', `must be a number from 0 to 1, got "${env.TESSERA_TRACE_SAMPLE_RATIO}"`);
+  if (!(ratio >= 0 && ratio <= 1))
+    throw new InputError(
+      'TESSERA_TRACE_SAMPLE_RATIO',
+      `must be a number from 0 to 1, got "${env.TESSERA_TRACE_SAMPLE_RATIO}"`,
+    );
   const interval = Number(env.TESSERA_TELEMETRY_METRICS_MS ?? '60000');
-  if (!Number.isInteger(interval) || interval < 100) throw new InputError('TESSERA_TELEMETRY_METRICS_MS', `must be an integer of at least 100 ms, got "${env.TESSERA_TELEMETRY_METRICS_MS}"`);
+  if (!Number.isInteger(interval) || interval < 100)
+    throw new InputError(
+      'TESSERA_TELEMETRY_METRICS_MS',
+      `must be an integer of at least 100 ms, got "${env.TESSERA_TELEMETRY_METRICS_MS}"`,
+    );
   const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim() || undefined;
   const otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
   let mode: TelemetryMode;
@@ -58,9 +87,17 @@ export function telemetrySettingsOf(env: Env): TelemetrySettings {
   else if (asked === 'auto') mode = connectionString ? 'azure-monitor' : otlp ? 'otlp' : 'off';
   else mode = asked as TelemetryMode;
   if (mode === 'azure-monitor' && !connectionString) {
-    throw new InputError('APPLICATIONINSIGHTS_CONNECTION_STRING', 'is required when TESSERA_TELEMETRY is azure-monitor (the Application Insights resource\'s connection string)');
+    throw new InputError(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      "is required when TESSERA_TELEMETRY is azure-monitor (the Application Insights resource's connection string)",
+    );
   }
-  return { mode, sampleRatio: ratio, metricsIntervalMs: interval, ...(mode === 'azure-monitor' ? { connectionString } : {}) };
+  return {
+    mode,
+    sampleRatio: ratio,
+    metricsIntervalMs: interval,
+    ...(mode === 'azure-monitor' ? { connectionString } : {}),
+  };
 }
 
 /** The slice of @azure/monitor-opentelemetry that Tessera calls (injected in tests: the distro probes Azure's instance metadata address when it starts). */
@@ -74,7 +111,10 @@ export interface AzureMonitorOptions {
   readonly resource: Resource;
   readonly samplingRatio: number;
   readonly enableLiveMetrics: boolean;
-  readonly instrumentationOptions: { readonly azureSdk: { readonly enabled: boolean }; readonly http: { readonly enabled: boolean } };
+  readonly instrumentationOptions: {
+    readonly azureSdk: { readonly enabled: boolean };
+    readonly http: { readonly enabled: boolean };
+  };
 }
 
 export interface StartTelemetryOptions {
@@ -106,16 +146,21 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   const env = options.env ?? process.env;
   const settings = telemetrySettingsOf(env);
   if (settings.mode === 'off' && !options.spanExporter) return OFF;
-  const resource = detectResources({ detectors: [envDetector, hostDetector, processDetector] }).merge(resourceFromAttributes({
-    'service.name': options.service,
-    'service.namespace': 'tessera',
-    'service.instance.id': randomUUID(),
-    ...options.attributes,
-  }));
+  const resource = detectResources({ detectors: [envDetector, hostDetector, processDetector] }).merge(
+    resourceFromAttributes({
+      'service.name': options.service,
+      'service.namespace': 'tessera',
+      'service.instance.id': randomUUID(),
+      ...options.attributes,
+    }),
+  );
   if (settings.mode === 'azure-monitor' && !options.spanExporter) {
     const distro = await (options.loadAzureMonitor ?? (() => import('@azure/monitor-opentelemetry')))();
     distro.useAzureMonitor({
-      azureMonitorExporterOptions: { connectionString: settings.connectionString ?? '', ...(options.credential ? { credential: options.credential } : {}) },
+      azureMonitorExporterOptions: {
+        connectionString: settings.connectionString ?? '',
+        ...(options.credential ? { credential: options.credential } : {}),
+      },
       resource,
       samplingRatio: settings.sampleRatio,
       enableLiveMetrics: true,
@@ -130,8 +175,16 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
       shutdown: () => (stopped ??= distro.shutdownAzureMonitor()),
     };
   }
-  const write = options.write ?? ((line: string) => { process.stderr.write(`${line}\n`); });
-  const spanExporter = options.spanExporter ?? (settings.mode === 'otlp' ? new OTLPTraceExporter({ url: otlpUrl(env, 'TRACES', 'v1/traces') }) : new JsonLinesSpanExporter(write));
+  const write =
+    options.write ??
+    ((line: string) => {
+      process.stderr.write(`${line}\n`);
+    });
+  const spanExporter =
+    options.spanExporter ??
+    (settings.mode === 'otlp'
+      ? new OTLPTraceExporter({ url: otlpUrl(env, 'TRACES', 'v1/traces') })
+      : new JsonLinesSpanExporter(write));
   const processors: SpanProcessor[] = [new BatchSpanProcessor(spanExporter, { scheduledDelayMillis: 1000 })];
   const tracerProvider = new NodeTracerProvider({
     resource,
@@ -141,8 +194,19 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   tracerProvider.register();
   let meterProvider: MeterProvider | undefined;
   if (!options.spanExporter) {
-    const metricExporter: PushMetricExporter = settings.mode === 'otlp' ? new OTLPMetricExporter({ url: otlpUrl(env, 'METRICS', 'v1/metrics') }) : new ConsoleMetricExporter();
-    meterProvider = new MeterProvider({ resource, readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: settings.metricsIntervalMs })] });
+    const metricExporter: PushMetricExporter =
+      settings.mode === 'otlp'
+        ? new OTLPMetricExporter({ url: otlpUrl(env, 'METRICS', 'v1/metrics') })
+        : new ConsoleMetricExporter();
+    meterProvider = new MeterProvider({
+      resource,
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: metricExporter,
+          exportIntervalMillis: settings.metricsIntervalMs,
+        }),
+      ],
+    });
     metrics.setGlobalMeterProvider(meterProvider);
   }
   let stopped: Promise<void> | undefined;
@@ -152,12 +216,13 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
       await tracerProvider.forceFlush();
       await meterProvider?.forceFlush();
     },
-    shutdown: () => (stopped ??= (async () => {
-      // A collector that is down must not keep a process from exiting: each side is bounded by its exporter's timeout.
-      await Promise.allSettled([tracerProvider.shutdown(), meterProvider?.shutdown()]);
-      trace.disable();
-      metrics.disable();
-    })()),
+    shutdown: () =>
+      (stopped ??= (async () => {
+        // A collector that is down must not keep a process from exiting: each side is bounded by its exporter's timeout.
+        await Promise.allSettled([tracerProvider.shutdown(), meterProvider?.shutdown()]);
+        trace.disable();
+        metrics.disable();
+      })()),
   };
 }
 
@@ -180,19 +245,21 @@ export class JsonLinesSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     for (const span of spans) {
       const context = span.spanContext();
-      this.write(JSON.stringify({
-        span: span.name,
-        traceId: context.traceId,
-        spanId: context.spanId,
-        parentSpanId: span.parentSpanContext?.spanId,
-        kind: span.kind,
-        service: span.resource.attributes['service.name'],
-        start: new Date(hrTimeToMilliseconds(span.startTime)).toISOString(),
-        durationMs: Math.round(hrTimeToMilliseconds(span.duration) * 1000) / 1000,
-        status: span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok',
-        ...(span.status.message ? { error: span.status.message } : {}),
-        attributes: span.attributes,
-      }));
+      this.write(
+        JSON.stringify({
+          span: span.name,
+          traceId: context.traceId,
+          spanId: context.spanId,
+          parentSpanId: span.parentSpanContext?.spanId,
+          kind: span.kind,
+          service: span.resource.attributes['service.name'],
+          start: new Date(hrTimeToMilliseconds(span.startTime)).toISOString(),
+          durationMs: Math.round(hrTimeToMilliseconds(span.duration) * 1000) / 1000,
+          status: span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok',
+          ...(span.status.message ? { error: span.status.message } : {}),
+          attributes: span.attributes,
+        }),
+      );
     }
     done({ code: ExportResultCode.SUCCESS });
   }

@@ -10,9 +10,20 @@ import { inSpan, SpanKind, withTraceContext } from './tracing.js';
 export function tracedQueue(inner: WorkQueue): WorkQueue {
   return {
     ...forwardingQueue(inner),
-    send: (messages) => inSpan(`send ${inner.name}`, {
-      kind: SpanKind.PRODUCER,
-      attributes: { 'messaging.system': 'tessera', 'messaging.operation.type': 'send', 'messaging.destination.name': inner.name, 'messaging.batch.message_count': messages.length },
-    }, () => inner.send(messages.map((m) => ({ ...m, applicationProperties: withTraceContext(m.applicationProperties) })))),
+    send: (messages) =>
+      inSpan(
+        `send ${inner.name}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'tessera',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': inner.name,
+            'messaging.batch.message_count': messages.length,
+          },
+        },
+        () =>
+          inner.send(messages.map((m) => ({ ...m, applicationProperties: withTraceContext(m.applicationProperties) }))),
+      ),
   };
 }

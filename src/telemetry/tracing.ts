@@ -7,7 +7,17 @@
  * plus `Diagnostic-Id`, the name the Azure Service Bus SDK and the Functions host read); the
  * consumer's span continues it, and ffmpeg and ONNX spans nest under that.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 export const TRACER_NAME = 'tessera';
@@ -24,7 +34,9 @@ const w3c = new W3CTraceContextPropagator();
 type Properties = Readonly<Record<string, string | number | boolean>>;
 
 const setter: TextMapSetter<Record<string, string | number | boolean>> = {
-  set: (carrier, key, value) => { carrier[key] = value; },
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
 };
 const getter: TextMapGetter<Properties> = {
   keys: (carrier) => Object.keys(carrier),
@@ -70,16 +82,21 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = options.parent ?? context.active();
-  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      failSpan(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        failSpan(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** Marks `span` failed with `error`. */
@@ -91,7 +108,11 @@ export function failSpan(span: Span, error: unknown): void {
 
 /** A span started now and ended by the caller (for work whose start and end are callbacks, e.g. a child process). */
 export function startSpan(name: string, options: SpanOptions = {}): Span {
-  return tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, options.parent ?? context.active());
+  return tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    options.parent ?? context.active(),
+  );
 }
 
 export { SpanKind };

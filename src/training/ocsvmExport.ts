@@ -6,7 +6,14 @@
  * Opsets '' 17 and 'ai.onnx.ml' 3, IR version 8, metadata `features` and `window_seconds`.
  */
 import { InputError } from '../core/errors.js';
-import { AttributeType, TensorDataType, encodeModel, type Attribute, type Model, type ValueInfo } from '../onnx/onnxProto.js';
+import {
+  AttributeType,
+  TensorDataType,
+  encodeModel,
+  type Attribute,
+  type Model,
+  type ValueInfo,
+} from '../onnx/onnxProto.js';
 import type { OcsvmFit } from './ocsvmTrainer.js';
 
 export interface OcsvmExportOptions {
@@ -25,12 +32,17 @@ export function exportOcsvmOnnx(fit: OcsvmFit, options: OcsvmExportOptions): Buf
   if (features.length !== fit.nFeatures) {
     throw new InputError('features', `${features.length} names for a model fitted on ${fit.nFeatures} features`);
   }
-  if (features.some((f) => f === '' || f.includes(','))) throw new InputError('features', 'names must be non-empty and contain no comma');
-  if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) throw new InputError('windowSeconds', `must be positive, got ${windowSeconds}`);
+  if (features.some((f) => f === '' || f.includes(',')))
+    throw new InputError('features', 'names must be non-empty and contain no comma');
+  if (!Number.isFinite(windowSeconds) || windowSeconds <= 0)
+    throw new InputError('windowSeconds', `must be positive, got ${windowSeconds}`);
 
   const model: Model = {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 3 }],
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ],
     producerName: 'tessera',
     metadataProps: [
       { key: 'features', value: features.join(',') },
@@ -40,11 +52,23 @@ export function exportOcsvmOnnx(fit: OcsvmFit, options: OcsvmExportOptions): Buf
       name,
       node: [
         {
-          opType: 'Scaler', domain: 'ai.onnx.ml', input: ['float_input'], output: ['scaled'],
-          attribute: [floats('offset', fit.mean), floats('scale', Array.from(fit.std, (s) => 1 / s))],
+          opType: 'Scaler',
+          domain: 'ai.onnx.ml',
+          input: ['float_input'],
+          output: ['scaled'],
+          attribute: [
+            floats('offset', fit.mean),
+            floats(
+              'scale',
+              Array.from(fit.std, (s) => 1 / s),
+            ),
+          ],
         },
         {
-          opType: 'SVMRegressor', domain: 'ai.onnx.ml', input: ['scaled'], output: ['scores'],
+          opType: 'SVMRegressor',
+          domain: 'ai.onnx.ml',
+          input: ['scaled'],
+          output: ['scores'],
           attribute: [
             floats('coefficients', fit.dualCoef),
             floats('kernel_params', [fit.gamma, 0, 3]),
@@ -57,7 +81,12 @@ export function exportOcsvmOnnx(fit: OcsvmFit, options: OcsvmExportOptions): Buf
           ],
         },
         { opType: 'Sign', input: ['scores'], output: ['float_prediction'] },
-        { opType: 'Cast', input: ['float_prediction'], output: ['label'], attribute: [int('to', TensorDataType.INT64)] },
+        {
+          opType: 'Cast',
+          input: ['float_prediction'],
+          output: ['label'],
+          attribute: [int('to', TensorDataType.INT64)],
+        },
       ],
       input: [tensorInfo('float_input', TensorDataType.FLOAT, fit.nFeatures)],
       output: [tensorInfo('label', TensorDataType.INT64, 1), tensorInfo('scores', TensorDataType.FLOAT, 1)],

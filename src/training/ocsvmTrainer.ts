@@ -70,10 +70,15 @@ function loadLibsvm(): Promise<LibsvmClass> {
 }
 
 /** Fits StandardScaler + one-class SVM on rows of `nFeatures` features. */
-export async function trainOcsvm(X: Float64Array | number[][], nFeatures: number, options: OcsvmOptions = {}): Promise<OcsvmFit> {
+export async function trainOcsvm(
+  X: Float64Array | number[][],
+  nFeatures: number,
+  options: OcsvmOptions = {},
+): Promise<OcsvmFit> {
   const nu = options.nu ?? 0.05;
   const gammaOption = options.gamma ?? 'scale';
-  if (!Number.isInteger(nFeatures) || nFeatures < 1) throw new InputError('nFeatures', `must be a positive integer, got ${nFeatures}`);
+  if (!Number.isInteger(nFeatures) || nFeatures < 1)
+    throw new InputError('nFeatures', `must be a positive integer, got ${nFeatures}`);
   if (!Number.isFinite(nu) || nu <= 0 || nu > 1) throw new InputError('nu', `must be in (0, 1], got ${nu}`);
   if (gammaOption !== 'scale' && !(Number.isFinite(gammaOption) && gammaOption > 0)) {
     throw new InputError('gamma', `must be 'scale' or a positive finite number, got ${String(gammaOption)}`);
@@ -91,8 +96,14 @@ export async function trainOcsvm(X: Float64Array | number[][], nFeatures: number
 
   const SVM = await loadLibsvm();
   const svm = new SVM({
-    type: SVM.SVM_TYPES.ONE_CLASS, kernel: SVM.KERNEL_TYPES.RBF, gamma, nu,
-    tolerance: 1e-3, shrinking: true, cacheSize: 200, quiet: true,
+    type: SVM.SVM_TYPES.ONE_CLASS,
+    kernel: SVM.KERNEL_TYPES.RBF,
+    gamma,
+    nu,
+    tolerance: 1e-3,
+    shrinking: true,
+    cacheSize: 200,
+    quiet: true,
   });
   let indices: number[];
   let text: string;
@@ -106,12 +117,17 @@ export async function trainOcsvm(X: Float64Array | number[][], nFeatures: number
   const { coefs, rho: printedRho } = parseModelText(text, indices.length);
 
   const supportVectors = new Float64Array(indices.length * nFeatures);
-  indices.forEach((row, k) => supportVectors.set(scaled.subarray(row * nFeatures, (row + 1) * nFeatures), k * nFeatures));
+  indices.forEach((row, k) =>
+    supportVectors.set(scaled.subarray(row * nFeatures, (row + 1) * nFeatures), k * nFeatures),
+  );
   const rho = refineRho(scaled, n, nFeatures, gamma, indices, coefs, printedRho);
 
   const model = { nFeatures, gamma, mean, std, supportVectors, dualCoef: coefs, rho };
   return Object.freeze({
-    ...model, nTrain: n, nu, nSupport: indices.length,
+    ...model,
+    nTrain: n,
+    nu,
+    nSupport: indices.length,
     decision: (x: ArrayLike<number>) => decisionOf(model, x),
   });
 }
@@ -119,19 +135,24 @@ export async function trainOcsvm(X: Float64Array | number[][], nFeatures: number
 function toFlat(X: Float64Array | number[][], nFeatures: number): Float64Array {
   let flat: Float64Array;
   if (X instanceof Float64Array) {
-    if (X.length % nFeatures !== 0) throw new InputError('X', `length ${X.length} is not a multiple of nFeatures ${nFeatures}`);
+    if (X.length % nFeatures !== 0)
+      throw new InputError('X', `length ${X.length} is not a multiple of nFeatures ${nFeatures}`);
     flat = X;
   } else {
     flat = new Float64Array(X.length * nFeatures);
     X.forEach((row, r) => {
-      if (row.length !== nFeatures) throw new InputError('X', `row ${r} has ${row.length} features, expected ${nFeatures}`);
+      if (row.length !== nFeatures)
+        throw new InputError('X', `row ${r} has ${row.length} features, expected ${nFeatures}`);
       flat.set(row, r * nFeatures);
     });
   }
   if (flat.length === 0) throw new InputError('X', 'empty training set: at least one row is needed');
   const bad = flat.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
-    throw new InputError('X', `row ${Math.floor(bad / nFeatures)} feature ${bad % nFeatures} is ${flat[bad]}, not a finite number`);
+    throw new InputError(
+      'X',
+      `row ${Math.floor(bad / nFeatures)} feature ${bad % nFeatures} is ${flat[bad]}, not a finite number`,
+    );
   }
   return flat;
 }
@@ -174,7 +195,9 @@ function parseModelText(text: string, nSupport: number): { coefs: Float64Array; 
   const rho = parseCDouble(rhoLine?.slice(4).trim() ?? '');
   const svLines = svAt < 0 ? [] : lines.slice(svAt + 1).filter((l) => l.trim() !== '');
   if (Number.isNaN(rho) || svLines.length !== nSupport) {
-    throw new PermanentError(`libsvm model text unreadable: rho=${rhoLine ?? 'missing'}, ${svLines.length} SV lines for ${nSupport} SVs`);
+    throw new PermanentError(
+      `libsvm model text unreadable: rho=${rhoLine ?? 'missing'}, ${svLines.length} SV lines for ${nSupport} SVs`,
+    );
   }
   const coefs = Float64Array.from(svLines, (l) => Number(l.split(' ', 1)[0]));
   if (coefs.some((c) => !Number.isFinite(c))) throw new PermanentError('libsvm model text has a non-numeric sv_coef');
@@ -195,11 +218,18 @@ function parseCDouble(text: string): number {
  * would be -inf; this takes the finite bound instead.
  */
 function refineRho(
-  scaled: Float64Array, n: number, nFeatures: number, gamma: number,
-  indices: number[], coefs: Float64Array, printed: number,
+  scaled: Float64Array,
+  n: number,
+  nFeatures: number,
+  gamma: number,
+  indices: number[],
+  coefs: Float64Array,
+  printed: number,
 ): number {
   const alpha = new Float64Array(n);
-  indices.forEach((row, k) => { alpha[row] = coefs[k]!; });
+  indices.forEach((row, k) => {
+    alpha[row] = coefs[k]!;
+  });
   let ub = Infinity;
   let lb = -Infinity;
   let sumFree = 0;
@@ -210,7 +240,10 @@ function refineRho(
     const a = alpha[i]!;
     if (a >= 1) lb = Math.max(lb, g);
     else if (a <= 0) ub = Math.min(ub, g);
-    else { sumFree += g; nFree++; }
+    else {
+      sumFree += g;
+      nFree++;
+    }
   }
   const rho = nFree > 0 ? sumFree / nFree : ub === Infinity ? lb : lb === -Infinity ? ub : (ub + lb) / 2;
   if (!Number.isFinite(printed)) return rho;
@@ -231,6 +264,7 @@ function decisionOf(model: DecisionModel, x: ArrayLike<number>): number {
   const s = new Float64Array(d);
   for (let k = 0; k < d; k++) s[k] = (x[k]! - model.mean[k]!) / model.std[k]!;
   let sum = 0;
-  for (let i = 0; i < model.dualCoef.length; i++) sum += model.dualCoef[i]! * rbf(s, 0, model.supportVectors, i * d, d, model.gamma);
+  for (let i = 0; i < model.dualCoef.length; i++)
+    sum += model.dualCoef[i]! * rbf(s, 0, model.supportVectors, i * d, d, model.gamma);
   return sum - model.rho;
 }

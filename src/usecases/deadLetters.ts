@@ -34,21 +34,31 @@ export async function recordDeadLetter(
     // this dead letter is the one being re-driven, and must not fail it again.
     const movedOn = (s: { updatedAt: Date }) => s.updatedAt.getTime() > deadLetteredAt.getTime();
     if (shard && !TERMINAL_SHARD_STATES.includes(shard.state) && !movedOn(shard)) {
-      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) || movedOn(s) ? undefined : { state: 'failed', error: why }));
+      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) =>
+        TERMINAL_SHARD_STATES.includes(s.state) || movedOn(s) ? undefined : { state: 'failed', error: why },
+      );
       deps.log.warn('shard dead-lettered', { jobId: msg.jobId, shardId, reason: why });
     }
     await fanIn(deps, msg.jobId);
   } else if (!TERMINAL_JOB_STATES.includes(job.state)) {
-    await updateJobWithRetry(deps.ledger, msg.jobId, (j) => (TERMINAL_JOB_STATES.includes(j.state) ? undefined : { state: 'failed', error: `${msg.kind} failed: ${why}` }));
+    await updateJobWithRetry(deps.ledger, msg.jobId, (j) =>
+      TERMINAL_JOB_STATES.includes(j.state) ? undefined : { state: 'failed', error: `${msg.kind} failed: ${why}` },
+    );
     deps.log.warn('job failed: its message was dead-lettered', { jobId: msg.jobId, reason: why });
   }
 }
 
 /** Sweeps the dead-letter queue from `fromSequenceNumber`; returns the next sequence number to sweep from. */
-export async function sweepDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>, fromSequenceNumber = 0): Promise<number> {
+export async function sweepDeadLetters(
+  deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>,
+  fromSequenceNumber = 0,
+): Promise<number> {
   let next = fromSequenceNumber;
   for (;;) {
-    const batch: DeadLetteredMessage[] = await deps.queue.peekDeadLetters({ maxMessages: 100, fromSequenceNumber: next });
+    const batch: DeadLetteredMessage[] = await deps.queue.peekDeadLetters({
+      maxMessages: 100,
+      fromSequenceNumber: next,
+    });
     for (const m of batch) {
       await recordDeadLetter(deps, m.body, m.deadLetterReason, m.deadLetterErrorDescription, m.deadLetteredAt);
       next = Math.max(next, m.sequenceNumber + 1);

@@ -12,7 +12,9 @@ export async function fanIn(deps: Pick<JobDeps, 'ledger' | 'queue' | 'control'>,
   if (!job || job.state !== 'running') return;
   const counts = await deps.ledger.countShards(jobId);
   if (counts.succeeded + counts.failed < job.shardsTotal) return;
-  const updated = await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state === 'running' ? { state: 'finishing' } : undefined));
+  const updated = await updateJobWithRetry(deps.ledger, jobId, (j) =>
+    j.state === 'running' ? { state: 'finishing' } : undefined,
+  );
   if (updated.state === 'finishing') {
     const body: LifecycleMessage = { kind: 'finish', jobId };
     await lifecycleQueue(deps).send([{ messageId: finishMessageId(jobId, updated.etag), body, subject: 'finish' }]);

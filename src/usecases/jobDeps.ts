@@ -23,7 +23,8 @@ export function lifecycleQueue(deps: Pick<JobDeps, 'queue' | 'control'>): WorkQu
 }
 
 /** Messages every job kind shares: planning and finishing (dispatched by the job's kind). */
-export type LifecycleMessage = { readonly kind: 'plan'; readonly jobId: string } | { readonly kind: 'finish'; readonly jobId: string };
+export type LifecycleMessage =
+  { readonly kind: 'plan'; readonly jobId: string } | { readonly kind: 'finish'; readonly jobId: string };
 
 /** A message that does one shard's work. */
 export interface ShardMessage {

@@ -10,7 +10,9 @@ export interface JobKind {
    * Shard work, by message kind (e.g. `score`, `style`). `nextMayStart`, where the caller gives one,
    * tells it that the shard's heavy part is over and the next message may begin (see messagePump.ts).
    */
-  readonly shards: Readonly<Record<string, (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>>>;
+  readonly shards: Readonly<
+    Record<string, (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>>
+  >;
 }
 
 /**
@@ -33,6 +35,8 @@ export function createJobDispatcher(deps: Pick<JobDeps, 'ledger'>, kinds: Readon
       const handle = kind.shards[msg.kind];
       if (handle) return handle(body, signal, nextMayStart);
     }
-    throw new PermanentError(`message of unknown kind "${msg.kind}" for job ${msg.jobId}`, { code: 'MalformedMessage' });
+    throw new PermanentError(`message of unknown kind "${msg.kind}" for job ${msg.jobId}`, {
+      code: 'MalformedMessage',
+    });
   };
 }

@@ -10,8 +10,16 @@ export interface MessageEnvelope {
 /** Reads a message's envelope; a body without one is permanent (it can never be handled). */
 export function decodeEnvelope(body: unknown): MessageEnvelope {
   const b = body as { kind?: unknown; jobId?: unknown; shardId?: unknown } | null;
-  if (!b || typeof b !== 'object' || typeof b.kind !== 'string' || typeof b.jobId !== 'string' || (b.shardId !== undefined && typeof b.shardId !== 'string')) {
-    throw new PermanentError(`malformed message body: ${JSON.stringify(body)?.slice(0, 200) ?? String(body)}`, { code: 'MalformedMessage' });
+  if (
+    !b ||
+    typeof b !== 'object' ||
+    typeof b.kind !== 'string' ||
+    typeof b.jobId !== 'string' ||
+    (b.shardId !== undefined && typeof b.shardId !== 'string')
+  ) {
+    throw new PermanentError(`malformed message body: ${JSON.stringify(body)?.slice(0, 200) ?? String(body)}`, {
+      code: 'MalformedMessage',
+    });
   }
   return { kind: b.kind, jobId: b.jobId, shardId: b.shardId };
 }

@@ -13,10 +13,15 @@ export async function getJobProgress(ledger: JobLedger, jobId: string): Promise<
   const job = await ledger.getJob(jobId);
   if (!job) return undefined;
   const shards = await ledger.listShards(jobId);
-  let done = 0, failed = 0, running = 0, rowsDone = 0;
+  let done = 0,
+    failed = 0,
+    running = 0,
+    rowsDone = 0;
   for (const s of shards) {
-    if (s.state === 'succeeded') { done += 1; rowsDone += s.counts.rows ?? 0; }
-    else if (s.state === 'failed') failed += 1;
+    if (s.state === 'succeeded') {
+      done += 1;
+      rowsDone += s.counts.rows ?? 0;
+    } else if (s.state === 'failed') failed += 1;
     else if (s.state === 'running') running += 1;
   }
   return {

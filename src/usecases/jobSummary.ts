@@ -5,7 +5,11 @@ import { detailOf } from './jobDetail.js';
 
 /** Writes a job's summary.json. */
 export function writeSummary(blobs: BlobStore, jobId: string, summary: unknown): Promise<void> {
-  return blobs.put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' }).then(() => undefined);
+  return blobs
+    .put(CONTAINERS.results, resultBlobName(jobId, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, {
+      contentType: 'application/json',
+    })
+    .then(() => undefined);
 }
 
 /**
@@ -17,7 +21,13 @@ export function writeSummary(blobs: BlobStore, jobId: string, summary: unknown):
  */
 export async function restoreSummary(blobs: BlobStore, job: JobRecord): Promise<boolean> {
   const stored = detailOf(job).summary;
-  if (!TERMINAL_JOB_STATES.includes(job.state) || stored === null || typeof stored !== 'object' || Array.isArray(stored)) return false;
+  if (
+    !TERMINAL_JOB_STATES.includes(job.state) ||
+    stored === null ||
+    typeof stored !== 'object' ||
+    Array.isArray(stored)
+  )
+    return false;
   await writeSummary(blobs, job.jobId, stored);
   return true;
 }

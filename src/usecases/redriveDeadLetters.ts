@@ -8,7 +8,10 @@ import { updateJobWithRetry, updateShardWithRetry } from './ledgerRetry.js';
  * (an outage, a missing part, a model blob restored). Their shards go back to pending and their
  * job back to running, so the job finishes again with the re-scored shards included.
  */
-export async function redriveDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>, sequenceNumbers?: readonly number[]): Promise<number> {
+export async function redriveDeadLetters(
+  deps: Pick<JobDeps, 'ledger' | 'queue' | 'log'>,
+  sequenceNumbers?: readonly number[],
+): Promise<number> {
   const wanted = sequenceNumbers ? new Set(sequenceNumbers) : undefined;
   const selected: DeadLetteredMessage[] = [];
   for (let from = 0; ;) {
@@ -26,12 +29,20 @@ export async function redriveDeadLetters(deps: Pick<JobDeps, 'ledger' | 'queue' 
     }
     if (msg.shardId !== undefined) {
       const shardId = msg.shardId;
-      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) => (s.state === 'failed' ? { state: 'pending', error: undefined } : undefined));
-      await updateJobWithRetry(deps.ledger, msg.jobId, (j) => (j.state === 'failed' || j.state === 'finishing' ? { state: 'running', error: undefined } : undefined));
+      await updateShardWithRetry(deps.ledger, msg.jobId, shardId, (s) =>
+        s.state === 'failed' ? { state: 'pending', error: undefined } : undefined,
+      );
+      await updateJobWithRetry(deps.ledger, msg.jobId, (j) =>
+        j.state === 'failed' || j.state === 'finishing' ? { state: 'running', error: undefined } : undefined,
+      );
     } else if (msg.kind === 'plan') {
-      await updateJobWithRetry(deps.ledger, msg.jobId, (j) => (j.state === 'failed' ? { state: 'planning', error: undefined } : undefined));
+      await updateJobWithRetry(deps.ledger, msg.jobId, (j) =>
+        j.state === 'failed' ? { state: 'planning', error: undefined } : undefined,
+      );
     } else {
-      await updateJobWithRetry(deps.ledger, msg.jobId, (j) => (j.state === 'failed' ? { state: 'finishing', error: undefined } : undefined));
+      await updateJobWithRetry(deps.ledger, msg.jobId, (j) =>
+        j.state === 'failed' ? { state: 'finishing', error: undefined } : undefined,
+      );
     }
   }
   const moved = await deps.queue.redrive(selected.map((m) => m.sequenceNumber));

@@ -1,5 +1,13 @@
 import { InputError, PreconditionFailedError } from '../core/errors.js';
-import { CONTAINERS, JOB_KINDS, JOB_OPTION_KEYS, jobIdFor, jobKindOf, planMessageId, type InputRef } from '../core/jobNaming.js';
+import {
+  CONTAINERS,
+  JOB_KINDS,
+  JOB_OPTION_KEYS,
+  jobIdFor,
+  jobKindOf,
+  planMessageId,
+  type InputRef,
+} from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
 import { inSpan } from '../telemetry/tracing.js';
 import { lifecycleQueue, type JobDeps, type LifecycleMessage } from './jobDeps.js';
@@ -10,7 +18,10 @@ import { lifecycleQueue, type JobDeps, type LifecycleMessage } from './jobDeps.j
  * kind takes still gets a job, failed with the reason, so it shows in the ledger instead of
  * vanishing. Blob metadata `model`, `fit` and `on_shard_error` travel with the job.
  */
-export function submitJob(deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>, blob: { container?: string; name: string }): Promise<JobRecord> {
+export function submitJob(
+  deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>,
+  blob: { container?: string; name: string },
+): Promise<JobRecord> {
   const container = blob.container ?? CONTAINERS.inbox;
   // The job's trace starts here (under the trigger's span where the entry point has one).
   return inSpan('submit job', { attributes: { 'tessera.input': `${container}/${blob.name}` } }, async (span) => {
@@ -20,7 +31,11 @@ export function submitJob(deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'l
   });
 }
 
-async function submit(deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>, container: string, name: string): Promise<JobRecord> {
+async function submit(
+  deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>,
+  container: string,
+  name: string,
+): Promise<JobRecord> {
   const blob = { name };
   const props = await deps.blobs.head(container, blob.name);
   if (!props) throw new InputError(`${container}/${blob.name}`, 'no such blob');

@@ -12,7 +12,11 @@ import { textLines } from '../lib/textLines.js';
 
 /** Where trained models go (the model registry). */
 export interface ModelSink {
-  add(name: string, bytes: Uint8Array, options: { meta?: Record<string, string>; tags?: string[] }): Promise<{ name: string; version: number; sha256: string }>;
+  add(
+    name: string,
+    bytes: Uint8Array,
+    options: { meta?: Record<string, string>; tags?: string[] },
+  ): Promise<{ name: string; version: number; sha256: string }>;
 }
 
 export interface TrainOptions {
@@ -38,7 +42,12 @@ export interface TrainReport {
  * StandardScaler + one-class SVM per (device, tag) is fitted, exported in skl2onnx form
  * (with `features` and `window_seconds` metadata) and registered as `ocsvm-<device>-<tag>`.
  */
-export async function trainModels(input: { stream: Readable; name: string }, sink: ModelSink, options: TrainOptions, log: Logger): Promise<TrainReport> {
+export async function trainModels(
+  input: { stream: Readable; name: string },
+  sink: ModelSink,
+  options: TrainOptions,
+  log: Logger,
+): Promise<TrainReport> {
   const windowMs = options.windowSeconds * 1000;
   const series = new Map<string, SeriesWindows>();
   const errors = new RowErrorReport();
@@ -72,17 +81,36 @@ export async function trainModels(input: { stream: Readable; name: string }, sin
     const name = modelNameFor(options.modelPattern, s);
     const windows = s.windows();
     if (windows.length < minWindows) {
-      report.skipped.push({ device: s.device, tag: s.tag, reason: `only ${windows.length} training windows (at least ${minWindows} needed)` });
+      report.skipped.push({
+        device: s.device,
+        tag: s.tag,
+        reason: `only ${windows.length} training windows (at least ${minWindows} needed)`,
+      });
       continue;
     }
     const X = new Float64Array(windows.length * FEATURES.length);
     windows.forEach((w, i) => writeFeatures(w, FEATURES, X, i * FEATURES.length));
     const fit = await trainOcsvm(X, FEATURES.length, { nu: options.nu, gamma: options.gamma });
     const bytes = exportOcsvmOnnx(fit, { name, features: [...FEATURES], windowSeconds: options.windowSeconds });
-    const meta = { trained_from: input.name, train_windows: String(windows.length), nu: String(options.nu), gamma: String(fit.gamma) };
+    const meta = {
+      trained_from: input.name,
+      train_windows: String(windows.length),
+      nu: String(options.nu),
+      gamma: String(fit.gamma),
+    };
     const added = await sink.add(name, bytes, { meta, tags: [...(options.tags ?? [])] });
-    log.info('model trained', { model: `${added.name}@${added.version}`, windows: windows.length, supportVectors: fit.nSupport });
-    report.trained.push({ device: s.device, tag: s.tag, model: `${added.name}@${added.version}`, windows: windows.length, sha256: added.sha256 });
+    log.info('model trained', {
+      model: `${added.name}@${added.version}`,
+      windows: windows.length,
+      supportVectors: fit.nSupport,
+    });
+    report.trained.push({
+      device: s.device,
+      tag: s.tag,
+      model: `${added.name}@${added.version}`,
+      windows: windows.length,
+      sha256: added.sha256,
+    });
   }
   return report;
 }

@@ -34,9 +34,14 @@ export interface FramePipelineOptions {
   readonly onLastBatch?: () => void;
 }
 
-function watch(child: ChildProcess, tool: 'ffmpeg'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function watch(
+  child: ChildProcess,
+  tool: 'ffmpeg',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString('utf8')).slice(-32_000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-32_000);
+  });
   return new Promise((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingTool(tool, e) : e));
     child.once('close', (code, signal) => resolve({ code, signal, stderr }));
@@ -57,7 +62,11 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
   const encoded = watch(encoder, 'ffmpeg');
   // Destroying the decoder's stdout matters: with the read-ahead full it is paused, and its
   // 'close' would never come, leaving the shard hanging after an error or an abort.
-  const kill = () => { decoder.kill('SIGKILL'); encoder.kill('SIGKILL'); decoder.stdout?.destroy(); };
+  const kill = () => {
+    decoder.kill('SIGKILL');
+    encoder.kill('SIGKILL');
+    decoder.stdout?.destroy();
+  };
   o.signal?.addEventListener('abort', kill, { once: true });
   const timings: PipelineTimings = { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: 0 };
   // A transform still running when the loop fails: settled before the error leaves, never unhandled.
@@ -67,16 +76,30 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
     let decodedFrames = 0;
     let done = 0;
     let encoderBroken: Error | undefined;
-    encoder.stdin?.on('error', (e) => { encoderBroken = e; });
+    encoder.stdin?.on('error', (e) => {
+      encoderBroken = e;
+    });
     let encoderExited = false;
-    void encoded.then(() => { encoderExited = true; }, () => { encoderExited = true; });
+    void encoded.then(
+      () => {
+        encoderExited = true;
+      },
+      () => {
+        encoderExited = true;
+      },
+    );
     const encodeFailure = async () => {
       const e = await encoded;
-      return new TransientError(`${o.label}: ffmpeg could not encode the segment: ${trimStderr(e.stderr) || encoderBroken?.message || `exit ${e.code ?? e.signal}`}`);
+      return new TransientError(
+        `${o.label}: ffmpeg could not encode the segment: ${trimStderr(e.stderr) || encoderBroken?.message || `exit ${e.code ?? e.signal}`}`,
+      );
     };
     /** Hands a transformed batch to the encoder, waiting while its pipe is full. */
     const encode = async (out: Uint8Array, n: number) => {
-      if (out.length !== n * o.frameBytes) throw new PermanentError(`${o.label}: the model returned ${out.length} bytes for ${n} frames of ${o.frameBytes}`);
+      if (out.length !== n * o.frameBytes)
+        throw new PermanentError(
+          `${o.label}: the model returned ${out.length} bytes for ${n} frames of ${o.frameBytes}`,
+        );
       o.signal?.throwIfAborted();
       if (encoderBroken || encoderExited) throw await encodeFailure();
       if (!encoder.stdin?.write(out) && (encoder.stdin?.writableLength ?? 0) > batchBytes) {
@@ -109,7 +132,8 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
       o.signal?.throwIfAborted(); // woken by the kill: no more model runs for an abandoned range
       if (batch.n === 0) break;
       decodedFrames += batch.n;
-      if (decodedFrames > o.frames) throw new PermanentError(`${o.label}: the decoder delivered more than the ${o.frames} frames planned`);
+      if (decodedFrames > o.frames)
+        throw new PermanentError(`${o.label}: the decoder delivered more than the ${o.frames} frames planned`);
       if (decodedFrames === o.frames) o.onLastBatch?.();
       const current = transform(batch.data, batch.n);
       if (previous) {
@@ -125,9 +149,17 @@ export async function runFramePipeline(o: FramePipelineOptions): Promise<Pipelin
     encoder.stdin?.end();
     const [d, e] = await Promise.all([decoded, encoded]);
     o.signal?.throwIfAborted();
-    if (d.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not decode the frames: ${trimStderr(d.stderr) || `exit ${d.code ?? d.signal}`}`, { code: 'DecodeFailed' });
+    if (d.code !== 0)
+      throw new PermanentError(
+        `${o.label}: ffmpeg could not decode the frames: ${trimStderr(d.stderr) || `exit ${d.code ?? d.signal}`}`,
+        { code: 'DecodeFailed' },
+      );
     if (e.code !== 0 || encoderBroken) throw await encodeFailure();
-    if (done !== o.frames) throw new PermanentError(`${o.label}: decoded ${done} frames, expected ${o.frames} (truncated or corrupt video?)`, { code: 'FrameCountMismatch' });
+    if (done !== o.frames)
+      throw new PermanentError(
+        `${o.label}: decoded ${done} frames, expected ${o.frames} (truncated or corrupt video?)`,
+        { code: 'FrameCountMismatch' },
+      );
     return timings;
   } catch (error) {
     kill();
@@ -152,7 +184,10 @@ function readBatches(decoder: ChildProcess, frameBytes: number, batch: number, r
   let filled = 0;
   let ended = false;
   let wake: (() => void) | undefined;
-  const notify = () => { wake?.(); wake = undefined; };
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
   stdout.on('data', (chunk: Buffer) => {
     let offset = 0;
     while (offset < chunk.length) {
@@ -187,7 +222,9 @@ function readBatches(decoder: ChildProcess, frameBytes: number, batch: number, r
     /** The next batch, or n = 0 at the end of the stream. */
     async next(): Promise<{ data: Uint8Array; n: number }> {
       while (ready.length === 0 && !ended) {
-        await new Promise<void>((resolve) => { wake = resolve; });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
       const data = ready.shift();
       if (ready.length < readAhead) stdout.resume();

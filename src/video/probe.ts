@@ -50,16 +50,29 @@ export interface VideoProbe {
 }
 
 interface RawStream {
-  index: number; codec_type?: string; codec_name?: string; pix_fmt?: string; width?: number; height?: number;
-  r_frame_rate?: string; avg_frame_rate?: string; time_base?: string; start_time?: string; duration?: string;
-  nb_frames?: string; nb_read_packets?: string; sample_rate?: string; channels?: number;
-  tags?: Record<string, string>; side_data_list?: { rotation?: number }[];
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  pix_fmt?: string;
+  width?: number;
+  height?: number;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  time_base?: string;
+  start_time?: string;
+  duration?: string;
+  nb_frames?: string;
+  nb_read_packets?: string;
+  sample_rate?: string;
+  channels?: number;
+  tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
 }
 
 function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
   const raw = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(s.tags?.rotate ?? 0);
   // ffprobe's display-matrix rotation is counter-clockwise; normalise to clockwise 0..270.
-  const cw = ((Math.round(-raw / 90) * 90) % 360 + 360) % 360;
+  const cw = (((Math.round(-raw / 90) * 90) % 360) + 360) % 360;
   return cw as 0 | 90 | 180 | 270;
 }
 
@@ -73,7 +86,11 @@ export interface ProbeOptions {
   readonly frameTimes?: boolean;
 }
 
-interface RawPacket { stream_index?: number; pts?: number | string; flags?: string }
+interface RawPacket {
+  stream_index?: number;
+  pts?: number | string;
+  flags?: string;
+}
 
 /**
  * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real
@@ -87,18 +104,34 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
   // Listing the packets counts them too (each stream's nb_read_packets), so one pass does both.
   const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,flags'] : ['-count_packets'];
-  const meta = await runTool('ffprobe', ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path], { signal });
+  const meta = await runTool(
+    'ffprobe',
+    ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path],
+    { signal },
+  );
   // ffprobe names the file it read; that is our local copy, so say the input's name instead.
   const stderr = meta.stderr.replaceAll(path, label);
-  if (meta.code !== 0) throw new InputError(label, `not a readable video: ${trimStderr(stderr) || `ffprobe exited ${meta.code}`}`);
-  const json = JSON.parse(meta.stdout.toString('utf8')) as { streams?: RawStream[]; format?: { format_name?: string; duration?: string; start_time?: string }; packets?: RawPacket[] };
+  if (meta.code !== 0)
+    throw new InputError(label, `not a readable video: ${trimStderr(stderr) || `ffprobe exited ${meta.code}`}`);
+  const json = JSON.parse(meta.stdout.toString('utf8')) as {
+    streams?: RawStream[];
+    format?: { format_name?: string; duration?: string; start_time?: string };
+    packets?: RawPacket[];
+  };
   const streams = json.streams ?? [];
-  const v = streams.find((s) => s.codec_type === 'video' && !(s as { disposition?: { attached_pic?: number } }).disposition?.attached_pic);
+  const v = streams.find(
+    (s) => s.codec_type === 'video' && !(s as { disposition?: { attached_pic?: number } }).disposition?.attached_pic,
+  );
   const a = streams.find((s) => s.codec_type === 'audio');
   if (!v) throw new InputError(label, a ? 'no video stream (audio only)' : 'no video stream');
   const startTime = Number(json.format?.start_time ?? 0) || 0;
   const { pts, keyframes } = frameTimes
-    ? framePresentationTimes(json.packets ?? [], v.index, parseRational(v.time_base) ?? { num: 1, den: 1000 }, startTime)
+    ? framePresentationTimes(
+        json.packets ?? [],
+        v.index,
+        parseRational(v.time_base) ?? { num: 1, den: 1000 },
+        startTime,
+      )
     : { pts: new Float64Array(0), keyframes: [] };
   const frameCount = frameTimes ? pts.length : Number(v.nb_read_packets ?? 0);
   if (frameCount === 0) throw new InputError(label, 'the video stream has no frames');
@@ -106,42 +139,74 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
   const declared = v.nb_frames === undefined ? undefined : Number(v.nb_frames);
   const indexed = /mov|mp4/.test(json.format?.format_name ?? '');
   if (indexed && declared !== undefined && declared > frameCount) {
-    throw new InputError(label, `truncated: its index declares ${declared} video frames but only ${frameCount} can be read${/partial file/i.test(stderr) ? ' (partial file)' : ''}`);
+    throw new InputError(
+      label,
+      `truncated: its index declares ${declared} video frames but only ${frameCount} can be read${/partial file/i.test(stderr) ? ' (partial file)' : ''}`,
+    );
   }
   const rotation = rotationOf(v);
-  const codedWidth = v.width ?? 0, codedHeight = v.height ?? 0;
-  if (codedWidth <= 0 || codedHeight <= 0) throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
+  const codedWidth = v.width ?? 0,
+    codedHeight = v.height ?? 0;
+  if (codedWidth <= 0 || codedHeight <= 0)
+    throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
   const swap = rotation === 90 || rotation === 270;
   const duration = Number(v.duration ?? json.format?.duration ?? 0) || 0;
   const avg = parseRational(v.avg_frame_rate);
-  const frameRate = avg ?? (duration > 0 ? { num: Math.round(frameCount * 1000), den: Math.round(duration * 1000) } : parseRational(v.r_frame_rate) ?? { num: 25, den: 1 });
+  const frameRate =
+    avg ??
+    (duration > 0
+      ? { num: Math.round(frameCount * 1000), den: Math.round(duration * 1000) }
+      : (parseRational(v.r_frame_rate) ?? { num: 25, den: 1 }));
   return {
     container: json.format?.format_name ?? 'unknown',
     sizeBytes: size,
     duration: Number(json.format?.duration ?? duration) || duration,
     startTime,
     video: {
-      index: v.index, codec: v.codec_name ?? 'unknown', pixFmt: v.pix_fmt ?? 'unknown',
-      codedWidth, codedHeight, width: swap ? codedHeight : codedWidth, height: swap ? codedWidth : codedHeight, rotation,
-      timeBase: parseRational(v.time_base) ?? { num: 1, den: 1000 }, frameRate, vfr: isVariableRate(pts, rationalValue(frameRate)),
-      startTime: Number(v.start_time ?? 0) || 0, duration, frameCount,
+      index: v.index,
+      codec: v.codec_name ?? 'unknown',
+      pixFmt: v.pix_fmt ?? 'unknown',
+      codedWidth,
+      codedHeight,
+      width: swap ? codedHeight : codedWidth,
+      height: swap ? codedWidth : codedHeight,
+      rotation,
+      timeBase: parseRational(v.time_base) ?? { num: 1, den: 1000 },
+      frameRate,
+      vfr: isVariableRate(pts, rationalValue(frameRate)),
+      startTime: Number(v.start_time ?? 0) || 0,
+      duration,
+      frameCount,
       headerFrameCount: v.nb_frames === undefined ? undefined : Number(v.nb_frames),
     },
-    audio: a ? {
-      index: a.index, codec: a.codec_name ?? 'unknown', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0,
-      packets: Number(a.nb_read_packets ?? 0), startTime: Number(a.start_time ?? 0) || 0, duration: Number(a.duration ?? 0) || 0,
-    } : undefined,
+    audio: a
+      ? {
+          index: a.index,
+          codec: a.codec_name ?? 'unknown',
+          sampleRate: Number(a.sample_rate ?? 0),
+          channels: a.channels ?? 0,
+          packets: Number(a.nb_read_packets ?? 0),
+          startTime: Number(a.start_time ?? 0) || 0,
+          duration: Number(a.duration ?? 0) || 0,
+        }
+      : undefined,
     framePts: pts,
     keyframes,
   };
 }
 
 /** The video stream's packet times, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
-function framePresentationTimes(raw: readonly RawPacket[], index: number, tb: Rational, startTime: number): { pts: Float64Array; keyframes: number[] } {
+function framePresentationTimes(
+  raw: readonly RawPacket[],
+  index: number,
+  tb: Rational,
+  startTime: number,
+): { pts: Float64Array; keyframes: number[] } {
   const packets: { t: number; key: boolean }[] = [];
   for (const p of raw) {
     const t = Number(p.pts);
-    if (p.stream_index === index && p.pts !== undefined && p.pts !== 'N/A' && Number.isFinite(t)) packets.push({ t, key: (p.flags ?? '').includes('K') });
+    if (p.stream_index === index && p.pts !== undefined && p.pts !== 'N/A' && Number.isFinite(t))
+      packets.push({ t, key: (p.flags ?? '').includes('K') });
   }
   packets.sort((x, y) => x.t - y.t);
   const pts = new Float64Array(packets.length);

@@ -13,7 +13,12 @@ export interface StitchCheck {
   /** A variable-rate video: the largest distance of a frame's output time from its source time, in seconds. */
   readonly frameTimeDrift?: number;
   readonly duration: { readonly input: number; readonly output: number; readonly tolerance: number };
-  readonly audio: { readonly input: string | null; readonly output: string | null; readonly inputPackets: number; readonly outputPackets: number };
+  readonly audio: {
+    readonly input: string | null;
+    readonly output: string | null;
+    readonly inputPackets: number;
+    readonly outputPackets: number;
+  };
 }
 
 /**
@@ -28,15 +33,33 @@ export interface StitchCheck {
  * within VFR_FRAME_TOLERANCE.
  */
 export async function stitchVideo(o: {
-  segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal;
+  segments: readonly string[];
+  original: string;
+  probe: VideoProbe;
+  output: string;
+  workDir: string;
+  label: string;
+  signal?: AbortSignal;
   segmentMicros?: readonly number[];
 }): Promise<StitchCheck> {
   const list = `${o.workDir}/segments.ffconcat`;
   const variableRate = o.segmentMicros !== undefined;
   await writeFile(list, concatList(o.segments, o.segmentMicros));
   const videoOffset = Math.max(0, o.probe.video.startTime - o.probe.startTime);
-  const run = await runTool('ffmpeg', stitchArgs(list, o.original, o.output, { audioStreamIndex: o.probe.audio?.index, videoOffset, rate: o.probe.video.frameRate, variableRate }), { signal: o.signal });
-  if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, { code: 'StitchFailed' });
+  const run = await runTool(
+    'ffmpeg',
+    stitchArgs(list, o.original, o.output, {
+      audioStreamIndex: o.probe.audio?.index,
+      videoOffset,
+      rate: o.probe.video.frameRate,
+      variableRate,
+    }),
+    { signal: o.signal },
+  );
+  if (run.code !== 0)
+    throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, {
+      code: 'StitchFailed',
+    });
   const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: variableRate });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
   const drift = variableRate ? frameTimeDrift(o.probe.framePts, out.framePts) : undefined;
@@ -44,24 +67,42 @@ export async function stitchVideo(o: {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },
     ...(drift ? { frameTimeDrift: drift.seconds } : {}),
     duration: { input: o.probe.video.duration, output: out.video.duration, tolerance: frameTime },
-    audio: { input: o.probe.audio?.codec ?? null, output: out.audio?.codec ?? null, inputPackets: o.probe.audio?.packets ?? 0, outputPackets: out.audio?.packets ?? 0 },
+    audio: {
+      input: o.probe.audio?.codec ?? null,
+      output: out.audio?.codec ?? null,
+      inputPackets: o.probe.audio?.packets ?? 0,
+      outputPackets: out.audio?.packets ?? 0,
+    },
   };
   const problems: string[] = [];
-  if (check.frames.output !== check.frames.input) problems.push(`${check.frames.output} frames, expected ${check.frames.input}`);
+  if (check.frames.output !== check.frames.input)
+    problems.push(`${check.frames.output} frames, expected ${check.frames.input}`);
   if (Math.abs(check.duration.output - check.duration.input) > frameTime + 1e-6) {
-    problems.push(`video duration ${check.duration.output.toFixed(6)} s, expected ${check.duration.input.toFixed(6)} s ± ${frameTime.toFixed(6)}`);
+    problems.push(
+      `video duration ${check.duration.output.toFixed(6)} s, expected ${check.duration.input.toFixed(6)} s ± ${frameTime.toFixed(6)}`,
+    );
   }
   if (drift && drift.seconds > VFR_FRAME_TOLERANCE) {
-    problems.push(`frame ${drift.frame} at ${drift.output.toFixed(6)} s, its source at ${drift.input.toFixed(6)} s (variable frame rate; tolerance ${VFR_FRAME_TOLERANCE} s)`);
+    problems.push(
+      `frame ${drift.frame} at ${drift.output.toFixed(6)} s, its source at ${drift.input.toFixed(6)} s (variable frame rate; tolerance ${VFR_FRAME_TOLERANCE} s)`,
+    );
   }
-  if (check.audio.output !== check.audio.input) problems.push(`audio ${check.audio.output ?? 'none'}, expected ${check.audio.input ?? 'none'}`);
-  else if (check.audio.outputPackets !== check.audio.inputPackets) problems.push(`${check.audio.outputPackets} audio packets, expected ${check.audio.inputPackets}`);
-  if (problems.length > 0) throw new PermanentError(`${o.label}: the stitched video does not match its input: ${problems.join('; ')}`, { code: 'StitchVerificationFailed' });
+  if (check.audio.output !== check.audio.input)
+    problems.push(`audio ${check.audio.output ?? 'none'}, expected ${check.audio.input ?? 'none'}`);
+  else if (check.audio.outputPackets !== check.audio.inputPackets)
+    problems.push(`${check.audio.outputPackets} audio packets, expected ${check.audio.inputPackets}`);
+  if (problems.length > 0)
+    throw new PermanentError(`${o.label}: the stitched video does not match its input: ${problems.join('; ')}`, {
+      code: 'StitchVerificationFailed',
+    });
   return check;
 }
 
 /** The frame whose output time is furthest from its source time (both counted from the first frame), or none to compare. */
-function frameTimeDrift(input: Float64Array, output: Float64Array): { frame: number; input: number; output: number; seconds: number } | undefined {
+function frameTimeDrift(
+  input: Float64Array,
+  output: Float64Array,
+): { frame: number; input: number; output: number; seconds: number } | undefined {
   const n = Math.min(input.length, output.length);
   if (n === 0) return undefined;
   let worst = { frame: 0, input: 0, output: 0, seconds: 0 };

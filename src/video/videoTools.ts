@@ -20,11 +20,16 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
       if ((await stat(path).catch(() => undefined))?.isFile()) return;
       const label = `${blob.container}/${blob.name}`;
       const download = await blobs.get(blob.container, blob.name).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? new InputError(label, 'the input blob no longer exists', { cause: error }) : error;
+        throw error instanceof NotFoundError
+          ? new InputError(label, 'the input blob no longer exists', { cause: error })
+          : error;
       });
       if (download.properties.etag !== blob.etag) {
         download.stream.destroy();
-        throw new InputError(label, `the blob changed after it was submitted (ETag ${download.properties.etag}, expected ${blob.etag}); submit the new version`);
+        throw new InputError(
+          label,
+          `the blob changed after it was submitted (ETag ${download.properties.etag}, expected ${blob.etag}); submit the new version`,
+        );
       }
       await mkdir(dirname(path), { recursive: true });
       const temp = `${path}.${randomUUID()}.partial`;
@@ -47,8 +52,24 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
       if (!o.style) return passthrough(o.input, o.output, o, encode);
       const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
-        decodeArgs: decodeArgs(o.input, { streamIndex: o.streamIndex, seekSeconds: o.seekSeconds, count: o.count, width: o.width, height: o.height, fit, threads: encode.threads }),
-        encodeArgs: encodeArgs(o.output, { width: o.width, height: o.height, fit, rate: o.rate, settings: encode, ticks: o.ticks, label: o.label }),
+        decodeArgs: decodeArgs(o.input, {
+          streamIndex: o.streamIndex,
+          seekSeconds: o.seekSeconds,
+          count: o.count,
+          width: o.width,
+          height: o.height,
+          fit,
+          threads: encode.threads,
+        }),
+        encodeArgs: encodeArgs(o.output, {
+          width: o.width,
+          height: o.height,
+          fit,
+          rate: o.rate,
+          settings: encode,
+          ticks: o.ticks,
+          label: o.label,
+        }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,
         batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
@@ -63,13 +84,27 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
 }
 
 /** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
-async function passthrough(input: string, output: string, o: Parameters<VideoTools['renderSegment']>[0], encode: EncodeSettings): Promise<PipelineTimings> {
+async function passthrough(
+  input: string,
+  output: string,
+  o: Parameters<VideoTools['renderSegment']>[0],
+  encode: EncodeSettings,
+): Promise<PipelineTimings> {
   const started = performance.now();
-  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode, label: o.label }), { signal: o.signal });
+  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode, label: o.label }), {
+    signal: o.signal,
+  });
   o.signal?.throwIfAborted();
-  if (run.code !== 0) throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, { code: 'DecodeFailed' });
+  if (run.code !== 0)
+    throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, {
+      code: 'DecodeFailed',
+    });
   const count = writtenFrames(run.stdout.toString('utf8'));
-  if (count !== o.count) throw new PermanentError(`${o.label}: re-encoded ${count} frames, expected ${o.count} (truncated or corrupt video?)`, { code: 'FrameCountMismatch' });
+  if (count !== o.count)
+    throw new PermanentError(
+      `${o.label}: re-encoded ${count} frames, expected ${o.count} (truncated or corrupt video?)`,
+      { code: 'FrameCountMismatch' },
+    );
   return { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: performance.now() - started };
 }
 

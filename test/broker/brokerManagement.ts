@@ -9,7 +9,11 @@ import rhea, { type Message } from 'rhea';
 import type { Outcome, SubQueue } from './brokerQueue.js';
 import { decode, onTheWire, optionalString as optional, reply, uuidToString } from './brokerWire.js';
 
-const LOCK_LOST = { condition: 'com.microsoft:message-lock-lost', description: 'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.' };
+const LOCK_LOST = {
+  condition: 'com.microsoft:message-lock-lost',
+  description:
+    'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
+};
 
 export interface Credentials {
   readonly keyName: string;
@@ -26,13 +30,21 @@ export function putToken(request: Message, credentials: Credentials, now: number
     props['operation'] === 'put-token' &&
     (props['type'] === 'jwt' ? credentials.jwtTokens.has(token) : validSas(token, credentials, now));
   if (ok) return reply(request, 200, undefined);
-  return reply(request, 401, undefined, { condition: 'amqp:unauthorized-access', description: `Unauthorized access for '${String(props['name'])}'.` });
+  return reply(request, 401, undefined, {
+    condition: 'amqp:unauthorized-access',
+    description: `Unauthorized access for '${String(props['name'])}'.`,
+  });
 }
 
 function validSas(token: string, credentials: Credentials, now: number): boolean {
   const prefix = 'SharedAccessSignature ';
   if (!token.startsWith(prefix)) return false;
-  const fields = new Map(token.slice(prefix.length).split('&').map((kv) => kv.split('=', 2) as [string, string]));
+  const fields = new Map(
+    token
+      .slice(prefix.length)
+      .split('&')
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  );
   const [sr, sig, se, skn] = [fields.get('sr'), fields.get('sig'), fields.get('se'), fields.get('skn')];
   if (sr === undefined || sig === undefined || se === undefined || skn === undefined) return false;
   if (decodeURIComponent(skn) !== credentials.keyName || Number(se) * 1000 < now) return false;
@@ -67,12 +79,19 @@ export function manage(request: Message, sub: SubQueue, now: number): Message {
     }
     case 'com.microsoft:update-disposition': {
       const outcome = dispositionOutcome(body);
-      if (outcome === undefined) return reply(request, 400, undefined, { condition: 'com.microsoft:argument-error', description: 'unsupported disposition-status' });
+      if (outcome === undefined)
+        return reply(request, 400, undefined, {
+          condition: 'com.microsoft:argument-error',
+          description: 'unsupported disposition-status',
+        });
       const results = tokens(body).map((token) => queue.settle(token, outcome, now));
       return results.every(Boolean) ? reply(request, 200, undefined) : reply(request, 410, undefined, LOCK_LOST);
     }
     default:
-      return reply(request, 501, undefined, { condition: 'amqp:not-implemented', description: `${operation} is not modelled by the test broker` });
+      return reply(request, 501, undefined, {
+        condition: 'amqp:not-implemented',
+        description: `${operation} is not modelled by the test broker`,
+      });
   }
 }
 
@@ -84,7 +103,12 @@ function dispositionOutcome(body: Record<string, unknown>): Outcome | undefined 
     case 'abandoned':
       return { kind: 'abandon', properties };
     case 'suspended':
-      return { kind: 'deadLetter', reason: optional(body['deadletter-reason']), description: optional(body['deadletter-description']), properties };
+      return {
+        kind: 'deadLetter',
+        reason: optional(body['deadletter-reason']),
+        description: optional(body['deadletter-description']),
+        properties,
+      };
     default:
       return undefined;
   }

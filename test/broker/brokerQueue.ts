@@ -13,7 +13,11 @@ export interface QueueSettings {
   readonly duplicateDetectionWindowMs: number;
 }
 
-export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { lockDurationMs: 30_000, maxDeliveryCount: 10, duplicateDetectionWindowMs: 600_000 };
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  lockDurationMs: 30_000,
+  maxDeliveryCount: 10,
+  duplicateDetectionWindowMs: 600_000,
+};
 
 export interface StoredMessage {
   readonly seq: number;
@@ -28,7 +32,12 @@ export interface StoredMessage {
 export type Outcome =
   | { readonly kind: 'complete' }
   | { readonly kind: 'abandon'; readonly properties?: Record<string, unknown> }
-  | { readonly kind: 'deadLetter'; readonly reason?: string; readonly description?: string; readonly properties?: Record<string, unknown> };
+  | {
+      readonly kind: 'deadLetter';
+      readonly reason?: string;
+      readonly description?: string;
+      readonly properties?: Record<string, unknown>;
+    };
 
 /** A subqueue: the active messages or the dead letters, keyed (and delivered) in sequence order. */
 export class SubQueue {
@@ -64,14 +73,23 @@ export class SubQueue {
 
   /** Messages with seq ≥ from, in sequence order (locked and scheduled ones included), at most `count`. */
   peek(from: number, count: number): StoredMessage[] {
-    return [...this.messages.values()].filter((m) => m.seq >= from).sort((a, b) => a.seq - b.seq).slice(0, count);
+    return [...this.messages.values()]
+      .filter((m) => m.seq >= from)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, count);
   }
 
   /** Releases the lock; the message goes to the dead-letter subqueue if it may not be delivered again. */
   release(m: StoredMessage, now: number): void {
     m.lock = undefined;
     if (!this.isDeadLetter && m.deliveryCount >= this.queue.settings.maxDeliveryCount) {
-      this.queue.deadLetter(m, 'MaxDeliveryCountExceeded', `Message could not be consumed after ${m.deliveryCount} delivery attempts.`, {}, now);
+      this.queue.deadLetter(
+        m,
+        'MaxDeliveryCountExceeded',
+        `Message could not be consumed after ${m.deliveryCount} delivery attempts.`,
+        {},
+        now,
+      );
     }
   }
 }
@@ -91,7 +109,8 @@ export class BrokerQueue {
 
   /** Enqueues unless the message id was seen within the duplicate-detection window; returns the sequence number. */
   enqueue(message: Message, now: number, scheduledAt?: number): number | undefined {
-    for (const [id, at] of this.sentIds) if (at <= now - this.settings.duplicateDetectionWindowMs) this.sentIds.delete(id);
+    for (const [id, at] of this.sentIds)
+      if (at <= now - this.settings.duplicateDetectionWindowMs) this.sentIds.delete(id);
     const id = message.message_id === undefined ? undefined : String(message.message_id);
     if (id !== undefined && this.sentIds.has(id)) return undefined;
     if (id !== undefined) this.sentIds.set(id, now);
@@ -149,7 +168,13 @@ export class BrokerQueue {
     }
   }
 
-  deadLetter(m: StoredMessage, reason: string | undefined, description: string | undefined, properties: Record<string, unknown>, _now: number): void {
+  deadLetter(
+    m: StoredMessage,
+    reason: string | undefined,
+    description: string | undefined,
+    properties: Record<string, unknown>,
+    _now: number,
+  ): void {
     this.active.messages.delete(m.seq);
     const extra: Record<string, unknown> = { ...properties };
     if (reason !== undefined) extra['DeadLetterReason'] = reason;

@@ -65,7 +65,12 @@ export const optionalString = (v: unknown): string | undefined =>
   v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** A request-response reply: status in both spellings the SDKs read, correlated to the request. */
-export function reply(request: Message, status: number, body: unknown, error?: { condition: string; description: string }): Message {
+export function reply(
+  request: Message,
+  status: number,
+  body: unknown,
+  error?: { condition: string; description: string },
+): Message {
   const properties: Record<string, unknown> = { statusCode: status, 'status-code': status };
   const description = error?.description ?? (status < 300 ? 'OK' : 'Error');
   properties['statusDescription'] = description;

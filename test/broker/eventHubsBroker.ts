@@ -14,7 +14,13 @@ import { pathToFileURL } from 'node:url';
 import rhea, { type EventContext, type Message, type Sender } from 'rhea';
 import { putToken, type Credentials } from './brokerManagement.js';
 import { optionalString, reply, unbatch } from './brokerWire.js';
-import { BrokerEventHub, DEFAULT_HUB_SETTINGS, eventOnTheWire, type EventHubPartition, type HubSettings } from './eventHubsPartitions.js';
+import {
+  BrokerEventHub,
+  DEFAULT_HUB_SETTINGS,
+  eventOnTheWire,
+  type EventHubPartition,
+  type HubSettings,
+} from './eventHubsPartitions.js';
 
 export interface EventHubsBroker {
   readonly host: string;
@@ -33,7 +39,12 @@ const HOST = '127.0.0.1';
 /** Event Hubs Standard's maximum event (batch) size. */
 const MAX_MESSAGE_SIZE = 1024 * 1024;
 const SELECTOR = 'apache.org:selector-filter:string';
-const STATUS: Record<string, number> = { 'amqp:unauthorized-access': 401, 'amqp:not-found': 404, 'com.microsoft:timeout': 408, 'com.microsoft:server-busy': 503 };
+const STATUS: Record<string, number> = {
+  'amqp:unauthorized-access': 401,
+  'amqp:not-found': 404,
+  'com.microsoft:timeout': 408,
+  'com.microsoft:server-busy': 503,
+};
 
 interface Cursor {
   readonly partition: EventHubPartition;
@@ -68,16 +79,22 @@ export async function startEventHubsBroker(options: { keyName?: string; key?: st
   const faults = new Map<string, { condition: string; description: string }[]>();
   const sockets = new Set<Socket>();
   const takeFault = (operation: string) => faults.get(operation)?.shift();
-  const notFound = (what: string) => ({ condition: 'amqp:not-found', description: `The messaging entity 'sb://${HOST}/${what}' could not be found. status-code: 404` });
+  const notFound = (what: string) => ({
+    condition: 'amqp:not-found',
+    description: `The messaging entity 'sb://${HOST}/${what}' could not be found. status-code: 404`,
+  });
 
   /** `<hub>`, `<hub>/Partitions/<n>` or `<hub>/ConsumerGroups/<group>/Partitions/<n>`. */
-  const resolve = (address: string): { hub: BrokerEventHub; group?: string; partition?: EventHubPartition } | undefined => {
+  const resolve = (
+    address: string,
+  ): { hub: BrokerEventHub; group?: string; partition?: EventHubPartition } | undefined => {
     const m = /^([^/]+)(?:\/ConsumerGroups\/([^/]+))?(?:\/Partitions\/(\d+))?$/.exec(address);
     const hub = m ? hubs.get(m[1]!) : undefined;
     if (!m || !hub) return undefined;
     const partition = m[3] === undefined ? undefined : hub.partitions[Number(m[3])];
     if (m[3] !== undefined && partition === undefined) return undefined;
-    if (m[2] !== undefined && (partition === undefined || !hub.settings.consumerGroups.includes(m[2]))) return undefined;
+    if (m[2] !== undefined && (partition === undefined || !hub.settings.consumerGroups.includes(m[2])))
+      return undefined;
     return { hub, group: m[2], partition };
   };
 
@@ -100,11 +117,16 @@ export async function startEventHubsBroker(options: { keyName?: string; key?: st
   const management = (request: Message): Message => {
     const props = request.application_properties ?? {};
     const hub = hubs.get(String(props['name']));
-    if (props['operation'] !== 'READ') return reply(request, 501, undefined, { condition: 'amqp:not-implemented', description: `${String(props['operation'])} is not modelled by the test broker` });
+    if (props['operation'] !== 'READ')
+      return reply(request, 501, undefined, {
+        condition: 'amqp:not-implemented',
+        description: `${String(props['operation'])} is not modelled by the test broker`,
+      });
     if (!hub) return reply(request, 404, undefined, notFound(String(props['name'])));
     if (props['type'] === 'com.microsoft:eventhub') return reply(request, 200, hub.properties());
     const partition = hub.partitions[Number(optionalString(props['partition']) ?? NaN)];
-    if (props['type'] !== 'com.microsoft:partition' || !partition) return reply(request, 404, undefined, notFound(`${hub.name}/Partitions/${String(props['partition'])}`));
+    if (props['type'] !== 'com.microsoft:partition' || !partition)
+      return reply(request, 404, undefined, notFound(`${hub.name}/Partitions/${String(props['partition'])}`));
     return reply(request, 200, partition.properties(hub.name));
   };
 
@@ -118,7 +140,8 @@ export async function startEventHubsBroker(options: { keyName?: string; key?: st
     if (address === '$cbs' || address === '$management') return void replyLinks.set(replyTo, sender);
     const found = resolve(address);
     if (found?.partition === undefined || found.group === undefined) return sender.close(notFound(address));
-    const filter = internals(sender).remote.attach?.source?.filter?.[SELECTOR] as { value?: unknown } | string | undefined;
+    const filter = internals(sender).remote.attach?.source?.filter?.[SELECTOR] as
+      { value?: unknown } | string | undefined;
     const value = typeof filter === 'string' ? filter : filter?.value;
     const expression = typeof value === 'string' ? value : "amqp.annotation.x-opt-offset > '-1'"; // no filter: the earliest event
     const start = found.partition.startIndex(expression);

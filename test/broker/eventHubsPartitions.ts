@@ -61,8 +61,14 @@ export class EventHubPartition {
    * `@latest` is the end of the partition at attach time.
    */
   startIndex(filter: string): number | { condition: string; description: string } {
-    const m = /^amqp\.annotation\.(x-opt-sequence-number|x-opt-offset|x-opt-enqueued-time)\s*(>=|>)\s*'([^']*)'$/.exec(filter.trim());
-    if (!m) return { condition: 'amqp:not-implemented', description: `the test broker does not model the filter "${filter}"` };
+    const m = /^amqp\.annotation\.(x-opt-sequence-number|x-opt-offset|x-opt-enqueued-time)\s*(>=|>)\s*'([^']*)'$/.exec(
+      filter.trim(),
+    );
+    if (!m)
+      return {
+        condition: 'amqp:not-implemented',
+        description: `the test broker does not model the filter "${filter}"`,
+      };
     const [, field, op, raw = ''] = m;
     const inclusive = op === '>=';
     const lastSeq = this.last?.seq ?? -1;
@@ -70,14 +76,20 @@ export class EventHubPartition {
       if (raw === '@latest') return this.events.length;
       if (!/^-?\d+$/.test(raw)) return outOfRange(`The supplied offset '${raw}' is invalid.`);
       const offset = Number(raw);
-      if (offset > (this.last?.offset ?? -1)) return outOfRange(`The supplied offset '${raw}' is invalid. The last offset in the system is '${this.last?.offset ?? -1}'`);
+      if (offset > (this.last?.offset ?? -1))
+        return outOfRange(
+          `The supplied offset '${raw}' is invalid. The last offset in the system is '${this.last?.offset ?? -1}'`,
+        );
       return this.firstIndex((e) => (inclusive ? e.offset >= offset : e.offset > offset));
     }
     if (field === 'x-opt-sequence-number') {
       if (!/^-?\d+$/.test(raw)) return outOfRange(`The supplied sequence number '${raw}' is invalid.`);
       const seq = Number(raw);
       // As the service: naming a sequence number past the last one is refused (`>=` may name the next one).
-      if (seq > lastSeq + (inclusive ? 1 : 0)) return outOfRange(`The supplied sequence number '${raw}' is invalid. The last sequence number in the system is '${lastSeq}'`);
+      if (seq > lastSeq + (inclusive ? 1 : 0))
+        return outOfRange(
+          `The supplied sequence number '${raw}' is invalid. The last sequence number in the system is '${lastSeq}'`,
+        );
       return this.firstIndex((e) => (inclusive ? e.seq >= seq : e.seq > seq));
     }
     const time = Number(raw);

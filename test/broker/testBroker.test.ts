@@ -25,7 +25,10 @@ it('settles through $management update-disposition once the receiving link is cl
   await second.deadLetterMessage(m!, { deadLetterReason: 'R', deadLetterErrorDescription: 'D' });
   expect(broker.queue('mgmt')?.active.messages.size).toBe(0);
   const [dead] = [...broker.queue('mgmt')!.dead.messages.values()];
-  expect(dead?.message.application_properties).toMatchObject({ DeadLetterReason: 'R', DeadLetterErrorDescription: 'D' });
+  expect(dead?.message.application_properties).toMatchObject({
+    DeadLetterReason: 'R',
+    DeadLetterErrorDescription: 'D',
+  });
   await second.close();
 });
 

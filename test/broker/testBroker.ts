@@ -9,7 +9,15 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import rhea, { type Connection, type Delivery, type EventContext, type Message, type Sender } from 'rhea';
 import { putToken, manage, type Credentials } from './brokerManagement.js';
 import { BrokerQueue, DEFAULT_QUEUE_SETTINGS, type Outcome, type QueueSettings, type SubQueue } from './brokerQueue.js';
-import { accepted, lockTokenToTag, onTheWire, optionalString as optional, rejected, reply, unbatch } from './brokerWire.js';
+import {
+  accepted,
+  lockTokenToTag,
+  onTheWire,
+  optionalString as optional,
+  rejected,
+  reply,
+  unbatch,
+} from './brokerWire.js';
 
 export interface TestBrokerOptions {
   readonly keyName?: string;
@@ -36,7 +44,12 @@ const DEAD_LETTER = '/$DeadLetterQueue';
 const MANAGEMENT = '/$management';
 const MAX_MESSAGE_SIZE = 256 * 1024;
 const TICK_MS = 20;
-const STATUS: Record<string, number> = { 'amqp:unauthorized-access': 401, 'amqp:not-found': 404, 'com.microsoft:timeout': 408, 'com.microsoft:server-busy': 503 };
+const STATUS: Record<string, number> = {
+  'amqp:unauthorized-access': 401,
+  'amqp:not-found': 404,
+  'com.microsoft:timeout': 408,
+  'com.microsoft:server-busy': 503,
+};
 
 interface Internals {
   local: { attach: { max_message_size?: number; snd_settle_mode?: number } };
@@ -151,14 +164,21 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     receiver.set_source({ address: String(receiver.source?.address ?? '') });
     internals(receiver).local.attach.max_message_size = MAX_MESSAGE_SIZE;
     const found = entity(address);
-    if (address !== '$cbs' && (found === undefined || (!found.management && found.sub.isDeadLetter))) receiver.close(notFound(address));
+    if (address !== '$cbs' && (found === undefined || (!found.management && found.sub.isDeadLetter)))
+      receiver.close(notFound(address));
   });
   container.on('message', (ctx: EventContext) => {
     const address = addresses.get(ctx.receiver!) ?? '';
     const message = ctx.message!;
     const delivery = ctx.delivery!;
     const now = Date.now();
-    const fault = takeFault(address === '$cbs' ? 'put-token' : address.endsWith(MANAGEMENT) ? String(message.application_properties?.['operation']) : 'send');
+    const fault = takeFault(
+      address === '$cbs'
+        ? 'put-token'
+        : address.endsWith(MANAGEMENT)
+          ? String(message.application_properties?.['operation'])
+          : 'send',
+    );
     if (address === '$cbs' || address.endsWith(MANAGEMENT)) {
       delivery.accept();
       const target = entity(address);
@@ -180,7 +200,15 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     if (lock === undefined) return;
     locks.delete(delivery);
     const ok = lock.queue.settle(lock.token, outcomeOf(delivery.remote_state), Date.now());
-    delivery.update(true, ok ? accepted() : rejected('com.microsoft:message-lock-lost', 'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.'));
+    delivery.update(
+      true,
+      ok
+        ? accepted()
+        : rejected(
+            'com.microsoft:message-lock-lost',
+            'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
+          ),
+    );
     schedulePump();
   };
   for (const event of ['accepted', 'released', 'rejected', 'modified'] as const) container.on(event, onDisposition);
@@ -195,7 +223,12 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   });
   container.on('error', (e: unknown) => console.error('test broker:', e)); // visible, never swallowed
 
-  const server = container.listen({ port: 0, host: HOST, autoaccept: false, treat_modified_as_released: false } as never) as Server;
+  const server = container.listen({
+    port: 0,
+    host: HOST,
+    autoaccept: false,
+    treat_modified_as_released: false,
+  } as never) as Server;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -236,13 +269,22 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
 
 /** What the SDK's link disposition means: accepted = complete, modified/released = abandon, rejected with com.microsoft:dead-letter = dead-letter. */
 function outcomeOf(state: unknown): Outcome {
-  const s = (state ?? {}) as { constructor: { composite_type?: string }; error?: { condition?: string; info?: Record<string, unknown> }; message_annotations?: Record<string, unknown> };
+  const s = (state ?? {}) as {
+    constructor: { composite_type?: string };
+    error?: { condition?: string; info?: Record<string, unknown> };
+    message_annotations?: Record<string, unknown>;
+  };
   switch (s.constructor.composite_type) {
     case 'accepted':
       return { kind: 'complete' };
     case 'rejected': {
       const { DeadLetterReason, DeadLetterErrorDescription, ...properties } = s.error?.info ?? {};
-      return { kind: 'deadLetter', reason: optional(DeadLetterReason), description: optional(DeadLetterErrorDescription), properties };
+      return {
+        kind: 'deadLetter',
+        reason: optional(DeadLetterReason),
+        description: optional(DeadLetterErrorDescription),
+        properties,
+      };
     }
     default:
       return { kind: 'abandon', properties: s.message_annotations ?? {} };

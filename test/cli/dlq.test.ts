@@ -53,15 +53,24 @@ describe('tessera dlq after a job over a tampered model', () => {
     const letters = list.stdout.trim().split('\n');
     expect(letters.length).toBeGreaterThan(0);
     for (const line of letters) {
-      expect(line).toMatch(new RegExp(`^\\s*\\d+ {2}\\S+Z {2}${jobId}:shard:1\\.1\\.\\S+ {2}ModelChecksumMismatch: model ocsvm-1-1@1`));
+      expect(line).toMatch(
+        new RegExp(`^\\s*\\d+ {2}\\S+Z {2}${jobId}:shard:1\\.1\\.\\S+ {2}ModelChecksumMismatch: model ocsvm-1-1@1`),
+      );
     }
 
     const json = await runCli(home, ['dlq', 'list', '--json']);
-    const messages = JSON.parse(json.stdout) as { sequenceNumber: number; messageId: string; deadLetterReason: string }[];
+    const messages = JSON.parse(json.stdout) as {
+      sequenceNumber: number;
+      messageId: string;
+      deadLetterReason: string;
+    }[];
     expect(messages.map((m) => m.deadLetterReason)).toEqual(letters.map(() => 'ModelChecksumMismatch'));
     const shown = await runCli(home, ['dlq', 'show', String(messages[0]!.sequenceNumber)]);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ messageId: messages[0]!.messageId, deadLetterReason: 'ModelChecksumMismatch' });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      messageId: messages[0]!.messageId,
+      deadLetterReason: 'ModelChecksumMismatch',
+    });
 
     const status = await runCli(home, ['status', jobId!]);
     expect(status.code).toBe(0);

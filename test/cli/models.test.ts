@@ -6,9 +6,17 @@ import { cliHome, FIXTURE_MODELS_DIR, runCli } from '../support/cli.js';
 
 const MODEL_1_1 = join(FIXTURE_MODELS_DIR, 'ocsvm-1-1.onnx');
 const MODEL_1_2 = join(FIXTURE_MODELS_DIR, 'ocsvm-1-2.onnx');
-const sha256Of = (device: string, tag: string) => readOcsvmManifest().models.find((m) => m.device === device && m.tag === tag)!.sha256;
+const sha256Of = (device: string, tag: string) =>
+  readOcsvmManifest().models.find((m) => m.device === device && m.tag === tag)!.sha256;
 
-interface ListedModel { ref: string; version: number; sha256: string; meta: Record<string, string>; metadata: Record<string, string>; tags: string[] }
+interface ListedModel {
+  ref: string;
+  version: number;
+  sha256: string;
+  meta: Record<string, string>;
+  metadata: Record<string, string>;
+  tags: string[];
+}
 
 describe('tessera models', () => {
   const home = cliHome();
@@ -37,8 +45,17 @@ describe('tessera models', () => {
     expect(await listJson('ocsvm-1-1')).toHaveLength(1);
   });
 
-  it('--meta and --tag make a new version, and list shows its tag, user meta and the model\'s own metadata', async () => {
-    const tagged = await runCli(home, ['models', 'add', 'ocsvm-1-1', MODEL_1_1, '--meta', 'color=bgr', '--tag', 'prod']);
+  it("--meta and --tag make a new version, and list shows its tag, user meta and the model's own metadata", async () => {
+    const tagged = await runCli(home, [
+      'models',
+      'add',
+      'ocsvm-1-1',
+      MODEL_1_1,
+      '--meta',
+      'color=bgr',
+      '--tag',
+      'prod',
+    ]);
     expect(tagged.code, tagged.stderr).toBe(0);
     expect(tagged.stdout).toMatch(/^added ocsvm-1-1@2 sha256 [0-9a-f]{64}\n/);
 

@@ -37,20 +37,32 @@ describe('tessera run and status over the 15 fixture models', () => {
 
     const dir = join(home.dir, 'results');
     const scores = readFileSync(join(dir, 'scores.csv'), 'utf8').trim().split('\n');
-    expect(scores[0]).toBe('device,tag,window_start,window_end,count,mean,std,min,max,score,label,model,model_sha256,input_blob,input_etag');
+    expect(scores[0]).toBe(
+      'device,tag,window_start,window_end,count,mean,std,min,max,score,label,model,model_sha256,input_blob,input_etag',
+    );
     expect(scores).toHaveLength(ORACLE_WINDOWS + 1);
     const anomalies = readFileSync(join(dir, 'anomalies.csv'), 'utf8').trim().split('\n');
     expect(anomalies[0]).toBe(scores[0]);
     expect(anomalies.slice(1)).toEqual(scores.slice(1).filter((l) => l.split(',')[10] === '-1'));
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
-    expect(summary).toMatchObject({ jobId, state: 'succeeded', rows: 17768, badRows: 0, series: 15, windows: ORACLE_WINDOWS, anomalies: anomalies.length - 1 });
+    expect(summary).toMatchObject({
+      jobId,
+      state: 'succeeded',
+      rows: 17768,
+      badRows: 0,
+      series: 15,
+      windows: ORACLE_WINDOWS,
+      anomalies: anomalies.length - 1,
+    });
   });
 
   it('running the same file again finds the same job: exit 0, same id, no second job', async () => {
     const again = await runCli(home, ['run', SENSOR_CSV, '--out', 'again']);
     expect(again.code, again.stderr).toBe(0);
     expect(jobIdOf(again)).toBe(jobId);
-    expect(readFileSync(join(home.dir, 'again', 'scores.csv'), 'utf8')).toBe(readFileSync(join(home.dir, 'results', 'scores.csv'), 'utf8'));
+    expect(readFileSync(join(home.dir, 'again', 'scores.csv'), 'utf8')).toBe(
+      readFileSync(join(home.dir, 'results', 'scores.csv'), 'utf8'),
+    );
 
     const status = await runCli(home, ['status']);
     expect(status.code, status.stderr).toBe(0);
@@ -78,7 +90,10 @@ describe('tessera run and status over the 15 fixture models', () => {
     expect(status.stdout).toContain('windows 3781');
 
     const json = await runCli(home, ['status', jobId, '--json']);
-    const progress = JSON.parse(json.stdout) as { job: { jobId: string }; shards: { total: number; done: number; failed: number } };
+    const progress = JSON.parse(json.stdout) as {
+      job: { jobId: string };
+      shards: { total: number; done: number; failed: number };
+    };
     expect(progress.job.jobId).toBe(jobId);
     expect(progress.shards.total).toBeGreaterThan(0);
     expect(progress.shards).toMatchObject({ done: progress.shards.total, failed: 0 });

@@ -41,7 +41,10 @@ describe('tessera train ocsvm, then run with the trained models', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/: succeeded\n/);
     expect(run.stdout).toMatch(/rows 3000 \(0 rejected\), series 15, windows \d+, anomalies \d+/);
-    const scores = readFileSync(join(home.dir, 'results', 'scores.csv'), 'utf8').trim().split('\n').slice(1);
+    const scores = readFileSync(join(home.dir, 'results', 'scores.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     expect(scores.length).toBeGreaterThan(15 * 30);
     const models = new Set(scores.map((l) => l.split(',')[11]));
     expect([...models].sort()).toEqual(SERIES.map((s) => `${s}@1`));

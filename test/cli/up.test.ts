@@ -3,13 +3,24 @@ import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../support/fixtures.js';
-import { cliHome, collect, isAlive, registerFixtureModelsViaCli, runCli, startCli, waitUntil, type CliResult } from '../support/cli.js';
+import {
+  cliHome,
+  collect,
+  isAlive,
+  registerFixtureModelsViaCli,
+  runCli,
+  startCli,
+  waitUntil,
+  type CliResult,
+} from '../support/cli.js';
 
 const SENSOR_CSV = join(fixturesDir, 'sensors/batchai-sensor_data.csv');
 
 /** The pids the runtime logged as `worker started` (JSON lines on up's stderr). */
 function workerPids(stderr: string): number[] {
-  return stderr.split('\n').filter((l) => l.startsWith('{'))
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { msg?: string; pid?: number })
     .filter((l) => l.msg === 'worker started' && typeof l.pid === 'number')
     .map((l) => l.pid!);
@@ -44,7 +55,10 @@ describe('tessera up, submit and Ctrl-C', () => {
     const output = collect(child);
     let exit: CliResult | undefined;
     void output.exited.then((r) => (exit = r));
-    await waitUntil(() => output.stdout().includes('tessera runtime up') || exit !== undefined, 'tessera up to say it is up');
+    await waitUntil(
+      () => output.stdout().includes('tessera runtime up') || exit !== undefined,
+      'tessera up to say it is up',
+    );
     expect(exit, output.stderr()).toBeUndefined();
     expect(output.stdout()).toContain(`tessera runtime up: 2 workers over ${home.home}`);
     await waitUntil(() => workerPids(output.stderr()).length === 2, 'two "worker started" log lines', 5000);
@@ -66,7 +80,12 @@ describe('tessera up, submit and Ctrl-C', () => {
     child.kill('SIGINT');
     const result = await Promise.race([
       output.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`up did not exit within 15 s of SIGINT:\n${output.stdout()}\n${output.stderr()}`)), 15_000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`up did not exit within 15 s of SIGINT:\n${output.stdout()}\n${output.stderr()}`)),
+          15_000,
+        ),
+      ),
     ]);
     expect(result.signal).toBeNull();
     expect(result.code, result.stderr).toBe(0);

@@ -71,8 +71,16 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
     it('put returns the properties that head and get report, for string, Buffer and Uint8Array bodies', async () => {
       const c = await freshContainer();
       const before = Date.now();
-      const a = await store.put(c, 'dir/a.txt', 'héllo', { contentType: 'text/plain', metadata: { source: 'test', n_rows: '3' } });
-      expect(a).toMatchObject({ container: c, name: 'dir/a.txt', size: Buffer.byteLength('héllo'), contentType: 'text/plain' });
+      const a = await store.put(c, 'dir/a.txt', 'héllo', {
+        contentType: 'text/plain',
+        metadata: { source: 'test', n_rows: '3' },
+      });
+      expect(a).toMatchObject({
+        container: c,
+        name: 'dir/a.txt',
+        size: Buffer.byteLength('héllo'),
+        contentType: 'text/plain',
+      });
       expect(a.metadata).toEqual({ source: 'test', n_rows: '3' });
       expect(a.etag).toEqual(expect.any(String));
       expect(a.etag.length).toBeGreaterThan(0);
@@ -113,7 +121,9 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
     it("ifNoneMatch '*' creates only once, and a failed create leaves the blob untouched", async () => {
       const c = await freshContainer();
       const created = await store.put(c, 'once.txt', 'first', { ifNoneMatch: '*' });
-      await expect(store.put(c, 'once.txt', 'second', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(store.put(c, 'once.txt', 'second', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
       expect(await text(c, 'once.txt')).toBe('first');
       expect((await store.head(c, 'once.txt'))?.etag).toBe(created.etag);
     });
@@ -162,7 +172,10 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       expect((await collect(store.list(c, 'a/'))).map((p) => p.name)).toEqual(['a/1', 'a/10', 'a/2', 'a/sub/x']);
       const all = await collect(store.list(c));
       expect(all.map((p) => p.name)).toEqual([...names].sort());
-      expect(all.find((p) => p.name === 'ab')).toMatchObject({ container: c, size: Buffer.byteLength('content of ab') });
+      expect(all.find((p) => p.name === 'ab')).toMatchObject({
+        container: c,
+        size: Buffer.byteLength('content of ab'),
+      });
       expect(await collect(store.list(c, 'zzz'))).toEqual([]);
     });
 
@@ -176,7 +189,10 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
 
     it('setMetadata replaces the metadata, not the content, changes the etag and honours ifMatch', async () => {
       const c = await freshContainer();
-      const put = await store.put(c, 'meta.txt', 'body', { contentType: 'text/plain', metadata: { old_key: 'x', keep: 'y' } });
+      const put = await store.put(c, 'meta.txt', 'body', {
+        contentType: 'text/plain',
+        metadata: { old_key: 'x', keep: 'y' },
+      });
       const updated = await store.setMetadata(c, 'meta.txt', { keep: 'z', added: '1' });
       expect(updated.etag).not.toBe(put.etag);
       expect(updated.metadata).toEqual({ keep: 'z', added: '1' });
@@ -184,7 +200,12 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
         PreconditionFailedError,
       );
       const head = await store.head(c, 'meta.txt');
-      expect(head).toMatchObject({ etag: updated.etag, metadata: { keep: 'z', added: '1' }, size: 4, contentType: 'text/plain' });
+      expect(head).toMatchObject({
+        etag: updated.etag,
+        metadata: { keep: 'z', added: '1' },
+        size: 4,
+        contentType: 'text/plain',
+      });
       const again = await store.setMetadata(c, 'meta.txt', {}, { ifMatch: updated.etag });
       expect(again.metadata).toEqual({});
       expect(await text(c, 'meta.txt')).toBe('body');
@@ -194,7 +215,9 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       const c = await freshContainer();
       const put = await store.put(c, 'gone.txt', 'bye');
       await store.put(c, 'stays.txt', 'hi');
-      await expect(store.delete(c, 'gone.txt', { ifMatch: 'not-the-etag' })).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(store.delete(c, 'gone.txt', { ifMatch: 'not-the-etag' })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
       expect(await store.head(c, 'gone.txt')).toBeDefined();
       await store.delete(c, 'gone.txt', { ifMatch: put.etag });
       expect(await store.head(c, 'gone.txt')).toBeUndefined();
@@ -239,7 +262,11 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       const c = await freshContainer();
       const put = await store.put(c, 'durable/a.txt', 'persisted', { metadata: { k: 'v' }, contentType: 'text/csv' });
       const other = await harness.reopen();
-      expect(await other.head(c, 'durable/a.txt')).toMatchObject({ etag: put.etag, metadata: { k: 'v' }, contentType: 'text/csv' });
+      expect(await other.head(c, 'durable/a.txt')).toMatchObject({
+        etag: put.etag,
+        metadata: { k: 'v' },
+        contentType: 'text/csv',
+      });
       expect((await readAll((await other.get(c, 'durable/a.txt')).stream)).toString()).toBe('persisted');
       expect((await collect(other.list(c))).map((p) => p.name)).toEqual(['durable/a.txt']);
       if (isChangeFeed(store) && isChangeFeed(other)) {
@@ -260,13 +287,19 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       const a2 = await feed.put(c, 'a', '2', { ifMatch: a1.etag });
       await feed.delete(c, 'b');
       const all = await feed.changesSince(c, undefined);
-      expect(all.map((ch) => [ch.name, ch.etag])).toEqual([['a', a1.etag], ['b', b1.etag], ['a', a2.etag]]);
+      expect(all.map((ch) => [ch.name, ch.etag])).toEqual([
+        ['a', a1.etag],
+        ['b', b1.etag],
+        ['a', a2.etag],
+      ]);
       const [first, second, third] = all;
       expect(await feed.changesSince(c, first?.cursor)).toEqual([second, third]);
       expect(await feed.changesSince(c, third?.cursor)).toEqual([]);
       expect(await feed.changesSince(c, undefined, 2)).toEqual([first, second]);
       const b2 = await feed.put(c, 'b', 'again');
-      expect(await feed.changesSince(c, third?.cursor)).toEqual([expect.objectContaining({ name: 'b', etag: b2.etag })]);
+      expect(await feed.changesSince(c, third?.cursor)).toEqual([
+        expect.objectContaining({ name: 'b', etag: b2.etag }),
+      ]);
       expect((await feed.changesSince(other, undefined)).map((ch) => ch.name)).toEqual(['elsewhere']);
     });
   });

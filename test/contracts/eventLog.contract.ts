@@ -107,7 +107,8 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
     it('puts the same key in the same partition every time, from every instance; different keys spread', async () => {
       const key = unique('device');
       const partitions: number[] = [];
-      for (let n = 0; n < 3; n++) partitions.push(...(await log.append(key, [{ body: `${n}` }])).map((r) => r.partition));
+      for (let n = 0; n < 3; n++)
+        partitions.push(...(await log.append(key, [{ body: `${n}` }])).map((r) => r.partition));
       if (h.reopen) {
         const other = await h.reopen();
         partitions.push(...(await other.append(key, [{ body: 'other' }])).map((r) => r.partition));
@@ -184,7 +185,12 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       const p = records[0]!.partition;
       const from = records[0]!.sequenceNumber;
       const first = await readCount(log, p, from, 5);
-      await log.setCheckpoint({ consumerGroup: unique('cg'), partition: p, sequenceNumber: records[4]!.sequenceNumber, offset: records[4]!.offset });
+      await log.setCheckpoint({
+        consumerGroup: unique('cg'),
+        partition: p,
+        sequenceNumber: records[4]!.sequenceNumber,
+        offset: records[4]!.offset,
+      });
       const second = await readCount(log, p, from, 5);
       expect(second.map(plain)).toEqual(first.map(plain));
       expect(first.map(plain)).toEqual(records.map(plain));
@@ -221,7 +227,12 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       const records = await log.append(unique('device'), events(unique('fwd'), 21));
       const p = records[0]!.partition;
       const group = unique('cg');
-      const at = (n: number, offset = records[n]!.offset) => ({ consumerGroup: group, partition: p, sequenceNumber: records[n]!.sequenceNumber, offset });
+      const at = (n: number, offset = records[n]!.offset) => ({
+        consumerGroup: group,
+        partition: p,
+        sequenceNumber: records[n]!.sequenceNumber,
+        offset,
+      });
       await log.setCheckpoint(at(5));
       await log.setCheckpoint(at(3));
       expect(await log.getCheckpoint(group, p)).toEqual(at(5));
@@ -241,7 +252,12 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       const records = await log.append(key, events(unique('durable'), 4));
       const p = records[0]!.partition;
       const group = unique('cg');
-      const checkpoint = { consumerGroup: group, partition: p, sequenceNumber: records[2]!.sequenceNumber, offset: records[2]!.offset };
+      const checkpoint = {
+        consumerGroup: group,
+        partition: p,
+        sequenceNumber: records[2]!.sequenceNumber,
+        offset: records[2]!.offset,
+      };
       await log.setCheckpoint(checkpoint);
       const lasts = await lastOfEach(log);
       await log.close();

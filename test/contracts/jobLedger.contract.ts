@@ -40,17 +40,33 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
     afterAll(async () => harness.cleanup());
 
     const newJob = (overrides: Partial<Parameters<JobLedger['createJob']>[0]> = {}): Promise<JobRecord> =>
-      ledger.createJob({ jobId: unique('job'), kind: unique('kind'), input: { container: 'in', name: 'a.csv', etag: 'e1' }, ...overrides });
+      ledger.createJob({
+        jobId: unique('job'),
+        kind: unique('kind'),
+        input: { container: 'in', name: 'a.csv', etag: 'e1' },
+        ...overrides,
+      });
 
     it('createJob starts in planning with empty counts unless told otherwise; getJob reads it back', async () => {
       const before = Date.now();
       const job = await newJob();
-      expect(job).toMatchObject({ state: 'planning', shardsTotal: 0, counts: {}, error: undefined, input: { container: 'in', name: 'a.csv', etag: 'e1' } });
+      expect(job).toMatchObject({
+        state: 'planning',
+        shardsTotal: 0,
+        counts: {},
+        error: undefined,
+        input: { container: 'in', name: 'a.csv', etag: 'e1' },
+      });
       expect(job.etag.length).toBeGreaterThan(0);
       expect(job.createdAt).toBeInstanceOf(Date);
       expect(Math.abs(job.createdAt.getTime() - before)).toBeLessThan(60_000);
       expect(await ledger.getJob(job.jobId)).toEqual(job);
-      const given = await newJob({ state: 'running', shardsTotal: 4, counts: { rows: 10 }, detail: { model: 'm', sizes: [1, 2], ok: true } });
+      const given = await newJob({
+        state: 'running',
+        shardsTotal: 4,
+        counts: { rows: 10 },
+        detail: { model: 'm', sizes: [1, 2], ok: true },
+      });
       expect(await ledger.getJob(given.jobId)).toMatchObject({
         state: 'running',
         shardsTotal: 4,
@@ -61,7 +77,9 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
 
     it('createJob of an existing id throws PreconditionFailedError and changes nothing', async () => {
       const job = await newJob();
-      await expect(ledger.createJob({ jobId: job.jobId, kind: 'other', input: {} })).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(ledger.createJob({ jobId: job.jobId, kind: 'other', input: {} })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
       expect(await ledger.getJob(job.jobId)).toEqual(job);
     });
 
@@ -74,8 +92,21 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
     it('updateJob with the current etag applies the patch, replaces counts and detail whole, and issues a new etag', async () => {
       const job = await newJob({ counts: { a: 1, b: 2 }, detail: { x: 1, y: 2 } });
       await sleep(5);
-      const updated = await ledger.updateJob(job.jobId, { state: 'running', counts: { c: 3 }, detail: { z: [3] }, error: 'warn' }, job.etag);
-      expect(updated).toMatchObject({ jobId: job.jobId, kind: job.kind, input: job.input, state: 'running', counts: { c: 3 }, detail: { z: [3] }, error: 'warn', shardsTotal: 0 });
+      const updated = await ledger.updateJob(
+        job.jobId,
+        { state: 'running', counts: { c: 3 }, detail: { z: [3] }, error: 'warn' },
+        job.etag,
+      );
+      expect(updated).toMatchObject({
+        jobId: job.jobId,
+        kind: job.kind,
+        input: job.input,
+        state: 'running',
+        counts: { c: 3 },
+        detail: { z: [3] },
+        error: 'warn',
+        shardsTotal: 0,
+      });
       expect(updated.etag).not.toBe(job.etag);
       expect(updated.createdAt.getTime()).toBe(job.createdAt.getTime());
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(job.updatedAt.getTime());
@@ -88,10 +119,16 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
     it('updateJob with a stale etag throws PreconditionFailedError and changes nothing; an unknown job throws NotFoundError', async () => {
       const job = await newJob();
       const updated = await ledger.updateJob(job.jobId, { state: 'running' }, job.etag);
-      await expect(ledger.updateJob(job.jobId, { state: 'failed' }, job.etag)).rejects.toBeInstanceOf(PreconditionFailedError);
-      await expect(ledger.updateJob(job.jobId, { state: 'failed' }, 'made-up')).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(ledger.updateJob(job.jobId, { state: 'failed' }, job.etag)).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      await expect(ledger.updateJob(job.jobId, { state: 'failed' }, 'made-up')).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
       expect(await ledger.getJob(job.jobId)).toEqual(updated);
-      await expect(ledger.updateJob(unique('missing'), { state: 'failed' }, job.etag)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ledger.updateJob(unique('missing'), { state: 'failed' }, job.etag)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
 
     it('concurrent updates with one etag: exactly one wins', async () => {
@@ -119,9 +156,22 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
 
     it('addShards creates missing shards as pending, leaves existing ones untouched, and returns how many it created', async () => {
       const job = await newJob();
-      expect(await ledger.addShards(job.jobId, [{ shardId: 's-1' }, { shardId: 's-2', counts: { rows: 5 }, detail: { from: 0, to: 5 } }])).toBe(2);
+      expect(
+        await ledger.addShards(job.jobId, [
+          { shardId: 's-1' },
+          { shardId: 's-2', counts: { rows: 5 }, detail: { from: 0, to: 5 } },
+        ]),
+      ).toBe(2);
       const s2 = await ledger.getShard(job.jobId, 's-2');
-      expect(s2).toMatchObject({ jobId: job.jobId, shardId: 's-2', state: 'pending', attempts: 0, counts: { rows: 5 }, detail: { from: 0, to: 5 }, error: undefined });
+      expect(s2).toMatchObject({
+        jobId: job.jobId,
+        shardId: 's-2',
+        state: 'pending',
+        attempts: 0,
+        counts: { rows: 5 },
+        detail: { from: 0, to: 5 },
+        error: undefined,
+      });
       const s1 = await ledger.getShard(job.jobId, 's-1');
       const running = await ledger.updateShard(job.jobId, 's-1', { state: 'running', attempts: 1 }, s1!.etag);
       expect(await ledger.addShards(job.jobId, [{ shardId: 's-1' }, { shardId: 's-2' }, { shardId: 's-3' }])).toBe(1);
@@ -135,28 +185,43 @@ export function jobLedgerContract(name: string, make: () => Promise<JobLedgerHar
       const job = await newJob();
       await ledger.addShards(job.jobId, [{ shardId: 'only' }]);
       const shard = (await ledger.getShard(job.jobId, 'only'))!;
-      const done = await ledger.updateShard(job.jobId, 'only', { state: 'succeeded', counts: { rows: 9 }, detail: 'ok' }, shard.etag);
+      const done = await ledger.updateShard(
+        job.jobId,
+        'only',
+        { state: 'succeeded', counts: { rows: 9 }, detail: 'ok' },
+        shard.etag,
+      );
       expect(done).toMatchObject({ state: 'succeeded', counts: { rows: 9 }, detail: 'ok', attempts: 0 });
       expect(done.etag).not.toBe(shard.etag);
-      await expect(ledger.updateShard(job.jobId, 'only', { state: 'failed', error: 'x' }, shard.etag)).rejects.toBeInstanceOf(
-        PreconditionFailedError,
-      );
+      await expect(
+        ledger.updateShard(job.jobId, 'only', { state: 'failed', error: 'x' }, shard.etag),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
       expect(await ledger.getShard(job.jobId, 'only')).toEqual(done);
-      await expect(ledger.updateShard(job.jobId, 'missing', { state: 'failed' }, done.etag)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ledger.updateShard(job.jobId, 'missing', { state: 'failed' }, done.etag)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
 
     it('listShards orders by shard id and filters by state; countShards reports every state', async () => {
       const job = await newJob();
       const ids = ['s-003', 's-001', 's-010', 's-002'];
-      await ledger.addShards(job.jobId, ids.map((shardId) => ({ shardId })));
+      await ledger.addShards(
+        job.jobId,
+        ids.map((shardId) => ({ shardId })),
+      );
       expect((await ledger.listShards(job.jobId)).map((s) => s.shardId)).toEqual(['s-001', 's-002', 's-003', 's-010']);
       expect(await ledger.countShards(job.jobId)).toEqual({ pending: 4, running: 0, succeeded: 0, failed: 0 });
       const s2 = (await ledger.getShard(job.jobId, 's-002'))!;
       await ledger.updateShard(job.jobId, 's-002', { state: 'running' }, s2.etag);
       const s10 = (await ledger.getShard(job.jobId, 's-010'))!;
       await ledger.updateShard(job.jobId, 's-010', { state: 'failed', error: 'bad row' }, s10.etag);
-      expect((await ledger.listShards(job.jobId, { state: 'pending' })).map((s) => s.shardId)).toEqual(['s-001', 's-003']);
-      expect(await ledger.listShards(job.jobId, { state: 'failed' })).toMatchObject([{ shardId: 's-010', error: 'bad row' }]);
+      expect((await ledger.listShards(job.jobId, { state: 'pending' })).map((s) => s.shardId)).toEqual([
+        's-001',
+        's-003',
+      ]);
+      expect(await ledger.listShards(job.jobId, { state: 'failed' })).toMatchObject([
+        { shardId: 's-010', error: 'bad row' },
+      ]);
       expect(await ledger.countShards(job.jobId)).toEqual({ pending: 2, running: 1, succeeded: 0, failed: 1 });
     });
 

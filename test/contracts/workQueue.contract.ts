@@ -33,7 +33,9 @@ async function receiveCount(queue: WorkQueue, count: number, timeoutMs = 5_000):
   const out: ReceivedMessage[] = [];
   const deadline = Date.now() + timeoutMs;
   while (out.length < count && Date.now() < deadline) {
-    out.push(...(await queue.receive({ maxMessages: count - out.length, maxWaitMs: Math.max(1, deadline - Date.now()) })));
+    out.push(
+      ...(await queue.receive({ maxMessages: count - out.length, maxWaitMs: Math.max(1, deadline - Date.now()) })),
+    );
   }
   return out;
 }
@@ -74,9 +76,16 @@ export function workQueueContract(
       const messageId = id('msg');
       const body = { job: 'j1', shard: 3, nested: { ok: true, list: [1, 'two'] } };
       const before = Date.now();
-      await queue.send([{ messageId, body, subject: 'score', applicationProperties: { jobId: 'j1', attempt: 2, final: false } }]);
+      await queue.send([
+        { messageId, body, subject: 'score', applicationProperties: { jobId: 'j1', attempt: 2, final: false } },
+      ]);
       const m = await receiveOne(queue);
-      expect(m).toMatchObject({ messageId, body, subject: 'score', applicationProperties: { jobId: 'j1', attempt: 2, final: false } });
+      expect(m).toMatchObject({
+        messageId,
+        body,
+        subject: 'score',
+        applicationProperties: { jobId: 'j1', attempt: 2, final: false },
+      });
       expect(m.deliveryCount).toBe(1);
       expect(Number.isInteger(m.sequenceNumber)).toBe(true);
       expect(m.lockToken.length).toBeGreaterThan(0);
@@ -100,11 +109,21 @@ export function workQueueContract(
     it('drops a message whose id was sent within the duplicate-detection window, even after it was completed', async () => {
       const [a, b, c] = [id('a'), id('b'), id('c')];
       await queue.send([{ messageId: a, body: 'first' }]);
-      await queue.send([{ messageId: a, body: 'second' }, { messageId: b, body: 'b' }]);
-      await queue.send([{ messageId: c, body: 'c1' }, { messageId: c, body: 'c2' }]);
+      await queue.send([
+        { messageId: a, body: 'second' },
+        { messageId: b, body: 'b' },
+      ]);
+      await queue.send([
+        { messageId: c, body: 'c1' },
+        { messageId: c, body: 'c2' },
+      ]);
       expect(await queue.countActive()).toBe(3);
       const got = await receiveCount(queue, 3);
-      expect(got.map((m) => [m.messageId, m.body])).toEqual([[a, 'first'], [b, 'b'], [c, 'c1']]);
+      expect(got.map((m) => [m.messageId, m.body])).toEqual([
+        [a, 'first'],
+        [b, 'b'],
+        [c, 'c1'],
+      ]);
       for (const m of got) await queue.complete(m);
       await queue.send([{ messageId: a, body: 'third' }]);
       expect(await queue.countActive()).toBe(0);
@@ -218,7 +237,12 @@ export function workQueueContract(
       }
       expect(await queue.receive({ maxWaitMs: 500 })).toEqual([]);
       const [dead] = await queue.peekDeadLetters();
-      expect(dead).toMatchObject({ messageId, body: 'poison', deadLetterReason: MAX_DELIVERY_COUNT_EXCEEDED, deliveryCount: queue.maxDeliveryCount });
+      expect(dead).toMatchObject({
+        messageId,
+        body: 'poison',
+        deadLetterReason: MAX_DELIVERY_COUNT_EXCEEDED,
+        deliveryCount: queue.maxDeliveryCount,
+      });
       expect(await queue.countActive()).toBe(0);
     });
 
@@ -230,24 +254,37 @@ export function workQueueContract(
       const all = await queue.peekDeadLetters();
       expect(all.map((m) => m.messageId)).toEqual(ids);
       const second = all[1]!;
-      expect((await queue.peekDeadLetters({ fromSequenceNumber: second.sequenceNumber })).map((m) => m.messageId)).toEqual(ids.slice(1));
+      expect(
+        (await queue.peekDeadLetters({ fromSequenceNumber: second.sequenceNumber })).map((m) => m.messageId),
+      ).toEqual(ids.slice(1));
       expect((await queue.peekDeadLetters({ maxMessages: 1 })).map((m) => m.messageId)).toEqual(ids.slice(0, 1));
     });
 
     it('redrive moves dead letters (chosen or all) back with id, body and properties, and delivery count reset', async () => {
       const ids = [id('r1'), id('r2'), id('r3')];
-      await queue.send(ids.map((messageId, n) => ({ messageId, body: { n }, subject: `s${n}`, applicationProperties: { n } })));
+      await queue.send(
+        ids.map((messageId, n) => ({ messageId, body: { n }, subject: `s${n}`, applicationProperties: { n } })),
+      );
       for (const m of await receiveCount(queue, 3)) await queue.deadLetter(m, { reason: 'r', description: 'd' });
       const dead = await queue.peekDeadLetters();
       expect(await queue.redrive([dead[1]!.sequenceNumber])).toBe(1);
       expect((await queue.peekDeadLetters()).map((m) => m.messageId)).toEqual([ids[0], ids[2]]);
       const back = await receiveOne(queue);
-      expect(back).toMatchObject({ messageId: ids[1], body: { n: 1 }, subject: 's1', applicationProperties: { n: 1 }, deliveryCount: 1 });
+      expect(back).toMatchObject({
+        messageId: ids[1],
+        body: { n: 1 },
+        subject: 's1',
+        applicationProperties: { n: 1 },
+        deliveryCount: 1,
+      });
       await queue.complete(back);
       expect(await queue.redrive()).toBe(2);
       expect(await queue.peekDeadLetters()).toEqual([]);
       const rest = await receiveCount(queue, 2);
-      expect(rest.map((m) => [m.messageId, m.deliveryCount])).toEqual([[ids[0], 1], [ids[2], 1]]);
+      expect(rest.map((m) => [m.messageId, m.deliveryCount])).toEqual([
+        [ids[0], 1],
+        [ids[2], 1],
+      ]);
     });
 
     it('countActive counts locked and scheduled messages, not dead letters', async () => {

@@ -13,9 +13,15 @@ describe('cron', () => {
   });
 
   it('steps, lists, ranges and weekdays', () => {
-    expect(new Date(nextRun(parseCron('*/15 * * * *'), at('2026-11-23T12:16:00Z'))).toISOString()).toBe('2026-11-23T12:30:00.000Z');
-    expect(new Date(nextRun(parseCron('30 9 * * 1-5'), at('2026-11-21T10:00:00Z'))).toISOString()).toBe('2026-11-23T09:30:00.000Z'); // Sat → Mon
-    expect(new Date(nextRun(parseCron('0 0 1,15 * *'), at('2026-11-02T00:00:00Z'))).toISOString()).toBe('2026-11-15T00:00:00.000Z');
+    expect(new Date(nextRun(parseCron('*/15 * * * *'), at('2026-11-23T12:16:00Z'))).toISOString()).toBe(
+      '2026-11-23T12:30:00.000Z',
+    );
+    expect(new Date(nextRun(parseCron('30 9 * * 1-5'), at('2026-11-21T10:00:00Z'))).toISOString()).toBe(
+      '2026-11-23T09:30:00.000Z',
+    ); // Sat → Mon
+    expect(new Date(nextRun(parseCron('0 0 1,15 * *'), at('2026-11-02T00:00:00Z'))).toISOString()).toBe(
+      '2026-11-15T00:00:00.000Z',
+    );
   });
 
   it('names the bad field', () => {

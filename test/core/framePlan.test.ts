@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fitGeometry, framesPerShard, planFrameShards, rangeTicks, VFR_TIMESCALE, videoTicks } from '../../src/core/framePlan.js';
+import {
+  fitGeometry,
+  framesPerShard,
+  planFrameShards,
+  rangeTicks,
+  VFR_TIMESCALE,
+  videoTicks,
+} from '../../src/core/framePlan.js';
 
 describe('frame shards', () => {
   const fps = 23040000 / 767849;
@@ -7,7 +14,14 @@ describe('frame shards', () => {
 
   it('cover every frame exactly once, the remainder in the last shard', () => {
     const shards = planFrameShards(pts, 90);
-    expect(shards.map((s) => [s.start, s.end])).toEqual([[0, 90], [90, 180], [180, 270], [270, 360], [360, 450], [450, 512]]);
+    expect(shards.map((s) => [s.start, s.end])).toEqual([
+      [0, 90],
+      [90, 180],
+      [180, 270],
+      [270, 360],
+      [360, 450],
+      [450, 512],
+    ]);
     expect(shards[0]!.seekSeconds).toBeUndefined();
     expect(shards[1]!.seekSeconds).toBeCloseTo(89.5 / fps, 12);
     expect(shards[1]!.shardId).toBe('f000000090-000000180');
@@ -22,19 +36,39 @@ describe('frame shards', () => {
 
   it('plans a 2-hour 60 fps video in a few thousand ranges, not per frame', () => {
     const n = 2 * 3600 * 60;
-    const shards = planFrameShards(Float64Array.from({ length: n }, (_, i) => i / 60), framesPerShard(60, 3, 10_000));
+    const shards = planFrameShards(
+      Float64Array.from({ length: n }, (_, i) => i / 60),
+      framesPerShard(60, 3, 10_000),
+    );
     expect(shards).toHaveLength(n / 180);
     expect(shards.at(-1)!.end).toBe(n);
   });
 
   it('plans a 1-frame video as one shard', () => {
-    expect(planFrameShards([0], 90)).toEqual([{ shardId: 'f000000000-000000001', start: 0, end: 1, seekSeconds: undefined }]);
+    expect(planFrameShards([0], 90)).toEqual([
+      { shardId: 'f000000000-000000001', start: 0, end: 1, seekSeconds: undefined },
+    ]);
   });
 
   it('fits frames: stretch, letterbox (centred, aspect kept), dynamic at native size', () => {
-    expect(fitGeometry(640, 360, { width: 720, height: 720 }, 'stretch')).toMatchObject({ modelWidth: 720, innerWidth: 720, innerHeight: 720 });
-    expect(fitGeometry(640, 360, { width: 720, height: 720 }, 'letterbox')).toEqual({ modelWidth: 720, modelHeight: 720, innerWidth: 720, innerHeight: 405, padLeft: 0, padTop: 157 });
-    expect(fitGeometry(33, 17, undefined, 'letterbox')).toMatchObject({ modelWidth: 33, modelHeight: 17, innerWidth: 33 });
+    expect(fitGeometry(640, 360, { width: 720, height: 720 }, 'stretch')).toMatchObject({
+      modelWidth: 720,
+      innerWidth: 720,
+      innerHeight: 720,
+    });
+    expect(fitGeometry(640, 360, { width: 720, height: 720 }, 'letterbox')).toEqual({
+      modelWidth: 720,
+      modelHeight: 720,
+      innerWidth: 720,
+      innerHeight: 405,
+      padLeft: 0,
+      padTop: 157,
+    });
+    expect(fitGeometry(33, 17, undefined, 'letterbox')).toMatchObject({
+      modelWidth: 33,
+      modelHeight: 17,
+      innerWidth: 33,
+    });
   });
 });
 
@@ -43,7 +77,12 @@ describe('keyframe-aligned frame shards', () => {
 
   it('cuts at the keyframe nearest each target, within half a range', () => {
     const shards = planFrameShards(pts, 90, [0, 128, 256, 384]);
-    expect(shards.map((s) => [s.start, s.end])).toEqual([[0, 128], [128, 256], [256, 384], [384, 512]]);
+    expect(shards.map((s) => [s.start, s.end])).toEqual([
+      [0, 128],
+      [128, 256],
+      [256, 384],
+      [384, 512],
+    ]);
   });
 
   it('falls back to plain cuts when no keyframe is near, and never exceeds the cap', () => {
@@ -60,16 +99,27 @@ describe('variable-rate timing in microseconds', () => {
   it('gives each frame its time from the first, and the end; ranges are slices that add up exactly', () => {
     const pts = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2];
     const ticks = videoTicks(pts, 1.3);
-    expect(ticks).toEqual([0, 100_000, 200_000, 300_000, 400_000, 500_000, 550_000, 600_000, 650_000, 700_000, 800_000]);
-    const ranges = [[0, 4], [4, 8], [8, 10]].map(([start, end]) => rangeTicks(ticks, start!, end!));
-    expect(ranges).toEqual([[0, 100_000, 200_000, 300_000, 400_000], [0, 100_000, 150_000, 200_000, 250_000], [0, 50_000, 150_000]]);
+    expect(ticks).toEqual([
+      0, 100_000, 200_000, 300_000, 400_000, 500_000, 550_000, 600_000, 650_000, 700_000, 800_000,
+    ]);
+    const ranges = [
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ].map(([start, end]) => rangeTicks(ticks, start!, end!));
+    expect(ranges).toEqual([
+      [0, 100_000, 200_000, 300_000, 400_000],
+      [0, 100_000, 150_000, 200_000, 250_000],
+      [0, 50_000, 150_000],
+    ]);
     expect(ranges.reduce((sum, r) => sum + (r.at(-1) ?? 0), 0)).toBe(ticks.at(-1));
   });
 
   it('rounds each time to the nearest microsecond (a 1/15360 time base), keeps equal times a tick apart, and ends an interval after the last frame when the end is not after it', () => {
     const pts = Array.from({ length: 2000 }, (_, i) => (i * 1001) / 15360);
     const ticks = videoTicks(pts, 0);
-    for (const [i, t] of ticks.slice(0, -1).entries()) expect(Math.abs(t / VFR_TIMESCALE - (pts[i] ?? 0))).toBeLessThanOrEqual(0.5e-6 + 1e-12);
+    for (const [i, t] of ticks.slice(0, -1).entries())
+      expect(Math.abs(t / VFR_TIMESCALE - (pts[i] ?? 0))).toBeLessThanOrEqual(0.5e-6 + 1e-12);
     expect(Math.abs(ticks.at(-1)! - 2 * ticks.at(-2)! + ticks.at(-3)!)).toBeLessThanOrEqual(1); // the last interval again
     expect(videoTicks([0, 0.1, 0.1, 0.2], 0.3)).toEqual([0, 100_000, 100_001, 200_000, 300_000]);
     expect(videoTicks([2], 0)).toEqual([0, 1]);

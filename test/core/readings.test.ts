@@ -6,12 +6,17 @@ describe('readings', () => {
   it('accepts the sensor header, case and BOM tolerant, and names what it found otherwise', () => {
     expect(checkReadingsHeader('TS,Device,Tag,Value')).toBeUndefined();
     expect(checkReadingsHeader('\uFEFFts, device ,tag,value')).toBeUndefined();
-    expect(checkReadingsHeader('time,id,value')).toMatch(/expected header "TS,Device,Tag,Value", found "time,id,value"/);
+    expect(checkReadingsHeader('time,id,value')).toMatch(
+      /expected header "TS,Device,Tag,Value", found "time,id,value"/,
+    );
   });
 
   it('parses a row with a zone-less timestamp as UTC', () => {
     const r = parseReadingRow('2018-08-28 23:00:05.000,1,4,84.53');
-    expect(r).toEqual({ ok: true, reading: { device: '1', tag: '4', ts: Date.UTC(2018, 7, 28, 23, 0, 5), value: 84.53 } });
+    expect(r).toEqual({
+      ok: true,
+      reading: { device: '1', tag: '4', ts: Date.UTC(2018, 7, 28, 23, 0, 5), value: 84.53 },
+    });
   });
 
   it.each([

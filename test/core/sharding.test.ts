@@ -31,11 +31,16 @@ describe('ShardRouter', () => {
     };
     expect(plan()).toEqual(plan());
     expect(plan()[0]).toMatch(/^[A-Za-z0-9_.~-]+#0:2$/);
-    expect(shardIdOf({ device: 'a.b', tag: 'c', spanStart: 0 })).not.toBe(shardIdOf({ device: 'a', tag: 'b.c', spanStart: 0 }));
+    expect(shardIdOf({ device: 'a.b', tag: 'c', spanStart: 0 })).not.toBe(
+      shardIdOf({ device: 'a', tag: 'b.c', spanStart: 0 }),
+    );
   });
 
   it('round-trips rows exactly', () => {
-    const rows = [{ ts: 1535497205000, value: 0.1 + 0.2 }, { ts: -5, value: -1e-300 }];
+    const rows = [
+      { ts: 1535497205000, value: 0.1 + 0.2 },
+      { ts: -5, value: -1e-300 },
+    ];
     expect(decodeShardRows(encodeShardRows(rows))).toEqual(rows);
   });
 });

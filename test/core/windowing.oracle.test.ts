@@ -26,7 +26,8 @@ describe('windowing against the scikit-learn oracle (windows.csv)', () => {
     const ours = new Map<string, ReturnType<typeof buildWindows>[number]>();
     for (const [key, readings] of bySeries) {
       const [device, tag] = key.split(',') as [string, string];
-      for (const w of buildWindows(device, tag, readings, 60)) ours.set(`${device},${tag},${formatTimestamp(w.start)}`, w);
+      for (const w of buildWindows(device, tag, readings, 60))
+        ours.set(`${device},${tag},${formatTimestamp(w.start)}`, w);
     }
     const oracle = readFileSync(resolve(fixtures, 'ocsvm/windows.csv'), 'utf8').trim().split('\n').slice(1);
     expect(ours.size).toBe(oracle.length);
@@ -35,8 +36,16 @@ describe('windowing against the scikit-learn oracle (windows.csv)', () => {
       const w = ours.get(`${device},${tag},${start}`);
       expect(w, `window ${device},${tag},${start}`).toBeDefined();
       expect(w!.count).toBe(Number(count));
-      for (const [name, actual, expected] of [['mean', w!.mean, mean], ['std', w!.std, std], ['min', w!.min, min], ['max', w!.max, max]] as const) {
-        expect(relClose(actual, Number(expected), 1e-6), `${name} of ${device},${tag},${start}: ${actual} vs ${expected}`).toBe(true);
+      for (const [name, actual, expected] of [
+        ['mean', w!.mean, mean],
+        ['std', w!.std, std],
+        ['min', w!.min, min],
+        ['max', w!.max, max],
+      ] as const) {
+        expect(
+          relClose(actual, Number(expected), 1e-6),
+          `${name} of ${device},${tag},${start}: ${actual} vs ${expected}`,
+        ).toBe(true);
       }
     }
   });

@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, PermanentError, TransientError } from '../../src/core/errors.js';
-import { createScoringEngine, type ModelKey, type ScoringEngine, type ScoringEngineOptions } from '../../src/engine/scoringEngine.js';
+import {
+  createScoringEngine,
+  type ModelKey,
+  type ScoringEngine,
+  type ScoringEngineOptions,
+} from '../../src/engine/scoringEngine.js';
 import { sha256Hex } from '../../src/onnx/modelInfo.js';
 import { decodeModel, encodeModel, type Model } from '../../src/onnx/onnxProto.js';
-import { bySeries, featureMatrix, ocsvmModelPath, readOcsvmManifest, readScores, readWindows, type OcsvmModelEntry } from '../support/fixtures.js';
+import {
+  bySeries,
+  featureMatrix,
+  ocsvmModelPath,
+  readOcsvmManifest,
+  readScores,
+  readWindows,
+  type OcsvmModelEntry,
+} from '../support/fixtures.js';
 
 const manifest = readOcsvmManifest();
 const windows = bySeries(readWindows());
@@ -21,7 +34,10 @@ afterEach(async () => {
 });
 
 function fixture(entry: OcsvmModelEntry): { key: ModelKey; bytes: Buffer } {
-  return { key: { name: `ocsvm-${entry.device}-${entry.tag}`, version: 1, sha256: entry.sha256 }, bytes: readFileSync(ocsvmModelPath(entry)) };
+  return {
+    key: { name: `ocsvm-${entry.device}-${entry.tag}`, version: 1, sha256: entry.sha256 },
+    bytes: readFileSync(ocsvmModelPath(entry)),
+  };
 }
 
 function variant(edit: (model: Model) => void, name = 'variant'): { key: ModelKey; bytes: Buffer } {
@@ -32,27 +48,31 @@ function variant(edit: (model: Model) => void, name = 'variant'): { key: ModelKe
 }
 
 describe('scoring engine: scikit-learn oracle', () => {
-  it.each([true, false])('optimize=%s reproduces decision_function within 1e-4 on every window of all 15 models', async (optimize) => {
-    const e = newEngine({ optimize, batchSize: 1000 });
-    let worst = 0;
-    let compared = 0;
-    for (const entry of manifest.models) {
-      const { key, bytes } = fixture(entry);
-      const session = await e.load(key, bytes, { features: 4 });
-      expect(session.rewritten).toBe(optimize ? 2 : 0);
-      const rows = windows.get(`${entry.device}-${entry.tag}`)!;
-      const result = await e.score(session, featureMatrix(rows), rows.length, 4);
-      rows.forEach((row, i) => {
-        const oracle = scores.get(`${row.device}-${row.tag}-${row.windowStart}`)!;
-        const score = result.scores[i]!;
-        worst = Math.max(worst, Math.abs(score - oracle.decision));
-        if (Math.abs(oracle.decision) > 1e-4) expect(result.labels[i], `${key.name} ${row.windowStart}`).toBe(oracle.label);
-        compared++;
-      });
-    }
-    expect(compared).toBe(scores.size);
-    expect(worst).toBeLessThanOrEqual(1e-4);
-  });
+  it.each([true, false])(
+    'optimize=%s reproduces decision_function within 1e-4 on every window of all 15 models',
+    async (optimize) => {
+      const e = newEngine({ optimize, batchSize: 1000 });
+      let worst = 0;
+      let compared = 0;
+      for (const entry of manifest.models) {
+        const { key, bytes } = fixture(entry);
+        const session = await e.load(key, bytes, { features: 4 });
+        expect(session.rewritten).toBe(optimize ? 2 : 0);
+        const rows = windows.get(`${entry.device}-${entry.tag}`)!;
+        const result = await e.score(session, featureMatrix(rows), rows.length, 4);
+        rows.forEach((row, i) => {
+          const oracle = scores.get(`${row.device}-${row.tag}-${row.windowStart}`)!;
+          const score = result.scores[i]!;
+          worst = Math.max(worst, Math.abs(score - oracle.decision));
+          if (Math.abs(oracle.decision) > 1e-4)
+            expect(result.labels[i], `${key.name} ${row.windowStart}`).toBe(oracle.label);
+          compared++;
+        });
+      }
+      expect(compared).toBe(scores.size);
+      expect(worst).toBeLessThanOrEqual(1e-4);
+    },
+  );
 
   it('gives the same results whatever the batch size', async () => {
     const { key, bytes } = fixture(manifest.models[3]!);
@@ -87,7 +107,10 @@ describe('scoring engine: refusals', () => {
     const e = newEngine();
     const tampered = Buffer.from(bytes);
     tampered[tampered.length - 1] = tampered.at(-1)! ^ 0x01;
-    for (const [k, b] of [[key, tampered], [{ ...key, sha256: manifest.models[1]!.sha256 }, bytes]] as const) {
+    for (const [k, b] of [
+      [key, tampered],
+      [{ ...key, sha256: manifest.models[1]!.sha256 }, bytes],
+    ] as const) {
       const error = await e.load(k, b).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(PermanentError);
       expect((error as PermanentError).code).toBe('ModelChecksumMismatch');
@@ -110,7 +133,9 @@ describe('scoring engine: refusals', () => {
     const doubles = variant((m) => {
       m.graph!.input![0]!.type!.tensorType!.elemType = 11;
     }, 'doubles');
-    await expect(e.load(doubles.key, doubles.bytes, { features: 4 })).rejects.toThrow(/doubles@1: input float_input float64 \[\?, 4\]/);
+    await expect(e.load(doubles.key, doubles.bytes, { features: 4 })).rejects.toThrow(
+      /doubles@1: input float_input float64 \[\?, 4\]/,
+    );
 
     const { key, bytes } = fixture(manifest.models[0]!);
     await expect(e.load(key, bytes, { features: 3 })).rejects.toThrow(/float32 \[N, 3\]/);

@@ -14,7 +14,10 @@ import { deliverControlMessage, openAzureWorld, receiveAll, type AzureWorld } fr
 function readingsCsv(): string {
   const rows = ['TS,Device,Tag,Value'];
   for (let minute = 0; minute < 6; minute++) {
-    for (const [i, second] of [5, 25, 45].entries()) rows.push(`2018-08-28 23:0${minute}:${String(second).padStart(2, '0')}.000,1,1,${(11 + ((minute * 3 + i) % 5) * 0.7).toFixed(2)}`);
+    for (const [i, second] of [5, 25, 45].entries())
+      rows.push(
+        `2018-08-28 23:0${minute}:${String(second).padStart(2, '0')}.000,1,1,${(11 + ((minute * 3 + i) % 5) * 0.7).toFixed(2)}`,
+      );
   }
   return `${rows.join('\n')}\n`;
 }
@@ -33,9 +36,16 @@ describe('a batch anomaly job through the Functions handlers (Azurite + test bro
     const blob = await ctx.blobs.put(CONTAINERS.inbox, name, readingsCsv(), { contentType: 'text/csv' });
 
     // The blob trigger: a job is created from the blob's name and ETag, its planning queued on control.
-    await inboxBlobCreated(Buffer.from('the host hands over the bytes; the handler does not read them'), world.invocation('inboxBlobCreated', { name, blobTrigger: `inbox/${name}` }));
+    await inboxBlobCreated(
+      Buffer.from('the host hands over the bytes; the handler does not read them'),
+      world.invocation('inboxBlobCreated', { name, blobTrigger: `inbox/${name}` }),
+    );
     const [job] = await ctx.ledger.listJobs();
-    expect(job).toMatchObject({ kind: 'anomaly', state: 'planning', input: { container: 'inbox', name, etag: blob.etag } });
+    expect(job).toMatchObject({
+      kind: 'anomaly',
+      state: 'planning',
+      input: { container: 'inbox', name, etag: blob.etag },
+    });
     const jobId = job!.jobId;
     expect(await receiveAll(ctx.queue, 200)).toEqual([]); // nothing for the GPU workers yet
 
@@ -45,7 +55,10 @@ describe('a batch anomaly job through the Functions handlers (Azurite + test bro
 
     // The control trigger plans it: one plan message (duplicate detection dropped the second), shards on jobs.
     const plan = await deliverControlMessage(world, controlQueue);
-    expect(plan).toMatchObject({ outcome: 'completed', message: { messageId: `${jobId}:plan`, body: { kind: 'plan', jobId } } });
+    expect(plan).toMatchObject({
+      outcome: 'completed',
+      message: { messageId: `${jobId}:plan`, body: { kind: 'plan', jobId } },
+    });
     const planned = await ctx.ledger.getJob(jobId);
     expect(planned).toMatchObject({ state: 'running', shardsTotal: 3 });
     const shards = await receiveAll(ctx.queue);
@@ -61,7 +74,10 @@ describe('a batch anomaly job through the Functions handlers (Azurite + test bro
     const finish = await deliverControlMessage(world, controlQueue);
     expect(finish).toMatchObject({ outcome: 'completed', message: { body: { kind: 'finish', jobId } } });
 
-    const response = await getJobHttp(new HttpRequest({ method: 'GET', url: `http://localhost/api/jobs/${jobId}`, params: { jobId } }), world.invocation('getJobHttp'));
+    const response = await getJobHttp(
+      new HttpRequest({ method: 'GET', url: `http://localhost/api/jobs/${jobId}`, params: { jobId } }),
+      world.invocation('getJobHttp'),
+    );
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({
       job: { jobId, state: 'succeeded', kind: 'anomaly' },
@@ -71,6 +87,10 @@ describe('a batch anomaly job through the Functions handlers (Azurite + test bro
       summary: { jobId, state: 'succeeded' },
     });
     // Use-case lines went through the invocation's own log, scoped to it.
-    expect(world.invocationLogs.some((l) => l.text.includes('"msg":"job created"') && l.text.includes('"function":"inboxBlobCreated"'))).toBe(true);
+    expect(
+      world.invocationLogs.some(
+        (l) => l.text.includes('"msg":"job created"') && l.text.includes('"function":"inboxBlobCreated"'),
+      ),
+    ).toBe(true);
   });
 });

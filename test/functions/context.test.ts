@@ -23,7 +23,9 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'tessera-functions-context-'));
   checkpointContainer = `checkpoints-${randomBytes(4).toString('hex')}`;
   // Infra creates the container in Azure; here the test does.
-  await BlobServiceClient.fromConnectionString(inject('azuriteConnectionString')).getContainerClient(checkpointContainer).create();
+  await BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'))
+    .getContainerClient(checkpointContainer)
+    .create();
 });
 afterEach(() => {
   useContext(undefined);
@@ -37,7 +39,8 @@ afterAll(async () => {
 function stubEmulatorEnv(extra: Record<string, string>): void {
   const env: Record<string, string> = {
     TESSERA_STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
-    TESSERA_SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true',
+    TESSERA_SERVICEBUS_CONNECTION_STRING:
+      'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true',
     TESSERA_HOME: home,
     TESSERA_LOG_LEVEL: 'error',
     ...extra,
@@ -47,7 +50,12 @@ function stubEmulatorEnv(extra: Record<string, string>): void {
 
 describe('functions/src/context.ts', () => {
   it('opens the Event Hubs event log when the stream is configured and passes it to the context: the stream deps exist', async () => {
-    stubEmulatorEnv({ TESSERA_EVENTHUBS_CONNECTION_STRING: eh.connectionString, TESSERA_EVENTHUB_NAME: HUB, TESSERA_EVENTHUB_CONSUMER_GROUP: GROUP, TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: checkpointContainer });
+    stubEmulatorEnv({
+      TESSERA_EVENTHUBS_CONNECTION_STRING: eh.connectionString,
+      TESSERA_EVENTHUB_NAME: HUB,
+      TESSERA_EVENTHUB_CONSUMER_GROUP: GROUP,
+      TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER: checkpointContainer,
+    });
     const ctx = await processContext();
     try {
       expect(ctx.settings.eventHubs).toMatchObject({ eventHub: HUB, consumerGroup: GROUP, checkpointContainer });
@@ -59,9 +67,18 @@ describe('functions/src/context.ts', () => {
       expect(record).toBeDefined();
       const read = await ctx.events!.read(record!.partition, record!.sequenceNumber, 10);
       expect(read.map((r) => r.body)).toEqual(['{"v":1}']);
-      await ctx.events!.setCheckpoint({ consumerGroup: GROUP, partition: record!.partition, sequenceNumber: record!.sequenceNumber, offset: record!.offset });
-      expect(await ctx.events!.getCheckpoint(GROUP, record!.partition)).toMatchObject({ sequenceNumber: record!.sequenceNumber });
-      const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString')).getContainerClient(checkpointContainer).listBlobsFlat();
+      await ctx.events!.setCheckpoint({
+        consumerGroup: GROUP,
+        partition: record!.partition,
+        sequenceNumber: record!.sequenceNumber,
+        offset: record!.offset,
+      });
+      expect(await ctx.events!.getCheckpoint(GROUP, record!.partition)).toMatchObject({
+        sequenceNumber: record!.sequenceNumber,
+      });
+      const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'))
+        .getContainerClient(checkpointContainer)
+        .listBlobsFlat();
       const names: string[] = [];
       for await (const b of blobs) names.push(b.name);
       expect(names.length).toBeGreaterThan(0);

@@ -7,9 +7,17 @@ import { controlQueue } from '../../functions/src/functions/controlQueue.js';
 import { listDeadLettersHttp } from '../../functions/src/functions/listDeadLettersHttp.js';
 import { redriveDeadLettersHttp } from '../../functions/src/functions/redriveDeadLettersHttp.js';
 import { ocsvmDir } from '../support/fixtures.js';
-import { deliverControlMessage, MAX_DELIVERIES, openAzureWorld, receiveAll, submitThroughTrigger, type AzureWorld } from './support/azureWorld.js';
+import {
+  deliverControlMessage,
+  MAX_DELIVERIES,
+  openAzureWorld,
+  receiveAll,
+  submitThroughTrigger,
+  type AzureWorld,
+} from './support/azureWorld.js';
 
-const CSV = 'TS,Device,Tag,Value\n2018-08-28 23:00:05,1,1,11.5\n2018-08-28 23:00:35,1,1,12.5\n2018-08-28 23:01:05,1,1,13.0\n';
+const CSV =
+  'TS,Device,Tag,Value\n2018-08-28 23:00:05,1,1,11.5\n2018-08-28 23:00:35,1,1,12.5\n2018-08-28 23:01:05,1,1,13.0\n';
 
 describe('controlQueue settlement: permanent errors complete at once, transient ones are redelivered (Azurite + test broker)', () => {
   let world: AzureWorld;
@@ -21,7 +29,10 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
 
   const submitted = (): Promise<string> => submitThroughTrigger(world, CSV);
   const dlq = (queue: string) =>
-    listDeadLettersHttp(new HttpRequest({ method: 'GET', url: `http://localhost/api/deadletters?queue=${queue}` }), world.invocation('listDeadLettersHttp'));
+    listDeadLettersHttp(
+      new HttpRequest({ method: 'GET', url: `http://localhost/api/deadletters?queue=${queue}` }),
+      world.invocation('listDeadLettersHttp'),
+    );
 
   it('a PermanentError is recorded in the ledger and the message completed, not retried and not left in the dead-letter queue', async () => {
     const { ctx } = world;
@@ -31,13 +42,18 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
 
     const delivered = await deliverControlMessage(world, controlQueue);
     expect(delivered.outcome).toBe('completed');
-    expect(await ctx.ledger.getJob(jobId)).toMatchObject({ state: 'failed', error: expect.stringContaining(`plan failed: Permanent: plan: job ${jobId} is of unknown kind "mystery"`) as unknown });
+    expect(await ctx.ledger.getJob(jobId)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining(
+        `plan failed: Permanent: plan: job ${jobId} is of unknown kind "mystery"`,
+      ) as unknown,
+    });
     expect(world.invocationLogs.some((l) => l.level === 'error' && l.text.includes('permanent failure'))).toBe(true);
     expect(await receiveAll(ctx.control, 200)).toEqual([]);
     expect((await dlq('control')).jsonBody).toMatchObject({ messages: [] });
   });
 
-  it('a video job\'s plan and finish go on to the scorers (the work queue, same message id), since they need ffmpeg; the job is left to them', async () => {
+  it("a video job's plan and finish go on to the scorers (the work queue, same message id), since they need ffmpeg; the job is left to them", async () => {
     const { ctx } = world;
     const jobId = `jvideo${randomBytes(4).toString('hex')}`;
     await ctx.ledger.createJob({ jobId, kind: 'video', input: {} });
@@ -46,17 +62,26 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
       expect((await deliverControlMessage(world, controlQueue)).outcome).toBe('completed');
     }
     const forwarded = await receiveAll(ctx.queue, 500);
-    expect(forwarded.map((m) => [m.messageId, m.body])).toEqual([[`${jobId}:plan`, { kind: 'plan', jobId }], [`${jobId}:finish`, { kind: 'finish', jobId }]]);
+    expect(forwarded.map((m) => [m.messageId, m.body])).toEqual([
+      [`${jobId}:plan`, { kind: 'plan', jobId }],
+      [`${jobId}:finish`, { kind: 'finish', jobId }],
+    ]);
     for (const m of forwarded) await ctx.queue.complete(m);
     expect(await ctx.ledger.getJob(jobId)).toMatchObject({ state: 'planning' });
-    expect(world.invocationLogs.filter((l) => l.text.includes('control message forwarded to the workers') && l.text.includes(jobId))).toHaveLength(2);
+    expect(
+      world.invocationLogs.filter(
+        (l) => l.text.includes('control message forwarded to the workers') && l.text.includes(jobId),
+      ),
+    ).toHaveLength(2);
   });
 
   it('a body that is not JSON is permanent too: completed, logged with its reason', async () => {
     await world.ctx.control.send([{ messageId: `garbage-${randomBytes(4).toString('hex')}`, body: 'not json {' }]);
     const delivered = await deliverControlMessage(world, controlQueue);
     expect(delivered.outcome).toBe('completed');
-    expect(world.invocationLogs.some((l) => l.level === 'error' && l.text.includes('message body is not JSON'))).toBe(true);
+    expect(world.invocationLogs.some((l) => l.level === 'error' && l.text.includes('message body is not JSON'))).toBe(
+      true,
+    );
   });
 
   it('a transient failure is thrown after a backoff (the host abandons it) and the redelivery succeeds', async () => {
@@ -69,7 +94,10 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
     expect((await ctx.ledger.getJob(jobId))?.state).toBe('planning');
 
     const second = await deliverControlMessage(world, controlQueue);
-    expect(second).toMatchObject({ outcome: 'completed', message: { deliveryCount: 2, body: { kind: 'plan', jobId } } });
+    expect(second).toMatchObject({
+      outcome: 'completed',
+      message: { deliveryCount: 2, body: { kind: 'plan', jobId } },
+    });
     expect(await ctx.ledger.getJob(jobId)).toMatchObject({ state: 'running', shardsTotal: 1 });
     const shards = await receiveAll(ctx.queue);
     expect(shards).toHaveLength(1);
@@ -85,19 +113,29 @@ describe('controlQueue settlement: permanent errors complete at once, transient 
       expect(d).toMatchObject({ outcome: 'abandoned', message: { deliveryCount: delivery } });
       expect((await ctx.ledger.getJob(jobId))?.state).toBe(delivery < MAX_DELIVERIES ? 'planning' : 'failed');
     }
-    expect((await ctx.ledger.getJob(jobId))?.error).toMatch(/^plan failed: MaxDeliveryCountExceeded: failed 3 times; last error: .*ServiceBusy/);
+    expect((await ctx.ledger.getJob(jobId))?.error).toMatch(
+      /^plan failed: MaxDeliveryCountExceeded: failed 3 times; last error: .*ServiceBusy/,
+    );
 
     const listed = await dlq('control');
     expect(listed.status).toBe(200);
-    const messages = (listed.jsonBody as { queue: string; messages: { sequenceNumber: number; messageId: string; deadLetterReason: string; body: unknown }[] });
+    const messages = listed.jsonBody as {
+      queue: string;
+      messages: { sequenceNumber: number; messageId: string; deadLetterReason: string; body: unknown }[];
+    };
     expect(messages.queue).toBe(ctx.control.name);
     const dead = messages.messages.find((m) => m.messageId === `${jobId}:plan`);
     expect(dead).toMatchObject({ deadLetterReason: 'MaxDeliveryCountExceeded', body: { kind: 'plan', jobId } });
     expect((await dlq('jobs')).jsonBody).toMatchObject({ queue: ctx.queue.name, messages: [] });
 
-    const redrive = await redriveDeadLettersHttp(new HttpRequest({
-      method: 'POST', url: 'http://localhost/api/deadletters/redrive?queue=control', body: { string: JSON.stringify({ sequenceNumbers: [dead!.sequenceNumber] }) },
-    }), world.invocation('redriveDeadLettersHttp'));
+    const redrive = await redriveDeadLettersHttp(
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/deadletters/redrive?queue=control',
+        body: { string: JSON.stringify({ sequenceNumbers: [dead!.sequenceNumber] }) },
+      }),
+      world.invocation('redriveDeadLettersHttp'),
+    );
     expect(redrive).toMatchObject({ status: 200, jsonBody: { queue: ctx.control.name, redriven: 1 } });
     expect((await ctx.ledger.getJob(jobId))?.state).toBe('planning');
 

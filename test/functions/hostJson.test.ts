@@ -16,7 +16,9 @@ function leaves(value: unknown, path: string[] = []): [string, unknown][] {
 }
 
 describe('functions/host.json', () => {
-  const rows = new Map([...readme.matchAll(/^\| `([^`]+)` \| `([^`]*)` \| (.+) \|$/gm)].map((m) => [m[1]!, { value: m[2]!, why: m[3]! }]));
+  const rows = new Map(
+    [...readme.matchAll(/^\| `([^`]+)` \| `([^`]*)` \| (.+) \|$/gm)].map((m) => [m[1]!, { value: m[2]!, why: m[3]! }]),
+  );
 
   it('has a documented reason, and the value documented, for every setting', () => {
     for (const [path, value] of leaves(host)) {
@@ -33,6 +35,8 @@ describe('functions/host.json', () => {
       extensions: { serviceBus: { autoCompleteMessages: true, prefetchCount: 0 } },
     });
     const { functionTimeout } = host as { functionTimeout: string };
-    expect((host.extensions as { serviceBus: { maxAutoLockRenewalDuration: string } }).serviceBus.maxAutoLockRenewalDuration).toBe(functionTimeout);
+    expect(
+      (host.extensions as { serviceBus: { maxAutoLockRenewalDuration: string } }).serviceBus.maxAutoLockRenewalDuration,
+    ).toBe(functionTimeout);
   });
 });

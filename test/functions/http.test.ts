@@ -20,15 +20,26 @@ describe('the HTTP functions (Azurite + test broker)', () => {
   afterAll(async () => world?.close());
 
   type Handler = (request: HttpRequest, invocation: ReturnType<AzureWorld['invocation']>) => Promise<HttpResponseInit>;
-  const call = (handler: Handler, method: string, path: string, init: { body?: string | Buffer; params?: Record<string, string>; headers?: Record<string, string> } = {}) =>
-    handler(new HttpRequest({
-      method,
-      url: `http://localhost/api/${path}`,
-      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? { string: init.body } : { bytes: init.body } }),
-      ...(init.params ? { params: init.params } : {}),
-      ...(init.headers ? { headers: init.headers } : {}),
-    }), world.invocation(handler.name));
-  const error = (response: HttpResponseInit) => (response.jsonBody as { error: { input?: string; reason: string } }).error;
+  const call = (
+    handler: Handler,
+    method: string,
+    path: string,
+    init: { body?: string | Buffer; params?: Record<string, string>; headers?: Record<string, string> } = {},
+  ) =>
+    handler(
+      new HttpRequest({
+        method,
+        url: `http://localhost/api/${path}`,
+        ...(init.body === undefined
+          ? {}
+          : { body: typeof init.body === 'string' ? { string: init.body } : { bytes: init.body } }),
+        ...(init.params ? { params: init.params } : {}),
+        ...(init.headers ? { headers: init.headers } : {}),
+      }),
+      world.invocation(handler.name),
+    );
+  const error = (response: HttpResponseInit) =>
+    (response.jsonBody as { error: { input?: string; reason: string } }).error;
 
   describe('POST /api/jobs', () => {
     it('submits a blob already in storage: 202 with the job and where to follow it, planning queued on control', async () => {
@@ -49,18 +60,29 @@ describe('the HTTP functions (Azurite + test broker)', () => {
 
     it('uploads the body with ?name= into the inbox, never overwriting: the same bytes find the same job, other bytes conflict', async () => {
       const name = unique();
-      const first = await call(submitJobHttp, 'POST', `jobs?name=${name}&model=ocsvm-x`, { body: Buffer.from(CSV), headers: { 'content-type': 'text/csv' } });
+      const first = await call(submitJobHttp, 'POST', `jobs?name=${name}&model=ocsvm-x`, {
+        body: Buffer.from(CSV),
+        headers: { 'content-type': 'text/csv' },
+      });
       expect(first.status).toBe(202);
       const stored = await world.ctx.blobs.head(CONTAINERS.inbox, name);
-      expect(stored).toMatchObject({ contentType: 'text/csv', metadata: { model: 'ocsvm-x', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown } });
+      expect(stored).toMatchObject({
+        contentType: 'text/csv',
+        metadata: { model: 'ocsvm-x', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown },
+      });
       const jobId = (first.jsonBody as { job: { jobId: string; input: Record<string, string> } }).job.jobId;
-      expect((first.jsonBody as { job: { input: Record<string, string> } }).job.input).toMatchObject({ model: 'ocsvm-x', etag: stored!.etag });
+      expect((first.jsonBody as { job: { input: Record<string, string> } }).job.input).toMatchObject({
+        model: 'ocsvm-x',
+        etag: stored!.etag,
+      });
 
       const retried = await call(submitJobHttp, 'POST', `jobs?name=${name}&model=ocsvm-x`, { body: Buffer.from(CSV) });
       expect(retried.status).toBe(202);
       expect((retried.jsonBody as { job: { jobId: string } }).job.jobId).toBe(jobId);
 
-      const other = await call(submitJobHttp, 'POST', `jobs?name=${name}`, { body: Buffer.from(`${CSV}2018-08-28 23:01:05,1,1,12\n`) });
+      const other = await call(submitJobHttp, 'POST', `jobs?name=${name}`, {
+        body: Buffer.from(`${CSV}2018-08-28 23:01:05,1,1,12\n`),
+      });
       expect(other.status).toBe(409);
       expect(error(other).reason).toContain(`inbox/${name} holds other content`);
       expect((await world.ctx.blobs.head(CONTAINERS.inbox, name))?.etag).toBe(stored!.etag);
@@ -72,8 +94,18 @@ describe('the HTTP functions (Azurite + test broker)', () => {
       ['an empty body', '', 'request body', 'is empty'],
       ['an array', '[]', 'request body', 'must be a JSON object'],
       ['no name', '{}', 'request body "name"', 'must be a non-empty string'],
-      ['a bad container', JSON.stringify({ container: 7, name: 'x.csv' }), 'request body "container"', 'must be a non-empty string'],
-      ['a blob name with ..', JSON.stringify({ name: '../x.csv' }), 'blob name "../x.csv"', 'must be non-empty, without a leading / or .. segments'],
+      [
+        'a bad container',
+        JSON.stringify({ container: 7, name: 'x.csv' }),
+        'request body "container"',
+        'must be a non-empty string',
+      ],
+      [
+        'a blob name with ..',
+        JSON.stringify({ name: '../x.csv' }),
+        'blob name "../x.csv"',
+        'must be non-empty, without a leading / or .. segments',
+      ],
     ])('%s → 400 naming the input and the reason', async (_what, body, input, reason) => {
       const response = await call(submitJobHttp, 'POST', 'jobs', { body });
       expect(response.status).toBe(400);
@@ -84,7 +116,10 @@ describe('the HTTP functions (Azurite + test broker)', () => {
     it('an empty upload → 400', async () => {
       const response = await call(submitJobHttp, 'POST', `jobs?name=${unique()}`);
       expect(response.status).toBe(400);
-      expect(error(response)).toMatchObject({ input: 'request body', reason: expect.stringContaining('is empty') as unknown });
+      expect(error(response)).toMatchObject({
+        input: 'request body',
+        reason: expect.stringContaining('is empty') as unknown,
+      });
     });
   });
 
@@ -93,7 +128,14 @@ describe('the HTTP functions (Azurite + test broker)', () => {
       const names = [unique(), unique('.bin')];
       for (const name of names) await world.ctx.blobs.put(CONTAINERS.inbox, name, CSV);
       const ids: string[] = [];
-      for (const name of names) ids.push((((await call(submitJobHttp, 'POST', 'jobs', { body: JSON.stringify({ name }) })).jsonBody) as { job: { jobId: string } }).job.jobId);
+      for (const name of names)
+        ids.push(
+          (
+            (await call(submitJobHttp, 'POST', 'jobs', { body: JSON.stringify({ name }) })).jsonBody as {
+              job: { jobId: string };
+            }
+          ).job.jobId,
+        );
 
       const all = await call(listJobsHttp, 'GET', 'jobs?limit=1000');
       expect(all.status).toBe(200);
@@ -101,13 +143,20 @@ describe('the HTTP functions (Azurite + test broker)', () => {
       expect(listed.indexOf(ids[1]!)).toBeLessThan(listed.indexOf(ids[0]!));
       const failed = await call(listJobsHttp, 'GET', 'jobs?state=failed&kind=unknown');
       expect((failed.jsonBody as { jobs: { jobId: string; error: string }[] }).jobs).toEqual([
-        expect.objectContaining({ jobId: ids[1], error: expect.stringContaining('no job kind takes this input') as unknown }),
+        expect.objectContaining({
+          jobId: ids[1],
+          error: expect.stringContaining('no job kind takes this input') as unknown,
+        }),
       ]);
       expect((await call(listJobsHttp, 'GET', 'jobs?limit=1')).jsonBody).toMatchObject({ jobs: [{ jobId: ids[1] }] });
 
       const one = await call(getJobHttp, 'GET', `jobs/${ids[0]}`, { params: { jobId: ids[0]! } });
       expect(one.status).toBe(200);
-      expect(one.jsonBody).toMatchObject({ job: { jobId: ids[0], state: 'planning' }, shards: { total: 0, done: 0, failed: 0, running: 0 }, failedShards: [] });
+      expect(one.jsonBody).toMatchObject({
+        job: { jobId: ids[0], state: 'planning' },
+        shards: { total: 0, done: 0, failed: 0, running: 0 },
+        failedShards: [],
+      });
       expect(one.jsonBody).not.toHaveProperty('summary');
       // Ended without a summary (failed at submission): reported without one.
       const ended = await call(getJobHttp, 'GET', `jobs/${ids[1]}`, { params: { jobId: ids[1]! } });
@@ -138,18 +187,58 @@ describe('the HTTP functions (Azurite + test broker)', () => {
 
   describe('dead letters', () => {
     it('lists an empty dead-letter queue and re-drives nothing', async () => {
-      expect(await call(listDeadLettersHttp, 'GET', 'deadletters')).toMatchObject({ status: 200, jsonBody: { queue: world.ctx.queue.name, messages: [] } });
-      expect(await call(redriveDeadLettersHttp, 'POST', 'deadletters/redrive', { body: '{"all":true}' })).toMatchObject({ status: 200, jsonBody: { queue: world.ctx.queue.name, redriven: 0 } });
+      expect(await call(listDeadLettersHttp, 'GET', 'deadletters')).toMatchObject({
+        status: 200,
+        jsonBody: { queue: world.ctx.queue.name, messages: [] },
+      });
+      expect(await call(redriveDeadLettersHttp, 'POST', 'deadletters/redrive', { body: '{"all":true}' })).toMatchObject(
+        { status: 200, jsonBody: { queue: world.ctx.queue.name, redriven: 0 } },
+      );
     });
 
     it.each([
-      [listDeadLettersHttp, 'GET', 'deadletters?queue=rejected', undefined, 'query parameter queue', 'must be one of jobs, control'],
+      [
+        listDeadLettersHttp,
+        'GET',
+        'deadletters?queue=rejected',
+        undefined,
+        'query parameter queue',
+        'must be one of jobs, control',
+      ],
       [listDeadLettersHttp, 'GET', 'deadletters?limit=5000', undefined, 'query parameter limit', 'from 1 to 1000'],
       [redriveDeadLettersHttp, 'POST', 'deadletters/redrive', '{}', 'request body', 'must be { "sequenceNumbers"'],
-      [redriveDeadLettersHttp, 'POST', 'deadletters/redrive', '{"sequenceNumbers":[]}', 'request body', 'must be { "sequenceNumbers"'],
-      [redriveDeadLettersHttp, 'POST', 'deadletters/redrive', '{"sequenceNumbers":[1],"all":true}', 'request body', 'or { "all": true }'],
-      [redriveDeadLettersHttp, 'POST', 'deadletters/redrive', '{"sequenceNumbers":[1,-2]}', 'request body "sequenceNumbers"', '-2 is not a sequence number'],
-      [redriveDeadLettersHttp, 'POST', 'deadletters/redrive?queue=x', '{"all":true}', 'query parameter queue', 'got "x"'],
+      [
+        redriveDeadLettersHttp,
+        'POST',
+        'deadletters/redrive',
+        '{"sequenceNumbers":[]}',
+        'request body',
+        'must be { "sequenceNumbers"',
+      ],
+      [
+        redriveDeadLettersHttp,
+        'POST',
+        'deadletters/redrive',
+        '{"sequenceNumbers":[1],"all":true}',
+        'request body',
+        'or { "all": true }',
+      ],
+      [
+        redriveDeadLettersHttp,
+        'POST',
+        'deadletters/redrive',
+        '{"sequenceNumbers":[1,-2]}',
+        'request body "sequenceNumbers"',
+        '-2 is not a sequence number',
+      ],
+      [
+        redriveDeadLettersHttp,
+        'POST',
+        'deadletters/redrive?queue=x',
+        '{"all":true}',
+        'query parameter queue',
+        'got "x"',
+      ],
     ] as const)('%o %s /api/%s → 400', async (handler, method, path, body, input, reason) => {
       const response = await call(handler, method, path, body === undefined ? {} : { body });
       expect(response.status).toBe(400);

@@ -6,7 +6,9 @@ import { installRecordingCore, type RecordingCore, type Registration } from './s
 // Registrations as the Functions host receives them: @azure/functions converts each `app.*` call
 // to function metadata and hands it to the worker's core module, recorded here (see recordingCore.ts).
 const functionsDir = join(import.meta.dirname, '../../functions/src/functions');
-const files = readdirSync(functionsDir).filter((f) => f.endsWith('.ts')).sort();
+const files = readdirSync(functionsDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 
 let core: RecordingCore;
 const handlers = new Map<string, unknown>();
@@ -32,7 +34,7 @@ const triggerOf = (r: Registration) => {
 };
 
 describe('function registrations (what the host receives)', () => {
-  it('one function per file, named after it, whose callback is the file\'s exported handler', () => {
+  it("one function per file, named after it, whose callback is the file's exported handler", () => {
     expect(core.programmingModel()).toBeDefined();
     expect([...core.registrations.keys()].sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')));
     for (const [name, handler] of handlers) {
@@ -43,22 +45,38 @@ describe('function registrations (what the host receives)', () => {
 
   it('inboxBlobCreated: an Event Grid blob trigger on inbox/{name} over the TESSERA_STORAGE connection', () => {
     const r = registration('inboxBlobCreated');
-    expect(triggerOf(r)).toMatchObject({ type: 'blobTrigger', direction: 'in', path: 'inbox/{name}', source: 'EventGrid', connection: 'TESSERA_STORAGE' });
+    expect(triggerOf(r)).toMatchObject({
+      type: 'blobTrigger',
+      direction: 'in',
+      path: 'inbox/{name}',
+      source: 'EventGrid',
+      connection: 'TESSERA_STORAGE',
+    });
     expect(triggerOf(r)['properties']).toEqual({ supportsDeferredBinding: 'false' });
     expect(r.retryOptions).toBeUndefined(); // the blob trigger supports no retry policy: poisonBlobThreshold in host.json
   });
 
   it('reconcileTimer: every minute, not at startup, no retry policy (the next tick is the retry)', () => {
     const r = registration('reconcileTimer');
-    expect(triggerOf(r)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *', runOnStartup: false, useMonitor: true });
+    expect(triggerOf(r)).toMatchObject({
+      type: 'timerTrigger',
+      direction: 'in',
+      schedule: '0 */1 * * * *',
+      runOnStartup: false,
+      useMonitor: true,
+    });
     expect(r.retryOptions).toBeUndefined();
   });
 
   it('controlQueue: a Service Bus trigger on the control queue setting, one message at a time, host-settled', () => {
     const r = registration('controlQueue');
     expect(triggerOf(r)).toMatchObject({
-      type: 'serviceBusTrigger', direction: 'in', queueName: '%TESSERA_CONTROL_QUEUE%', connection: 'TESSERA_SERVICEBUS',
-      cardinality: 'one', autoCompleteMessages: true,
+      type: 'serviceBusTrigger',
+      direction: 'in',
+      queueName: '%TESSERA_CONTROL_QUEUE%',
+      connection: 'TESSERA_SERVICEBUS',
+      cardinality: 'one',
+      autoCompleteMessages: true,
     });
     expect(triggerOf(r)['isSessionsEnabled']).toBeUndefined();
     expect(r.retryOptions).toBeUndefined(); // no retry policy on Service Bus: redelivery up to maxDeliveryCount
@@ -72,14 +90,23 @@ describe('function registrations (what the host receives)', () => {
     ['redriveDeadLettersHttp', 'POST', 'deadletters/redrive'],
   ])('%s: HTTP %s /api/%s with a function key, answering through the http output', (name, method, route) => {
     const r = registration(name);
-    expect(triggerOf(r)).toMatchObject({ type: 'httpTrigger', direction: 'in', authLevel: 'function', methods: [method], route });
-    expect(Object.values(r.bindings).filter((b) => b.direction === 'out')).toEqual([expect.objectContaining({ type: 'http', direction: 'out' })]);
+    expect(triggerOf(r)).toMatchObject({
+      type: 'httpTrigger',
+      direction: 'in',
+      authLevel: 'function',
+      methods: [method],
+      route,
+    });
+    expect(Object.values(r.bindings).filter((b) => b.direction === 'out')).toEqual([
+      expect.objectContaining({ type: 'http', direction: 'out' }),
+    ]);
   });
 
   it('every trigger names an identity-based connection prefix the infra sets (no connection strings)', () => {
     for (const r of core.registrations.values()) {
       const connection = triggerOf(r)['connection'];
-      if (connection !== undefined) expect(['TESSERA_STORAGE', 'TESSERA_SERVICEBUS', 'TESSERA_EVENTHUBS'], r.name).toContain(connection);
+      if (connection !== undefined)
+        expect(['TESSERA_STORAGE', 'TESSERA_SERVICEBUS', 'TESSERA_EVENTHUBS'], r.name).toContain(connection);
     }
   });
 });

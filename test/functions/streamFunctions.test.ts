@@ -30,10 +30,13 @@ let eh: EventHubsBroker;
 let ctx: AzureContext;
 let home: string;
 const logs: { level: string; text: string }[] = [];
-const invocation = (functionName: string, triggerMetadata?: Record<string, unknown>) => new InvocationContext({
-  invocationId: randomBytes(8).toString('hex'), functionName, triggerMetadata,
-  logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
-});
+const invocation = (functionName: string, triggerMetadata?: Record<string, unknown>) =>
+  new InvocationContext({
+    invocationId: randomBytes(8).toString('hex'),
+    functionName,
+    triggerMetadata,
+    logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
+  });
 
 beforeAll(async () => {
   [sb, eh] = await Promise.all([startTestBroker(), startEventHubsBroker()]);
@@ -43,14 +46,25 @@ beforeAll(async () => {
   const settings = loadAzureSettings({
     TESSERA_STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
     TESSERA_SERVICEBUS_CONNECTION_STRING: sb.connectionString,
-    TESSERA_WORK_QUEUE: `jobs-${id}`, TESSERA_CONTROL_QUEUE: `control-${id}`, TESSERA_LEDGER_TABLE: `jobledger${id}`,
-    TESSERA_HOME: home, TESSERA_LOG_LEVEL: 'debug',
+    TESSERA_WORK_QUEUE: `jobs-${id}`,
+    TESSERA_CONTROL_QUEUE: `control-${id}`,
+    TESSERA_LEDGER_TABLE: `jobledger${id}`,
+    TESSERA_HOME: home,
+    TESSERA_LOG_LEVEL: 'debug',
   });
-  for (const q of [settings.workQueue, settings.controlQueue]) sb.createQueue(q, { lockDurationMs: 10_000, maxDeliveryCount: 3 });
-  const checkpoints = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString')).getContainerClient(`checkpoints-${id}`);
+  for (const q of [settings.workQueue, settings.controlQueue])
+    sb.createQueue(q, { lockDurationMs: 10_000, maxDeliveryCount: 3 });
+  const checkpoints = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString')).getContainerClient(
+    `checkpoints-${id}`,
+  );
   await checkpoints.create();
-  const eventLog = await eventHubsEventLogFromConnectionString(eh.connectionString, HUB, GROUP, checkpoints, { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } } });
-  ctx = openAzureContext(settings, undefined, createRecordingLogger(), { serviceBusClientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } }, eventLog });
+  const eventLog = await eventHubsEventLogFromConnectionString(eh.connectionString, HUB, GROUP, checkpoints, {
+    clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } },
+  });
+  ctx = openAzureContext(settings, undefined, createRecordingLogger(), {
+    serviceBusClientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } },
+    eventLog,
+  });
   await ctx.ensureContainers();
   useContext(ctx);
 });
@@ -89,12 +103,24 @@ const listNames = async (prefix: string) => {
   for await (const b of ctx.blobs.list(CONTAINERS.windows, prefix)) out.push(b.name);
   return out.sort();
 };
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
 
 describe('readingsEventHub and scoreTimer against Azurite and the test brokers', () => {
   const device = `dev-${randomBytes(3).toString('hex')}`;
   const base = Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000;
-  const reading = (s: number, value: number) => JSON.stringify({ schema: 'tessera.reading/v1', id: `${device}-${s}`, deviceId: device, tag: 't', ts: new Date(base + s * 1000).toISOString(), value });
+  const reading = (s: number, value: number) =>
+    JSON.stringify({
+      schema: 'tessera.reading/v1',
+      id: `${device}-${s}`,
+      deviceId: device,
+      tag: 't',
+      ts: new Date(base + s * 1000).toISOString(),
+      value,
+    });
   let records: EventRecord[] = [];
 
   it('scoreTimer starts nothing while no window batch is committed', async () => {
@@ -103,12 +129,27 @@ describe('readingsEventHub and scoreTimer against Azurite and the test brokers',
     expect(logs.some((l) => l.text.includes('no unscored window batches'))).toBe(true);
   });
 
-  it('aggregates a delivered batch: windows committed, an invalid event dead-lettered, the checkpoint at the batch\'s last event', async () => {
-    const bodies = [reading(5, 1), reading(35, 3), 'not json {', reading(65, 10), reading(95, 20), reading(125, 5), reading(185, 6), reading(245, 7), reading(305, 8)];
-    records = await ctx.stream!.deps.events.append(device, bodies.map((body) => ({ body })));
+  it("aggregates a delivered batch: windows committed, an invalid event dead-lettered, the checkpoint at the batch's last event", async () => {
+    const bodies = [
+      reading(5, 1),
+      reading(35, 3),
+      'not json {',
+      reading(65, 10),
+      reading(95, 20),
+      reading(125, 5),
+      reading(185, 6),
+      reading(245, 7),
+      reading(305, 8),
+    ];
+    records = await ctx.stream!.deps.events.append(
+      device,
+      bodies.map((body) => ({ body })),
+    );
     const p = records[0]!.partition;
     await deliver(records.slice(0, 6));
-    expect(await ctx.stream!.deps.events.getCheckpoint(GROUP, p)).toMatchObject({ sequenceNumber: records[5]!.sequenceNumber });
+    expect(await ctx.stream!.deps.events.getCheckpoint(GROUP, p)).toMatchObject({
+      sequenceNumber: records[5]!.sequenceNumber,
+    });
     expect(await listNames(`_deadletter/p${String(p).padStart(4, '0')}/`)).toHaveLength(1);
     expect((await listNames('date=')).length).toBeGreaterThan(0);
   });
@@ -123,9 +164,20 @@ describe('readingsEventHub and scoreTimer against Azurite and the test brokers',
     expect(checkpoint?.sequenceNumber).toBe(records[8]!.sequenceNumber);
     expect(await listNames(`_state/${GROUP}/`)).toEqual([stateBlob(GROUP, p, records[8]!.sequenceNumber)]);
     expect(logs.some((l) => l.text.includes('readings aggregated') && l.text.includes('"fromLog":2'))).toBe(true);
-    const windows = (await Promise.all((await listNames('date=')).map((n) => readBlobText(ctx.blobs, CONTAINERS.windows, n))))
-      .join('').trim().split('\n').map((l) => JSON.parse(l) as { start: string; count: number; mean: number });
-    expect(windows.map((w) => [w.count, w.mean])).toEqual([[2, 2], [2, 15], [1, 5], [1, 6], [1, 7]]); // 6 and 7 are the two read from the log
+    const windows = (
+      await Promise.all((await listNames('date=')).map((n) => readBlobText(ctx.blobs, CONTAINERS.windows, n)))
+    )
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { start: string; count: number; mean: number });
+    expect(windows.map((w) => [w.count, w.mean])).toEqual([
+      [2, 2],
+      [2, 15],
+      [1, 5],
+      [1, 6],
+      [1, 7],
+    ]); // 6 and 7 are the two read from the log
   });
 
   it('scoreTimer starts one stream run per tick over the committed batches, and the control queue plans it (the stream job kind is wired)', async () => {

@@ -11,7 +11,8 @@ const handlers = new Map<string, unknown>();
 beforeAll(async () => {
   delete process.env['TESSERA_SCORE_CRON']; // the default schedule
   core = installRecordingCore();
-  for (const name of ['readingsEventHub', 'scoreTimer']) handlers.set(name, ((await import(join(functionsDir, `${name}.ts`))) as Record<string, unknown>)[name]);
+  for (const name of ['readingsEventHub', 'scoreTimer'])
+    handlers.set(name, ((await import(join(functionsDir, `${name}.ts`))) as Record<string, unknown>)[name]);
 });
 afterAll(() => core.uninstall());
 
@@ -32,7 +33,12 @@ describe('stream function registrations (what the host receives)', () => {
     const r = registration('readingsEventHub');
     expect(r.callback).toBe(handlers.get('readingsEventHub'));
     expect(triggerOf(r)).toMatchObject({
-      type: 'eventHubTrigger', direction: 'in', eventHubName: '%TESSERA_EVENTHUB_NAME%', consumerGroup: 'aggregator', connection: 'TESSERA_EVENTHUBS', cardinality: 'many',
+      type: 'eventHubTrigger',
+      direction: 'in',
+      eventHubName: '%TESSERA_EVENTHUB_NAME%',
+      consumerGroup: 'aggregator',
+      connection: 'TESSERA_EVENTHUBS',
+      cardinality: 'many',
     });
     expect(r.retryOptions).toMatchObject(BACKOFF);
   });
@@ -40,12 +46,24 @@ describe('stream function registrations (what the host receives)', () => {
   it('scoreTimer: a timer on TESSERA_SCORE_CRON in its six-field NCRONTAB form (hourly by default), not on startup, with exponential backoff', () => {
     const r = registration('scoreTimer');
     expect(r.callback).toBe(handlers.get('scoreTimer'));
-    expect(triggerOf(r)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 0 * * * *', runOnStartup: false, useMonitor: true });
+    expect(triggerOf(r)).toMatchObject({
+      type: 'timerTrigger',
+      direction: 'in',
+      schedule: '0 0 * * * *',
+      runOnStartup: false,
+      useMonitor: true,
+    });
     expect(r.retryOptions).toMatchObject(BACKOFF);
   });
 
   it('both retry 5 times, from 1 s up to 60 s apart, as the host receives it', () => {
-    const expected = { strategy: 'exponentialBackoff', retryStrategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { seconds: 1 }, maximumInterval: { seconds: 60 } };
+    const expected = {
+      strategy: 'exponentialBackoff',
+      retryStrategy: 'exponentialBackoff',
+      maxRetryCount: 5,
+      minimumInterval: { seconds: 1 },
+      maximumInterval: { seconds: 60 },
+    };
     expect(registration('readingsEventHub').retryOptions).toEqual(expected);
     expect(registration('scoreTimer').retryOptions).toEqual(expected);
   });

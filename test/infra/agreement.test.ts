@@ -37,8 +37,19 @@ const keys = (v: BicepValue) => (v.kind === 'object' ? v.props.map((p) => p.key)
 /** TESSERA_* variables the code parses (src/config/config.ts). */
 const configVars = new Set([...read('src/config/config.ts').matchAll(/'(TESSERA_[A-Z_]+)'/g)].map((m) => m[1]));
 /** Names infra provides that the Azure entry points will read: documented in infra/README.md. */
-const infraNames = ['TESSERA_WORK_QUEUE', 'TESSERA_CONTROL_QUEUE', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER', 'TESSERA_LEDGER_TABLE'];
-const connections = { TESSERA_SERVICEBUS: '__fullyQualifiedNamespace', TESSERA_EVENTHUBS: '__fullyQualifiedNamespace', TESSERA_STORAGE: '__blobServiceUri' };
+const infraNames = [
+  'TESSERA_WORK_QUEUE',
+  'TESSERA_CONTROL_QUEUE',
+  'TESSERA_EVENTHUB_NAME',
+  'TESSERA_EVENTHUB_CONSUMER_GROUP',
+  'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER',
+  'TESSERA_LEDGER_TABLE',
+];
+const connections = {
+  TESSERA_SERVICEBUS: '__fullyQualifiedNamespace',
+  TESSERA_EVENTHUBS: '__fullyQualifiedNamespace',
+  TESSERA_STORAGE: '__blobServiceUri',
+};
 
 describe('infra agrees with the code', () => {
   it('main.bicep parses', () => {
@@ -51,10 +62,14 @@ describe('infra agrees with the code', () => {
     expect(literal(prop(containers, 'rejected'))).toBe('rejected');
     const storage = declValue('module', 'dataStorage');
     const created = (prop(storage, 'params', 'containers') as BicepValue & { kind: 'array' }).items.map(text);
-    expect(created.sort()).toEqual([...Object.keys(CONTAINERS), 'rejected', 'checkpoints'].map((k) => `containers.${k}`).sort());
+    expect(created.sort()).toEqual(
+      [...Object.keys(CONTAINERS), 'rejected', 'checkpoints'].map((k) => `containers.${k}`).sort(),
+    );
     const rules = prop(storage, 'params', 'lifecycleRules');
     const prefixes = rules?.kind === 'array' ? rules.items.map((r) => prop(r, 'prefixes', 0)) : [];
-    expect(prefixes.map((p) => (p?.kind === 'string' && p.value === undefined ? 'interpolated' : literal(p)))).toContain('interpolated');
+    expect(
+      prefixes.map((p) => (p?.kind === 'string' && p.value === undefined ? 'interpolated' : literal(p))),
+    ).toContain('interpolated');
     expect(read('infra/main.bicep')).toContain("prefixes: ['${containers.work}/']");
   });
 
@@ -72,18 +87,28 @@ describe('infra agrees with the code', () => {
     // The lock's allowed range (5..300 s) must fit what config.ts accepts for TESSERA_LOCK_MS (100..300000 ms).
     expect(read('src/config/config.ts')).toMatch(/'TESSERA_LOCK_MS', [\d_]+, 100, 300_000\)/);
     expect(read('infra/main.bicep')).toMatch(/@maxValue\(300\)\nparam queueLockDurationSeconds/);
-    const scaledObject = parse(read('infra/k8s/base/scaledobject.yaml')) as { spec: { triggers: { metadata: { queueName: string } }[] } };
+    const scaledObject = parse(read('infra/k8s/base/scaledobject.yaml')) as {
+      spec: { triggers: { metadata: { queueName: string } }[] };
+    };
     expect(scaledObject.spec.triggers[0]?.metadata.queueName).toBe(codeQueue);
   });
 
-  it('the work and control queues and the ledger table are the Azure entry points\' defaults, with the same queue settings, and the Function App names them', () => {
+  it("the work and control queues and the ledger table are the Azure entry points' defaults, with the same queue settings, and the Function App names them", () => {
     expect(literal(declValue('var', 'workQueueName'))).toBe(AZURE_DEFAULTS.workQueue);
     expect(literal(declValue('var', 'controlQueueName'))).toBe(AZURE_DEFAULTS.controlQueue);
     expect(literal(declValue('var', 'ledgerTable'))).toBe(AZURE_DEFAULTS.ledgerTable);
     const queues = prop(declValue('module', 'serviceBus'), 'params', 'queues');
-    expect(queues?.kind === 'array' ? queues.items.map((q) => text(prop(q, 'name'))) : []).toEqual(['workQueueName', 'controlQueueName']);
+    expect(queues?.kind === 'array' ? queues.items.map((q) => text(prop(q, 'name'))) : []).toEqual([
+      'workQueueName',
+      'controlQueueName',
+    ]);
     const [work, control] = [prop(queues, 0), prop(queues, 1)];
-    for (const key of ['lockDurationSeconds', 'maxDeliveryCount', 'duplicateDetectionWindow', 'defaultMessageTimeToLive']) {
+    for (const key of [
+      'lockDurationSeconds',
+      'maxDeliveryCount',
+      'duplicateDetectionWindow',
+      'defaultMessageTimeToLive',
+    ]) {
       expect(text(prop(control, key)), key).toBe(text(prop(work, key)));
     }
     const settings = declValue('var', 'functionsSettings');
@@ -96,7 +121,7 @@ describe('infra agrees with the code', () => {
     expect(text(prop(roles, 'params', 'queueName'))).toBe('controlQueueName');
   });
 
-  it('the event hub, its consumer group and the checkpoint container are the Azure entry points\' defaults, and the Function App names them with the roles they need', () => {
+  it("the event hub, its consumer group and the checkpoint container are the Azure entry points' defaults, and the Function App names them with the roles they need", () => {
     expect(literal(declValue('var', 'eventHubName'))).toBe(AZURE_DEFAULTS.eventHub);
     expect(literal(declValue('var', 'aggregatorConsumerGroup'))).toBe(AZURE_DEFAULTS.eventHubConsumerGroup);
     expect(literal(prop(declValue('var', 'containers'), 'checkpoints'))).toBe(AZURE_DEFAULTS.checkpointContainer);
@@ -108,13 +133,26 @@ describe('infra agrees with the code', () => {
     expect(text(prop(settings, 'TESSERA_EVENTHUB_NAME'))).toBe('eventHubName');
     expect(text(prop(settings, 'TESSERA_EVENTHUB_CONSUMER_GROUP'))).toBe('aggregatorConsumerGroup');
     expect(text(prop(settings, 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER'))).toBe('containers.checkpoints');
-    expect(text(prop(settings, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace'))).toBe('eventHubs.outputs.fullyQualifiedNamespace');
+    expect(text(prop(settings, 'TESSERA_EVENTHUBS__fullyQualifiedNamespace'))).toBe(
+      'eventHubs.outputs.fullyQualifiedNamespace',
+    );
     expect(text(prop(settings, 'TESSERA_EVENTHUBS__clientId'))).toBe(text(prop(settings, 'TESSERA_STORAGE__clientId')));
     // The setting names infra writes are the ones azureConfig.ts reads.
     const azureConfig = read('src/composition/azure/azureConfig.ts');
-    for (const name of ['TESSERA_EVENTHUBS__fullyQualifiedNamespace', 'TESSERA_EVENTHUBS__credential', 'TESSERA_EVENTHUBS__clientId', 'TESSERA_EVENTHUB_NAME', 'TESSERA_EVENTHUB_CONSUMER_GROUP', 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER']) {
+    for (const name of [
+      'TESSERA_EVENTHUBS__fullyQualifiedNamespace',
+      'TESSERA_EVENTHUBS__credential',
+      'TESSERA_EVENTHUBS__clientId',
+      'TESSERA_EVENTHUB_NAME',
+      'TESSERA_EVENTHUB_CONSUMER_GROUP',
+      'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER',
+    ]) {
       expect(keys(settings), name).toContain(name);
-      expect(azureConfig.includes(`'${name}'`) || (name.startsWith('TESSERA_EVENTHUBS__') && azureConfig.includes("'TESSERA_EVENTHUBS'")), `${name} parsed`).toBe(true);
+      expect(
+        azureConfig.includes(`'${name}'`) ||
+          (name.startsWith('TESSERA_EVENTHUBS__') && azureConfig.includes("'TESSERA_EVENTHUBS'")),
+        `${name} parsed`,
+      ).toBe(true);
     }
     // The trigger binds the same hub setting and the same consumer group.
     const trigger = read('functions/src/functions/readingsEventHub.ts');
@@ -127,7 +165,9 @@ describe('infra agrees with the code', () => {
     expect(literal(prop(hubRoles, 'params', 'roles', 0, 'role'))).toBe('Azure Event Hubs Data Receiver');
     expect(text(prop(hubRoles, 'params', 'roles', 0, 'principalId'))).toBe('funcPrincipal');
     // dataRoles' containerRoles is a concat(…) expression: check the Functions entry by its text.
-    expect(read('infra/main.bicep')).toMatch(/\{ container: containers\.checkpoints, request: \{ principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' \} \}/);
+    expect(read('infra/main.bicep')).toMatch(
+      /\{ container: containers\.checkpoints, request: \{ principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' \} \}/,
+    );
   });
 
   it('the Function App settings are config.ts variables, documented infra names or identity-based connections', () => {
@@ -148,11 +188,19 @@ describe('infra agrees with the code', () => {
     }
     expect(names).toEqual(expect.arrayContaining(['TESSERA_LOCK_MS', 'TESSERA_MAX_DELIVERIES', ...infraNames]));
     const host = read('infra/modules/functions.bicep');
-    for (const s of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId']) expect(host).toContain(`${s}:`);
+    for (const s of [
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__blobServiceUri',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+    ])
+      expect(host).toContain(`${s}:`);
   });
 
-  it('the scorer gets the same settings through azure.yaml and the overlays\' .env', () => {
-    const azure = parse(read('azure.yaml')) as { services: { scorer: { k8s: { kustomize: { env: Record<string, string> } } } } };
+  it("the scorer gets the same settings through azure.yaml and the overlays' .env", () => {
+    const azure = parse(read('azure.yaml')) as {
+      services: { scorer: { k8s: { kustomize: { env: Record<string, string> } } } };
+    };
     const env = azure.services.scorer.k8s.kustomize.env;
     for (const overlay of ['dev-cpu', 'gpu']) {
       const example = read(`infra/k8s/overlays/${overlay}/.env.example`);
@@ -173,9 +221,12 @@ describe('infra agrees with the code', () => {
     const hook = read('infra/hooks/predeploy-scorer.sh');
     const setByHook = [...hook.matchAll(/azd env set ([A-Z_]+)/g)].map((m) => m[1]);
     expect(setByHook).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
-    expect(azure).toMatchObject({ services: { scorer: { hooks: { predeploy: { posix: { run: './infra/hooks/predeploy-scorer.sh' } } } } } });
+    expect(azure).toMatchObject({
+      services: { scorer: { hooks: { predeploy: { posix: { run: './infra/hooks/predeploy-scorer.sh' } } } } },
+    });
     // … from the component the Bicep names.
-    for (const [, ref] of hook.matchAll(/"\$\{([A-Z_]+)\}"/g)) if (ref !== 'AZURE_RESOURCE_GROUP') expect(outputs, `the hook reads output ${ref}`).toContain(ref);
+    for (const [, ref] of hook.matchAll(/"\$\{([A-Z_]+)\}"/g))
+      if (ref !== 'AZURE_RESOURCE_GROUP') expect(outputs, `the hook reads output ${ref}`).toContain(ref);
     for (const value of Object.values(env)) {
       for (const [, ref] of value.matchAll(/\$\{([A-Z_]+)\}/g)) {
         if (!setByHook.includes(ref)) expect(outputs, `azure.yaml references output ${ref}`).toContain(ref);

@@ -27,7 +27,13 @@ describe('infra:check on the project infrastructure', () => {
   it('exits 0 on infra/ and 1 on a broken file, printing file:line [rule]', () => {
     const run = (args: string[]) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'tools/infra-check/main.ts', ...args], { cwd: repo, encoding: 'utf8' }) };
+        return {
+          code: 0,
+          out: execFileSync(process.execPath, ['--import', 'tsx', 'tools/infra-check/main.ts', ...args], {
+            cwd: repo,
+            encoding: 'utf8',
+          }),
+        };
       } catch (error) {
         const e = error as { status: number; stdout: string };
         return { code: e.status, out: e.stdout };
@@ -38,7 +44,9 @@ describe('infra:check on the project infrastructure', () => {
     expect(green.out).toMatch(/0 errors/);
     const red = run([rel('missing-disable-local-auth.bicep')]);
     expect(red.code).toBe(1);
-    expect(red.out).toContain(`${rel('missing-disable-local-auth.bicep')}:4: error [local-auth] namespace (Microsoft.EventHub/namespaces)`);
+    expect(red.out).toContain(
+      `${rel('missing-disable-local-auth.bicep')}:4: error [local-auth] namespace (Microsoft.EventHub/namespaces)`,
+    );
   }, 30_000);
 });
 
@@ -56,7 +64,12 @@ describe('infra:check on deliberately broken files', () => {
 
   it('unknown property: names the property path and the type', () => {
     expect(errors(check(fixture('unknown-property.bicep')))).toEqual([
-      expect.objectContaining({ rule: 'unknown-property', line: 22, resource: 'queue (Microsoft.ServiceBus/namespaces/queues)', message: expect.stringContaining('properties.deadLetterOnExpiry') }),
+      expect.objectContaining({
+        rule: 'unknown-property',
+        line: 22,
+        resource: 'queue (Microsoft.ServiceBus/namespaces/queues)',
+        message: expect.stringContaining('properties.deadLetterOnExpiry'),
+      }),
     ]);
   });
 
@@ -67,7 +80,11 @@ describe('infra:check on deliberately broken files', () => {
 
   it('missing disableLocalAuth', () => {
     expect(errors(check(fixture('missing-disable-local-auth.bicep')))).toEqual([
-      expect.objectContaining({ rule: 'local-auth', line: 4, message: expect.stringContaining('properties.disableLocalAuth must be true') }),
+      expect.objectContaining({
+        rule: 'local-auth',
+        line: 4,
+        message: expect.stringContaining('properties.disableLocalAuth must be true'),
+      }),
     ]);
   });
 

@@ -11,7 +11,14 @@ import { createRecordingLogger } from '../../src/hosting/logger.js';
 
 const MAX = 16 * 1024;
 const reading = (deviceId: string, value: number) =>
-  JSON.stringify({ schema: 'tessera.reading/v1', id: `${deviceId}-${value}`, deviceId, tag: 't', ts: '2024-01-01T00:00:00Z', value });
+  JSON.stringify({
+    schema: 'tessera.reading/v1',
+    id: `${deviceId}-${value}`,
+    deviceId,
+    tag: 't',
+    ts: '2024-01-01T00:00:00Z',
+    value,
+  });
 
 describe('startHttpIngest', () => {
   let dir: string;
@@ -20,7 +27,13 @@ describe('startHttpIngest', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tessera-ingest-'));
     log = openSqliteEventLog({ file: join(dir, 'events.sqlite'), name: 'readings', partitions: 4 });
-    ingest = await startHttpIngest({ log, host: '127.0.0.1', port: 0, maxBodyBytes: MAX, logger: createRecordingLogger() });
+    ingest = await startHttpIngest({
+      log,
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: MAX,
+      logger: createRecordingLogger(),
+    });
   });
   afterEach(async () => {
     await ingest.close();
@@ -58,15 +71,25 @@ describe('startHttpIngest', () => {
     const res = await post('{"deviceId": oops');
     expect(res.status).toBe(202);
     const { partition, sequenceNumber } = (await res.json()) as { partition: number; sequenceNumber: number };
-    expect(await log.read(partition, sequenceNumber, 1)).toMatchObject([{ partitionKey: undefined, body: '{"deviceId": oops' }]);
+    expect(await log.read(partition, sequenceNumber, 1)).toMatchObject([
+      { partitionKey: undefined, body: '{"deviceId": oops' },
+    ]);
   });
 
-  it('lands one device\'s events in its partition in the order they were posted, also when posted at once', async () => {
+  it("lands one device's events in its partition in the order they were posted, also when posted at once", async () => {
     const sequential = [];
-    for (let n = 0; n < 10; n++) sequential.push(((await (await post(reading('dev-4', n))).json()) as { sequenceNumber: number }).sequenceNumber);
+    for (let n = 0; n < 10; n++)
+      sequential.push(((await (await post(reading('dev-4', n))).json()) as { sequenceNumber: number }).sequenceNumber);
     expect(sequential).toEqual(Array.from({ length: 10 }, (_, n) => n));
-    const concurrent = await Promise.all(Array.from({ length: 40 }, async (_, n) => (await post(reading('dev-4', 10 + n))).json() as Promise<{ sequenceNumber: number }>));
-    expect(concurrent.map((r) => r.sequenceNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => 10 + n));
+    const concurrent = await Promise.all(
+      Array.from(
+        { length: 40 },
+        async (_, n) => (await post(reading('dev-4', 10 + n))).json() as Promise<{ sequenceNumber: number }>,
+      ),
+    );
+    expect(concurrent.map((r) => r.sequenceNumber).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, n) => 10 + n),
+    );
     const records = await log.read(partitionForKey('dev-4', 4), 0, 100);
     expect(records.map((r) => (JSON.parse(r.body) as { value: number }).value).slice(0, 10)).toEqual(sequential);
     expect(records).toHaveLength(50);
@@ -80,11 +103,15 @@ describe('startHttpIngest', () => {
     expect(((await declared.json()) as { error: string }).error).toContain(`${MAX} bytes`);
 
     const streamed = await new Promise<number>((resolve, reject) => {
-      const req = request(`${ingest.url}/events`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = request(
+        `${ingest.url}/events`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.write('x'.repeat(MAX / 2));
       req.write('x'.repeat(MAX / 2));

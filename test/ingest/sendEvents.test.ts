@@ -19,7 +19,7 @@ const SENSOR_CSV = path.join(fixturesDir, 'sensors', 'batchai-sensor_data.csv');
 async function readEverything(log: EventLog): Promise<EventRecord[]> {
   const all: EventRecord[] = [];
   for (let p = 0; p < log.partitions; p++) {
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const records = await log.read(p, from, 1_000);
       if (records.length === 0) break;
       all.push(...records);
@@ -51,7 +51,11 @@ describe('sendEvents', () => {
     const result = await sendEvents({ log, input: createReadStream(SENSOR_CSV), inputName: SENSOR_CSV });
     const lines = readFileSync(SENSOR_CSV, 'utf8').trim().split('\n').slice(1);
     expect(lines).toHaveLength(17_768);
-    expect(result).toMatchObject({ sent: 17_768, aborted: false, rejectedRows: { rows: 17_768, badRows: 0, byReason: {} } });
+    expect(result).toMatchObject({
+      sent: 17_768,
+      aborted: false,
+      rejectedRows: { rows: 17_768, badRows: 0, byReason: {} },
+    });
     expect(result.batches).toBeGreaterThanOrEqual(17_768 / 100);
 
     const records = await readEverything(log);
@@ -73,14 +77,21 @@ describe('sendEvents', () => {
       expect([...entry.partitions]).toEqual([partitionForKey(device, 4)]);
       const expected = lines
         .map((line) => parseReadingRow(line))
-        .flatMap((row) => (row.ok && row.reading.device === device ? [`${formatTimestamp(row.reading.ts)},${row.reading.tag},${row.reading.value}`] : []));
+        .flatMap((row) =>
+          row.ok && row.reading.device === device
+            ? [`${formatTimestamp(row.reading.ts)},${row.reading.tag},${row.reading.value}`]
+            : [],
+        );
       expect(entry.rows).toEqual(expected); // file order, since a partition is read in sequence order
     }
   });
 
   it('paces to the given rate (a loose lower bound only)', async () => {
     const log = await openLog(2);
-    const rows = Array.from({ length: 500 }, (_, n) => `2024-01-01T00:00:${String(n % 60).padStart(2, '0')}Z,d${n % 3},t,${n}`);
+    const rows = Array.from(
+      { length: 500 },
+      (_, n) => `2024-01-01T00:00:${String(n % 60).padStart(2, '0')}Z,d${n % 3},t,${n}`,
+    );
     const started = performance.now();
     const result = await sendEvents({ log, input: csv(...rows), inputName: 'paced.csv', ratePerSecond: 2_000 });
     const elapsed = performance.now() - started;
@@ -110,7 +121,9 @@ describe('sendEvents', () => {
     expect(result.batches).toBe(2);
     expect(result.rejectedRows.rows).toBe(7);
     expect(result.rejectedRows.badRows).toBe(5);
-    expect(Object.fromEntries(Object.entries(result.rejectedRows.byReason).map(([reason, e]) => [reason, e.firstRows]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(result.rejectedRows.byReason).map(([reason, e]) => [reason, e.firstRows])),
+    ).toEqual({
       'unparseable timestamp': [3],
       'wrong column count': [4],
       'non-numeric value': [6],
@@ -131,7 +144,13 @@ describe('sendEvents', () => {
     await sendEvents({ log, input: csv(...rows), inputName: 'other-name.csv' });
     const bodies = (await readEverything(log)).map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(Object.keys(bodies[0]!)).toEqual(['schema', 'id', 'deviceId', 'tag', 'ts', 'value']);
-    expect(bodies[0]).toMatchObject({ schema: 'tessera.reading/v1', deviceId: '1', tag: '1', ts: '2018-08-28T23:00:05Z', value: 10.16 });
+    expect(bodies[0]).toMatchObject({
+      schema: 'tessera.reading/v1',
+      deviceId: '1',
+      tag: '1',
+      ts: '2018-08-28T23:00:05Z',
+      value: 10.16,
+    });
     expect(bodies[0]!.id).toMatch(/^[0-9a-f]{32}$/);
     expect(bodies.map((b) => b.id)).toEqual([bodies[0]!.id, bodies[1]!.id, bodies[0]!.id, bodies[1]!.id]);
     expect(bodies[0]!.id).not.toBe(bodies[1]!.id);
@@ -152,7 +171,12 @@ describe('sendEvents', () => {
     const records = await readEverything(log);
     expect(records.map((r) => r.body).sort()).toEqual(lines.filter((l) => l !== '').sort());
     const keyOf = (body: string) => records.find((r) => r.body === body)?.partitionKey;
-    expect([keyOf(lines[0]!), keyOf(lines[1]!), keyOf(lines[2]!), keyOf(lines[4]!)]).toEqual(['7', '7', undefined, undefined]);
+    expect([keyOf(lines[0]!), keyOf(lines[1]!), keyOf(lines[2]!), keyOf(lines[4]!)]).toEqual([
+      '7',
+      '7',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('rejects a wrong header with an InputError naming the input, and sends nothing', async () => {

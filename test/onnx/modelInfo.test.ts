@@ -26,7 +26,8 @@ describe('inspectModel', () => {
   });
 
   it('reports every fixture model with the sha256 of the manifest', () => {
-    for (const entry of manifest.models) expect(inspectModel(readFileSync(ocsvmModelPath(entry))).sha256).toBe(entry.sha256);
+    for (const entry of manifest.models)
+      expect(inspectModel(readFileSync(ocsvmModelPath(entry))).sha256).toBe(entry.sha256);
   });
 
   it('spells symbolic dimensions and unknown shapes', () => {
@@ -35,7 +36,12 @@ describe('inspectModel', () => {
       opsetImport: [{ domain: '', version: 17 }],
       graph: {
         node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
-        input: [{ name: 'x', type: { tensorType: { elemType: 11, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 3 }] } } } }],
+        input: [
+          {
+            name: 'x',
+            type: { tensorType: { elemType: 11, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 3 }] } } },
+          },
+        ],
         output: [{ name: 'y', type: { tensorType: { elemType: 11 } } }],
       },
     });

@@ -47,28 +47,40 @@ function setKernel(model: Model, kernel: string): Model {
 }
 
 describe('rewriteSvm on the skl2onnx one-class SVMs', () => {
-  it.each(manifest.models.map((m) => [`${m.device}-${m.tag}`, m] as const))('model %s: standard ops, same scores within 1e-5 on every window', async (_id, entry) => {
-    const original = decodeModel(readFileSync(ocsvmModelPath(entry)));
-    const before = encodeModel(original);
-    const { x, n } = series(entry);
-    const expected = await run(original, x, n, 'scores');
-    for (const form of ['expanded', 'difference'] as RbfForm[]) {
-      const { model, rewritten } = rewriteSvm(original, { form });
-      expect(rewritten).toBe(2);
-      const nodes = model.graph!.node!;
-      expect(nodes.filter((node) => node.domain === 'ai.onnx.ml')).toEqual([]);
-      expect(model.opsetImport).toEqual([{ domain: '', version: 17 }]);
-      expect(nodes.slice(-2).map((node) => node.opType)).toEqual(['Sign', 'Cast']);
-      expect(model.graph!.output!.map((o) => o.name)).toEqual(['label', 'scores']);
-      expect(model.metadataProps).toEqual(original.metadataProps);
-      expect(maxAbsDiff(await run(model, x, n, 'scores'), expected)).toBeLessThanOrEqual(TOLERANCE);
-    }
-    expect(encodeModel(original).equals(before)).toBe(true); // input left untouched
-  });
+  it.each(manifest.models.map((m) => [`${m.device}-${m.tag}`, m] as const))(
+    'model %s: standard ops, same scores within 1e-5 on every window',
+    async (_id, entry) => {
+      const original = decodeModel(readFileSync(ocsvmModelPath(entry)));
+      const before = encodeModel(original);
+      const { x, n } = series(entry);
+      const expected = await run(original, x, n, 'scores');
+      for (const form of ['expanded', 'difference'] as RbfForm[]) {
+        const { model, rewritten } = rewriteSvm(original, { form });
+        expect(rewritten).toBe(2);
+        const nodes = model.graph!.node!;
+        expect(nodes.filter((node) => node.domain === 'ai.onnx.ml')).toEqual([]);
+        expect(model.opsetImport).toEqual([{ domain: '', version: 17 }]);
+        expect(nodes.slice(-2).map((node) => node.opType)).toEqual(['Sign', 'Cast']);
+        expect(model.graph!.output!.map((o) => o.name)).toEqual(['label', 'scores']);
+        expect(model.metadataProps).toEqual(original.metadataProps);
+        expect(maxAbsDiff(await run(model, x, n, 'scores'), expected)).toBeLessThanOrEqual(TOLERANCE);
+      }
+      expect(encodeModel(original).equals(before)).toBe(true); // input left untouched
+    },
+  );
 
   it('defaults to the expanded form (the faster one that meets 1e-5)', () => {
     const { model } = rewriteSvm(fixtureModel());
-    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'ReduceSumSquare', 'Gemm', 'Exp', 'Gemm', 'Reshape', 'Sign', 'Cast']);
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual([
+      'Gemm',
+      'ReduceSumSquare',
+      'Gemm',
+      'Exp',
+      'Gemm',
+      'Reshape',
+      'Sign',
+      'Cast',
+    ]);
   });
 });
 
@@ -91,7 +103,9 @@ describe('rewriteSvm variants', () => {
     const { model, rewritten } = rewriteSvm(original);
     expect(rewritten).toBe(1);
     const small = x.map((v) => v / 20); // near the support vectors, so the kernel matters
-    expect(maxAbsDiff(await run(model, small, n, 'scores'), await run(original, small, n, 'scores'))).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      maxAbsDiff(await run(model, small, n, 'scores'), await run(original, small, n, 'scores')),
+    ).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('rewrites a lone Scaler, and a Scaler whose output is also a graph output', async () => {
@@ -101,14 +115,20 @@ describe('rewriteSvm variants', () => {
     const loneResult = rewriteSvm(lone);
     expect(loneResult.rewritten).toBe(1);
     expect(loneResult.model.opsetImport).toEqual([{ domain: '', version: 17 }]);
-    expect(maxAbsDiff(await run(loneResult.model, x, n, 'scaled'), await run(lone, x, n, 'scaled'))).toBeLessThanOrEqual(1e-6);
+    expect(
+      maxAbsDiff(await run(loneResult.model, x, n, 'scaled'), await run(lone, x, n, 'scaled')),
+    ).toBeLessThanOrEqual(1e-6);
 
     const shared = fixtureModel();
     shared.graph!.output!.push({ name: 'scaled', type: { tensorType: { elemType: 1 } } });
     const sharedResult = rewriteSvm(shared);
     expect(sharedResult.rewritten).toBe(2);
-    expect(maxAbsDiff(await run(sharedResult.model, x, n, 'scaled'), await run(shared, x, n, 'scaled'))).toBeLessThanOrEqual(1e-6);
-    expect(maxAbsDiff(await run(sharedResult.model, x, n, 'scores'), await run(shared, x, n, 'scores'))).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      maxAbsDiff(await run(sharedResult.model, x, n, 'scaled'), await run(shared, x, n, 'scaled')),
+    ).toBeLessThanOrEqual(1e-6);
+    expect(
+      maxAbsDiff(await run(sharedResult.model, x, n, 'scores'), await run(shared, x, n, 'scores')),
+    ).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it.each(['POLY', 'SIGMOID'])('leaves a %s kernel (and its Scaler) as it is', (kernel) => {

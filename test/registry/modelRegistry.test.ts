@@ -14,7 +14,9 @@ const B = modelBytes[1]!;
 const C = modelBytes[2]!;
 
 // The fake the registry tests run on must keep the port's contract (not durable: no reopen).
-blobStoreContract('memoryBlobStore (test fake)', () => Promise.resolve({ store: new MemoryBlobStore(), cleanup: () => Promise.resolve() }));
+blobStoreContract('memoryBlobStore (test fake)', () =>
+  Promise.resolve({ store: new MemoryBlobStore(), cleanup: () => Promise.resolve() }),
+);
 
 function setup(): { store: MemoryBlobStore; registry: ModelRegistry } {
   const store = new MemoryBlobStore();
@@ -30,7 +32,12 @@ describe('model registry', () => {
     expect(first.created).toBe(true);
     const v1 = first.record;
     expect(v1).toMatchObject({
-      name: 'sensor', version: 1, ref: 'sensor@1', sha256: manifest.models[0]!.sha256, size: A.byteLength, tags: ['prod'],
+      name: 'sensor',
+      version: 1,
+      ref: 'sensor@1',
+      sha256: manifest.models[0]!.sha256,
+      size: A.byteLength,
+      tags: ['prod'],
       createdAt: '2024-01-01T00:00:00.000Z',
       modelMetadata: { features: 'mean,std,min,max', window_seconds: '60' },
       meta: { owner: 'ops', window_seconds: '30' },
@@ -61,18 +68,24 @@ describe('model registry', () => {
     expect((await registry.resolve('sensor@canary')).version).toBe(2);
   });
 
-  it.each(['sensor@9', 'sensor@nightly', 'other', 'other@1'])('unknown reference %s is NotFoundError naming it', async (ref) => {
-    const { registry } = setup();
-    await registry.add('sensor', A);
-    const error = await registry.resolve(ref).catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as Error).message).toBe(`model ${ref} not found`);
-  });
+  it.each(['sensor@9', 'sensor@nightly', 'other', 'other@1'])(
+    'unknown reference %s is NotFoundError naming it',
+    async (ref) => {
+      const { registry } = setup();
+      await registry.add('sensor', A);
+      const error = await registry.resolve(ref).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect((error as Error).message).toBe(`model ${ref} not found`);
+    },
+  );
 
-  it.each(['Sensor', '-x', 'a/b', '', 'x y', 'a@b@c', 'sensor@', 'sensor@0'])('refuses the name or reference %j with InputError', async (ref) => {
-    const { registry } = setup();
-    await expect(registry.resolve(ref)).rejects.toBeInstanceOf(InputError);
-  });
+  it.each(['Sensor', '-x', 'a/b', '', 'x y', 'a@b@c', 'sensor@', 'sensor@0'])(
+    'refuses the name or reference %j with InputError',
+    async (ref) => {
+      const { registry } = setup();
+      await expect(registry.resolve(ref)).rejects.toBeInstanceOf(InputError);
+    },
+  );
 
   it('validates names, tags and meta on add, and refuses bytes that are not a model', async () => {
     const { store, registry } = setup();
@@ -100,8 +113,15 @@ describe('model registry', () => {
     const results = await Promise.all(writers.map((r, i) => r.add('sensor', modelBytes[i]!)));
     expect(results.map((r) => r.record.version).sort()).toEqual([1, 2, 3, 4]);
     const listed = await createModelRegistry(store).list('sensor');
-    expect(listed.map((r) => r.sha256).sort()).toEqual(manifest.models.slice(0, 4).map((m) => m.sha256).sort());
-    expect(store.calls.some((c) => c.op === 'put' && c.outcome === 'preconditionFailed' && c.name?.startsWith('manifests/'))).toBe(true);
+    expect(listed.map((r) => r.sha256).sort()).toEqual(
+      manifest.models
+        .slice(0, 4)
+        .map((m) => m.sha256)
+        .sort(),
+    );
+    expect(
+      store.calls.some((c) => c.op === 'put' && c.outcome === 'preconditionFailed' && c.name?.startsWith('manifests/')),
+    ).toBe(true);
   });
 
   it('lists every model, oldest version first', async () => {
@@ -137,7 +157,12 @@ describe('model registry', () => {
     const optimized = await registry.optimize('sensor@prod');
     expect(optimized.created).toBe(true);
     expect(optimized.rewritten).toBe(2);
-    expect(optimized.record).toMatchObject({ version: 2, meta: { owner: 'ops', optimized_from: 'sensor@1' }, tags: [], opsets: { 'ai.onnx': 17 } });
+    expect(optimized.record).toMatchObject({
+      version: 2,
+      meta: { owner: 'ops', optimized_from: 'sensor@1' },
+      tags: [],
+      opsets: { 'ai.onnx': 17 },
+    });
     expect(optimized.record.modelMetadata).toEqual({ features: 'mean,std,min,max', window_seconds: '60' });
     expect(optimized.record.outputs).toEqual((await registry.resolve('sensor@1')).outputs);
     const again = await registry.optimize('sensor@1');

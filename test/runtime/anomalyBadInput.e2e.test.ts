@@ -25,8 +25,14 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     await registerOracleModels(ctx, (d, t) => !(d === '3' && t === '4'));
     const { blob } = await ctx.registry.resolve('ocsvm-3-5');
     const good = readFileSync(join(ocsvmDir, 'models/ocsvm-3-5.onnx'));
-    await ctx.blobs.put(CONTAINERS.models, blob, Buffer.concat([good.subarray(0, 200), Buffer.from('corrupt'), good.subarray(207)]));
-    await ctx.registry.add('ocsvm-3-4', readFileSync(join(ocsvmDir, 'models/ocsvm-3-4.onnx')), { meta: { features: 'mean,std,min' } });
+    await ctx.blobs.put(
+      CONTAINERS.models,
+      blob,
+      Buffer.concat([good.subarray(0, 200), Buffer.from('corrupt'), good.subarray(207)]),
+    );
+    await ctx.registry.add('ocsvm-3-4', readFileSync(join(ocsvmDir, 'models/ocsvm-3-4.onnx')), {
+      meta: { features: 'mean,std,min' },
+    });
     runtime = await startLocalRuntime(home.config, createRecordingLogger());
   });
 
@@ -39,7 +45,11 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
   it.each([
     ['empty.csv', '', /empty\.csv: the file is empty/],
     ['binary.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0xff, 0xfe]), /binary\.csv: binary data/],
-    ['header.csv', 'time,id,value\n2018-01-01,1,2\n', /header\.csv: expected header "TS,Device,Tag,Value", found "time,id,value"/],
+    [
+      'header.csv',
+      'time,id,value\n2018-01-01,1,2\n',
+      /header\.csv: expected header "TS,Device,Tag,Value", found "time,id,value"/,
+    ],
     ['only-header.csv', 'TS,Device,Tag,Value\n', /only-header\.csv: the file has no data rows/],
   ])('%s fails at planning with a clear reason', async (name, content, reason) => {
     const job = await submitFile(ctx, writeTemp(home.dir, name, content));
@@ -51,7 +61,13 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
 
   it('bad rows within the 1% budget are reported with their line numbers, and the good rows are scored', async () => {
     // Devices 1 and 2 only: device 3's models are deliberately broken in this suite.
-    const body = [lines[0]!, ...lines.slice(1).filter((l) => l.split(',')[1] !== '3').slice(0, 3000)];
+    const body = [
+      lines[0]!,
+      ...lines
+        .slice(1)
+        .filter((l) => l.split(',')[1] !== '3')
+        .slice(0, 3000),
+    ];
     body[10] = '2018-08-28 23:00:50.000,1,1,NaN';
     body[20] = 'not a time,1,2,3';
     body[30] = '2018-08-28 23:01:00.000,1,1';
@@ -61,8 +77,12 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     const job = await submitFile(ctx, writeTemp(home.dir, 'some-bad.csv', body.join('\n')));
     const progress = await waitForJob(ctx, job.jobId);
     expect(progress.job.state, progress.job.error).toBe('succeeded');
-    const summary = JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(job.jobId, 'summary.json'))) as {
-      rows: number; badRows: number; errors: { byReason: Record<string, { count: number; firstRows: number[] }> };
+    const summary = JSON.parse(
+      await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(job.jobId, 'summary.json')),
+    ) as {
+      rows: number;
+      badRows: number;
+      errors: { byReason: Record<string, { count: number; firstRows: number[] }> };
     };
     expect(summary.rows).toBe(3001);
     expect(summary.badRows).toBe(6);
@@ -78,7 +98,9 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     const job = await submitFile(ctx, writeTemp(home.dir, 'many-bad.csv', body.join('\n')));
     const progress = await waitForJob(ctx, job.jobId);
     expect(progress.job.state).toBe('failed');
-    expect(progress.job.error).toMatch(/many-bad\.csv: 10 of 200 rows \(5\.00%\) are invalid, over the error budget of 1\.00% \(non-numeric value: 10, first at line 21, 41/);
+    expect(progress.job.error).toMatch(
+      /many-bad\.csv: 10 of 200 rows \(5\.00%\) are invalid, over the error budget of 1\.00% \(non-numeric value: 10, first at line 21, 41/,
+    );
   });
 
   it('a corrupt model and a model of the wrong input width dead-letter only their shards; the other series complete', async () => {
@@ -91,7 +113,10 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     expect(progress.failedShards.find((s) => s.shardId.startsWith('3.5.'))?.error).toMatch(/ocsvm-3-5@1.*sha256/);
     expect(progress.failedShards.find((s) => s.shardId.startsWith('3.4.'))?.error).toMatch(/ocsvm-3-4@1.*(\[N, 4\]|3)/);
     expect(progress.job.error).toMatch(/shards failed/);
-    const scores = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(job.jobId, 'scores.csv'))).trim().split('\n').slice(1);
+    const scores = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(job.jobId, 'scores.csv')))
+      .trim()
+      .split('\n')
+      .slice(1);
     const series = new Set(scores.map((l) => l.split(',').slice(0, 2).join(',')));
     expect(series.size).toBe(13);
     expect(series.has('3,5') || series.has('3,4')).toBe(false);

@@ -11,7 +11,9 @@ import { runMessagePump, type MessagePumpOptions } from '../../src/hosting/messa
 /** A promise and the function that resolves it. */
 function gate(): { open: () => void; opened: Promise<void> } {
   let open!: () => void;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   return { open, opened };
 }
 
@@ -26,12 +28,19 @@ const until = async (done: () => boolean, ms = 5000): Promise<void> => {
 describe('runMessagePump: the next message while one finishes (nextMayStart)', () => {
   let dir: string;
   let n = 0;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'tessera-pump-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-pump-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function queueWith(ids: string[]): Promise<WorkQueue> {
     const name = `q${n++}`;
-    const queue = openSqliteWorkQueue({ file: join(dir, `${name}.sqlite`), queue: name, lockDurationMs: 5000, maxDeliveryCount: 3 });
+    const queue = openSqliteWorkQueue({
+      file: join(dir, `${name}.sqlite`),
+      queue: name,
+      lockDurationMs: 5000,
+      maxDeliveryCount: 3,
+    });
     await queue.send(ids.map((id) => ({ messageId: id, body: { kind: 'style', jobId: 'j', shardId: id } })));
     return queue;
   }
@@ -39,10 +48,19 @@ describe('runMessagePump: the next message while one finishes (nextMayStart)', (
   function start(queue: WorkQueue, handle: MessagePumpOptions['handle']) {
     const stop = new AbortController();
     const deadLettered: string[] = [];
-    const running = runMessagePump({
-      queue, handle, log: createRecordingLogger(), waitMs: 50,
-      onDeadLetter: (body) => { deadLettered.push((body as { shardId: string }).shardId); return Promise.resolve(); },
-    }, stop.signal);
+    const running = runMessagePump(
+      {
+        queue,
+        handle,
+        log: createRecordingLogger(),
+        waitMs: 50,
+        onDeadLetter: (body) => {
+          deadLettered.push((body as { shardId: string }).shardId);
+          return Promise.resolve();
+        },
+      },
+      stop.signal,
+    );
     return { stop, running, deadLettered };
   }
 
@@ -107,7 +125,9 @@ describe('runMessagePump: the next message while one finishes (nextMayStart)', (
     await until(() => started);
     pump.stop.abort();
     let returned = false;
-    void pump.running.then(() => { returned = true; });
+    void pump.running.then(() => {
+      returned = true;
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(returned).toBe(false);
     tail.open();

@@ -57,7 +57,11 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
   beforeAll(async () => {
     home = tempHome();
     // The fixture is from 2018: accept old event times; a yearly cron keeps the runtime's own ticks out of the way.
-    config = { ...home.config, scoreCron: '0 0 1 1 *', stream: { ...home.config.stream, maxPastSeconds: 20 * 365 * 86_400, lateMs: 10 * 60_000 } };
+    config = {
+      ...home.config,
+      scoreCron: '0 0 1 1 *',
+      stream: { ...home.config.stream, maxPastSeconds: 20 * 365 * 86_400, lateMs: 10 * 60_000 },
+    };
     ctx = openContext(config);
     await ctx.ensureContainers();
     await registerOracleModels(ctx);
@@ -71,22 +75,38 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
   });
 
   it('windows the replayed readings exactly as the oracle, and a run scores them as scikit-learn does', async () => {
-    const sent = await sendEvents({ log: ctx.aggregate.events, input: createReadStream(SENSOR_CSV), inputName: SENSOR_CSV });
+    const sent = await sendEvents({
+      log: ctx.aggregate.events,
+      input: createReadStream(SENSOR_CSV),
+      inputName: SENSOR_CSV,
+    });
     expect(sent.sent).toBe(17_768);
-    await sendEvents({ log: ctx.aggregate.events, input: (await import('node:stream')).Readable.from([flushEvents(['1', '2', '3'])]), inputName: 'flush' });
-    await until('every window committed', async () => [...(await committedWindows(ctx)).keys()].filter((k) => !k.includes(',flush,')).length === oracle.length);
+    await sendEvents({
+      log: ctx.aggregate.events,
+      input: (await import('node:stream')).Readable.from([flushEvents(['1', '2', '3'])]),
+      inputName: 'flush',
+    });
+    await until(
+      'every window committed',
+      async () =>
+        [...(await committedWindows(ctx)).keys()].filter((k) => !k.includes(',flush,')).length === oracle.length,
+    );
 
     const run = await startStreamRun(ctx.stream, Date.now());
     expect(run).toBeDefined();
     const progress = await waitForJob(ctx, run!.jobId);
     expect(progress.job.state, progress.job.error).toBe('succeeded');
-    const rows = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'scores.csv'))).trim().split('\n');
+    const rows = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'scores.csv')))
+      .trim()
+      .split('\n');
     const header = rows[0]!.split(',');
     const at = (name: string) => header.indexOf(name);
-    const byKey = new Map(rows.slice(1).map((l) => {
-      const f = l.split(',');
-      return [`${f[0]},${f[1]},${f[at('window_start')]}`, f] as const;
-    }));
+    const byKey = new Map(
+      rows.slice(1).map((l) => {
+        const f = l.split(',');
+        return [`${f[0]},${f[1]},${f[at('window_start')]}`, f] as const;
+      }),
+    );
     expect(byKey.size).toBe(oracle.length);
     for (const line of oracle) {
       const [device, tag, start, decision] = line.split(',');
@@ -96,9 +116,15 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
       expect(f![at('revision')]).toBe('1');
       expect(Number(f![at('last_sequence')])).toBeGreaterThanOrEqual(Number(f![at('first_sequence')]));
     }
-    const summary = JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'summary.json'))) as { seriesWithoutModel: { device: string; tag: string }[]; windows: number };
+    const summary = JSON.parse(
+      await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'summary.json')),
+    ) as { seriesWithoutModel: { device: string; tag: string }[]; windows: number };
     expect(summary.windows).toBe(oracle.length);
-    expect(summary.seriesWithoutModel.map((s) => `${s.device}/${s.tag}`).sort()).toEqual(['1/flush', '2/flush', '3/flush']);
+    expect(summary.seriesWithoutModel.map((s) => `${s.device}/${s.tag}`).sort()).toEqual([
+      '1/flush',
+      '2/flush',
+      '3/flush',
+    ]);
 
     // Nothing is left to score: the next tick's run is not started, and nothing is scored twice.
     expect(await unscoredBatches(ctx.stream)).toEqual([]);
@@ -107,12 +133,23 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
   it('a late reading within the tolerance makes revision 2 of its window, which the next run re-scores', async () => {
     const start = parseTimestamp('2018-08-29T03:12:00Z')!;
     const late = `TS,Device,Tag,Value\n2018-08-29 03:12:10.000,1,1,99.5\n`;
-    await sendEvents({ log: ctx.aggregate.events, input: (await import('node:stream')).Readable.from([late]), inputName: 'late' });
-    await until('revision 2 committed', async () => [...(await committedWindows(ctx)).values()].some((w) => w.device === '1' && w.tag === '1' && w.start === start && w.revision === 2));
+    await sendEvents({
+      log: ctx.aggregate.events,
+      input: (await import('node:stream')).Readable.from([late]),
+      inputName: 'late',
+    });
+    await until('revision 2 committed', async () =>
+      [...(await committedWindows(ctx)).values()].some(
+        (w) => w.device === '1' && w.tag === '1' && w.start === start && w.revision === 2,
+      ),
+    );
     const run = await startStreamRun(ctx.stream, Date.now() + 3_600_000);
     const progress = await waitForJob(ctx, run!.jobId);
     expect(progress.job.state, progress.job.error).toBe('succeeded');
-    const rows = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'scores.csv'))).trim().split('\n').slice(1);
+    const rows = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(run!.jobId, 'scores.csv')))
+      .trim()
+      .split('\n')
+      .slice(1);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(/^1,1,2018-08-29T03:12:00Z,2018-08-29T03:13:00Z,2,/);
   });
@@ -121,7 +158,11 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
 describe('the aggregator SIGKILLed mid-stream', () => {
   it('restarts from its checkpoint and commits exactly the windows of an uninterrupted run', async () => {
     const home = tempHome();
-    const config: Config = { ...home.config, scoreCron: '0 0 1 1 *', stream: { ...home.config.stream, maxPastSeconds: 20 * 365 * 86_400 } };
+    const config: Config = {
+      ...home.config,
+      scoreCron: '0 0 1 1 *',
+      stream: { ...home.config.stream, maxPastSeconds: 20 * 365 * 86_400 },
+    };
     const ctx = openContext(config);
     await ctx.ensureContainers();
     const runtime = await startLocalRuntime(config, createRecordingLogger());
@@ -131,16 +172,31 @@ describe('the aggregator SIGKILLed mid-stream', () => {
       // Send in slices, and kill the aggregator once it has committed part of the stream.
       let killed = false;
       for (let i = 1; i < lines.length; i += 2000) {
-        await sendEvents({ log: ctx.aggregate.events, input: Readable.from([`${lines[0]}\n${lines.slice(i, i + 2000).join('\n')}\n`]), inputName: `slice ${i}` });
+        await sendEvents({
+          log: ctx.aggregate.events,
+          input: Readable.from([`${lines[0]}\n${lines.slice(i, i + 2000).join('\n')}\n`]),
+          inputName: `slice ${i}`,
+        });
         if (!killed && i > 6000) {
-          await until('a partial checkpoint', async () => (await ctx.aggregate.events.getCheckpoint(config.stream.consumerGroup, 0)) !== undefined);
+          await until(
+            'a partial checkpoint',
+            async () => (await ctx.aggregate.events.getCheckpoint(config.stream.consumerGroup, 0)) !== undefined,
+          );
           for (const pid of runtime.aggregator.pids()) process.kill(pid, 'SIGKILL');
           killed = true;
         }
       }
       expect(killed).toBe(true);
-      await sendEvents({ log: ctx.aggregate.events, input: Readable.from([flushEvents(['1', '2', '3'])]), inputName: 'flush' });
-      await until('every window committed after the restart', async () => [...(await committedWindows(ctx)).keys()].filter((k) => !k.includes(',flush,')).length === 3781, 90_000);
+      await sendEvents({
+        log: ctx.aggregate.events,
+        input: Readable.from([flushEvents(['1', '2', '3'])]),
+        inputName: 'flush',
+      });
+      await until(
+        'every window committed after the restart',
+        async () => [...(await committedWindows(ctx)).keys()].filter((k) => !k.includes(',flush,')).length === 3781,
+        90_000,
+      );
       const windows = await committedWindows(ctx);
       const expected = readFileSync(join(ocsvmDir, 'windows.csv'), 'utf8').trim().split('\n').slice(1);
       for (const row of expected) {
@@ -153,7 +209,8 @@ describe('the aggregator SIGKILLed mid-stream', () => {
       }
       // No window counted twice: every committed window appears once across the batches.
       let total = 0;
-      for (const name of await unscoredBatches(ctx.stream)) total += decodeWindowBatch(await readBlobText(ctx.blobs, CONTAINERS.windows, name)).length;
+      for (const name of await unscoredBatches(ctx.stream))
+        total += decodeWindowBatch(await readBlobText(ctx.blobs, CONTAINERS.windows, name)).length;
       expect(total).toBe(windows.size);
     } finally {
       await runtime.stop();

@@ -28,24 +28,27 @@ describe('a style range lets the next begin while it finishes', () => {
     let inHand = 0;
     let most = 0;
     const stop = new AbortController();
-    const running = runMessagePump({
-      queue: ctx.queue,
-      log: ctx.deps.log,
-      waitMs: 50,
-      onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
-      handle: async (body, signal, nextMayStart) => {
-        const { kind, shardId } = body as { kind: string; shardId?: string };
-        const name = shardId ?? kind;
-        most = Math.max(most, ++inHand);
-        events.push(`start ${name}`);
-        try {
-          await ctx.dispatch(body, signal, nextMayStart);
-        } finally {
-          inHand -= 1;
-          events.push(`end ${name}`);
-        }
+    const running = runMessagePump(
+      {
+        queue: ctx.queue,
+        log: ctx.deps.log,
+        waitMs: 50,
+        onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
+        handle: async (body, signal, nextMayStart) => {
+          const { kind, shardId } = body as { kind: string; shardId?: string };
+          const name = shardId ?? kind;
+          most = Math.max(most, ++inHand);
+          events.push(`start ${name}`);
+          try {
+            await ctx.dispatch(body, signal, nextMayStart);
+          } finally {
+            inHand -= 1;
+            events.push(`end ${name}`);
+          }
+        },
       },
-    }, stop.signal);
+      stop.signal,
+    );
     const progress = await waitForJob(ctx, job.jobId);
     stop.abort();
     await running;

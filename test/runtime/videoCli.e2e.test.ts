@@ -29,9 +29,11 @@ describe('tessera run VIDEO --model toon --out DIR (the real bin, embedded runti
     expect(summary).toMatchObject({ state: 'succeeded', frames: 10, model: { name: 'toon' } });
   }, 90_000);
 
-  it('a text file renamed .mp4: exit 1, the job\'s error names the input', async () => {
+  it("a text file renamed .mp4: exit 1, the job's error names the input", async () => {
     const run = await runCli(home, ['run', 'notes.mp4', '--model', 'toon', '--out', 'bad'], 60_000);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/failed — inbox\/notes\.mp4: not a readable video: .*Invalid data found when processing input/);
+    expect(run.stdout).toMatch(
+      /failed — inbox\/notes\.mp4: not a readable video: .*Invalid data found when processing input/,
+    );
   }, 90_000);
 });

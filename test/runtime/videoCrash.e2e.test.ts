@@ -14,15 +14,34 @@ import { openContext, tempHome, waitForJob } from '../support/localHarness.js';
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-video-crash-'));
 const clip = join(scratch, 'clip.mp4');
 // A 2-second section of the real video with its audio.
-spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', join(fixturesDir, 'video/skyline-360p.mp4'), '-t', '2', '-c', 'copy', clip]);
+spawnSync('ffmpeg', [
+  '-v',
+  'error',
+  '-y',
+  '-i',
+  join(fixturesDir, 'video/skyline-360p.mp4'),
+  '-t',
+  '2',
+  '-c',
+  'copy',
+  clip,
+]);
 
 /** The decoded frames of a video, as one md5 per frame. */
 function frameHashes(path: string): string[] {
-  const run = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-'], { encoding: 'utf8' });
-  return run.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(',').at(-1)?.trim() ?? '');
+  const run = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-'], {
+    encoding: 'utf8',
+  });
+  return run.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(',').at(-1)?.trim() ?? '');
 }
 
-async function styleClip(overrides: Partial<Config>, chaos?: (pids: () => number[], ctx: ReturnType<typeof openContext>, jobId: string) => Promise<void>) {
+async function styleClip(
+  overrides: Partial<Config>,
+  chaos?: (pids: () => number[], ctx: ReturnType<typeof openContext>, jobId: string) => Promise<void>,
+) {
   const home = tempHome(overrides);
   const config: Config = { ...home.config, video: { ...home.config.video, shardSeconds: 1, maxShardFrames: 10 } };
   const ctx = openContext(config);
@@ -34,7 +53,11 @@ async function styleClip(overrides: Partial<Config>, chaos?: (pids: () => number
     const progress = await waitForJob(ctx, job.jobId, 120_000);
     const out = join(home.dir, 'out');
     await writeResults(ctx.blobs, job.jobId, out);
-    return { progress, shards: await ctx.ledger.listShards(job.jobId), frames: frameHashes(join(out, 'clip.styled.mp4')) };
+    return {
+      progress,
+      shards: await ctx.ledger.listShards(job.jobId),
+      frames: frameHashes(join(out, 'clip.styled.mp4')),
+    };
   } finally {
     await runtime.stop();
     await ctx.close();

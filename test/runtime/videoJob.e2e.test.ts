@@ -8,9 +8,25 @@ import { createRecordingLogger } from '../../src/hosting/logger.js';
 import type { JobProgress } from '../../src/usecases/jobStatus.js';
 import { probeVideo } from '../../src/video/probe.js';
 import { openContext, tempHome, waitForJob } from '../support/localHarness.js';
-import { downloadStyled, expectSameTiming, readSummary, registerCorruptStyle, videoTestConfig } from '../support/video/jobs.js';
 import {
-  ffmpeg, firstFrameGray, makeVfrVideo, makeVideo, mediaDir, MOSAIC, skylineSection, streamFacts, truncateAfterPackets, videoOf, withRotateTag,
+  downloadStyled,
+  expectSameTiming,
+  readSummary,
+  registerCorruptStyle,
+  videoTestConfig,
+} from '../support/video/jobs.js';
+import {
+  ffmpeg,
+  firstFrameGray,
+  makeVfrVideo,
+  makeVideo,
+  mediaDir,
+  MOSAIC,
+  skylineSection,
+  streamFacts,
+  truncateAfterPackets,
+  videoOf,
+  withRotateTag,
 } from '../support/video/media.js';
 
 const media = mediaDir('tessera-video-e2e-');
@@ -18,8 +34,21 @@ const f = media.file;
 
 /** Every input of the suite, made at once (small, ultrafast). */
 async function makeInputs(): Promise<void> {
-  await ffmpeg('-f', 'lavfi', '-i', 'color=black:size=64x48:rate=10,drawbox=x=0:y=0:w=16:h=8:color=white:t=fill',
-    '-frames:v', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', f('box.mp4'));
+  await ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    'color=black:size=64x48:rate=10,drawbox=x=0:y=0:w=16:h=8:color=white:t=fill',
+    '-frames:v',
+    '5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    f('box.mp4'),
+  );
   await Promise.all([
     skylineSection(f('skyline-6.mp4'), 0.18),
     skylineSection(f('skyline-31.mp4'), 1),
@@ -32,7 +61,19 @@ async function makeInputs(): Promise<void> {
     makeVideo(f('twenty.mp4'), { frames: 20 }),
     makeVideo(f('ffv1.mkv'), { codec: ['-c:v', 'ffv1'], frames: 3 }),
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', f('audio-only.mp4')),
-    ffmpeg('-f', 'lavfi', '-i', 'color=red:size=4096x4096:rate=1', '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', f('huge.mp4')),
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'color=red:size=4096x4096:rate=1',
+      '-frames:v',
+      '1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      f('huge.mp4'),
+    ),
   ]);
   await ffmpeg('-i', f('twenty.mp4'), '-c', 'copy', '-movflags', '+faststart', f('twenty-faststart.mp4'));
   await truncateAfterPackets(f('twenty-faststart.mp4'), f('twenty-cut.mp4'), 12);
@@ -56,10 +97,13 @@ describe('the video job end to end on the local runtime with 2 worker processes'
   const jobs = new Map<string, Promise<{ job: JobRecord; progress: JobProgress }>>();
 
   function submit(name: string, options: JobOptions = {}): void {
-    jobs.set(name, (async () => {
-      const job = await submitFile(ctx, f(name), options);
-      return { job, progress: await waitForJob(ctx, job.jobId, 150_000) };
-    })());
+    jobs.set(
+      name,
+      (async () => {
+        const job = await submitFile(ctx, f(name), options);
+        return { job, progress: await waitForJob(ctx, job.jobId, 150_000) };
+      })(),
+    );
   }
 
   async function ended(name: string): Promise<{ job: JobRecord; progress: JobProgress }> {
@@ -68,7 +112,9 @@ describe('the video job end to end on the local runtime with 2 worker processes'
     return entry;
   }
 
-  async function succeeded(name: string): Promise<{ job: JobRecord; output: string; summary: Record<string, unknown> }> {
+  async function succeeded(
+    name: string,
+  ): Promise<{ job: JobRecord; output: string; summary: Record<string, unknown> }> {
     const { job, progress } = await ended(name);
     expect(progress.job.state, `${name}: ${progress.job.error}`).toBe('succeeded');
     const output = await downloadStyled(ctx, job.jobId, name, f(`out-${job.jobId}.mp4`));
@@ -83,11 +129,21 @@ describe('the video job end to end on the local runtime with 2 worker processes'
     await makeInputs();
     runtime = await startLocalRuntime(home.config, createRecordingLogger());
     // Bad inputs first, the good job beside them, then the rest.
-    for (const name of ['empty.mp4', 'text.mp4', 'twenty-half.mp4', 'audio-only.mp4', 'ffv1.mkv', 'huge.mp4', 'twenty-cut.mp4']) submit(name, { model: 'toon' });
+    for (const name of [
+      'empty.mp4',
+      'text.mp4',
+      'twenty-half.mp4',
+      'audio-only.mp4',
+      'ffv1.mkv',
+      'huge.mp4',
+      'twenty-cut.mp4',
+    ])
+      submit(name, { model: 'toon' });
     submit('good.mp4', { model: 'toon' });
     submit('skyline-6.mp4', { model: 'mosaic' });
     submit('skyline-31.mp4', { model: 'toon' });
-    for (const name of ['silent.mp4', 'odd.mp4', 'rotated.mp4', 'vfr.mp4', 'one.mp4', '-rf clip ünï.mp4']) submit(name, { model: 'toon' });
+    for (const name of ['silent.mp4', 'odd.mp4', 'rotated.mp4', 'vfr.mp4', 'one.mp4', '-rf clip ünï.mp4'])
+      submit(name, { model: 'toon' });
     submit('pass through.mp4', { model: 'fragile', on_shard_error: 'passthrough' });
     submit('fail fast.mp4', { model: 'fragile', on_shard_error: 'fail' });
     // Nothing is left unhandled if a test fails early.
@@ -109,10 +165,16 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect([out.width, out.height]).toEqual([640, 360]);
       const shards = await ctx.ledger.listShards(job.jobId);
       expect(shards.length).toBeGreaterThanOrEqual(2);
-      expect(summary).toMatchObject({ state: 'succeeded', frames: input.packets, model: { name: 'mosaic', version: 1 }, probe: { frameRate: '23040000/767849', audio: 'aac' } });
+      expect(summary).toMatchObject({
+        state: 'succeeded',
+        frames: input.packets,
+        model: { name: 'mosaic', version: 1 },
+        probe: { frameRate: '23040000/767849', audio: 'aac' },
+      });
       expect(summary.framesPerSecond).toBeGreaterThan(0);
       const stages = summary.stagesMs as Record<string, number>;
-      for (const k of ['probe', 'decodeWait', 'model', 'encodeWait', 'stitch']) expect(typeof stages[k], k).toBe('number');
+      for (const k of ['probe', 'decodeWait', 'model', 'encodeWait', 'stitch'])
+        expect(typeof stages[k], k).toBe('number');
       expect(stages.model).toBeGreaterThan(0);
       expect(summary.passthroughRanges).toEqual([]);
     }, 150_000);
@@ -161,7 +223,8 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       const [source, styled] = await Promise.all([probeVideo(f('vfr.mp4'), 'source'), probeVideo(output, 'styled')]);
       // 100 ms frames, then 50 ms ones: each where it was, to the microsecond.
       expect(styled.framePts).toHaveLength(source.framePts.length);
-      for (const [i, t] of styled.framePts.entries()) expect(Math.abs(t - source.framePts[i]!), `frame ${i}`).toBeLessThanOrEqual(1e-6);
+      for (const [i, t] of styled.framePts.entries())
+        expect(Math.abs(t - source.framePts[i]!), `frame ${i}`).toBeLessThanOrEqual(1e-6);
       expect(summary.shards).toMatchObject({ total: 4 }); // 15 frames in ranges of at most 4: joined across ranges
       expect((summary.check as { frameTimeDrift?: number }).frameTimeDrift).toBeLessThanOrEqual(1e-6);
     }, 150_000);
@@ -207,7 +270,9 @@ describe('the video job end to end on the local runtime with 2 worker processes'
     it('a truncated faststart mp4 (cut on a packet boundary): fails at planning, saying it is truncated', async () => {
       const { progress } = await ended('twenty-cut.mp4');
       expect(progress.job.state).toBe('failed');
-      expect(progress.job.error).toMatch(/^inbox\/twenty-cut\.mp4: truncated: its index declares 20 video frames but only \d+ can be read/);
+      expect(progress.job.error).toMatch(
+        /^inbox\/twenty-cut\.mp4: truncated: its index declares 20 video frames but only \d+ can be read/,
+      );
     }, 150_000);
 
     it('the good job submitted with them succeeds, audio and all', async () => {
@@ -224,7 +289,9 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect(shards.length).toBeGreaterThanOrEqual(2);
       expect(summary.policy).toBe('passthrough');
       const ranges = summary.passthroughRanges as { start: number; end: number; reason: string }[];
-      expect(ranges.map((r) => [r.start, r.end]).sort((a, b) => a[0]! - b[0]!)).toEqual(shards.map((s) => [Number(s.shardId.slice(1, 10)), Number(s.shardId.slice(11))]).sort((a, b) => a[0]! - b[0]!));
+      expect(ranges.map((r) => [r.start, r.end]).sort((a, b) => a[0]! - b[0]!)).toEqual(
+        shards.map((s) => [Number(s.shardId.slice(1, 10)), Number(s.shardId.slice(11))]).sort((a, b) => a[0]! - b[0]!),
+      );
       for (const r of ranges) expect(r.reason).toMatch(/fragile@1.*sha256|checksum/i);
       expect(summary.failedRanges).toEqual(summary.passthroughRanges);
     }, 150_000);
@@ -233,11 +300,13 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       const { job, progress } = await ended('fail fast.mp4');
       expect(progress.job.state).toBe('failed');
       const shards = await ctx.ledger.listShards(job.jobId);
-      expect(progress.job.error).toMatch(new RegExp(`^${shards.length} of ${shards.length} frame ranges failed: \\[0, \\d+\\) `));
+      expect(progress.job.error).toMatch(
+        new RegExp(`^${shards.length} of ${shards.length} frame ranges failed: \\[0, \\d+\\) `),
+      );
       expect(progress.job.error).toMatch(/fragile@1/);
       const summary = await readSummary(ctx, job.jobId);
       expect(summary).toMatchObject({ state: 'failed', policy: 'fail', shards: { failed: shards.length } });
-      expect((await ctx.blobs.head('results', `${job.jobId}/fail fast.styled.mp4`))).toBeUndefined();
+      expect(await ctx.blobs.head('results', `${job.jobId}/fail fast.styled.mp4`)).toBeUndefined();
     }, 150_000);
   });
 

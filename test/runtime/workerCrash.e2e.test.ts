@@ -12,7 +12,10 @@ import type { Config } from '../../src/config/config.js';
 const SENSOR_CSV = join(fixturesDir, 'sensors/batchai-sensor_data.csv');
 
 /** Runs the sensor job in a fresh home; `chaos` may kill workers while it runs. Returns scores.csv without the input ETag column. */
-async function runJob(overrides: Partial<Config>, chaos?: (pids: () => number[], ctx: ReturnType<typeof openContext>, jobId: string) => Promise<void>) {
+async function runJob(
+  overrides: Partial<Config>,
+  chaos?: (pids: () => number[], ctx: ReturnType<typeof openContext>, jobId: string) => Promise<void>,
+) {
   const home = tempHome({ windowsPerShard: 240, ...overrides });
   const ctx = openContext(home.config);
   await ctx.ensureContainers();
@@ -24,7 +27,9 @@ async function runJob(overrides: Partial<Config>, chaos?: (pids: () => number[],
     const progress = await waitForJob(ctx, job.jobId, 120_000);
     const shards = await ctx.ledger.listShards(job.jobId);
     const scores = (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(job.jobId, 'scores.csv')))
-      .trim().split('\n').map((l) => l.split(',').slice(0, -1).join(','));
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').slice(0, -1).join(','));
     return { progress, shards, scores };
   } finally {
     await runtime.stop();

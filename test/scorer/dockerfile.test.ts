@@ -25,7 +25,15 @@ interface Container {
   livenessProbe: { httpGet: { path: string } };
 }
 const deployment = parse(readFileSync(at('infra/k8s/base/deployment.yaml'), 'utf8')) as {
-  spec: { template: { spec: { terminationGracePeriodSeconds: number; securityContext: { runAsUser: number; runAsGroup: number }; containers: Container[] } } };
+  spec: {
+    template: {
+      spec: {
+        terminationGracePeriodSeconds: number;
+        securityContext: { runAsUser: number; runAsGroup: number };
+        containers: Container[];
+      };
+    };
+  };
 };
 const pod = deployment.spec.template.spec;
 
@@ -37,7 +45,9 @@ describe('scorer-image/Dockerfile', () => {
     // The runtime stages copy their dependencies from build stages, never build in place.
     for (const target of ['cpu', 'gpu']) {
       expect(args(stage(target), 'RUN').join('\n')).not.toMatch(/npm (ci|install)/);
-      expect(dependencies(stages, target).has('build'), `${target} depends on the type-checking build stage`).toBe(true);
+      expect(dependencies(stages, target).has('build'), `${target} depends on the type-checking build stage`).toBe(
+        true,
+      );
     }
     expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm (ci|install)(?! --omit)/);
     expect(args(stage('build'), 'RUN').join('\n')).toMatch(/tsc -p scorer-image/);
@@ -51,7 +61,7 @@ describe('scorer-image/Dockerfile', () => {
     expect(cpuDeps.join('\n')).not.toContain('--onnxruntime-node-install');
   });
 
-  it('installs ffmpeg and runs the entry point as the Deployment\'s non-root user, on the probes\' port', () => {
+  it("installs ffmpeg and runs the entry point as the Deployment's non-root user, on the probes' port", () => {
     const { runAsUser, runAsGroup } = pod.securityContext;
     const [container] = pod.containers;
     for (const target of ['cpu', 'gpu']) {
@@ -61,7 +71,9 @@ describe('scorer-image/Dockerfile', () => {
       expect(users.at(-1)).toBe(`${runAsUser}:${runAsGroup}`);
       expect(users.at(-1)).not.toMatch(/^(0|root)\b/);
       expect(args(s, 'EXPOSE')).toContain(String(container!.ports[0]!.containerPort));
-      expect(JSON.parse(args(s, 'ENTRYPOINT').at(-1)!)).toEqual(expect.arrayContaining(['node', '--import', 'tsx', 'scorer-image/src/main.ts']));
+      expect(JSON.parse(args(s, 'ENTRYPOINT').at(-1)!)).toEqual(
+        expect.arrayContaining(['node', '--import', 'tsx', 'scorer-image/src/main.ts']),
+      );
       expect(args(s, 'ENV').join(' ')).toContain('TESSERA_HEALTH_PORT=8080');
     }
     expect(container!.readinessProbe.httpGet.path).toBe('/readyz');
@@ -72,24 +84,39 @@ describe('scorer-image/Dockerfile', () => {
     const secretName = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CONNECTION_?STRING|SAS|CREDENTIAL)/i;
     for (const s of stages) {
       for (const i of s.instructions.filter((x) => x.keyword === 'ENV' || x.keyword === 'ARG')) {
-        for (const name of i.args.split(/\s+/).map((kv) => kv.split('=')[0]!)) expect(name, `line ${i.line}`).not.toMatch(secretName);
+        for (const name of i.args.split(/\s+/).map((kv) => kv.split('=')[0]!))
+          expect(name, `line ${i.line}`).not.toMatch(secretName);
       }
-      for (const i of s.instructions) expect(i.args, `line ${i.line}`).not.toMatch(/AccountKey=|SharedAccessKey=|BEGIN [A-Z ]*PRIVATE KEY/);
+      for (const i of s.instructions)
+        expect(i.args, `line ${i.line}`).not.toMatch(/AccountKey=|SharedAccessKey=|BEGIN [A-Z ]*PRIVATE KEY/);
     }
   });
 
   it('sends only the sources and the lockfile as build context', () => {
-    const ignore = readFileSync(at('scorer-image/Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    const ignore = readFileSync(at('scorer-image/Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');
     const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
-    const sources = stages.flatMap((s) => args(s, 'COPY')).filter((a) => !a.includes('--from=')).flatMap((a) => a.split(/\s+/).slice(0, -1));
-    for (const source of sources) expect(allowed.some((p) => source === p || source.startsWith(`${p}/`)), source).toBe(true);
+    const sources = stages
+      .flatMap((s) => args(s, 'COPY'))
+      .filter((a) => !a.includes('--from='))
+      .flatMap((a) => a.split(/\s+/).slice(0, -1));
+    for (const source of sources)
+      expect(
+        allowed.some((p) => source === p || source.startsWith(`${p}/`)),
+        source,
+      ).toBe(true);
     expect(allowed).not.toContain('.env');
   });
 
-  it('drains within the pod\'s termination grace period by default', async () => {
+  it("drains within the pod's termination grace period by default", async () => {
     const { loadScorerSettings } = await import('../../scorer-image/src/scorerSettings.js');
-    const settings = loadScorerSettings({ TESSERA_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', TESSERA_SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://localhost;UseDevelopmentEmulator=true' });
+    const settings = loadScorerSettings({
+      TESSERA_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+      TESSERA_SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://localhost;UseDevelopmentEmulator=true',
+    });
     expect(settings.drainSeconds).toBe(240);
     expect(settings.drainSeconds).toBeLessThan(pod.terminationGracePeriodSeconds);
   });

@@ -18,13 +18,26 @@ import { inboxBlobCreated } from '../../functions/src/functions/inboxBlobCreated
 import { readScores, readWindows } from '../support/fixtures.js';
 import { MAX_DELIVERIES, openAzureWorld, type AzureWorld } from '../functions/support/azureWorld.js';
 import { startControlLoop, type ControlLoop } from '../support/scorer/controlLoop.js';
-import { expectedWindows, registerOracleModels, resultLines, sensorSlice, skylineSection, videoFrames, waitForJob } from '../support/scorer/scorerJobs.js';
+import {
+  expectedWindows,
+  registerOracleModels,
+  resultLines,
+  sensorSlice,
+  skylineSection,
+  videoFrames,
+  waitForJob,
+} from '../support/scorer/scorerJobs.js';
 import { metricValue, startScorer, type ScorerProcess } from '../support/scorer/scorerProcess.js';
 import { counterTotal, startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlpCollector.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 
 const LOCK_MS = 10_000;
-const CUDA_PROVIDER = join(createRequire(import.meta.url).resolve('onnxruntime-node').replace(/dist\/.*$/, ''), 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+const CUDA_PROVIDER = join(
+  createRequire(import.meta.url)
+    .resolve('onnxruntime-node')
+    .replace(/dist\/.*$/, ''),
+  'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so',
+);
 
 describe('the scorer image entry point: two workers on Service Bus (test broker) and Azurite', () => {
   let world: AzureWorld;
@@ -34,14 +47,23 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
   // Traces: this process plays the Functions app, the scorers are their own processes; all export to one loopback collector.
   let collector: OtlpCollector;
   let telemetry: Telemetry;
-  const otlp = (): Record<string, string> => ({ TESSERA_TELEMETRY: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, TESSERA_TELEMETRY_METRICS_MS: '1000' });
+  const otlp = (): Record<string, string> => ({
+    TESSERA_TELEMETRY: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+    TESSERA_TELEMETRY_METRICS_MS: '1000',
+  });
 
   beforeAll(async () => {
     collector = await startOtlpCollector();
     telemetry = await startTelemetry({ service: 'tessera-functions', env: otlp() });
     // Anomaly planning runs in-process (the Functions app) with small shards; video plan and finish are
     // forwarded to the scorers, which get the same range settings (at most 8 frames).
-    world = await openAzureWorld({ TESSERA_WINDOWS_PER_SHARD: '15', TESSERA_VIDEO_SHARD_SECONDS: '1', TESSERA_VIDEO_MAX_SHARD_FRAMES: '8', TESSERA_LOG_LEVEL: 'info' });
+    world = await openAzureWorld({
+      TESSERA_WINDOWS_PER_SHARD: '15',
+      TESSERA_VIDEO_SHARD_SECONDS: '1',
+      TESSERA_VIDEO_MAX_SHARD_FRAMES: '8',
+      TESSERA_LOG_LEVEL: 'info',
+    });
     await registerOracleModels(world.ctx);
     control = startControlLoop(world);
     scratch = mkdtempSync(join(tmpdir(), 'tessera-scorer-e2e-'));
@@ -94,7 +116,10 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
   };
 
   it('completes a batch anomaly job and a short video job across both workers, with probes and metrics', async () => {
-    const [a, b] = [scorer('scorer-a', { TESSERA_SCORER_CONCURRENCY: '2' }), scorer('scorer-b', { TESSERA_SCORER_CONCURRENCY: '2' })];
+    const [a, b] = [
+      scorer('scorer-a', { TESSERA_SCORER_CONCURRENCY: '2' }),
+      scorer('scorer-b', { TESSERA_SCORER_CONCURRENCY: '2' }),
+    ];
     for (const s of [a, b]) {
       expect((await s.get('/healthz')).status).toBe(200);
       await s.waitFor((l) => l.msg === 'scorer ready');
@@ -106,9 +131,15 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     const sensors = sensorSlice(3000);
     const clip = await skylineSection(join(scratch, 'clip.mp4'), 1);
     const clipName = `skyline-${id}.mp4`;
-    const [anomalyJob, videoJob] = [await submit(`sensors-${id}.csv`, sensors.csv), await submit(clipName, readFileSync(clip))];
+    const [anomalyJob, videoJob] = [
+      await submit(`sensors-${id}.csv`, sensors.csv),
+      await submit(clipName, readFileSync(clip)),
+    ];
 
-    const [anomaly, video] = await Promise.all([waitForJob(world.ctx, anomalyJob, 45_000), waitForJob(world.ctx, videoJob, 45_000)]);
+    const [anomaly, video] = await Promise.all([
+      waitForJob(world.ctx, anomalyJob, 45_000),
+      waitForJob(world.ctx, videoJob, 45_000),
+    ]);
     expect(anomaly.job.state, anomaly.job.error).toBe('succeeded');
     expect(video.job.state, video.job.error).toBe('succeeded');
     expect(anomaly.shards.total).toBeGreaterThan(15); // several shards per series: work for both workers
@@ -123,38 +154,74 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     // A window the slice cut short differs from the oracle's (made from the whole file): compare the windows whose count and mean agree.
     const oracleWindows = new Map(readWindows().map((w) => [`${w.device},${w.tag},${w.windowStart}`, w]));
     const oracleScores = new Map(readScores().map((r) => [`${r.device},${r.tag},${r.windowStart}`, r.decision]));
-    const compared = scores.map((l) => l.split(',')).filter((c) => {
-      const w = oracleWindows.get(c.slice(0, 3).join(','));
-      return w !== undefined && w.count === Number(c[4]) && Math.abs(w.features[0] - Number(c[5])) < 1e-6;
-    });
+    const compared = scores
+      .map((l) => l.split(','))
+      .filter((c) => {
+        const w = oracleWindows.get(c.slice(0, 3).join(','));
+        return w !== undefined && w.count === Number(c[4]) && Math.abs(w.features[0] - Number(c[5])) < 1e-6;
+      });
     expect(compared.length).toBeGreaterThan(500);
-    for (const c of compared) expect(Math.abs(Number(c[9]) - oracleScores.get(c.slice(0, 3).join(','))!)).toBeLessThan(1e-4);
+    for (const c of compared)
+      expect(Math.abs(Number(c[9]) - oracleScores.get(c.slice(0, 3).join(','))!)).toBeLessThan(1e-4);
 
     // Video: the styled clip has exactly the input's frames.
     const styled = join(scratch, 'styled.mp4');
-    writeFileSync(styled, await world.ctx.blobs.get(CONTAINERS.results, styledOutputBlob(videoJob, clipName)).then(async (d) => Buffer.concat(await d.stream.toArray() as Buffer[])));
+    writeFileSync(
+      styled,
+      await world.ctx.blobs
+        .get(CONTAINERS.results, styledOutputBlob(videoJob, clipName))
+        .then(async (d) => Buffer.concat((await d.stream.toArray()) as Buffer[])),
+    );
     const frames = await videoFrames(clip);
     expect(frames).toBeGreaterThanOrEqual(20);
     expect(await videoFrames(styled)).toBe(frames);
 
     // Metrics: both workers took shards; together they account for every shard, window and frame once.
     const [ma, mb] = [await metrics(a), await metrics(b)];
-    const sum = (name: string, labels: Record<string, string> = {}) => (metricValue(ma, name, labels) ?? 0) + (metricValue(mb, name, labels) ?? 0);
+    const sum = (name: string, labels: Record<string, string> = {}) =>
+      (metricValue(ma, name, labels) ?? 0) + (metricValue(mb, name, labels) ?? 0);
     for (const m of [ma, mb]) {
       expect(metricValue(m, 'tessera_scorer_shards_total', { outcome: 'completed' }) ?? 0).toBeGreaterThan(0);
-      expect(metricValue(m, 'tessera_scorer_execution_provider', { requested: 'cpu', provider: 'CPUExecutionProvider' })).toBe(1);
+      expect(
+        metricValue(m, 'tessera_scorer_execution_provider', { requested: 'cpu', provider: 'CPUExecutionProvider' }),
+      ).toBe(1);
       expect(metricValue(m, 'tessera_scorer_messages_in_flight')).toBe(0);
       expect(metricValue(m, 'tessera_scorer_ready')).toBe(1);
       expect(m).toContain('process_resident_memory_bytes');
     }
     expect(sum('tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
     expect(sum('tessera_scorer_shards_total', { kind: 'style', outcome: 'completed' })).toBe(video.shards.total);
-    await expect.poll(async () => (metricValue(await metrics(a), 'tessera_scorer_windows_total') ?? 0) + (metricValue(await metrics(b), 'tessera_scorer_windows_total') ?? 0)).toBe(windows.length);
-    await expect.poll(async () => (metricValue(await metrics(a), 'tessera_scorer_frames_total') ?? 0) + (metricValue(await metrics(b), 'tessera_scorer_frames_total') ?? 0)).toBe(frames);
+    await expect
+      .poll(
+        async () =>
+          (metricValue(await metrics(a), 'tessera_scorer_windows_total') ?? 0) +
+          (metricValue(await metrics(b), 'tessera_scorer_windows_total') ?? 0),
+      )
+      .toBe(windows.length);
+    await expect
+      .poll(
+        async () =>
+          (metricValue(await metrics(a), 'tessera_scorer_frames_total') ?? 0) +
+          (metricValue(await metrics(b), 'tessera_scorer_frames_total') ?? 0),
+      )
+      .toBe(frames);
     expect(sum('tessera_scorer_errors_total')).toBe(0);
     // Structured lines, the use cases' own included, carry the worker, the pump and the message.
-    expect(a.lines.some((l) => l.msg === 'shard started' && l.worker === 'scorer-a' && l.pump !== undefined && typeof l.jobId === 'string')).toBe(true);
-    expect([...a.lines, ...b.lines].some((l) => l.msg === 'shard scored' && l.pump !== undefined && typeof l.messageId === 'string' && typeof l.shardId === 'string')).toBe(true);
+    expect(
+      a.lines.some(
+        (l) =>
+          l.msg === 'shard started' && l.worker === 'scorer-a' && l.pump !== undefined && typeof l.jobId === 'string',
+      ),
+    ).toBe(true);
+    expect(
+      [...a.lines, ...b.lines].some(
+        (l) =>
+          l.msg === 'shard scored' &&
+          l.pump !== undefined &&
+          typeof l.messageId === 'string' &&
+          typeof l.shardId === 'string',
+      ),
+    ).toBe(true);
 
     // Idle workers drain at once and exit 0.
     for (const s of [a, b]) s.signal('SIGTERM');
@@ -166,29 +233,42 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     // and under the video's shards the ffmpeg processes and the model runs.
     await telemetry.flush();
     expect(collector.rejected).toEqual([]);
-    for (const [jobId, kind, shards] of [[anomalyJob, 'score', anomaly.shards.total], [videoJob, 'style', video.shards.total]] as const) {
-      const submitted = collector.spans.find((sp) => sp.name === 'submit job' && sp.attributes['tessera.job.id'] === jobId);
+    for (const [jobId, kind, shards] of [
+      [anomalyJob, 'score', anomaly.shards.total],
+      [videoJob, 'style', video.shards.total],
+    ] as const) {
+      const submitted = collector.spans.find(
+        (sp) => sp.name === 'submit job' && sp.attributes['tessera.job.id'] === jobId,
+      );
       expect(submitted?.service).toBe('tessera-functions');
       const trace = collector.spans.filter((sp) => sp.traceId === submitted?.traceId);
       const ids = new Set(trace.map((sp) => sp.spanId));
       const roots = trace.filter((sp) => !sp.parentSpanId || !ids.has(sp.parentSpanId));
-      expect(roots.map((sp) => sp.name), jobId).toEqual(['function inboxBlobCreated']);
+      expect(
+        roots.map((sp) => sp.name),
+        jobId,
+      ).toEqual(['function inboxBlobCreated']);
       const processed = trace.filter((sp) => sp.name === `process ${kind}`);
       expect(processed, jobId).toHaveLength(shards);
       expect(new Set(processed.map((sp) => sp.service))).toEqual(new Set(['tessera-scorer']));
       expect(trace.filter((sp) => sp.name === 'function controlQueue').length).toBeGreaterThanOrEqual(2); // plan and finish
       const byId = new Map(trace.map((sp) => [sp.spanId, sp]));
       const under = (sp: CollectedSpan, name: string): boolean => {
-        for (let p = byId.get(sp.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? '')) if (p.name === name) return true;
+        for (let p = byId.get(sp.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? ''))
+          if (p.name === name) return true;
         return false;
       };
       const modelRuns = trace.filter((sp) => sp.name === (kind === 'style' ? 'onnx style' : 'onnx score'));
       expect(modelRuns.length).toBeGreaterThan(0);
       for (const run of modelRuns) expect(under(run, `process ${kind}`)).toBe(true);
       if (kind === 'style') {
-        expect(trace.filter((sp) => sp.name === 'ffmpeg' && sp.service === 'tessera-scorer' && under(sp, 'process style')).length).toBeGreaterThanOrEqual(2 * shards);
+        expect(
+          trace.filter((sp) => sp.name === 'ffmpeg' && sp.service === 'tessera-scorer' && under(sp, 'process style'))
+            .length,
+        ).toBeGreaterThanOrEqual(2 * shards);
         // The video's plan (ffprobe) and finish (the stitch) ran on a scorer: the control trigger forwarded them.
-        for (const step of ['process plan', 'process finish']) expect(trace.filter((sp) => sp.name === step).map((sp) => sp.service)).toEqual(['tessera-scorer']);
+        for (const step of ['process plan', 'process finish'])
+          expect(trace.filter((sp) => sp.name === step).map((sp) => sp.service)).toEqual(['tessera-scorer']);
       } else {
         expect(trace.filter((sp) => sp.name === 'process plan' || sp.name === 'process finish')).toEqual([]); // anomaly: planned and finished in the Functions app
       }
@@ -196,7 +276,9 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     // Both scorers' spans arrived (their pids differ), and their OpenTelemetry metrics too.
     expect(new Set(collector.spans.filter((sp) => sp.name === 'process score').map((sp) => sp.pid)).size).toBe(2);
     const fromScorers = collector.metrics.filter((m) => m.service === 'tessera-scorer');
-    expect(counterTotal(fromScorers, 'tessera.messages', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
+    expect(counterTotal(fromScorers, 'tessera.messages', { kind: 'score', outcome: 'completed' })).toBe(
+      anomaly.shards.total,
+    );
     expect(counterTotal(fromScorers, 'tessera.windows')).toBe(windows.length);
     expect(counterTotal(fromScorers, 'tessera.frames')).toBe(frames);
   }, 80_000);
@@ -216,7 +298,10 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     victim.signal('SIGTERM');
     await victim.waitFor((l) => l.msg === 'draining');
     expect(await victim.get('/healthz')).toMatchObject({ status: 200 });
-    expect(await victim.get('/readyz')).toEqual({ status: 503, text: JSON.stringify({ status: 'not ready', reason: 'draining' }) });
+    expect(await victim.get('/readyz')).toEqual({
+      status: 503,
+      text: JSON.stringify({ status: 'not ready', reason: 'draining' }),
+    });
     const during = await metrics(victim);
     expect(metricValue(during, 'tessera_scorer_messages_in_flight')).toBe(1);
     expect(metricValue(during, 'tessera_scorer_draining')).toBe(1);
@@ -225,7 +310,10 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(await victim.exited).toBe(0);
     // Out within its drain bound (2 s) plus closing: nothing it left behind held the process.
     expect(Date.now() - signalledAt).toBeLessThan(4_500);
-    expect(victim.lines.find((l) => l.msg === 'shard abandoned for redelivery')).toMatchObject({ jobId, shardId: held.shardId });
+    expect(victim.lines.find((l) => l.msg === 'shard abandoned for redelivery')).toMatchObject({
+      jobId,
+      shardId: held.shardId,
+    });
     expect(victim.lines.find((l) => l.msg === 'drained')).toMatchObject({ outcome: 'abandoned' });
     expect(victim.lines.some((l) => l.msg === 'shard handled')).toBe(false);
 
@@ -242,24 +330,39 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(new Set(windows)).toEqual(expectedWindows(sensors.rows));
 
     const after = await metrics(survivor);
-    expect(metricValue(after, 'tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(progress.shards.total);
+    expect(metricValue(after, 'tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(
+      progress.shards.total,
+    );
     expect(metricValue(after, 'tessera_scorer_lock_renewals_total', { result: 'ok' }) ?? 0).toBeGreaterThan(0);
     survivor.signal('SIGTERM');
     expect(await survivor.exited).toBe(0);
   }, 60_000);
 
   it('stops with a clear log and exit code 1 instead of spinning when it cannot receive (no such queue)', async () => {
-    const lost = scorer('scorer-lost', { TESSERA_WORK_QUEUE: `no-such-queue-${randomBytes(3).toString('hex')}`, TESSERA_SCORER_CONCURRENCY: '2' });
+    const lost = scorer('scorer-lost', {
+      TESSERA_WORK_QUEUE: `no-such-queue-${randomBytes(3).toString('hex')}`,
+      TESSERA_SCORER_CONCURRENCY: '2',
+    });
     expect(await lost.exited).toBe(1);
-    expect(lost.lines.find((l) => l.msg === 'message pump stopped: the scorer cannot go on')).toMatchObject({ level: 'error', code: 'NotFound' });
+    expect(lost.lines.find((l) => l.msg === 'message pump stopped: the scorer cannot go on')).toMatchObject({
+      level: 'error',
+      code: 'NotFound',
+    });
     expect(lost.lines.at(-1)).toMatchObject({ msg: 'scorer stopped', exitCode: 1 });
   }, 30_000);
 
   // Where onnxruntime-node's CUDA provider is not installed (the .npmrc skips it; the gpu image installs it).
-  it.skipIf(existsSync(CUDA_PROVIDER))('exits 1 without ever being ready when its execution provider cannot run (cuda here)', async () => {
-    const gpu = scorer('scorer-gpu', { TESSERA_EP: 'cuda' });
-    expect(await gpu.exited).toBe(1);
-    expect(gpu.lines.find((l) => l.msg === 'scorer failed')).toMatchObject({ level: 'error', code: 'ExecutionProviderUnavailable' });
-    expect(gpu.lines.some((l) => l.msg === 'scorer ready')).toBe(false);
-  }, 30_000);
+  it.skipIf(existsSync(CUDA_PROVIDER))(
+    'exits 1 without ever being ready when its execution provider cannot run (cuda here)',
+    async () => {
+      const gpu = scorer('scorer-gpu', { TESSERA_EP: 'cuda' });
+      expect(await gpu.exited).toBe(1);
+      expect(gpu.lines.find((l) => l.msg === 'scorer failed')).toMatchObject({
+        level: 'error',
+        code: 'ExecutionProviderUnavailable',
+      });
+      expect(gpu.lines.some((l) => l.msg === 'scorer ready')).toBe(false);
+    },
+    30_000,
+  );
 });

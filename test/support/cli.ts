@@ -46,7 +46,11 @@ export function startCli(home: CliHome, args: readonly string[]): ChildProcessWi
 }
 
 /** Collects a child's output as it comes, and its exit. */
-export function collect(child: ChildProcessWithoutNullStreams): { readonly stdout: () => string; readonly stderr: () => string; readonly exited: Promise<CliResult> } {
+export function collect(child: ChildProcessWithoutNullStreams): {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<CliResult>;
+} {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -82,7 +86,9 @@ export async function waitUntil(ready: () => boolean, what: string, timeoutMs = 
 
 /** The 15 fixture models as `ocsvm-D-T` and their files. */
 export function fixtureModels(): { readonly name: string; readonly file: string }[] {
-  return readdirSync(FIXTURE_MODELS_DIR).filter((f) => f.endsWith('.onnx')).sort()
+  return readdirSync(FIXTURE_MODELS_DIR)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
     .map((f) => ({ name: basename(f, '.onnx'), file: join(FIXTURE_MODELS_DIR, f) }));
 }
 

@@ -45,7 +45,9 @@ export interface OcsvmManifest {
 
 /** Parses a header-first CSV without quoted fields into records keyed by column name. */
 export function readCsv(file: string): Record<string, string>[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const header = (lines[0] ?? '').split(',');
   return lines.slice(1).map((line) => {
     const cells = line.split(',');

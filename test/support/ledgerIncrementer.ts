@@ -8,7 +8,14 @@ import { openSqliteJobLedger } from '../../src/adapters/local/sqliteJobLedger.js
 import { arriveAndWait } from './barrier.js';
 
 const [file, jobId, times, barrierDir, parties, writerId] = process.argv.slice(2);
-if (file === undefined || jobId === undefined || times === undefined || barrierDir === undefined || parties === undefined || writerId === undefined) {
+if (
+  file === undefined ||
+  jobId === undefined ||
+  times === undefined ||
+  barrierDir === undefined ||
+  parties === undefined ||
+  writerId === undefined
+) {
   throw new Error('usage: ledgerIncrementer.ts <file> <jobId> <times> <barrierDir> <parties> <writerId>');
 }
 const ledger = openSqliteJobLedger({ file });

@@ -5,7 +5,15 @@
  */
 import { Readable } from 'node:stream';
 import { InputError, NotFoundError, PreconditionFailedError } from '../../src/core/errors.js';
-import type { BlobBody, BlobChange, BlobChangeFeed, BlobDownload, BlobProperties, BlobStore, PutBlobOptions } from '../../src/ports/blobStore.js';
+import type {
+  BlobBody,
+  BlobChange,
+  BlobChangeFeed,
+  BlobDownload,
+  BlobProperties,
+  BlobStore,
+  PutBlobOptions,
+} from '../../src/ports/blobStore.js';
 
 interface StoredBlob {
   readonly content: Buffer;
@@ -46,7 +54,10 @@ export class MemoryBlobStore implements BlobStore, BlobChangeFeed {
     }
     const content = await toBuffer(body);
     const current = blobs.get(name);
-    if ((options.ifNoneMatch === '*' && current) || (options.ifMatch !== undefined && current?.properties.etag !== options.ifMatch)) {
+    if (
+      (options.ifNoneMatch === '*' && current) ||
+      (options.ifMatch !== undefined && current?.properties.etag !== options.ifMatch)
+    ) {
       this.record('put', container, name, 'preconditionFailed');
       throw new PreconditionFailedError(`${container}/${name}`);
     }
@@ -88,13 +99,23 @@ export class MemoryBlobStore implements BlobStore, BlobChangeFeed {
     }
   }
 
-  async setMetadata(container: string, name: string, metadata: Readonly<Record<string, string>>, options: { readonly ifMatch?: string } = {}): Promise<BlobProperties> {
+  async setMetadata(
+    container: string,
+    name: string,
+    metadata: Readonly<Record<string, string>>,
+    options: { readonly ifMatch?: string } = {},
+  ): Promise<BlobProperties> {
     const blob = this.blobOf('setMetadata', container, name);
     if (options.ifMatch !== undefined && blob.properties.etag !== options.ifMatch) {
       this.record('setMetadata', container, name, 'preconditionFailed');
       throw new PreconditionFailedError(`${container}/${name}`);
     }
-    const properties = { ...blob.properties, etag: this.nextEtag(), lastModified: new Date(), metadata: { ...metadata } };
+    const properties = {
+      ...blob.properties,
+      etag: this.nextEtag(),
+      lastModified: new Date(),
+      metadata: { ...metadata },
+    };
     this.containers.get(container)?.set(name, { content: blob.content, properties });
     this.record('setMetadata', container, name, 'ok');
     return Promise.resolve(properties);
@@ -122,7 +143,9 @@ export class MemoryBlobStore implements BlobStore, BlobChangeFeed {
   tamper(container: string, name: string, content: Uint8Array): void {
     const blob = this.containers.get(container)?.get(name);
     if (!blob) throw new NotFoundError(`${container}/${name}`);
-    this.containers.get(container)?.set(name, { content: Buffer.from(content), properties: { ...blob.properties, size: content.byteLength } });
+    this.containers
+      .get(container)
+      ?.set(name, { content: Buffer.from(content), properties: { ...blob.properties, size: content.byteLength } });
   }
 
   private containerOf(op: RecordedCall['op'], container: string, name: string | undefined): Map<string, StoredBlob> {
@@ -147,7 +170,12 @@ export class MemoryBlobStore implements BlobStore, BlobChangeFeed {
     return `"0x${(++this.etagCounter).toString(16).padStart(8, '0')}"`;
   }
 
-  private record(op: RecordedCall['op'], container: string, name: string | undefined, outcome: RecordedCall['outcome']): void {
+  private record(
+    op: RecordedCall['op'],
+    container: string,
+    name: string | undefined,
+    outcome: RecordedCall['outcome'],
+  ): void {
     this.calls.push(name === undefined ? { op, container, outcome } : { op, container, name, outcome });
   }
 }

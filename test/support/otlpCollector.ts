@@ -7,7 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-interface KeyValue { key: string; value: AnyValue }
+interface KeyValue {
+  key: string;
+  value: AnyValue;
+}
 
 export interface CollectedSpan {
   readonly service: string;
@@ -25,7 +28,10 @@ export interface CollectedMetric {
   readonly service: string;
   readonly pid: number | undefined;
   readonly name: string;
-  readonly points: readonly { readonly attributes: Readonly<Record<string, string | number | boolean | undefined>>; readonly value: number }[];
+  readonly points: readonly {
+    readonly attributes: Readonly<Record<string, string | number | boolean | undefined>>;
+    readonly value: number;
+  }[];
 }
 
 function valueOf(v: AnyValue): string | number | boolean | undefined {
@@ -55,11 +61,16 @@ export interface OtlpCollector {
 }
 
 /** A cumulative counter's total over processes: the largest value each process reported for points matching `labels`, summed. */
-export function counterTotal(metrics: readonly CollectedMetric[], name: string, labels: Readonly<Record<string, string>> = {}): number {
+export function counterTotal(
+  metrics: readonly CollectedMetric[],
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
   const byPid = new Map<number | undefined, number>();
   for (const m of metrics.filter((x) => x.name === name)) {
     for (const p of m.points) {
-      if (Object.entries(labels).every(([k, v]) => p.attributes[k] === v)) byPid.set(m.pid, Math.max(byPid.get(m.pid) ?? 0, p.value));
+      if (Object.entries(labels).every(([k, v]) => p.attributes[k] === v))
+        byPid.set(m.pid, Math.max(byPid.get(m.pid) ?? 0, p.value));
     }
   }
   return [...byPid.values()].reduce((a, b) => a + b, 0);
@@ -77,7 +88,10 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
       try {
         const body = JSON.parse(text) as Record<string, unknown>;
         if (req.url === '/v1/traces') {
-          for (const rs of (body.resourceSpans ?? []) as { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[]) {
+          for (const rs of (body.resourceSpans ?? []) as {
+            resource?: { attributes?: KeyValue[] };
+            scopeSpans?: { spans?: Record<string, unknown>[] }[];
+          }[]) {
             const resource = attrs(rs.resource?.attributes);
             for (const ss of rs.scopeSpans ?? []) {
               for (const s of ss.spans ?? []) {
@@ -96,16 +110,31 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
             }
           }
         } else if (req.url === '/v1/metrics') {
-          for (const rm of (body.resourceMetrics ?? []) as { resource?: { attributes?: KeyValue[] }; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[]) {
+          for (const rm of (body.resourceMetrics ?? []) as {
+            resource?: { attributes?: KeyValue[] };
+            scopeMetrics?: { metrics?: Record<string, unknown>[] }[];
+          }[]) {
             const resource = attrs(rm.resource?.attributes);
             for (const sm of rm.scopeMetrics ?? []) {
               for (const m of sm.metrics ?? []) {
-                const data = (m.sum ?? m.histogram ?? m.gauge) as { dataPoints?: { attributes?: KeyValue[]; asInt?: string | number; asDouble?: number; count?: string | number }[] } | undefined;
+                const data = (m.sum ?? m.histogram ?? m.gauge) as
+                  | {
+                      dataPoints?: {
+                        attributes?: KeyValue[];
+                        asInt?: string | number;
+                        asDouble?: number;
+                        count?: string | number;
+                      }[];
+                    }
+                  | undefined;
                 metrics.push({
                   service: String(resource['service.name']),
                   pid: resource['process.pid'] as number | undefined,
                   name: String(m.name),
-                  points: (data?.dataPoints ?? []).map((p) => ({ attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? p.count ?? 0) })),
+                  points: (data?.dataPoints ?? []).map((p) => ({
+                    attributes: attrs(p.attributes),
+                    value: Number(p.asInt ?? p.asDouble ?? p.count ?? 0),
+                  })),
                 });
               }
             }

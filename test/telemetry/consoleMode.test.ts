@@ -7,7 +7,11 @@ describe('TESSERA_TELEMETRY=console', () => {
   const written: string[] = [];
   let telemetry: Telemetry;
   beforeAll(async () => {
-    telemetry = await startTelemetry({ service: 'tessera-cli', env: { TESSERA_TELEMETRY: 'console', TESSERA_TELEMETRY_METRICS_MS: '100000' }, write: (line) => written.push(line) });
+    telemetry = await startTelemetry({
+      service: 'tessera-cli',
+      env: { TESSERA_TELEMETRY: 'console', TESSERA_TELEMETRY_METRICS_MS: '100000' },
+      write: (line) => written.push(line),
+    });
   });
   afterAll(() => telemetry.shutdown());
 
@@ -24,7 +28,12 @@ describe('TESSERA_TELEMETRY=console', () => {
     const outer = spans.find((s) => s.span === 'outer');
     const inner = spans.find((s) => s.span === 'inner');
     expect(outer).toMatchObject({ service: 'tessera-cli', status: 'ok', attributes: { 'tessera.job.id': 'j1' } });
-    expect(inner).toMatchObject({ traceId: outer?.traceId, parentSpanId: outer?.spanId, status: 'error', error: 'model missing' });
+    expect(inner).toMatchObject({
+      traceId: outer?.traceId,
+      parentSpanId: outer?.spanId,
+      status: 'error',
+      error: 'model missing',
+    });
     expect(typeof inner?.durationMs).toBe('number');
     expect(logged[0]).toMatchObject({ msg: 'inside', traceId: outer?.traceId, spanId: outer?.spanId });
     expect(logged[1]?.traceId).toBeUndefined();

@@ -32,12 +32,17 @@ describe('one trace per job across processes (the real bin, OTLP/HTTP to a loopb
   it('a video job: trigger, queue, workers, ffmpeg and ONNX spans in one trace, no orphans; message metrics exported', async () => {
     const run = await runCli(home, ['run', 'clip.mp4', '--model', 'toon', '--out', 'out'], 90_000);
     expect(run.code, run.stderr).toBe(0);
-    const summary = JSON.parse(readFileSync(join(home.dir, 'out', 'summary.json'), 'utf8')) as { jobId: string; state: string };
+    const summary = JSON.parse(readFileSync(join(home.dir, 'out', 'summary.json'), 'utf8')) as {
+      jobId: string;
+      state: string;
+    };
     expect(summary.state).toBe('succeeded');
     expect(collector.rejected).toEqual([]);
 
     // Every process flushed before it exited, so everything is in by now.
-    const submit = collector.spans.find((s) => s.name === 'submit job' && s.attributes['tessera.job.id'] === summary.jobId);
+    const submit = collector.spans.find(
+      (s) => s.name === 'submit job' && s.attributes['tessera.job.id'] === summary.jobId,
+    );
     expect(submit?.service).toBe('tessera-cli');
     const trace = collector.spans.filter((s) => s.traceId === submit?.traceId);
     const byId = new Map(trace.map((s) => [s.spanId, s]));
@@ -65,7 +70,8 @@ describe('one trace per job across processes (the real bin, OTLP/HTTP to a loopb
     }
     // … and the model runs and the tool processes sit under the style messages that ran them.
     const ancestorNamed = (span: CollectedSpan, name: string): boolean => {
-      for (let p = byId.get(span.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? '')) if (p.name === name) return true;
+      for (let p = byId.get(span.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? ''))
+        if (p.name === name) return true;
       return false;
     };
     for (const span of named('onnx style')) expect(ancestorNamed(span, 'process style')).toBe(true);
@@ -74,6 +80,8 @@ describe('one trace per job across processes (the real bin, OTLP/HTTP to a loopb
     // Metrics, cumulative per worker process: both ranges completed, every frame through the model once.
     expect(counterTotal(collector.metrics, 'tessera.messages', { kind: 'style', outcome: 'completed' })).toBe(2);
     expect(counterTotal(collector.metrics, 'tessera.frames', { model: 'toon' })).toBe(8);
-    expect(collector.metrics.some((m) => m.name === 'tessera.message.duration' && m.service === 'tessera-worker')).toBe(true);
+    expect(collector.metrics.some((m) => m.name === 'tessera.message.duration' && m.service === 'tessera-worker')).toBe(
+      true,
+    );
   }, 120_000);
 });

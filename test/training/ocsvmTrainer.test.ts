@@ -12,8 +12,19 @@ import { trainOcsvm, type OcsvmFit } from '../../src/training/ocsvmTrainer.js';
 const FIXTURES = '/work/shared/fixtures/ocsvm';
 const FEATURES = ['mean', 'std', 'min', 'max'];
 
-interface Manifest { train_until: string; nu: number; window_seconds: number; models: { device: string; tag: string; model: string; n_support: number; train_windows: number }[] }
-interface Row { key: string; start: number; features: number[]; decision: number; label: number }
+interface Manifest {
+  train_until: string;
+  nu: number;
+  window_seconds: number;
+  models: { device: string; tag: string; model: string; n_support: number; train_windows: number }[];
+}
+interface Row {
+  key: string;
+  start: number;
+  features: number[];
+  decision: number;
+  label: number;
+}
 
 function readCsv(file: string): Record<string, string>[] {
   const [header, ...lines] = readFileSync(join(FIXTURES, file), 'utf8').trim().split('\n');
@@ -28,13 +39,26 @@ function loadSeries(): Map<string, Row[]> {
   for (const w of readCsv('windows.csv')) {
     const key = `${w.device}/${w.tag}`;
     const s = scores.get(`${key}/${w.window_start}`)!;
-    const row = { key, start: Date.parse(w.window_start!), features: FEATURES.map((f) => Number(w[f])), decision: Number(s.decision), label: Number(s.label) };
+    const row = {
+      key,
+      start: Date.parse(w.window_start!),
+      features: FEATURES.map((f) => Number(w[f])),
+      decision: Number(s.decision),
+      label: Number(s.label),
+    };
     series.set(key, [...(series.get(key) ?? []), row]);
   }
   return series;
 }
 
-interface SeriesResult { key: string; fit: OcsvmFit; model: Model; rows: Row[]; ortScores: Float32Array; ortLabels: BigInt64Array }
+interface SeriesResult {
+  key: string;
+  fit: OcsvmFit;
+  model: Model;
+  rows: Row[];
+  ortScores: Float32Array;
+  ortLabels: BigInt64Array;
+}
 
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Manifest;
 const results: SeriesResult[] = [];
@@ -44,12 +68,26 @@ beforeAll(async () => {
   for (const [key, rows] of loadSeries()) {
     const train = rows.filter((r) => r.start < trainUntil).map((r) => r.features);
     const fit = await trainOcsvm(train, FEATURES.length, { nu: manifest.nu, gamma: 'scale' });
-    const bytes = exportOcsvmOnnx(fit, { name: `ocsvm-${key.replace('/', '-')}`, features: FEATURES, windowSeconds: manifest.window_seconds });
+    const bytes = exportOcsvmOnnx(fit, {
+      name: `ocsvm-${key.replace('/', '-')}`,
+      features: FEATURES,
+      windowSeconds: manifest.window_seconds,
+    });
     const session = await ort.InferenceSession.create(bytes);
     try {
-      const input = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.features)), [rows.length, FEATURES.length]);
+      const input = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.features)), [
+        rows.length,
+        FEATURES.length,
+      ]);
       const out = await session.run({ float_input: input });
-      results.push({ key, fit, model: decodeModel(bytes), rows, ortScores: out.scores!.data as Float32Array, ortLabels: out.label!.data as BigInt64Array });
+      results.push({
+        key,
+        fit,
+        model: decodeModel(bytes),
+        rows,
+        ortScores: out.scores!.data as Float32Array,
+        ortLabels: out.label!.data as BigInt64Array,
+      });
     } finally {
       await session.release();
     }
@@ -81,14 +119,19 @@ describe('trainOcsvm + exportOcsvmOnnx against scikit-learn', () => {
       r.rows.forEach((row, i) => {
         total++;
         if (Number(r.ortLabels[i]) === row.label) agree++;
-        else disagreements.push(`${r.key}@${new Date(row.start).toISOString()} sklearn ${row.decision} ours ${r.ortScores[i]}`);
+        else
+          disagreements.push(
+            `${r.key}@${new Date(row.start).toISOString()} sklearn ${row.decision} ours ${r.ortScores[i]}`,
+          );
         seriesMax = Math.max(seriesMax, Math.abs(r.ortScores[i]! - row.decision));
       });
       maxDiff = Math.max(maxDiff, seriesMax);
       if (seriesMax < 1e-5) exact.push(r.key);
     }
-    console.info(`ocsvm vs scikit-learn: labels agree on ${agree}/${total} windows (${((100 * agree) / total).toFixed(3)}%), `
-      + `max |decision diff| ${maxDiff.toExponential(3)}; ${exact.length}/15 series within 1e-5; disagreements: ${disagreements.join('; ')}`);
+    console.info(
+      `ocsvm vs scikit-learn: labels agree on ${agree}/${total} windows (${((100 * agree) / total).toFixed(3)}%), ` +
+        `max |decision diff| ${maxDiff.toExponential(3)}; ${exact.length}/15 series within 1e-5; disagreements: ${disagreements.join('; ')}`,
+    );
     expect(agree / total).toBeGreaterThanOrEqual(0.99);
     expect(maxDiff).toBeLessThan(1e-3);
     expect(exact.length).toBeGreaterThanOrEqual(14);
@@ -96,7 +139,10 @@ describe('trainOcsvm + exportOcsvmOnnx against scikit-learn', () => {
 
   it('scores in onnxruntime equal the TypeScript decision function within 1e-5', () => {
     let maxDiff = 0;
-    for (const r of results) r.rows.forEach((row, i) => { maxDiff = Math.max(maxDiff, Math.abs(r.ortScores[i]! - r.fit.decision(row.features))); });
+    for (const r of results)
+      r.rows.forEach((row, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(r.ortScores[i]! - r.fit.decision(row.features)));
+      });
     console.info(`ocsvm onnxruntime vs TypeScript decision: max |diff| ${maxDiff.toExponential(3)}`);
     expect(maxDiff).toBeLessThan(1e-5);
   });
@@ -106,7 +152,13 @@ describe('trainOcsvm + exportOcsvmOnnx against scikit-learn', () => {
       irVersion: m.irVersion,
       opsets: m.opsetImport,
       metadata: metadataOf(m),
-      nodes: m.graph?.node?.map((n) => ({ op: n.opType, domain: n.domain ?? '', input: n.input, output: n.output, attributes: n.attribute?.map((a) => [a.name, a.type]) ?? [] })),
+      nodes: m.graph?.node?.map((n) => ({
+        op: n.opType,
+        domain: n.domain ?? '',
+        input: n.input,
+        output: n.output,
+        attributes: n.attribute?.map((a) => [a.name, a.type]) ?? [],
+      })),
       inputs: m.graph?.input,
       outputs: m.graph?.output,
     });
@@ -119,7 +171,11 @@ describe('trainOcsvm + exportOcsvmOnnx against scikit-learn', () => {
 });
 
 describe('trainOcsvm input validation', () => {
-  const rows = [[1, 2, 3, 4], [2, 3, 4, 5], [3, 1, 2, 6]];
+  const rows = [
+    [1, 2, 3, 4],
+    [2, 3, 4, 5],
+    [3, 1, 2, 6],
+  ];
 
   it('rejects an empty training set', async () => {
     await expect(trainOcsvm([], 4)).rejects.toThrow(InputError);
@@ -138,7 +194,15 @@ describe('trainOcsvm input validation', () => {
   });
 
   it('rejects ragged rows and a flat array that is not a multiple of nFeatures', async () => {
-    await expect(trainOcsvm([[1, 2, 3, 4], [1, 2]], 4)).rejects.toThrow(/row 1 has 2 features/);
+    await expect(
+      trainOcsvm(
+        [
+          [1, 2, 3, 4],
+          [1, 2],
+        ],
+        4,
+      ),
+    ).rejects.toThrow(/row 1 has 2 features/);
     await expect(trainOcsvm(new Float64Array(5), 4)).rejects.toThrow(/not a multiple/);
   });
 
@@ -152,9 +216,20 @@ describe('trainOcsvm input validation', () => {
 
 describe('exportOcsvmOnnx input validation', () => {
   it('rejects feature names that do not match the fit, and a bad window length', async () => {
-    const fit = await trainOcsvm([[1, 2], [2, 1], [3, 3]], 2);
-    expect(() => exportOcsvmOnnx(fit, { name: 'm', features: ['a'], windowSeconds: 60 })).toThrow(/features: 1 names for a model fitted on 2/);
+    const fit = await trainOcsvm(
+      [
+        [1, 2],
+        [2, 1],
+        [3, 3],
+      ],
+      2,
+    );
+    expect(() => exportOcsvmOnnx(fit, { name: 'm', features: ['a'], windowSeconds: 60 })).toThrow(
+      /features: 1 names for a model fitted on 2/,
+    );
     expect(() => exportOcsvmOnnx(fit, { name: 'm', features: ['a', 'b'], windowSeconds: 0 })).toThrow(InputError);
-    expect(metadataOf(decodeModel(exportOcsvmOnnx(fit, { name: 'm', features: ['a', 'b'], windowSeconds: 30 })))).toEqual({ features: 'a,b', window_seconds: '30' });
+    expect(
+      metadataOf(decodeModel(exportOcsvmOnnx(fit, { name: 'm', features: ['a', 'b'], windowSeconds: 30 }))),
+    ).toEqual({ features: 'a,b', window_seconds: '30' });
   });
 });

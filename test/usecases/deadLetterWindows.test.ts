@@ -14,7 +14,14 @@ import { recordDeadLetter, sweepDeadLetters } from '../../src/usecases/deadLette
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { createGate, hookedLedger } from '../support/usecases/faultyPorts.js';
 import { drainQueue, messageHandler } from '../support/usecases/queueDriver.js';
-import { FULL_FILE_WINDOWS, openWorld, readResults, sensorCsv, withoutInputColumns, type UsecaseWorld } from '../support/usecases/usecaseWorld.js';
+import {
+  FULL_FILE_WINDOWS,
+  openWorld,
+  readResults,
+  sensorCsv,
+  withoutInputColumns,
+  type UsecaseWorld,
+} from '../support/usecases/usecaseWorld.js';
 
 const CSV = sensorCsv();
 let world: UsecaseWorld | undefined;
@@ -29,7 +36,9 @@ async function runPlan(w: UsecaseWorld, job: JobRecord): Promise<ScoreMessage[]>
   await messageHandler(w.deps)(plan!.body);
   await w.queue.complete(plan!);
   expect((await w.ctx.ledger.getJob(job.jobId))?.state).toBe('running');
-  return (await w.ctx.ledger.listShards(job.jobId)).map((s) => (s.detail as unknown as { message: ScoreMessage }).message);
+  return (await w.ctx.ledger.listShards(job.jobId)).map(
+    (s) => (s.detail as unknown as { message: ScoreMessage }).message,
+  );
 }
 
 /**
@@ -61,7 +70,11 @@ async function cleanRun(w: UsecaseWorld) {
   return { scores: withoutInputColumns((await readResults(w.ctx, job.jobId)).scores), outputs };
 }
 
-function expectScoresWithout(scores: readonly string[], clean: Awaited<ReturnType<typeof cleanRun>>, failed: readonly string[]) {
+function expectScoresWithout(
+  scores: readonly string[],
+  clean: Awaited<ReturnType<typeof cleanRun>>,
+  failed: readonly string[],
+) {
   const missing = new Set(failed.flatMap((id) => clean.outputs.get(id) ?? []));
   expect(missing.size).toBeGreaterThan(0);
   const expected = clean.scores.filter((l) => !missing.has(l));
@@ -104,7 +117,10 @@ describe('dead letters arriving out of sequence order', () => {
     expect((await w.ctx.ledger.getShard(job.jobId, a.shardId))?.state).toBe('pending');
 
     await sweepDeadLetters(w.deps, 0); // the runtime's periodic full sweep
-    expect((await w.ctx.ledger.getShard(job.jobId, a.shardId))).toMatchObject({ state: 'failed', error: expect.stringContaining(MAX_DELIVERY_COUNT_EXCEEDED) as unknown });
+    expect(await w.ctx.ledger.getShard(job.jobId, a.shardId)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining(MAX_DELIVERY_COUNT_EXCEEDED) as unknown,
+    });
     const finish = await drainQueue(w.deps);
     expect(finish.completed.map((m) => (m.body as { kind: string }).kind)).toEqual(['finish']);
 
@@ -117,8 +133,13 @@ describe('dead letters arriving out of sequence order', () => {
     expect(counts).toEqual({ pending: 0, running: 0, succeeded: shards.length - 2, failed: 2 });
     const results = await readResults(w.ctx, job.jobId);
     expectScoresWithout(results.scores, clean, [a.shardId, b.shardId]);
-    expect(results.summary).toMatchObject({ state: 'failed', shards: { total: shards.length, succeeded: shards.length - 2, failed: 2 } });
-    expect((results.summary.failedShards as { shardId: string }[]).map((f) => f.shardId).sort()).toEqual([a.shardId, b.shardId].sort());
+    expect(results.summary).toMatchObject({
+      state: 'failed',
+      shards: { total: shards.length, succeeded: shards.length - 2, failed: 2 },
+    });
+    expect((results.summary.failedShards as { shardId: string }[]).map((f) => f.shardId).sort()).toEqual(
+      [a.shardId, b.shardId].sort(),
+    );
     expect(await w.queue.countActive()).toBe(0);
     expect(await w.queue.peekDeadLetters()).toHaveLength(2);
   });
@@ -126,7 +147,10 @@ describe('dead letters arriving out of sequence order', () => {
 
 describe('a slow duplicate worker finishes a shard after it was dead-lettered and its job finished', () => {
   /** Plans a job, lets a slow worker take its first shard, and finishes the job with that shard dead-lettered. */
-  async function finishWithoutSlowShard(w: UsecaseWorld, startSlow?: (msg: ScoreMessage) => { done: Promise<void>; inside: Promise<void> }) {
+  async function finishWithoutSlowShard(
+    w: UsecaseWorld,
+    startSlow?: (msg: ScoreMessage) => { done: Promise<void>; inside: Promise<void> },
+  ) {
     const job = await w.submitCsv('job.csv', CSV);
     const shards = await runPlan(w, job);
     const s = shards[0]!;
@@ -141,10 +165,22 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
     const finished = await w.ctx.ledger.getJob(job.jobId);
     expect(finished?.state).toBe('failed');
     expect(finished?.error).toContain(s.shardId);
-    return { job, s, held: held!, slow, finished: finished!, results: await readResults(w.ctx, job.jobId), shardBefore: await w.ctx.ledger.getShard(job.jobId, s.shardId) };
+    return {
+      job,
+      s,
+      held: held!,
+      slow,
+      finished: finished!,
+      results: await readResults(w.ctx, job.jobId),
+      shardBefore: await w.ctx.ledger.getShard(job.jobId, s.shardId),
+    };
   }
 
-  async function expectUnchanged(w: UsecaseWorld, before: Awaited<ReturnType<typeof finishWithoutSlowShard>>, clean: Awaited<ReturnType<typeof cleanRun>>) {
+  async function expectUnchanged(
+    w: UsecaseWorld,
+    before: Awaited<ReturnType<typeof finishWithoutSlowShard>>,
+    clean: Awaited<ReturnType<typeof cleanRun>>,
+  ) {
     const { job, s } = before;
     const shard = await w.ctx.ledger.getShard(job.jobId, s.shardId);
     expect(shard?.state).toBe('failed');
@@ -181,7 +217,10 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
         },
       },
     };
-    const before = await finishWithoutSlowShard(w, (msg) => ({ done: scoreShard(slowDeps, msg), inside: gate.arrived }));
+    const before = await finishWithoutSlowShard(w, (msg) => ({
+      done: scoreShard(slowDeps, msg),
+      inside: gate.arrived,
+    }));
     expect(before.shardBefore?.attempts).toBe(1); // the slow worker did claim it before it was dead-lettered
     gate.open();
     await before.slow?.done;
@@ -211,7 +250,10 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
         w.clock.advance(w.queue.lockDurationMs + 1);
         const [second] = await w.queue.receive({ maxMessages: 1, maxWaitMs: 0 });
         expect(second?.messageId).toBe(held!.messageId);
-        await w.queue.deadLetter(second!, { reason: 'Permanent', description: 'injected: the second delivery failed permanently' });
+        await w.queue.deadLetter(second!, {
+          reason: 'Permanent',
+          description: 'injected: the second delivery failed permanently',
+        });
         await recordDeadLetter(w.deps, second!.body, 'Permanent', 'injected: the second delivery failed permanently');
       },
     });
@@ -219,7 +261,10 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
     expect(reads).toBe(3); // its write lost the ETag race, it re-read S as failed and left it
     await drainQueue(w.deps); // the finish
 
-    expect(await w.ctx.ledger.getShard(job.jobId, s.shardId)).toMatchObject({ state: 'failed', error: 'Permanent: injected: the second delivery failed permanently' });
+    expect(await w.ctx.ledger.getShard(job.jobId, s.shardId)).toMatchObject({
+      state: 'failed',
+      error: 'Permanent: injected: the second delivery failed permanently',
+    });
     const done = await w.ctx.ledger.getJob(job.jobId);
     expect(done?.state).toBe('failed');
     expect(done?.error).toContain(s.shardId);

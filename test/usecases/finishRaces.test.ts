@@ -16,7 +16,14 @@ import { fanIn } from '../../src/usecases/fanIn.js';
 import { reconcileJobs } from '../../src/usecases/reconcileJobs.js';
 import { InjectedCrash, createBarrier, createGate, hookedLedger } from '../support/usecases/faultyPorts.js';
 import { drainQueue, queuedMessages } from '../support/usecases/queueDriver.js';
-import { FULL_FILE_WINDOWS, openWorld, readResults, sensorCsv, withoutInputColumns, type UsecaseWorld } from '../support/usecases/usecaseWorld.js';
+import {
+  FULL_FILE_WINDOWS,
+  openWorld,
+  readResults,
+  sensorCsv,
+  withoutInputColumns,
+  type UsecaseWorld,
+} from '../support/usecases/usecaseWorld.js';
 
 const CSV = sensorCsv();
 let world: UsecaseWorld | undefined;
@@ -43,10 +50,13 @@ async function lastShardJustSucceeded(w: UsecaseWorld) {
   expect(await total()).toBe(45);
   const crashAfterSuccess = hookedLedger(w.ctx.ledger, {
     afterUpdateShard: (_s, patch) => {
-      if (patch.state === 'succeeded') throw new InjectedCrash('after recording the shard succeeded, before fanning in');
+      if (patch.state === 'succeeded')
+        throw new InjectedCrash('after recording the shard succeeded, before fanning in');
     },
   });
-  await expect(scoreShard(w.withPorts({ ledger: crashAfterSuccess }), held.body as ScoreMessage)).rejects.toBeInstanceOf(InjectedCrash);
+  await expect(
+    scoreShard(w.withPorts({ ledger: crashAfterSuccess }), held.body as ScoreMessage),
+  ).rejects.toBeInstanceOf(InjectedCrash);
   expect(await w.ctx.ledger.getJob(job.jobId)).toMatchObject({ state: 'running' });
   expect(await w.ctx.ledger.countShards(job.jobId)).toEqual({ pending: 0, running: 0, succeeded: 45, failed: 0 });
   return { job, held };
@@ -113,7 +123,11 @@ describe('finishJob run twice at once', () => {
   }
 
   /** Two finishers, each over its own ledger connection, both past the `finishing` check before either writes. */
-  function twoFinishers(w: UsecaseWorld, terminalWrites: JobRecord[], blobs: (i: number) => BlobStore = () => w.ctx.blobs) {
+  function twoFinishers(
+    w: UsecaseWorld,
+    terminalWrites: JobRecord[],
+    blobs: (i: number) => BlobStore = () => w.ctx.blobs,
+  ) {
     const barrier = createBarrier(2);
     const ledgers = [w.ctx.ledger, openSqliteJobLedger({ file: join(w.ctx.config.home, 'ledger.sqlite') })];
     extraLedgers.push(ledgers[1]!);
@@ -147,7 +161,16 @@ describe('finishJob run twice at once', () => {
     expect(results.scores).toHaveLength(FULL_FILE_WINDOWS);
     expect(withoutInputColumns(results.scores)).toEqual(withoutInputColumns(reference.scores));
     expect(withoutInputColumns(results.anomalies)).toEqual(withoutInputColumns(reference.anomalies));
-    const timing = ({ jobId: _j, input: _i, submittedAt: _s, finishedAt: _f, seconds: _sec, rowsPerSecond: _r, results: _res, ...rest }: Record<string, unknown>) => rest;
+    const timing = ({
+      jobId: _j,
+      input: _i,
+      submittedAt: _s,
+      finishedAt: _f,
+      seconds: _sec,
+      rowsPerSecond: _r,
+      results: _res,
+      ...rest
+    }: Record<string, unknown>) => rest;
     expect(timing(results.summary)).toEqual(timing(reference.summary));
     // A third, late finish (its message delivered again) is a no-op.
     expect(await finishJob(w.deps, job.jobId)).toEqual(stored);
@@ -188,13 +211,17 @@ describe('finishJob run twice at once', () => {
     expect(summary).toEqual((stored?.detail as { summary?: unknown }).summary);
   });
 
-  it('a finish delivered after the job ended puts back the ending\'s summary.json (an earlier rewrite may have failed)', async () => {
+  it("a finish delivered after the job ended puts back the ending's summary.json (an earlier rewrite may have failed)", async () => {
     const w = (world = await openWorld());
     const { job } = await finishingJob(w);
     const ended = await finishJob(w.deps, job.jobId);
     const { summaryText } = await readResults(w.ctx, job.jobId);
     // As an overtaken finish leaves it when its rewrite fails: its own summary, with its own times.
-    await w.ctx.blobs.put(CONTAINERS.results, resultBlobName(job.jobId, 'summary.json'), summaryText.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2000-01-01T00:00:00.000Z"'));
+    await w.ctx.blobs.put(
+      CONTAINERS.results,
+      resultBlobName(job.jobId, 'summary.json'),
+      summaryText.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2000-01-01T00:00:00.000Z"'),
+    );
     expect(await finishJob(w.deps, job.jobId)).toEqual(ended);
     expect((await readResults(w.ctx, job.jobId)).summaryText).toBe(summaryText);
   });

@@ -12,7 +12,14 @@ import { ocsvmDir, readOcsvmManifest } from '../support/fixtures.js';
 import { InjectedCrash, hookedLedger } from '../support/usecases/faultyPorts.js';
 import { drainQueue, messageHandler, queuedMessages } from '../support/usecases/queueDriver.js';
 import {
-  DEDUP_WINDOW_MS, FULL_FILE_WINDOWS, modelColumn, openWorld, readResults, sensorCsv, withoutInputColumns, type UsecaseWorld,
+  DEDUP_WINDOW_MS,
+  FULL_FILE_WINDOWS,
+  modelColumn,
+  openWorld,
+  readResults,
+  sensorCsv,
+  withoutInputColumns,
+  type UsecaseWorld,
 } from '../support/usecases/usecaseWorld.js';
 
 const CSV = sensorCsv();
@@ -52,7 +59,11 @@ async function expectSameAsClean(w: UsecaseWorld, job: JobRecord, clean: Awaited
   expect(withoutInputColumns(results.scores)).toEqual(withoutInputColumns(clean.results.scores));
   expect(withoutInputColumns(results.anomalies)).toEqual(withoutInputColumns(clean.results.anomalies));
   expect(results.scores.every((l) => l.endsWith(`,inbox/${job.input.name},${job.input.etag}`))).toBe(true);
-  expect(results.summary).toMatchObject({ state: 'succeeded', windows: FULL_FILE_WINDOWS, shards: { total: clean.shards.length, succeeded: clean.shards.length, failed: 0 } });
+  expect(results.summary).toMatchObject({
+    state: 'succeeded',
+    windows: FULL_FILE_WINDOWS,
+    shards: { total: clean.shards.length, succeeded: clean.shards.length, failed: 0 },
+  });
   expect(await w.queue.countActive()).toBe(0);
   expect(await w.queue.peekDeadLetters()).toEqual([]);
 }
@@ -108,7 +119,11 @@ describe('planJob crashes after sending some shard messages, before marking the 
     w.clock.advance(w.queue.lockDurationMs + 1);
     const late = await drainQueue(w.deps);
     // The plan, the 25 shards not yet sent (the 20 scored ones are dropped as duplicates), one finish.
-    expect(late.completed.map((m) => (m.body as { kind: string }).kind).sort()).toEqual(['finish', 'plan', ...Array<string>(clean.shards.length - 20).fill('score')]);
+    expect(late.completed.map((m) => (m.body as { kind: string }).kind).sort()).toEqual([
+      'finish',
+      'plan',
+      ...Array<string>(clean.shards.length - 20).fill('score'),
+    ]);
     const shards = await w.ctx.ledger.listShards(job.jobId);
     expect(shards.every((s) => s.attempts === 1)).toBe(true);
     await expectSameAsClean(w, job, clean);
@@ -124,7 +139,9 @@ describe('planJob crashes after sending some shard messages, before marking the 
 
     w.clock.advance(DEDUP_WINDOW_MS + 1); // the plan is redelivered only after duplicate detection forgot the first sends
     const late = await drainQueue(w.deps);
-    expect(late.completed.filter((m) => (m.body as { kind: string }).kind === 'score')).toHaveLength(clean.shards.length);
+    expect(late.completed.filter((m) => (m.body as { kind: string }).kind === 'score')).toHaveLength(
+      clean.shards.length,
+    );
     expect(late.deadLettered).toEqual([]);
     await expectSameAsClean(w, job, clean);
   });
@@ -147,7 +164,9 @@ describe('planJob crashes after queueing every shard, just before marking the jo
 
     w.clock.advance(w.queue.lockDurationMs + 1);
     const log = await drainQueue(w.withPorts({ ledger }));
-    expect(log.completed.filter((m) => (m.body as { kind: string }).kind === 'score')).toHaveLength(clean.shards.length);
+    expect(log.completed.filter((m) => (m.body as { kind: string }).kind === 'score')).toHaveLength(
+      clean.shards.length,
+    );
     expect(log.completed.filter((m) => (m.body as { kind: string }).kind === 'plan')).toHaveLength(1);
     await expectSameAsClean(w, job, clean);
   });
@@ -164,14 +183,20 @@ describe('planJob crashes after pinning its models, and a new model version appe
       },
     });
     await planAndCrash(w, job, messageHandler(w.withPorts({ ledger })));
-    const pins = ((await w.ctx.ledger.getJob(job.jobId))?.detail as { pins?: Record<string, { version: number; windowSeconds: number }> }).pins;
+    const pins = (
+      (await w.ctx.ledger.getJob(job.jobId))?.detail as {
+        pins?: Record<string, { version: number; windowSeconds: number }>;
+      }
+    ).pins;
     expect(Object.keys(pins ?? {})).toHaveLength(15);
     expect(Object.values(pins ?? {}).every((p) => p.version === 1 && p.windowSeconds === 60)).toBe(true);
     expect(await w.ctx.ledger.listShards(job.jobId)).toEqual([]);
 
     // Version 2 of every series' model: the same graph, but windows of 120 s.
     for (const m of readOcsvmManifest().models) {
-      const added = await w.ctx.registry.add(`ocsvm-${m.device}-${m.tag}`, readFileSync(join(ocsvmDir, m.model)), { meta: { window_seconds: '120' } });
+      const added = await w.ctx.registry.add(`ocsvm-${m.device}-${m.tag}`, readFileSync(join(ocsvmDir, m.model)), {
+        meta: { window_seconds: '120' },
+      });
       expect(added.record.version).toBe(2);
     }
     expect(await w.deps.models.latest('ocsvm-1-1')).toMatchObject({ version: 2, windowSeconds: 120 });
@@ -181,7 +206,9 @@ describe('planJob crashes after pinning its models, and a new model version appe
     await expectSameAsClean(w, job, clean);
     const results = await readResults(w.ctx, job.jobId);
     expect([...modelColumn(results.scores)].every((ref) => ref.endsWith('@1'))).toBe(true);
-    const stored = (await w.ctx.ledger.listShards(job.jobId)).map((s) => (s.detail as { message: { windowSeconds: number; model: { version: number } } }).message);
+    const stored = (await w.ctx.ledger.listShards(job.jobId)).map(
+      (s) => (s.detail as { message: { windowSeconds: number; model: { version: number } } }).message,
+    );
     expect(stored.every((m) => m.windowSeconds === 60 && m.model.version === 1)).toBe(true);
 
     // The control: a job planned now takes version 2, so its windows and shards differ.
@@ -189,6 +216,8 @@ describe('planJob crashes after pinning its models, and a new model version appe
     await drainQueue(w.deps);
     const freshShards = (await w.ctx.ledger.listShards(fresh.jobId)).map((s) => s.shardId);
     expect(freshShards).not.toEqual(clean.shards);
-    expect([...modelColumn((await readResults(w.ctx, fresh.jobId)).scores)].every((ref) => ref.endsWith('@2'))).toBe(true);
+    expect([...modelColumn((await readResults(w.ctx, fresh.jobId)).scores)].every((ref) => ref.endsWith('@2'))).toBe(
+      true,
+    );
   });
 });

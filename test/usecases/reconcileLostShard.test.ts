@@ -9,7 +9,13 @@ import type { ScoreMessage } from '../../src/usecases/anomaly/scoreShard.js';
 import { reconcileJobs } from '../../src/usecases/reconcileJobs.js';
 import { drainQueue, messageHandler, queuedMessages } from '../support/usecases/queueDriver.js';
 import {
-  DEDUP_WINDOW_MS, FULL_FILE_WINDOWS, openWorld, readResults, sensorCsv, withoutInputColumns, type UsecaseWorld,
+  DEDUP_WINDOW_MS,
+  FULL_FILE_WINDOWS,
+  openWorld,
+  readResults,
+  sensorCsv,
+  withoutInputColumns,
+  type UsecaseWorld,
 } from '../support/usecases/usecaseWorld.js';
 
 const CSV = sensorCsv();
@@ -53,13 +59,24 @@ async function loseOneShard(w: UsecaseWorld) {
   await w.queue.complete(last!);
 
   expect((await w.ctx.ledger.getJob(job.jobId))?.state).toBe('running');
-  expect(await w.ctx.ledger.countShards(job.jobId)).toEqual({ pending: 1, running: 0, succeeded: total - 1, failed: 0 });
+  expect(await w.ctx.ledger.countShards(job.jobId)).toEqual({
+    pending: 1,
+    running: 0,
+    succeeded: total - 1,
+    failed: 0,
+  });
   expect((await w.ctx.ledger.getShard(job.jobId, lostShard))?.state).toBe('pending');
   expect(await w.queue.countActive()).toBe(0);
   return { job, lostShard, lost: lost!, total, cleanScores };
 }
 
-async function expectRecovered(w: UsecaseWorld, job: JobRecord, lostShard: string, total: number, cleanScores: string[]) {
+async function expectRecovered(
+  w: UsecaseWorld,
+  job: JobRecord,
+  lostShard: string,
+  total: number,
+  cleanScores: string[],
+) {
   const queued = await queuedMessages(w.queue);
   expect(queued.map((m) => m.shardId)).toEqual([lostShard]);
   // A second pass while the re-sent message waits duplicates nothing.
@@ -83,7 +100,7 @@ async function expectRecovered(w: UsecaseWorld, job: JobRecord, lostShard: strin
 
 describe('a lost shard message', () => {
   // Fixed: a re-send gets its own id (keyed by the shard's ETag), so duplicate detection no longer drops it.
-  it('is re-sent by the reconciler from the shard\'s stored message once the queue is empty, and the job completes', async () => {
+  it("is re-sent by the reconciler from the shard's stored message once the queue is empty, and the job completes", async () => {
     const w = (world = await openWorld());
     const { job, lostShard, lost, total, cleanScores } = await loseOneShard(w);
     w.clock.advance(60_000); // a minute later, well inside the duplicate-detection window
@@ -110,7 +127,11 @@ describe('a lost finish message', () => {
   /** Scores every shard of a job, then loses its finish message: the job is left finishing, the queue empty. */
   async function loseFinish(w: UsecaseWorld) {
     const job = await w.submitCsv('job.csv', CSV);
-    await drainQueue(w.deps, { handle: async (body) => { if ((body as { kind: string }).kind !== 'finish') await messageHandler(w.deps)(body); } });
+    await drainQueue(w.deps, {
+      handle: async (body) => {
+        if ((body as { kind: string }).kind !== 'finish') await messageHandler(w.deps)(body);
+      },
+    });
     const finishing = await w.ctx.ledger.getJob(job.jobId);
     expect(finishing?.state).toBe('finishing');
     expect(await w.queue.countActive()).toBe(0);

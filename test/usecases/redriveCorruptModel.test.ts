@@ -12,7 +12,15 @@ import { sweepDeadLetters } from '../../src/usecases/deadLetters.js';
 import { redriveDeadLetters } from '../../src/usecases/redriveDeadLetters.js';
 import { hookedLedger } from '../support/usecases/faultyPorts.js';
 import { drainQueue, messageHandler } from '../support/usecases/queueDriver.js';
-import { FULL_FILE_WINDOWS, modelColumn, openWorld, readResults, sensorCsv, withoutInputColumns, type UsecaseWorld } from '../support/usecases/usecaseWorld.js';
+import {
+  FULL_FILE_WINDOWS,
+  modelColumn,
+  openWorld,
+  readResults,
+  sensorCsv,
+  withoutInputColumns,
+  type UsecaseWorld,
+} from '../support/usecases/usecaseWorld.js';
 
 const CSV = sensorCsv();
 const MODEL = 'ocsvm-1-1';
@@ -43,7 +51,11 @@ describe('re-driving shards dead-lettered by a corrupt model blob', () => {
     const first = await drainQueue(w.deps, { holdWhen: (m) => (m.body as { kind: string }).kind === 'finish' });
     const deadShards = first.deadLettered.map((d) => (d.message.body as ScoreMessage).shardId).sort();
     expect(deadShards.length).toBeGreaterThan(0);
-    expect(first.deadLettered.every((d) => d.reason === 'ModelChecksumMismatch' && (d.message.body as ScoreMessage).model.name === MODEL)).toBe(true);
+    expect(
+      first.deadLettered.every(
+        (d) => d.reason === 'ModelChecksumMismatch' && (d.message.body as ScoreMessage).model.name === MODEL,
+      ),
+    ).toBe(true);
     const staleFinish = first.held!;
     await messageHandler(w.deps)(staleFinish.body);
 
@@ -51,8 +63,15 @@ describe('re-driving shards dead-lettered by a corrupt model blob', () => {
     expect(failed?.state).toBe('failed');
     for (const id of deadShards) expect(failed?.error).toContain(id);
     const shards = await w.ctx.ledger.listShards(job.jobId);
-    expect(shards.filter((s) => s.state === 'failed').map((s) => s.shardId).sort()).toEqual(deadShards);
-    expect(shards.filter((s) => s.state === 'failed').every((s) => s.error?.startsWith('ModelChecksumMismatch:'))).toBe(true);
+    expect(
+      shards
+        .filter((s) => s.state === 'failed')
+        .map((s) => s.shardId)
+        .sort(),
+    ).toEqual(deadShards);
+    expect(shards.filter((s) => s.state === 'failed').every((s) => s.error?.startsWith('ModelChecksumMismatch:'))).toBe(
+      true,
+    );
     const partial = await readResults(w.ctx, job.jobId);
     expect(partial.summary).toMatchObject({ state: 'failed', shards: { failed: deadShards.length } });
     expect(partial.scores.length).toBeLessThan(FULL_FILE_WINDOWS);
@@ -66,13 +85,17 @@ describe('re-driving shards dead-lettered by a corrupt model blob', () => {
     const rerun = await w.ctx.ledger.getJob(job.jobId);
     expect(rerun?.state).toBe('running');
     expect(rerun?.error).toBeUndefined();
-    for (const id of deadShards) expect((await w.ctx.ledger.getShard(job.jobId, id))).toMatchObject({ state: 'pending', error: undefined });
+    for (const id of deadShards)
+      expect(await w.ctx.ledger.getShard(job.jobId, id)).toMatchObject({ state: 'pending', error: undefined });
     expect(await w.queue.peekDeadLetters()).toEqual([]);
 
     // The first finish's message comes back (its lock expired): a no-op on the running job.
     w.clock.advance(w.queue.lockDurationMs + 1);
     const waiting = await w.queue.receive({ maxMessages: 100, maxWaitMs: 0 });
-    expect(waiting.map((m) => (m.body as { kind: string }).kind).sort()).toEqual(['finish', ...Array<string>(deadShards.length).fill('score')]);
+    expect(waiting.map((m) => (m.body as { kind: string }).kind).sort()).toEqual([
+      'finish',
+      ...Array<string>(deadShards.length).fill('score'),
+    ]);
     for (const m of waiting) {
       if (m.messageId !== staleFinish.messageId) {
         await w.queue.abandon(m);
@@ -86,24 +109,40 @@ describe('re-driving shards dead-lettered by a corrupt model blob', () => {
 
     const second = await drainQueue(w.deps);
     expect(second.deadLettered).toEqual([]);
-    expect(second.completed.map((m) => (m.body as { kind: string }).kind)).toEqual([...Array<string>(deadShards.length).fill('score'), 'finish']);
+    expect(second.completed.map((m) => (m.body as { kind: string }).kind)).toEqual([
+      ...Array<string>(deadShards.length).fill('score'),
+      'finish',
+    ]);
     expect(second.completed.at(-1)?.messageId).not.toBe(staleFinish.messageId);
     const done = await w.ctx.ledger.getJob(job.jobId);
     expect(done?.state, done?.error).toBe('succeeded');
     expect(done?.error).toBeUndefined();
-    expect(await w.ctx.ledger.countShards(job.jobId)).toEqual({ pending: 0, running: 0, succeeded: shards.length, failed: 0 });
+    expect(await w.ctx.ledger.countShards(job.jobId)).toEqual({
+      pending: 0,
+      running: 0,
+      succeeded: shards.length,
+      failed: 0,
+    });
     const results = await readResults(w.ctx, job.jobId);
     expect(results.scores).toHaveLength(FULL_FILE_WINDOWS);
     expect(new Set(results.scores).size).toBe(FULL_FILE_WINDOWS);
     expect(modelColumn(results.scores.filter((l) => l.startsWith('1,1,')))).toEqual(new Set([`${MODEL}@1`]));
-    expect(results.summary).toMatchObject({ state: 'succeeded', error: null, windows: FULL_FILE_WINDOWS, failedShards: [], shards: { total: shards.length, failed: 0 } });
+    expect(results.summary).toMatchObject({
+      state: 'succeeded',
+      error: null,
+      windows: FULL_FILE_WINDOWS,
+      failedShards: [],
+      shards: { total: shards.length, failed: 0 },
+    });
     expect(await w.queue.countActive()).toBe(0);
     expect(await w.queue.peekDeadLetters()).toEqual([]);
 
     // The same rows as a clean run of the same readings.
     const clean = await w.submitCsv('clean.csv', CSV);
     await drainQueue(w.deps);
-    expect(withoutInputColumns(results.scores)).toEqual(withoutInputColumns((await readResults(w.ctx, clean.jobId)).scores));
+    expect(withoutInputColumns(results.scores)).toEqual(
+      withoutInputColumns((await readResults(w.ctx, clean.jobId)).scores),
+    );
   });
 
   // Fixed: a dead letter no longer fails a shard that changed after it was dead-lettered (re-driven to pending).

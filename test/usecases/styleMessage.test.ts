@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { decodeStyleMessage } from '../../src/usecases/video/styleShard.js';
 
 const body = {
-  kind: 'style', jobId: 'j1', shardId: 'f000000004-000000008', start: 4, end: 8, seekSeconds: 0.35,
-  model: { name: 'toon', version: 1, sha256: 'ab' }, fit: 'stretch',
+  kind: 'style',
+  jobId: 'j1',
+  shardId: 'f000000004-000000008',
+  start: 4,
+  end: 8,
+  seekSeconds: 0.35,
+  model: { name: 'toon', version: 1, sha256: 'ab' },
+  fit: 'stretch',
   video: { streamIndex: 0, width: 64, height: 48, rate: { num: 100, den: 7 } },
 };
 
 describe('decodeStyleMessage', () => {
-  it('takes a constant-rate range, and a variable-rate one with its frames\' times', () => {
+  it("takes a constant-rate range, and a variable-rate one with its frames' times", () => {
     expect(decodeStyleMessage(body)).toEqual(body);
     const timed = { ...body, video: { ...body.video, ticks: [0, 100_000, 150_000, 200_000, 250_000] } };
     expect(decodeStyleMessage(timed).video.ticks).toEqual([0, 100_000, 150_000, 200_000, 250_000]);
@@ -27,6 +33,9 @@ describe('decodeStyleMessage', () => {
     } catch (thrown) {
       error = thrown;
     }
-    expect(error).toMatchObject({ code: 'MalformedMessage', message: expect.stringMatching(/^malformed style message: .*"shardId":"f000000004-000000008"/) });
+    expect(error).toMatchObject({
+      code: 'MalformedMessage',
+      message: expect.stringMatching(/^malformed style message: .*"shardId":"f000000004-000000008"/),
+    });
   });
 });

@@ -13,7 +13,10 @@ const range = { streamIndex: 0, seekSeconds: 1.5, count: 10, width: 64, height: 
 function threads(args: readonly string[]): { before: string[]; after: string[] } {
   const input = args.indexOf('-i');
   const at = args.flatMap((a, i) => (a === '-threads' ? [i] : []));
-  return { before: at.filter((i) => i < input).map((i) => args[i + 1]!), after: at.filter((i) => i > input).map((i) => args[i + 1]!) };
+  return {
+    before: at.filter((i) => i < input).map((i) => args[i + 1]!),
+    after: at.filter((i) => i > input).map((i) => args[i + 1]!),
+  };
 }
 
 describe('ffmpeg threads of a segment', () => {
@@ -29,9 +32,18 @@ describe('ffmpeg threads of a segment', () => {
   it('go to the decoder (before the input) and to x264 (after it); none at all when ffmpeg chooses', () => {
     const settings = (n: number) => ({ crf: 18, preset: 'veryfast', threads: n });
     expect(threads(decodeArgs('in.mp4', { ...range, fit, threads: 2 }))).toEqual({ before: ['2'], after: [] });
-    expect(threads(encodeArgs('out.mp4', { width: 64, height: 48, fit, rate, settings: settings(2) }))).toEqual({ before: [], after: ['2'] });
-    expect(threads(passthroughArgs('in.mp4', 'out.mp4', { ...range, rate, settings: settings(1) }))).toEqual({ before: ['1'], after: ['1'] });
-    expect(threads(passthroughArgs('in.mp4', 'out.mp4', { ...range, rate, settings: settings(0) }))).toEqual({ before: [], after: [] });
+    expect(threads(encodeArgs('out.mp4', { width: 64, height: 48, fit, rate, settings: settings(2) }))).toEqual({
+      before: [],
+      after: ['2'],
+    });
+    expect(threads(passthroughArgs('in.mp4', 'out.mp4', { ...range, rate, settings: settings(1) }))).toEqual({
+      before: ['1'],
+      after: ['1'],
+    });
+    expect(threads(passthroughArgs('in.mp4', 'out.mp4', { ...range, rate, settings: settings(0) }))).toEqual({
+      before: [],
+      after: [],
+    });
     expect(threads(decodeArgs('in.mp4', { ...range, fit }))).toEqual({ before: [], after: [] });
   });
 });

@@ -27,13 +27,32 @@ describe('finishVideoJob, duplicated', () => {
     const v = home.config.video;
     const tools = createVideoTools(ctx.blobs, { crf: v.crf, preset: v.preset });
     return {
-      blobs: ctx.blobs, queue: ctx.queue, ledger: ctx.ledger, log: ctx.deps.log,
-      styles: { pin: () => Promise.reject(new PermanentError('not used')), open: () => Promise.reject(new PermanentError('not used')) },
+      blobs: ctx.blobs,
+      queue: ctx.queue,
+      ledger: ctx.ledger,
+      log: ctx.deps.log,
+      styles: {
+        pin: () => Promise.reject(new PermanentError('not used')),
+        open: () => Promise.reject(new PermanentError('not used')),
+      },
       tools: { ...tools, stitch: stitch(tools.stitch.bind(tools)) },
       settings: {
-        defaultModel: v.model, shardSeconds: v.shardSeconds, maxShardFrames: v.maxShardFrames, fit: v.fit, encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }, batch: v.batch,
-        limits: { maxPixels: v.maxPixels, maxSeconds: v.maxSeconds, maxBytes: v.maxBytes, containers: v.containers, codecs: v.codecs },
-        onShardError: v.onShardError, cacheDir: join(home.config.home, 'cache'), faultShardDelayMs: 0,
+        defaultModel: v.model,
+        shardSeconds: v.shardSeconds,
+        maxShardFrames: v.maxShardFrames,
+        fit: v.fit,
+        encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads },
+        batch: v.batch,
+        limits: {
+          maxPixels: v.maxPixels,
+          maxSeconds: v.maxSeconds,
+          maxBytes: v.maxBytes,
+          containers: v.containers,
+          codecs: v.codecs,
+        },
+        onShardError: v.onShardError,
+        cacheDir: join(home.config.home, 'cache'),
+        faultShardDelayMs: 0,
       },
     };
   }
@@ -43,7 +62,8 @@ describe('finishVideoJob, duplicated', () => {
     const clip = await makeVideo(media.file(name), { frames: 10, audio: true });
     const job = await submitFile(ctx, clip, { model: 'toon' });
     await ctx.dispatch({ kind: 'plan', jobId: job.jobId });
-    for (const s of await ctx.ledger.listShards(job.jobId)) await ctx.dispatch((s.detail as { message: unknown }).message);
+    for (const s of await ctx.ledger.listShards(job.jobId))
+      await ctx.dispatch((s.detail as { message: unknown }).message);
     expect((await ctx.ledger.getJob(job.jobId))?.state).toBe('finishing');
     return job.jobId;
   }
@@ -61,18 +81,26 @@ describe('finishVideoJob, duplicated', () => {
   it('one after the other: the second is a no-op and the output stands', async () => {
     const jobId = await finishingJob('sequential.mp4');
     const stitched: string[] = [];
-    const deps = videoDeps((real) => (o) => { stitched.push(o.output); return real(o); });
+    const deps = videoDeps((real) => (o) => {
+      stitched.push(o.output);
+      return real(o);
+    });
     expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
     expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
     expect(stitched).toHaveLength(1);
-    await expectSameTiming(media.file('sequential.mp4'), await downloadStyled(ctx, jobId, 'sequential.mp4', media.file('sequential.out.mp4')));
+    await expectSameTiming(
+      media.file('sequential.mp4'),
+      await downloadStyled(ctx, jobId, 'sequential.mp4', media.file('sequential.out.mp4')),
+    );
   });
 
   it('a finish overtaken after its stitch leaves summary.json as the finish that ended the job wrote it', async () => {
     const jobId = await finishingJob('summary.mp4');
     const gate = () => {
       let open!: () => void;
-      const opened = new Promise<void>((resolve) => { open = resolve; });
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
       return { open, opened };
     };
     const secondUploaded = gate();
@@ -106,17 +134,27 @@ describe('finishVideoJob, duplicated', () => {
     // file of the second's is removed under it), and the second writes its summary after that.
     const first = paced(secondUploaded.opened, 0, () => undefined);
     const second = paced(firstEnded.opened, 300, secondUploaded.open);
-    const [a, b] = await Promise.all([finishVideoJob(first, jobId).then((r) => { firstEnded.open(); return r; }), finishVideoJob(second, jobId)]);
+    const [a, b] = await Promise.all([
+      finishVideoJob(first, jobId).then((r) => {
+        firstEnded.open();
+        return r;
+      }),
+      finishVideoJob(second, jobId),
+    ]);
     expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
     const stored = (await ctx.ledger.getJob(jobId))?.detail as { summary?: unknown };
-    const written: unknown = JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json')));
+    const written: unknown = JSON.parse(
+      await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json')),
+    );
     expect(written).toEqual(stored.summary);
   });
 
   it('a finish overtaken mid-stitch (the ending removed its files) returns the ended job instead of failing', async () => {
     const jobId = await finishingJob('overtaken.mp4');
     let firstEnded!: () => void;
-    const ended = new Promise<void>((resolve) => { firstEnded = resolve; });
+    const ended = new Promise<void>((resolve) => {
+      firstEnded = resolve;
+    });
     const first = videoDeps((real) => real);
     // The second, already past its check that the job is finishing, stitches only once the first
     // has ended the job and removed the job's local files.
@@ -124,7 +162,13 @@ describe('finishVideoJob, duplicated', () => {
       await ended;
       return real(o);
     });
-    const [a, b] = await Promise.all([finishVideoJob(first, jobId).then((r) => { firstEnded(); return r; }), finishVideoJob(second, jobId)]);
+    const [a, b] = await Promise.all([
+      finishVideoJob(first, jobId).then((r) => {
+        firstEnded();
+        return r;
+      }),
+      finishVideoJob(second, jobId),
+    ]);
     expect(b).toEqual(a);
     expect(b.state).toBe('succeeded');
   });

@@ -6,13 +6,39 @@ import { fitGeometry, planFrameShards, type FrameShard } from '../../src/core/fr
 import { decodeArgs, encodeArgs } from '../../src/video/ffmpeg/args.js';
 import { runFramePipeline, type FrameTransform } from '../../src/video/framePipeline.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
-import { eventually, ffmpegChildren, makeVideo, md5, mediaDir, SKYLINE, streamFacts, videoOf } from '../support/video/media.js';
+import {
+  eventually,
+  ffmpegChildren,
+  makeVideo,
+  md5,
+  mediaDir,
+  SKYLINE,
+  streamFacts,
+  videoOf,
+} from '../support/video/media.js';
 
-const W = 640, H = 360, FRAME = W * H * 3;
+const W = 640,
+  H = 360,
+  FRAME = W * H * 3;
 const fit = fitGeometry(W, H, undefined, 'stretch');
 const settings = { crf: 23, preset: 'ultrafast' };
 /** An encoder that takes the raw frames and writes nothing (for reference decodes). */
-const nullEncoder = ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', 'pipe:0', '-f', 'null', '-'];
+const nullEncoder = [
+  '-v',
+  'error',
+  '-nostdin',
+  '-f',
+  'rawvideo',
+  '-pix_fmt',
+  'rgb24',
+  '-s',
+  `${W}x${H}`,
+  '-i',
+  'pipe:0',
+  '-f',
+  'null',
+  '-',
+];
 
 /** An identity transform that records each frame's md5. */
 function recorder(): { transform: FrameTransform; sums: string[] } {
@@ -27,19 +53,32 @@ function recorder(): { transform: FrameTransform; sums: string[] } {
 }
 
 /** A model that takes 2 s per batch: while it runs, the decoder fills its read-ahead and is paused. */
-const slow: FrameTransform = async (frames) => { await new Promise((r) => setTimeout(r, 2000)); return frames; };
+const slow: FrameTransform = async (frames) => {
+  await new Promise((r) => setTimeout(r, 2000));
+  return frames;
+};
 
 const HUNG = 'hung' as const;
 /** The promise's outcome, or HUNG if it has not settled within `ms` (so a hang fails fast). */
 function settleWithin<T>(p: Promise<T>, ms: number): Promise<{ value: T } | { error: Error } | typeof HUNG> {
   return Promise.race([
-    p.then((value) => ({ value }), (error: unknown) => ({ error: error as Error })),
+    p.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error: error as Error }),
+    ),
     new Promise<typeof HUNG>((r) => setTimeout(() => r(HUNG), ms)),
   ]);
 }
 
 function decode(input: string, shard: Pick<FrameShard, 'seekSeconds' | 'start' | 'end'>): string[] {
-  return decodeArgs(input, { streamIndex: 0, seekSeconds: shard.seekSeconds, count: shard.end - shard.start, width: W, height: H, fit });
+  return decodeArgs(input, {
+    streamIndex: 0,
+    seekSeconds: shard.seekSeconds,
+    count: shard.end - shard.start,
+    width: W,
+    height: H,
+    fit,
+  });
 }
 
 describe('runFramePipeline over the skyline fixture', () => {
@@ -50,7 +89,15 @@ describe('runFramePipeline over the skyline fixture', () => {
   beforeAll(async () => {
     probe = await probeVideo(SKYLINE, 'skyline');
     const rec = recorder();
-    await runFramePipeline({ decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }), encodeArgs: nullEncoder, frameBytes: FRAME, frames: 512, batch: 8, transform: rec.transform, label: 'full' });
+    await runFramePipeline({
+      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }),
+      encodeArgs: nullEncoder,
+      frameBytes: FRAME,
+      frames: 512,
+      batch: 8,
+      transform: rec.transform,
+      label: 'full',
+    });
     full = rec.sums;
   });
   afterAll(() => media.cleanup());
@@ -67,7 +114,10 @@ describe('runFramePipeline over the skyline fixture', () => {
   }
 
   it('the planner seeks every range to that midpoint, with and without keyframe snapping', () => {
-    for (const shards of [planFrameShards(probe.framePts, 37), planFrameShards(probe.framePts, 37, probe.keyframes, 60)]) {
+    for (const shards of [
+      planFrameShards(probe.framePts, 37),
+      planFrameShards(probe.framePts, 37, probe.keyframes, 60),
+    ]) {
       expect(shards[0]!.start).toBe(0);
       expect(shards.at(-1)!.end).toBe(512);
       for (const s of shards) expect(s.seekSeconds, s.shardId).toBe(range(s.start, s.end).seekSeconds);
@@ -76,7 +126,17 @@ describe('runFramePipeline over the skyline fixture', () => {
 
   // Keyframes of the fixture are at frames 0, 18, 250 and 276: ranges that start on one, just
   // after one, just before one, mid-GOP, single frames, and the last frames of the file.
-  const ranges: [number, number][] = [[18, 36], [19, 40], [37, 74], [222, 259], [249, 251], [250, 375], [259, 296], [481, 512], [511, 512]];
+  const ranges: [number, number][] = [
+    [18, 36],
+    [19, 40],
+    [37, 74],
+    [222, 259],
+    [249, 251],
+    [250, 375],
+    [259, 296],
+    [481, 512],
+    [511, 512],
+  ];
   it(`ranges ${ranges.map(([a, b]) => `[${a}, ${b})`).join(' ')} decode exactly the frames of a full decode`, async () => {
     for (const [start, end] of ranges) {
       const shard = range(start, end);
@@ -85,7 +145,11 @@ describe('runFramePipeline over the skyline fixture', () => {
       const timings = await runFramePipeline({
         decodeArgs: decode(SKYLINE, shard),
         encodeArgs: encodeArgs(out, { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
-        frameBytes: FRAME, frames: end - start, batch: 4, transform: rec.transform, label: shard.shardId,
+        frameBytes: FRAME,
+        frames: end - start,
+        batch: 4,
+        transform: rec.transform,
+        label: shard.shardId,
       });
       expect(rec.sums, shard.shardId).toEqual(full.slice(start, end));
       expect(timings.modelMs).toBeGreaterThanOrEqual(0);
@@ -111,7 +175,13 @@ describe('runFramePipeline over the skyline fixture', () => {
       return frames;
     };
     await runFramePipeline({
-      decodeArgs: decode(SKYLINE, shard), encodeArgs: nullEncoder, frameBytes: FRAME, frames: 22, batch: 4, transform, label: shard.shardId,
+      decodeArgs: decode(SKYLINE, shard),
+      encodeArgs: nullEncoder,
+      frameBytes: FRAME,
+      frames: 22,
+      batch: 4,
+      transform,
+      label: shard.shardId,
       onLastBatch: () => lastBatch.push(started.length),
     });
     expect(sums).toEqual(full.slice(18, 40));
@@ -121,15 +191,29 @@ describe('runFramePipeline over the skyline fixture', () => {
   });
 
   it('an encoder that cannot write its output: TransientError, no hang, no ffmpeg left running', async () => {
-    const outcome = await settleWithin(runFramePipeline({
-      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 120 }),
-      encodeArgs: encodeArgs(media.file('no/such/dir/out.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
-      frameBytes: FRAME, frames: 120, batch: 4, label: 'inbox/x.mp4 frames [0, 120)',
-    }), 10_000);
+    const outcome = await settleWithin(
+      runFramePipeline({
+        decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 120 }),
+        encodeArgs: encodeArgs(media.file('no/such/dir/out.mp4'), {
+          width: W,
+          height: H,
+          fit,
+          rate: probe.video.frameRate,
+          settings,
+        }),
+        frameBytes: FRAME,
+        frames: 120,
+        batch: 4,
+        label: 'inbox/x.mp4 frames [0, 120)',
+      }),
+      10_000,
+    );
     expect(outcome).not.toBe(HUNG);
     const error = (outcome as { error: unknown }).error;
     expect(error).toBeInstanceOf(TransientError);
-    expect((error as Error).message).toMatch(/^inbox\/x\.mp4 frames \[0, 120\): ffmpeg could not encode the segment: .*No such file or directory/);
+    expect((error as Error).message).toMatch(
+      /^inbox\/x\.mp4 frames \[0, 120\): ffmpeg could not encode the segment: .*No such file or directory/,
+    );
     expect(await eventually(() => ffmpegChildren().length === 0)).toBe(true);
   });
 
@@ -141,11 +225,25 @@ describe('runFramePipeline over the skyline fixture', () => {
   // Fix: in kill(), also `decoder.stdout?.destroy()` (verified: the abort then rejects in ~70 ms).
   it('an abort signal kills both processes promptly and rejects with AbortError', async () => {
     const controller = new AbortController();
-    const running = settleWithin(runFramePipeline({
-      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }),
-      encodeArgs: encodeArgs(media.file('aborted.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
-      frameBytes: FRAME, frames: 512, batch: 2, transform: slow, label: 'abort', signal: controller.signal,
-    }), 4000);
+    const running = settleWithin(
+      runFramePipeline({
+        decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 512 }),
+        encodeArgs: encodeArgs(media.file('aborted.mp4'), {
+          width: W,
+          height: H,
+          fit,
+          rate: probe.video.frameRate,
+          settings,
+        }),
+        frameBytes: FRAME,
+        frames: 512,
+        batch: 2,
+        transform: slow,
+        label: 'abort',
+        signal: controller.signal,
+      }),
+      4000,
+    );
     await new Promise((r) => setTimeout(r, 1000)); // inside the first model call, the read-ahead full
     expect(ffmpegChildren()).toHaveLength(2);
     controller.abort();
@@ -164,10 +262,36 @@ describe('runFramePipeline over the skyline fixture', () => {
     const fifo = media.file('never.fifo');
     execFileSync('mkfifo', [fifo]);
     const controller = new AbortController();
-    const running = settleWithin(runFramePipeline({
-      decodeArgs: ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', fifo, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-      encodeArgs: nullEncoder, frameBytes: FRAME, frames: 4, batch: 2, transform: recorder().transform, label: 'starved', signal: controller.signal,
-    }), 3000);
+    const running = settleWithin(
+      runFramePipeline({
+        decodeArgs: [
+          '-v',
+          'error',
+          '-nostdin',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-s',
+          `${W}x${H}`,
+          '-i',
+          fifo,
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          'pipe:1',
+        ],
+        encodeArgs: nullEncoder,
+        frameBytes: FRAME,
+        frames: 4,
+        batch: 2,
+        transform: recorder().transform,
+        label: 'starved',
+        signal: controller.signal,
+      }),
+      3000,
+    );
     await new Promise((r) => setTimeout(r, 300));
     controller.abort();
     const outcome = await running;
@@ -181,11 +305,24 @@ describe('runFramePipeline over the skyline fixture', () => {
       await new Promise((r) => setTimeout(r, 1000));
       throw new PermanentError('model exploded');
     };
-    const running = settleWithin(runFramePipeline({
-      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
-      encodeArgs: encodeArgs(media.file('model-fails.mp4'), { width: W, height: H, fit, rate: probe.video.frameRate, settings }),
-      frameBytes: FRAME, frames: 100, batch: 2, transform: failing, label: 'model',
-    }), 3000);
+    const running = settleWithin(
+      runFramePipeline({
+        decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
+        encodeArgs: encodeArgs(media.file('model-fails.mp4'), {
+          width: W,
+          height: H,
+          fit,
+          rate: probe.video.frameRate,
+          settings,
+        }),
+        frameBytes: FRAME,
+        frames: 100,
+        batch: 2,
+        transform: failing,
+        label: 'model',
+      }),
+      3000,
+    );
     const outcome = await running;
     expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
     expect(outcome).not.toBe(HUNG);
@@ -193,12 +330,40 @@ describe('runFramePipeline over the skyline fixture', () => {
   });
   it('an encoder that dies mid-stream while the model runs: TransientError, no hang (same bug as the abort)', async () => {
     // This encoder takes 4 frames, then exits: the next write breaks its pipe.
-    const shortLived = ['-v', 'error', '-nostdin', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-i', 'pipe:0', '-frames:v', '4', '-f', 'null', '-'];
-    const model: FrameTransform = async (frames) => { await new Promise((r) => setTimeout(r, 300)); return frames; };
-    const outcome = await settleWithin(runFramePipeline({
-      decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
-      encodeArgs: shortLived, frameBytes: FRAME, frames: 100, batch: 2, transform: model, label: 'encoder dies',
-    }), 4000);
+    const shortLived = [
+      '-v',
+      'error',
+      '-nostdin',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${W}x${H}`,
+      '-i',
+      'pipe:0',
+      '-frames:v',
+      '4',
+      '-f',
+      'null',
+      '-',
+    ];
+    const model: FrameTransform = async (frames) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return frames;
+    };
+    const outcome = await settleWithin(
+      runFramePipeline({
+        decodeArgs: decode(SKYLINE, { seekSeconds: undefined, start: 0, end: 100 }),
+        encodeArgs: shortLived,
+        frameBytes: FRAME,
+        frames: 100,
+        batch: 2,
+        transform: model,
+        label: 'encoder dies',
+      }),
+      4000,
+    );
     expect(await eventually(() => ffmpegChildren().length === 0, 1000)).toBe(true);
     expect(outcome).not.toBe(HUNG);
     expect((outcome as { error: unknown }).error).toBeInstanceOf(TransientError);
@@ -208,7 +373,9 @@ describe('runFramePipeline over the skyline fixture', () => {
 describe('runFramePipeline over a corrupt input', () => {
   const media = mediaDir();
   let corrupt: string;
-  const SW = 64, SH = 48, SF = SW * SH * 3;
+  const SW = 64,
+    SH = 48,
+    SF = SW * SH * 3;
   const smallFit = fitGeometry(SW, SH, undefined, 'stretch');
 
   beforeAll(async () => {
@@ -225,9 +392,25 @@ describe('runFramePipeline over a corrupt input', () => {
   it('fails permanently (DecodeFailed or FrameCountMismatch), without hanging or leaking ffmpeg', async () => {
     const started = Date.now();
     const error = await runFramePipeline({
-      decodeArgs: decodeArgs(corrupt, { streamIndex: 0, seekSeconds: undefined, count: 30, width: SW, height: SH, fit: smallFit }),
-      encodeArgs: encodeArgs(media.file('out.mp4'), { width: SW, height: SH, fit: smallFit, rate: { num: 10, den: 1 }, settings }),
-      frameBytes: SF, frames: 30, batch: 4, label: 'inbox/corrupt.mp4 frames [0, 30)',
+      decodeArgs: decodeArgs(corrupt, {
+        streamIndex: 0,
+        seekSeconds: undefined,
+        count: 30,
+        width: SW,
+        height: SH,
+        fit: smallFit,
+      }),
+      encodeArgs: encodeArgs(media.file('out.mp4'), {
+        width: SW,
+        height: SH,
+        fit: smallFit,
+        rate: { num: 10, den: 1 },
+        settings,
+      }),
+      frameBytes: SF,
+      frames: 30,
+      batch: 4,
+      label: 'inbox/corrupt.mp4 frames [0, 30)',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect(['DecodeFailed', 'FrameCountMismatch']).toContain((error as PermanentError).code);
@@ -239,9 +422,25 @@ describe('runFramePipeline over a corrupt input', () => {
   it('a decoder that delivers fewer frames than planned: FrameCountMismatch with both numbers', async () => {
     const good = media.file('good.mp4');
     const error = await runFramePipeline({
-      decodeArgs: decodeArgs(good, { streamIndex: 0, seekSeconds: undefined, count: 40, width: SW, height: SH, fit: smallFit }),
-      encodeArgs: encodeArgs(media.file('short.mp4'), { width: SW, height: SH, fit: smallFit, rate: { num: 10, den: 1 }, settings }),
-      frameBytes: SF, frames: 40, batch: 4, label: 'short',
+      decodeArgs: decodeArgs(good, {
+        streamIndex: 0,
+        seekSeconds: undefined,
+        count: 40,
+        width: SW,
+        height: SH,
+        fit: smallFit,
+      }),
+      encodeArgs: encodeArgs(media.file('short.mp4'), {
+        width: SW,
+        height: SH,
+        fit: smallFit,
+        rate: { num: 10, den: 1 },
+        settings,
+      }),
+      frameBytes: SF,
+      frames: 40,
+      batch: 4,
+      label: 'short',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).code).toBe('FrameCountMismatch');

@@ -29,16 +29,43 @@ describe('renderSegment without a model (pass-through)', () => {
     // The planner's seek: midway between the frame before the range and its first.
     const seekSeconds = start === 0 ? undefined : ((probe.framePts[start - 1] ?? 0) + (probe.framePts[start] ?? 0)) / 2;
     const { index: streamIndex, width, height, frameRate: rate } = probe.video;
-    return tools.renderSegment({ input: section, output, streamIndex, seekSeconds, count, width, height, rate, fit: 'stretch', style: undefined, batch: 8, label: `frames [${start}, ${start + count})` });
+    return tools.renderSegment({
+      input: section,
+      output,
+      streamIndex,
+      seekSeconds,
+      count,
+      width,
+      height,
+      rate,
+      fit: 'stretch',
+      style: undefined,
+      batch: 8,
+      label: `frames [${start}, ${start + count})`,
+    });
   }
 
-  it('a variable-rate range keeps its frames\' source times', async () => {
+  it("a variable-rate range keeps its frames' source times", async () => {
     const vfr = await makeVfrVideo(media.file('vfr.mp4'));
     const p = await probeVideo(vfr, 'inbox/vfr.mp4');
     const ticks = rangeTicks(videoTicks(p.framePts, p.video.duration), 3, 9); // across the jump from 100 ms to 50 ms frames
     const { index: streamIndex, width, height, frameRate: rate } = p.video;
     const output = media.file('out/vfr.mp4');
-    await tools.renderSegment({ input: vfr, output, streamIndex, seekSeconds: (p.framePts[2]! + p.framePts[3]!) / 2, count: 6, width, height, rate, fit: 'stretch', style: undefined, batch: 8, label: 'frames [3, 9)', ticks });
+    await tools.renderSegment({
+      input: vfr,
+      output,
+      streamIndex,
+      seekSeconds: (p.framePts[2]! + p.framePts[3]!) / 2,
+      count: 6,
+      width,
+      height,
+      rate,
+      fit: 'stretch',
+      style: undefined,
+      batch: 8,
+      label: 'frames [3, 9)',
+      ticks,
+    });
     const out = await probeVideo(output, 'segment');
     expect(Array.from(out.framePts, (t) => Math.round(t * 1e6))).toEqual(ticks.slice(0, -1));
   });

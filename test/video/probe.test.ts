@@ -6,14 +6,27 @@ import type { VideoLimits } from '../../src/usecases/video/deps.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
 import { validateProbe } from '../../src/video/validateProbe.js';
 import {
-  ffmpeg, firstFrameGray, makeVfrVideo, makeVideo, mediaDir, SKYLINE, SKYLINE_RATE, streamFacts, truncateAfterPackets, videoOf, withRotateTag,
+  ffmpeg,
+  firstFrameGray,
+  makeVfrVideo,
+  makeVideo,
+  mediaDir,
+  SKYLINE,
+  SKYLINE_RATE,
+  streamFacts,
+  truncateAfterPackets,
+  videoOf,
+  withRotateTag,
 } from '../support/video/media.js';
 
 const defaults: VideoLimits = loadConfig({}).video;
 
 /** The InputError a promise rejects with (fails the test if it resolves or throws something else). */
 async function inputError(p: Promise<unknown>): Promise<InputError> {
-  const error = await p.then(() => undefined, (e: unknown) => e);
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(InputError);
   return error as InputError;
 }
@@ -30,7 +43,9 @@ function syncInputError(f: () => void): InputError {
 
 describe('probeVideo on the skyline fixture', () => {
   let probe: VideoProbe;
-  beforeAll(async () => { probe = await probeVideo(SKYLINE, 'inbox/skyline.mp4'); });
+  beforeAll(async () => {
+    probe = await probeVideo(SKYLINE, 'inbox/skyline.mp4');
+  });
 
   it('counts 512 frames and takes the real rate 23040000/767849, not 30', () => {
     expect(probe.video.frameCount).toBe(512);
@@ -44,7 +59,16 @@ describe('probeVideo on the skyline fixture', () => {
   });
 
   it('reads codec, size, audio (aac, 798 packets), no rotation, constant rate', () => {
-    expect(probe.video).toMatchObject({ codec: 'h264', width: 640, height: 360, codedWidth: 640, codedHeight: 360, rotation: 0, vfr: false, pixFmt: 'yuv420p' });
+    expect(probe.video).toMatchObject({
+      codec: 'h264',
+      width: 640,
+      height: 360,
+      codedWidth: 640,
+      codedHeight: 360,
+      rotation: 0,
+      vfr: false,
+      pixFmt: 'yuv420p',
+    });
     expect(probe.audio).toMatchObject({ codec: 'aac', packets: 798, channels: 2, sampleRate: 48000 });
     expect(probe.container.split(',')).toContain('mp4');
     expect(probe.video.duration).toBeCloseTo((512 * 767849) / 23040000, 5);
@@ -68,8 +92,21 @@ describe('probeVideo on generated media', () => {
   beforeAll(async () => {
     // A 64x48 frame with a white box in its top-left corner: where the box lands once decoded
     // upright tells which way the display matrix turns it (an oracle independent of probeVideo).
-    await ffmpeg('-f', 'lavfi', '-i', 'color=black:size=64x48:rate=10,drawbox=x=0:y=0:w=16:h=8:color=white:t=fill',
-      '-frames:v', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', f('box.mp4'));
+    await ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'color=black:size=64x48:rate=10,drawbox=x=0:y=0:w=16:h=8:color=white:t=fill',
+      '-frames:v',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv444p',
+      f('box.mp4'),
+    );
     await Promise.all([
       withRotateTag(f('box.mp4'), f('rot90.mp4'), 90),
       withRotateTag(f('box.mp4'), f('rot270.mp4'), 270),
@@ -82,7 +119,21 @@ describe('probeVideo on generated media', () => {
       makeVideo(f('ffv1.mkv'), { codec: ['-c:v', 'ffv1'] }),
       makeVideo(f('mpeg2.mp4'), { codec: ['-c:v', 'mpeg2video'] }),
       ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', f('audio-only.mp4')),
-      ffmpeg('-f', 'lavfi', '-i', 'color=red:size=4096x4096:rate=1', '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', f('huge.mp4')),
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'color=red:size=4096x4096:rate=1',
+        '-frames:v',
+        '1',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        f('huge.mp4'),
+      ),
     ]);
     await ffmpeg('-i', f('twenty.mp4'), '-c', 'copy', '-movflags', '+faststart', f('twenty-faststart.mp4'));
     writeFileSync(f('empty.mp4'), '');
@@ -138,7 +189,14 @@ describe('probeVideo on generated media', () => {
     expect(silent.audio).toBeUndefined();
     expect(silent.video).toMatchObject({ frameCount: 10, frameRate: { num: 10, den: 1 }, vfr: false });
     const odd = await probeVideo(f('odd.mp4'), 'inbox/odd.mp4');
-    expect(odd.video).toMatchObject({ width: 33, height: 17, codedWidth: 33, codedHeight: 17, pixFmt: 'yuv444p', frameCount: 10 });
+    expect(odd.video).toMatchObject({
+      width: 33,
+      height: 17,
+      codedWidth: 33,
+      codedHeight: 17,
+      pixFmt: 'yuv444p',
+      frameCount: 10,
+    });
     const one = await probeVideo(f('one.mp4'), 'inbox/one.mp4');
     expect(one.video).toMatchObject({ frameCount: 1, vfr: false, width: 64, height: 48 });
     expect(Array.from(one.framePts)).toEqual([0]);
@@ -155,7 +213,7 @@ describe('probeVideo on generated media', () => {
     expect(e.message).toMatch(/^inbox\/empty\.mp4: empty file/);
   });
 
-  it('a text file renamed .mp4: InputError with ffprobe\'s trimmed stderr', async () => {
+  it("a text file renamed .mp4: InputError with ffprobe's trimmed stderr", async () => {
     const e = await inputError(probeVideo(f('text.mp4'), 'inbox/text.mp4'));
     expect(e.message).toMatch(/^inbox\/text\.mp4: not a readable video: .*Invalid data found when processing input/);
     expect(e.message).not.toContain('\n');
@@ -179,27 +237,41 @@ describe('probeVideo on generated media', () => {
   it('unsupported codecs pass the probe and fail validateProbe naming the codec', async () => {
     const ffv1 = await probeVideo(f('ffv1.mkv'), 'inbox/x.mkv');
     expect(ffv1.video.codec).toBe('ffv1');
-    expect(syncInputError(() => validateProbe(ffv1, defaults, 'inbox/x.mkv')).message).toMatch(/^inbox\/x\.mkv: video codec "ffv1" is not supported/);
+    expect(syncInputError(() => validateProbe(ffv1, defaults, 'inbox/x.mkv')).message).toMatch(
+      /^inbox\/x\.mkv: video codec "ffv1" is not supported/,
+    );
     const mpeg2 = await probeVideo(f('mpeg2.mp4'), 'inbox/m.mp4');
     expect(syncInputError(() => validateProbe(mpeg2, defaults, 'inbox/m.mp4')).message).toContain('"mpeg2video"');
   });
 
   it('huge declared dimensions: a lowered limit, and a real 4096x4096 file against the default 3840x2160', async () => {
     const skyline = await probeVideo(SKYLINE, 'inbox/skyline.mp4');
-    const lowered = syncInputError(() => validateProbe(skyline, { ...defaults, maxPixels: 640 * 360 - 1 }, 'inbox/skyline.mp4'));
-    expect(lowered.message).toBe(`inbox/skyline.mp4: frames of 640x360 (230400 pixels) exceed the limit of ${640 * 360 - 1} pixels`);
+    const lowered = syncInputError(() =>
+      validateProbe(skyline, { ...defaults, maxPixels: 640 * 360 - 1 }, 'inbox/skyline.mp4'),
+    );
+    expect(lowered.message).toBe(
+      `inbox/skyline.mp4: frames of 640x360 (230400 pixels) exceed the limit of ${640 * 360 - 1} pixels`,
+    );
     expect(() => validateProbe(skyline, { ...defaults, maxPixels: 640 * 360 }, 'x')).not.toThrow();
 
     expect(defaults.maxPixels).toBe(3840 * 2160);
     const huge = await probeVideo(f('huge.mp4'), 'inbox/huge.mp4');
     expect(huge.video).toMatchObject({ width: 4096, height: 4096, frameCount: 1 });
-    expect(syncInputError(() => validateProbe(huge, defaults, 'inbox/huge.mp4')).message).toContain('4096x4096 (16777216 pixels) exceed the limit of 8294400 pixels');
+    expect(syncInputError(() => validateProbe(huge, defaults, 'inbox/huge.mp4')).message).toContain(
+      '4096x4096 (16777216 pixels) exceed the limit of 8294400 pixels',
+    );
   });
 
   it('other limits: duration, bytes, container', async () => {
     const p = await probeVideo(f('silent.mp4'), 'inbox/s.mp4');
-    expect(syncInputError(() => validateProbe(p, { ...defaults, maxSeconds: 0.5 }, 'inbox/s.mp4')).message).toMatch(/duration 1\.0 s exceeds the limit of 0\.5 s/);
-    expect(syncInputError(() => validateProbe(p, { ...defaults, maxBytes: 10 }, 'inbox/s.mp4')).message).toMatch(/exceeds the limit of 10 bytes/);
-    expect(syncInputError(() => validateProbe(p, { ...defaults, containers: ['matroska'] }, 'inbox/s.mp4')).message).toMatch(/container "mov,mp4,.*" is not accepted/);
+    expect(syncInputError(() => validateProbe(p, { ...defaults, maxSeconds: 0.5 }, 'inbox/s.mp4')).message).toMatch(
+      /duration 1\.0 s exceeds the limit of 0\.5 s/,
+    );
+    expect(syncInputError(() => validateProbe(p, { ...defaults, maxBytes: 10 }, 'inbox/s.mp4')).message).toMatch(
+      /exceeds the limit of 10 bytes/,
+    );
+    expect(
+      syncInputError(() => validateProbe(p, { ...defaults, containers: ['matroska'] }, 'inbox/s.mp4')).message,
+    ).toMatch(/container "mov,mp4,.*" is not accepted/);
   });
 });

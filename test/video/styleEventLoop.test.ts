@@ -22,17 +22,23 @@ async function eventLoopGap(work: () => Promise<unknown>): Promise<{ ms: number;
   return { ms: performance.now() - started, maxGap: Math.max(maxGap, performance.now() - last) };
 }
 
-describe('the style model and the worker\'s event loop', () => {
+describe("the style model and the worker's event loop", () => {
   let stylizer: FrameStylizer;
-  const W = 1280, H = 720;
+  const W = 1280,
+    H = 720;
   const frames = new Uint8Array(2 * W * H * 3).map((_, i) => (i * 7) & 0xff);
 
   beforeAll(async () => {
     const bytes = buildToonModel();
-    stylizer = await createFrameStylizer(bytes, styleSpecOf({ ...inspectModel(bytes), ref: 'toon@1' }), { executionProvider: 'cpu', label: 'toon@1' });
+    stylizer = await createFrameStylizer(bytes, styleSpecOf({ ...inspectModel(bytes), ref: 'toon@1' }), {
+      executionProvider: 'cpu',
+      label: 'toon@1',
+    });
     await stylizer.stylize(frames, 2, W, H); // warm up
   });
-  afterAll(async () => { await stylizer?.dispose(); });
+  afterAll(async () => {
+    await stylizer?.dispose();
+  });
 
   // Fixed (src/video/style/styleSession.ts): a batch used to block the worker's event loop for its
   // whole run (mosaic, 2 frames of 720x720: 1.84 s run, 1.74 s without a single timer tick), so the

@@ -57,13 +57,23 @@ describe('variable-rate segment timing', () => {
     const o = { width: 64, height: 48, fit, rate: { num: 100, den: 7 }, settings: { crf: 23, preset: 'veryfast' } };
     // Frames at 0, 100 and 150 ms, the range 250 ms long (the last number is its length, not a frame).
     const vfr = encodeArgs('out.mp4', { ...o, ticks: [0, 100_000, 150_000, 250_000] });
-    expect(vfr[vfr.indexOf('-vf') + 1]).toBe("settb=1/1000000,setpts='if(lt(N,2),0+(N-0)*100000,150000)',scale=64:48:flags=bicubic:out_color_matrix=bt709:out_range=tv");
+    expect(vfr[vfr.indexOf('-vf') + 1]).toBe(
+      "settb=1/1000000,setpts='if(lt(N,2),0+(N-0)*100000,150000)',scale=64:48:flags=bicubic:out_color_matrix=bt709:out_range=tv",
+    );
     expect(vfr.join(' ')).toContain('-fps_mode passthrough -enc_time_base 1/1000000 -video_track_timescale 1000000');
     const cfr = encodeArgs('out.mp4', o);
     expect(cfr[cfr.indexOf('-vf') + 1]).toBe('scale=64:48:flags=bicubic:out_color_matrix=bt709:out_range=tv');
     expect(cfr).not.toContain('-enc_time_base');
-    const pass = passthroughArgs('in.mp4', 'out.mp4', { ...o, streamIndex: 0, seekSeconds: undefined, count: 3, ticks: [0, 100_000, 150_000, 250_000] });
-    expect(pass[pass.indexOf('-vf') + 1]).toMatch(/^settb=1\/1000000,setpts='if\(lt\(N,2\),0\+\(N-0\)\*100000,150000\)',scale=/);
+    const pass = passthroughArgs('in.mp4', 'out.mp4', {
+      ...o,
+      streamIndex: 0,
+      seekSeconds: undefined,
+      count: 3,
+      ticks: [0, 100_000, 150_000, 250_000],
+    });
+    expect(pass[pass.indexOf('-vf') + 1]).toMatch(
+      /^settb=1\/1000000,setpts='if\(lt\(N,2\),0\+\(N-0\)\*100000,150000\)',scale=/,
+    );
   });
 
   it('a range too irregular to pass to ffmpeg fails permanently, naming the range and the setting', () => {
@@ -73,10 +83,23 @@ describe('variable-rate segment timing', () => {
     const fit = fitGeometry(64, 48, undefined, 'stretch');
     let error: unknown;
     try {
-      encodeArgs('out.mp4', { width: 64, height: 48, fit, rate: { num: 30, den: 1 }, settings: { crf: 23, preset: 'veryfast' }, ticks, label: 'inbox/long.mkv frames [0, 20000)' });
+      encodeArgs('out.mp4', {
+        width: 64,
+        height: 48,
+        fit,
+        rate: { num: 30, den: 1 },
+        settings: { crf: 23, preset: 'veryfast' },
+        ticks,
+        label: 'inbox/long.mkv frames [0, 20000)',
+      });
     } catch (thrown) {
       error = thrown;
     }
-    expect(error).toMatchObject({ code: 'RangeTooIrregular', message: expect.stringMatching(/^inbox\/long\.mkv frames \[0, 20000\): .*too irregular.*TESSERA_VIDEO_MAX_SHARD_FRAMES/) });
+    expect(error).toMatchObject({
+      code: 'RangeTooIrregular',
+      message: expect.stringMatching(
+        /^inbox\/long\.mkv frames \[0, 20000\): .*too irregular.*TESSERA_VIDEO_MAX_SHARD_FRAMES/,
+      ),
+    });
   });
 });

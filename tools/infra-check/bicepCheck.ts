@@ -20,27 +20,64 @@ export function checkBicepFile(path: string, types: BicepTypes, cwd = process.cw
   for (const r of all) {
     const resource = `${r.symbol} (${r.type})`;
     if (!r.apiVersion) {
-      out.push({ severity: 'error', rule: 'api-version', file, line: r.line, resource, message: `"${r.type}" has no @apiVersion` });
+      out.push({
+        severity: 'error',
+        rule: 'api-version',
+        file,
+        line: r.line,
+        resource,
+        message: `"${r.type}" has no @apiVersion`,
+      });
       continue;
     }
     const found = types.lookup(r.type, r.apiVersion);
     switch (found.status) {
       case 'unknown-type':
-        out.push({ severity: 'error', rule: 'unknown-type', file, line: r.line, resource, message: `no resource type "${r.type}" in the Azure type definitions` });
+        out.push({
+          severity: 'error',
+          rule: 'unknown-type',
+          file,
+          line: r.line,
+          resource,
+          message: `no resource type "${r.type}" in the Azure type definitions`,
+        });
         break;
       case 'unknown-version':
-        out.push({ severity: 'error', rule: 'api-version', file, line: r.line, resource, message: `"${r.type}@${r.apiVersion}" does not exist; known: ${found.known.slice(-6).join(', ')}` });
+        out.push({
+          severity: 'error',
+          rule: 'api-version',
+          file,
+          line: r.line,
+          resource,
+          message: `"${r.type}@${r.apiVersion}" does not exist; known: ${found.known.slice(-6).join(', ')}`,
+        });
         break;
       case 'not-vendored':
-        out.push({ severity: 'note', rule: 'types-not-vendored', file, line: r.line, resource, message: `${r.type}@${r.apiVersion} exists (index.json) but ${found.file} is not vendored: its properties were not checked` });
+        out.push({
+          severity: 'note',
+          rule: 'types-not-vendored',
+          file,
+          line: r.line,
+          resource,
+          message: `${r.type}@${r.apiVersion} exists (index.json) but ${found.file} is not vendored: its properties were not checked`,
+        });
         break;
       case 'ok':
         if (r.body) {
-          for (const p of checkResourceBody(types, found.body, r.body, r.existing)) out.push({ severity: 'error', rule: p.rule, file, line: p.line, resource, message: p.message });
+          for (const p of checkResourceBody(types, found.body, r.body, r.existing))
+            out.push({ severity: 'error', rule: p.rule, file, line: p.line, resource, message: p.message });
         }
         if (!r.existing && !r.apiVersion.includes('preview')) {
           const newer = types.newerStableVersions(r.type, r.apiVersion);
-          if (newer.length > 0) out.push({ severity: 'note', rule: 'newer-api-version', file, line: r.line, resource, message: `newer stable api versions exist: ${newer.join(', ')}` });
+          if (newer.length > 0)
+            out.push({
+              severity: 'note',
+              rule: 'newer-api-version',
+              file,
+              line: r.line,
+              resource,
+              message: `newer stable api versions exist: ${newer.join(', ')}`,
+            });
         }
         break;
     }
@@ -62,7 +99,14 @@ function checkModules(path: string, file: string, decls: readonly BicepDecl[]): 
     const modulePath = join(dirname(path), target);
     const resource = `module ${d.name}`;
     if (!existsSync(modulePath)) {
-      out.push({ severity: 'error', rule: 'module-path', file, line: d.line, resource, message: `${target} does not exist` });
+      out.push({
+        severity: 'error',
+        rule: 'module-path',
+        file,
+        line: d.line,
+        resource,
+        message: `${target} does not exist`,
+      });
       continue;
     }
     const parsed = parseBicep(modulePath, readFileSync(modulePath, 'utf8'));
@@ -74,11 +118,27 @@ function checkModules(path: string, file: string, decls: readonly BicepDecl[]): 
     if (paramsValue?.kind !== 'object') continue;
     const known = new Set(params.map((p) => p.name));
     for (const p of paramsValue.props) {
-      if (!known.has(p.key)) out.push({ severity: 'error', rule: 'module-params', file, line: p.line, resource, message: `${target} has no param "${p.key}"` });
+      if (!known.has(p.key))
+        out.push({
+          severity: 'error',
+          rule: 'module-params',
+          file,
+          line: p.line,
+          resource,
+          message: `${target} has no param "${p.key}"`,
+        });
     }
     const given = new Set(paramsValue.props.map((p) => p.key));
     for (const p of params) {
-      if (!p.hasDefault && !given.has(p.name)) out.push({ severity: 'error', rule: 'module-params', file, line: d.line, resource, message: `${target} requires param "${p.name}"` });
+      if (!p.hasDefault && !given.has(p.name))
+        out.push({
+          severity: 'error',
+          rule: 'module-params',
+          file,
+          line: d.line,
+          resource,
+          message: `${target} requires param "${p.name}"`,
+        });
     }
   }
   return out;

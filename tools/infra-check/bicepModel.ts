@@ -90,7 +90,8 @@ export function toValue(node: SyntaxNode): BicepValue {
     case 'null':
       return { kind: 'null', line: at };
     case 'unary_expression':
-      if (node.text.startsWith('-') && node.namedChildren[0]?.type === 'number') return { kind: 'number', line: at, value: -Number(node.namedChildren[0].text) };
+      if (node.text.startsWith('-') && node.namedChildren[0]?.type === 'number')
+        return { kind: 'number', line: at, value: -Number(node.namedChildren[0].text) };
       return { kind: 'expr', line: at, text: node.text, node };
     case 'parenthesized_expression':
       return node.namedChildren[0] ? toValue(node.namedChildren[0]) : { kind: 'expr', line: at, text: node.text, node };
@@ -130,7 +131,15 @@ export function declarations(root: SyntaxNode): BicepDecl[] {
     const name = named[0]?.text ?? '';
     const last = named[named.length - 1];
     const hasDefault = kind === 'param' && node.children.some((c) => c.type === '=');
-    out.push({ kind, name, line: line(node), decorators: decoratorsOf(node), node, hasDefault, value: kind === 'param' && !hasDefault ? undefined : last });
+    out.push({
+      kind,
+      name,
+      line: line(node),
+      decorators: decoratorsOf(node),
+      node,
+      hasDefault,
+      value: kind === 'param' && !hasDefault ? undefined : last,
+    });
   }
   return out;
 }
@@ -139,7 +148,8 @@ export function declarations(root: SyntaxNode): BicepDecl[] {
 export function declarationBody(node: SyntaxNode): SyntaxNode | undefined {
   let body: SyntaxNode | undefined = node.namedChildren[node.namedChildren.length - 1];
   for (let i = 0; i < 3 && body && body.type !== 'object'; i++) {
-    if (body.type === 'for_statement' || body.type === 'if_statement') body = body.namedChildren[body.namedChildren.length - 1];
+    if (body.type === 'for_statement' || body.type === 'if_statement')
+      body = body.namedChildren[body.namedChildren.length - 1];
     else return undefined;
   }
   return body?.type === 'object' ? body : undefined;
@@ -155,7 +165,15 @@ export function resources(root: SyntaxNode): BicepResource[] {
     const apiVersion = rawVersion ?? parent?.apiVersion;
     const bodyNode = declarationBody(node);
     const existing = node.children.some((c) => c.type === 'existing');
-    out.push({ symbol: node.namedChildren[0]?.text ?? '', type, apiVersion, line: line(node), existing, body: bodyNode ? toValue(bodyNode) : undefined, node });
+    out.push({
+      symbol: node.namedChildren[0]?.text ?? '',
+      type,
+      apiVersion,
+      line: line(node),
+      existing,
+      body: bodyNode ? toValue(bodyNode) : undefined,
+      node,
+    });
     for (const prop of bodyNode?.namedChildren ?? []) {
       const nested = prop.namedChildren.find((c) => c.type === 'resource_declaration');
       if (nested) visit(nested, { type, apiVersion });

@@ -14,7 +14,15 @@ function bicepParser(): Parser {
   return parser;
 }
 
-const COMPLETE = new Set(['object_property', 'decorators', 'parameter_declaration', 'variable_declaration', 'resource_declaration', 'module_declaration', 'output_declaration']);
+const COMPLETE = new Set([
+  'object_property',
+  'decorators',
+  'parameter_declaration',
+  'variable_declaration',
+  'resource_declaration',
+  'module_declaration',
+  'output_declaration',
+]);
 
 /** The likely culprit inside an ERROR node: the token after its last complete property or declaration. */
 function errorLocation(error: SyntaxNode): SyntaxNode {
@@ -35,7 +43,13 @@ export function parseBicep(file: string, source: string): { root: SyntaxNode; fi
   const findings: Finding[] = [];
   const visit = (node: SyntaxNode): void => {
     if (node.isMissing) {
-      findings.push({ severity: 'error', rule: 'syntax', file, line: node.startPosition.row + 1, message: `syntax error: missing ${node.type}` });
+      findings.push({
+        severity: 'error',
+        rule: 'syntax',
+        file,
+        line: node.startPosition.row + 1,
+        message: `syntax error: missing ${node.type}`,
+      });
       return;
     }
     if (node.type === 'ERROR') {
@@ -43,7 +57,13 @@ export function parseBicep(file: string, source: string): { root: SyntaxNode; fi
       const first = node.startPosition.row + 1;
       const last = node.endPosition.row + 1;
       const span = last > first ? ` (the statement at lines ${first}-${last} does not parse)` : '';
-      findings.push({ severity: 'error', rule: 'syntax', file, line: near.startPosition.row + 1, message: `syntax error near ${JSON.stringify(near.text.slice(0, 40))}${span}` });
+      findings.push({
+        severity: 'error',
+        rule: 'syntax',
+        file,
+        line: near.startPosition.row + 1,
+        message: `syntax error near ${JSON.stringify(near.text.slice(0, 40))}${span}`,
+      });
       return;
     }
     if (!node.hasError && !node.isMissing) return;
@@ -51,7 +71,13 @@ export function parseBicep(file: string, source: string): { root: SyntaxNode; fi
   };
   visit(tree.rootNode);
   if (tree.rootNode.hasError && findings.length === 0) {
-    findings.push({ severity: 'error', rule: 'syntax', file, line: 1, message: 'syntax error (the parser reports one but located none)' });
+    findings.push({
+      severity: 'error',
+      rule: 'syntax',
+      file,
+      line: 1,
+      message: 'syntax error (the parser reports one but located none)',
+    });
   }
   return { root: tree.rootNode, findings };
 }

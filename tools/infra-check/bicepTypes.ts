@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { readIndexJson, readTypesJson, CrossFileTypeReference, TypeBaseKind, type BicepType, type TypeIndex, type TypeReference } from 'bicep-types';
+import {
+  readIndexJson,
+  readTypesJson,
+  CrossFileTypeReference,
+  TypeBaseKind,
+  type BicepType,
+  type TypeIndex,
+  type TypeReference,
+} from 'bicep-types';
 
 /** A type inside one types.json file: dereference its references through `resolve`. */
 export interface TypeRef {
@@ -46,13 +54,16 @@ export class BicepTypes {
     const file = hit.ref.relativePath;
     if (!existsSync(join(this.root, file))) return { status: 'not-vendored', file };
     const resource = this.resolve({ file, index: hit.ref.index });
-    if (resource.type !== TypeBaseKind.ResourceType) throw new Error(`${file}#${hit.ref.index} is ${resource.type}, not a ResourceType`);
+    if (resource.type !== TypeBaseKind.ResourceType)
+      throw new Error(`${file}#${hit.ref.index} is ${resource.type}, not a ResourceType`);
     return { status: 'ok', body: this.follow({ file, index: hit.ref.index }, resource.body) };
   }
 
   /** Newer stable api versions of a type than the one given. */
   newerStableVersions(type: string, apiVersion: string): string[] {
-    return (this.versionsByType.get(type.toLowerCase()) ?? []).filter((v) => !v.includes('preview') && v > apiVersion).sort();
+    return (this.versionsByType.get(type.toLowerCase()) ?? [])
+      .filter((v) => !v.includes('preview') && v > apiVersion)
+      .sort();
   }
 
   resolve(ref: TypeRef): BicepType {

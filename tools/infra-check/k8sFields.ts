@@ -24,13 +24,23 @@ function getWalker(): Walker {
   if (walker) return walker;
   const require = createRequire(import.meta.url);
   const entries = Object.entries(KINDS);
-  const source = entries.map(([, k], i) => `import type { ${k.declaration.name} as T${i} } from '${k.declaration.module}';`).join('\n') +
-    `\nexport type Roots = [${entries.map((_, i) => `T${i}`).join(', ')}];\n`;
+  const source =
+    entries
+      .map(([, k], i) => `import type { ${k.declaration.name} as T${i} } from '${k.declaration.module}';`)
+      .join('\n') + `\nexport type Roots = [${entries.map((_, i) => `T${i}`).join(', ')}];\n`;
   const root = join(dirname(require.resolve('kubernetes-models/package.json')), '..', '..', '__infra_check_roots.ts');
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, noEmit: true, skipLibCheck: true, types: [], strict: true };
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    strict: true,
+  };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, onError) => (name === root ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, onError));
+  host.getSourceFile = (name, lang, onError) =>
+    name === root ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, onError);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => name === root || fileExists(name);
   const program = ts.createProgram([root], options, host);
@@ -66,7 +76,9 @@ export function unknownFields(kindKey: string, obj: unknown): UnknownField[] {
     if (candidates.some((c) => (c.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0)) return;
     if (Array.isArray(value)) {
       const arrays = candidates.filter((c) => checker.isArrayType(c) || checker.isTupleType(c));
-      const element = arrays.map((a) => checker.getTypeArguments(a as ts.TypeReference)[0]).find((e) => e !== undefined);
+      const element = arrays
+        .map((a) => checker.getTypeArguments(a as ts.TypeReference)[0])
+        .find((e) => e !== undefined);
       if (element) value.forEach((item, i) => visit(item, element, [...path, i]));
       return;
     }
@@ -83,7 +95,10 @@ export function unknownFields(kindKey: string, obj: unknown): UnknownField[] {
       } else {
         const known = [...new Set(objects.flatMap((o) => o.getProperties().map((p) => p.name)))];
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-        out.push({ path: [...path, key], message: `unknown field "${[...path, key].join('.')}"${near ? ` (did you mean "${near}"?)` : ''}` });
+        out.push({
+          path: [...path, key],
+          message: `unknown field "${[...path, key].join('.')}"${near ? ` (did you mean "${near}"?)` : ''}`,
+        });
       }
     }
   };

@@ -61,10 +61,22 @@ export const KINDS: Readonly<Record<string, KindInfo>> = {
   'apps/v1/Deployment': kind(Deployment, 'kubernetes-models/apps/v1/Deployment', 'IDeployment'),
   'apps/v1/DaemonSet': kind(DaemonSet, 'kubernetes-models/apps/v1/DaemonSet', 'IDaemonSet'),
   'batch/v1/Job': kind(Job, 'kubernetes-models/batch/v1/Job', 'IJob'),
-  'policy/v1/PodDisruptionBudget': kind(PodDisruptionBudget, 'kubernetes-models/policy/v1/PodDisruptionBudget', 'IPodDisruptionBudget'),
-  'keda.sh/v1alpha1/ScaledObject': kind(ScaledObject, '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject', 'IScaledObject'),
+  'policy/v1/PodDisruptionBudget': kind(
+    PodDisruptionBudget,
+    'kubernetes-models/policy/v1/PodDisruptionBudget',
+    'IPodDisruptionBudget',
+  ),
+  'keda.sh/v1alpha1/ScaledObject': kind(
+    ScaledObject,
+    '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
+    'IScaledObject',
+  ),
   'keda.sh/v1alpha1/ScaledJob': kind(ScaledJob, '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob', 'IScaledJob'),
-  'keda.sh/v1alpha1/TriggerAuthentication': kind(TriggerAuthentication, '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication', 'ITriggerAuthentication'),
+  'keda.sh/v1alpha1/TriggerAuthentication': kind(
+    TriggerAuthentication,
+    '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication',
+    'ITriggerAuthentication',
+  ),
   'keda.sh/v1alpha1/ClusterTriggerAuthentication': kind(
     ClusterTriggerAuthentication,
     '@kubernetes-models/keda/keda.sh/v1alpha1/ClusterTriggerAuthentication',

@@ -12,7 +12,15 @@ const strMap = { type: 'object', additionalProperties: str } as const;
 const selector = {
   type: 'object',
   additionalProperties: false,
-  properties: { group: str, version: str, kind: str, name: str, namespace: str, labelSelector: str, annotationSelector: str },
+  properties: {
+    group: str,
+    version: str,
+    kind: str,
+    name: str,
+    namespace: str,
+    labelSelector: str,
+    annotationSelector: str,
+  },
 } as const;
 
 const generator = {
@@ -36,7 +44,12 @@ const replacementTarget = {
   type: 'object',
   additionalProperties: false,
   required: ['select'],
-  properties: { select: selector, reject: { type: 'array', items: selector }, fieldPaths: strList, options: { type: 'object' } },
+  properties: {
+    select: selector,
+    reject: { type: 'array', items: selector },
+    fieldPaths: strList,
+    options: { type: 'object' },
+  },
 } as const;
 
 export const kustomizationSchema = {
@@ -58,7 +71,12 @@ export const kustomizationSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        properties: { pairs: strMap, includeSelectors: { type: 'boolean' }, includeTemplates: { type: 'boolean' }, fields: { type: 'array' } },
+        properties: {
+          pairs: strMap,
+          includeSelectors: { type: 'boolean' },
+          includeTemplates: { type: 'boolean' },
+          fields: { type: 'array' },
+        },
       },
     },
     resources: strList,
@@ -86,7 +104,12 @@ export const kustomizationSchema = {
     },
     replicas: {
       type: 'array',
-      items: { type: 'object', additionalProperties: false, required: ['name', 'count'], properties: { name: str, count: { type: 'integer' } } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'count'],
+        properties: { name: str, count: { type: 'integer' } },
+      },
     },
     replacements: {
       type: 'array',
@@ -98,7 +121,15 @@ export const kustomizationSchema = {
           source: {
             type: 'object',
             additionalProperties: false,
-            properties: { group: str, version: str, kind: str, name: str, namespace: str, fieldPath: str, options: { type: 'object' } },
+            properties: {
+              group: str,
+              version: str,
+              kind: str,
+              name: str,
+              namespace: str,
+              fieldPath: str,
+              options: { type: 'object' },
+            },
           },
           targets: { type: 'array', items: replacementTarget },
         },

@@ -25,5 +25,7 @@ const { findings, files } = runInfraCheck({ paths: paths.length > 0 ? paths : [r
 const errors = findings.filter((f) => f.severity === 'error');
 for (const f of findings) if (!quiet || f.severity === 'error') process.stdout.write(`${formatFinding(f)}\n`);
 const notes = findings.length - errors.length;
-process.stdout.write(`infra:check: ${files.length} files, ${errors.length} errors, ${notes} notes (${Date.now() - started} ms)\n`);
+process.stdout.write(
+  `infra:check: ${files.length} files, ${errors.length} errors, ${notes} notes (${Date.now() - started} ms)\n`,
+);
 process.exit(errors.length > 0 ? 1 : 0);

@@ -24,12 +24,22 @@ interface Shape {
 }
 
 /** Checks a resource body's property names and literal types against its type definition. */
-export function checkResourceBody(types: BicepTypes, body: TypeRef, value: BicepValue, existing: boolean): TypeProblem[] {
+export function checkResourceBody(
+  types: BicepTypes,
+  body: TypeRef,
+  value: BicepValue,
+  existing: boolean,
+): TypeProblem[] {
   const problems: TypeProblem[] = [];
   if (value.kind !== 'object') return problems;
   if (existing) {
     for (const p of value.props) {
-      if (!EXISTING_KEYS.has(p.key)) problems.push({ rule: 'unknown-property', line: p.line, message: `an existing resource takes only name, parent and scope, not "${p.key}"` });
+      if (!EXISTING_KEYS.has(p.key))
+        problems.push({
+          rule: 'unknown-property',
+          line: p.line,
+          message: `an existing resource takes only name, parent and scope, not "${p.key}"`,
+        });
     }
     return problems;
   }
@@ -40,7 +50,12 @@ export function checkResourceBody(types: BicepTypes, body: TypeRef, value: Bicep
 function shapeOf(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind: 'object' }): Shape | undefined {
   const t = types.resolve(ref);
   if (t.type === TypeBaseKind.ObjectType) {
-    return { props: t.properties, additional: t.additionalProperties ? types.follow(ref, t.additionalProperties) : undefined, owner: ref, typeName: t.name };
+    return {
+      props: t.properties,
+      additional: t.additionalProperties ? types.follow(ref, t.additionalProperties) : undefined,
+      owner: ref,
+      typeName: t.name,
+    };
   }
   if (t.type === TypeBaseKind.DiscriminatedObjectType) {
     const tag = value.props.find((p) => p.key === t.discriminator)?.value;
@@ -60,7 +75,14 @@ function shapeOf(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind: 'o
   return undefined;
 }
 
-function checkObject(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind: 'object' }, path: string, problems: TypeProblem[], top: boolean): void {
+function checkObject(
+  types: BicepTypes,
+  ref: TypeRef,
+  value: BicepValue & { kind: 'object' },
+  path: string,
+  problems: TypeProblem[],
+  top: boolean,
+): void {
   const shape = shapeOf(types, ref, value);
   if (!shape) return;
   const lowerKeys = new Map(Object.keys(shape.props).map((k) => [k.toLowerCase(), k]));
@@ -75,11 +97,22 @@ function checkObject(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind
       }
       const near = lowerKeys.get(p.key.toLowerCase());
       const hint = near ? ` (did you mean "${near}"?)` : '';
-      problems.push({ rule: 'unknown-property', line: p.line, message: `"${where}" is not a property of ${shape.typeName}${hint}` });
+      problems.push({
+        rule: 'unknown-property',
+        line: p.line,
+        message: `"${where}" is not a property of ${shape.typeName}${hint}`,
+      });
       continue;
     }
-    if ((prop.flags & ObjectTypePropertyFlags.ReadOnly) !== 0 && (prop.flags & ObjectTypePropertyFlags.Required) === 0) {
-      problems.push({ rule: 'read-only-property', line: p.line, message: `"${where}" is read-only in ${shape.typeName}` });
+    if (
+      (prop.flags & ObjectTypePropertyFlags.ReadOnly) !== 0 &&
+      (prop.flags & ObjectTypePropertyFlags.Required) === 0
+    ) {
+      problems.push({
+        rule: 'read-only-property',
+        line: p.line,
+        message: `"${where}" is read-only in ${shape.typeName}`,
+      });
       continue;
     }
     checkValue(types, types.follow(shape.owner, prop.type), p, where, problems);
@@ -87,15 +120,35 @@ function checkObject(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind
 }
 
 function literalKind(v: BicepValue): string {
-  return v.kind === 'bool' ? 'a boolean' : v.kind === 'number' ? 'a number' : v.kind === 'string' ? 'a string' : v.kind === 'array' ? 'an array' : v.kind === 'object' ? 'an object' : 'null';
+  return v.kind === 'bool'
+    ? 'a boolean'
+    : v.kind === 'number'
+      ? 'a number'
+      : v.kind === 'string'
+        ? 'a string'
+        : v.kind === 'array'
+          ? 'an array'
+          : v.kind === 'object'
+            ? 'an object'
+            : 'null';
 }
 
-function checkValue(types: BicepTypes, ref: TypeRef, p: BicepProp | { key: string; line: number; value: BicepValue }, where: string, problems: TypeProblem[]): void {
+function checkValue(
+  types: BicepTypes,
+  ref: TypeRef,
+  p: BicepProp | { key: string; line: number; value: BicepValue },
+  where: string,
+  problems: TypeProblem[],
+): void {
   const v = p.value;
   if (v.kind === 'expr' || v.kind === 'null') return; // evaluated at deployment: not checkable offline
   const t = types.resolve(ref);
   const mismatch = (expected: string): void => {
-    problems.push({ rule: 'type-mismatch', line: v.line, message: `"${where}" must be ${expected}, got ${literalKind(v)}` });
+    problems.push({
+      rule: 'type-mismatch',
+      line: v.line,
+      message: `"${where}" must be ${expected}, got ${literalKind(v)}`,
+    });
   };
   switch (t.type) {
     case TypeBaseKind.AnyType:
@@ -111,27 +164,50 @@ function checkValue(types: BicepTypes, ref: TypeRef, p: BicepProp | { key: strin
       return;
     case TypeBaseKind.StringLiteralType:
       if (v.kind !== 'string') mismatch(`"${t.value}"`);
-      else if (v.value !== undefined && v.value.toLowerCase() !== t.value.toLowerCase()) problems.push({ rule: 'invalid-value', line: v.line, message: `"${where}" must be "${t.value}", got "${v.value}"` });
+      else if (v.value !== undefined && v.value.toLowerCase() !== t.value.toLowerCase())
+        problems.push({
+          rule: 'invalid-value',
+          line: v.line,
+          message: `"${where}" must be "${t.value}", got "${v.value}"`,
+        });
       return;
     case TypeBaseKind.UnionType: {
       const members = t.elements.map((e) => types.resolve(types.follow(ref, e)));
       const literals = members.flatMap((m) => (m.type === TypeBaseKind.StringLiteralType ? [m.value] : []));
       const openString = members.some((m) => m.type === TypeBaseKind.StringType || m.type === TypeBaseKind.AnyType);
-      if (literals.length === members.length && v.kind === 'string' && v.value !== undefined && !literals.some((l) => l.toLowerCase() === v.value?.toLowerCase())) {
-        problems.push({ rule: 'invalid-value', line: v.line, message: `"${where}" must be one of ${literals.map((l) => `"${l}"`).join(', ')}; got "${v.value}"` });
+      if (
+        literals.length === members.length &&
+        v.kind === 'string' &&
+        v.value !== undefined &&
+        !literals.some((l) => l.toLowerCase() === v.value?.toLowerCase())
+      ) {
+        problems.push({
+          rule: 'invalid-value',
+          line: v.line,
+          message: `"${where}" must be one of ${literals.map((l) => `"${l}"`).join(', ')}; got "${v.value}"`,
+        });
       } else if (literals.length === members.length && v.kind !== 'string') mismatch('a string');
       else if (!openString && v.kind === 'object') {
-        const objectMember = t.elements.map((e) => types.follow(ref, e)).find((r) => {
-          const k = types.resolve(r).type;
-          return k === TypeBaseKind.ObjectType || k === TypeBaseKind.DiscriminatedObjectType;
-        });
+        const objectMember = t.elements
+          .map((e) => types.follow(ref, e))
+          .find((r) => {
+            const k = types.resolve(r).type;
+            return k === TypeBaseKind.ObjectType || k === TypeBaseKind.DiscriminatedObjectType;
+          });
         if (objectMember) checkObject(types, objectMember, v, where, problems, false);
       }
       return;
     }
     case TypeBaseKind.ArrayType:
       if (v.kind !== 'array') return mismatch('an array');
-      for (const item of v.items) checkValue(types, types.follow(ref, t.itemType), { key: p.key, line: item.line, value: item }, `${where}[]`, problems);
+      for (const item of v.items)
+        checkValue(
+          types,
+          types.follow(ref, t.itemType),
+          { key: p.key, line: item.line, value: item },
+          `${where}[]`,
+          problems,
+        );
       return;
     case TypeBaseKind.ObjectType:
     case TypeBaseKind.DiscriminatedObjectType:

@@ -12,7 +12,12 @@ export function readYaml(path: string): YamlFile {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
-  const errors = list.flatMap((d) => [...d.errors, ...d.warnings].map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0] ?? e.message })));
+  const errors = list.flatMap((d) =>
+    [...d.errors, ...d.warnings].map((e) => ({
+      line: lineCounter.linePos(e.pos[0]).line,
+      message: e.message.split('\n')[0] ?? e.message,
+    })),
+  );
   if (!Array.isArray(docs)) errors.push({ line: 1, message: 'not a YAML stream' });
   const lineOf = (doc: Document.Parsed, path: readonly (string | number)[]): number => {
     for (let n = path.length; n >= 0; n--) {

@@ -40,7 +40,12 @@ async function forwardToWorkers(ctx: AzureContext, body: unknown, messageId: str
   const job = await ctx.ledger.getJob(envelope.jobId);
   if (!job || !kinds.includes(job.kind)) return false;
   await ctx.queue.send([{ messageId, body: { kind: envelope.kind, jobId: envelope.jobId }, subject: envelope.kind }]);
-  ctx.log.info('control message forwarded to the workers', { messageId, jobId: job.jobId, jobKind: job.kind, kind: envelope.kind });
+  ctx.log.info('control message forwarded to the workers', {
+    messageId,
+    jobId: job.jobId,
+    jobKind: job.kind,
+    kind: envelope.kind,
+  });
   return true;
 }
 

@@ -15,7 +15,8 @@ const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 async function getJobHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
   try {
     const jobId = request.params.jobId ?? '';
-    if (!JOB_ID.test(jobId)) throw new InputError('jobId', `must be 1-128 characters of [A-Za-z0-9._:-], got "${jobId.slice(0, 140)}"`);
+    if (!JOB_ID.test(jobId))
+      throw new InputError('jobId', `must be 1-128 characters of [A-Za-z0-9._:-], got "${jobId.slice(0, 140)}"`);
     const ctx = await contextFor(invocation);
     const progress = await getJobProgress(ctx.ledger, jobId);
     if (!progress) return json(404, { error: { input: 'jobId', reason: `no job ${jobId}` } });

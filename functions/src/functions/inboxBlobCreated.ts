@@ -12,10 +12,16 @@ import { tracedHandler } from '../tracedHandler.js';
  */
 async function inboxBlobCreatedHandler(_blob: unknown, invocation: InvocationContext): Promise<void> {
   const name = invocation.triggerMetadata?.name;
-  if (typeof name !== 'string' || name === '') throw new InputError('trigger metadata "name"', 'the blob trigger gave no blob name');
+  if (typeof name !== 'string' || name === '')
+    throw new InputError('trigger metadata "name"', 'the blob trigger gave no blob name');
   const ctx = await contextFor(invocation);
   const job = await submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
-  ctx.log.info('inbox blob submitted', { jobId: job.jobId, kind: job.kind, state: job.state, input: `${CONTAINERS.inbox}/${name}` });
+  ctx.log.info('inbox blob submitted', {
+    jobId: job.jobId,
+    kind: job.kind,
+    state: job.state,
+    input: `${CONTAINERS.inbox}/${name}`,
+  });
 }
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */

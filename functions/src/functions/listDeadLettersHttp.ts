@@ -8,7 +8,10 @@ import { errorResponse, json } from '../httpResults.js';
  * GET /api/deadletters?queue=jobs|control&from=&limit=: the dead-letter subqueue, in sequence order,
  * without removing anything (limit 1 to 1000, default 100; `from` a sequence number).
  */
-async function listDeadLettersHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function listDeadLettersHttpHandler(
+  request: HttpRequest,
+  invocation: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const ctx = await contextFor(invocation);
     const queue = queueQuery(request, ctx);

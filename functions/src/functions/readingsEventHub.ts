@@ -1,7 +1,11 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { InputError, PermanentError } from '../../../src/core/errors.js';
 import type { EventLog, EventRecord } from '../../../src/ports/eventLog.js';
-import { aggregateStep, restorePartition, type AggregateDeps } from '../../../src/usecases/stream/aggregatePartition.js';
+import {
+  aggregateStep,
+  restorePartition,
+  type AggregateDeps,
+} from '../../../src/usecases/stream/aggregatePartition.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
 
@@ -20,7 +24,8 @@ import { tracedHandler } from '../tracedHandler.js';
  */
 async function readingsEventHubHandler(messages: unknown, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
-  if (!ctx.stream) throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
+  if (!ctx.stream)
+    throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
   const records = deliveredRecords(messages, invocation.triggerMetadata ?? {});
   if (records.length === 0) return;
   const result = await aggregateDelivered(ctx.stream.aggregate, records);
@@ -31,7 +36,10 @@ async function readingsEventHubHandler(messages: unknown, invocation: Invocation
 export const readingsEventHub = tracedHandler('pubsub', 'readingsEventHub', readingsEventHubHandler);
 
 /** Restores the partition, processes the delivered records after its checkpoint, commits. */
-export async function aggregateDelivered(deps: AggregateDeps, records: readonly EventRecord[]): Promise<{ skipped: number; fromLog: number; next: number }> {
+export async function aggregateDelivered(
+  deps: AggregateDeps,
+  records: readonly EventRecord[],
+): Promise<{ skipped: number; fromLog: number; next: number }> {
   const partition = records[0]!.partition;
   const { aggregator, next: start } = await restorePartition(deps, partition);
   const fresh = records.filter((r) => r.sequenceNumber >= start);
@@ -41,7 +49,8 @@ export async function aggregateDelivered(deps: AggregateDeps, records: readonly 
   const events = deliveredView(deps.events, fresh, () => (fromLog += 1));
   while (next <= last) {
     const after = await aggregateStep({ ...deps, events }, partition, aggregator, next);
-    if (after === next) throw new PermanentError(`partition ${partition}: no event at sequence number ${next} in the batch or the log`);
+    if (after === next)
+      throw new PermanentError(`partition ${partition}: no event at sequence number ${next} in the batch or the log`);
     next = after;
   }
   return { skipped: records.length - fresh.length, fromLog, next };
@@ -56,7 +65,9 @@ function deliveredView(log: EventLog, delivered: readonly EventRecord[], countFr
     append: (key, events) => log.append(key, events),
     async read(partition, from, max) {
       if (from < first) {
-        const gap = (await log.read(partition, from, Math.min(max, first - from))).filter((r) => r.sequenceNumber < first);
+        const gap = (await log.read(partition, from, Math.min(max, first - from))).filter(
+          (r) => r.sequenceNumber < first,
+        );
         gap.forEach(countFromLog);
         if (gap.length > 0) return gap;
       }
@@ -80,10 +91,15 @@ export function deliveredRecords(messages: unknown, metadata: Metadata): EventRe
   const bodies = Array.isArray(messages) ? messages : [messages];
   const partitionId = (metadata['partitionContext'] as Metadata | undefined)?.['partitionId'];
   const partition = Number(partitionId);
-  if (!Number.isInteger(partition) || partition < 0) throw new InputError('trigger metadata partitionContext.partitionId', `must be a partition number, got ${String(partitionId)}`);
+  if (!Number.isInteger(partition) || partition < 0)
+    throw new InputError(
+      'trigger metadata partitionContext.partitionId',
+      `must be a partition number, got ${String(partitionId)}`,
+    );
   const field = (name: string): unknown[] => {
     const value = metadata[name];
-    if (!Array.isArray(value) || value.length !== bodies.length) throw new InputError(`trigger metadata ${name}`, `must hold one entry per event (${bodies.length})`);
+    if (!Array.isArray(value) || value.length !== bodies.length)
+      throw new InputError(`trigger metadata ${name}`, `must hold one entry per event (${bodies.length})`);
     return value;
   };
   const sequenceNumbers = field('sequenceNumberArray');
@@ -91,15 +107,17 @@ export function deliveredRecords(messages: unknown, metadata: Metadata): EventRe
   const times = field('enqueuedTimeUtcArray');
   const keys = Array.isArray(metadata['partitionKeyArray']) ? metadata['partitionKeyArray'] : [];
   const properties = Array.isArray(metadata['propertiesArray']) ? metadata['propertiesArray'] : [];
-  return bodies.map((body, i) => ({
-    partition,
-    sequenceNumber: Number(sequenceNumbers[i]),
-    offset: String(offsets[i]),
-    enqueuedTime: new Date(String(times[i])),
-    partitionKey: typeof keys[i] === 'string' ? keys[i] : undefined,
-    body: bodyText(body),
-    properties: scalars(properties[i]),
-  })).sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+  return bodies
+    .map((body, i) => ({
+      partition,
+      sequenceNumber: Number(sequenceNumbers[i]),
+      offset: String(offsets[i]),
+      enqueuedTime: new Date(String(times[i])),
+      partitionKey: typeof keys[i] === 'string' ? keys[i] : undefined,
+      body: bodyText(body),
+      properties: scalars(properties[i]),
+    }))
+    .sort((a, b) => a.sequenceNumber - b.sequenceNumber);
 }
 
 function bodyText(body: unknown): string {

@@ -25,21 +25,25 @@ let ticks = 0;
 async function reconcileTimerHandler(_timer: Timer, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
   const full = ticks++ % 30 === 0;
-  const swept: Record<string, number> = {};  // queue → the dead-letter sequence number the next sweep starts from
+  const swept: Record<string, number> = {}; // queue → the dead-letter sequence number the next sweep starts from
   for (const queue of [ctx.queue, ctx.control] as WorkQueue[]) {
     try {
-      const from = full ? 0 : cursors.get(queue.name) ?? 0;
+      const from = full ? 0 : (cursors.get(queue.name) ?? 0);
       const next = await sweepDeadLetters({ ...ctx.deps, queue }, from);
       cursors.set(queue.name, next);
       swept[queue.name] = next;
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
-      ctx.log.warn('cannot sweep this queue\'s dead letters', { queue: queue.name, error: ensureError(error).message });
+      ctx.log.warn("cannot sweep this queue's dead letters", { queue: queue.name, error: ensureError(error).message });
     }
   }
   const lock = ctx.settings.config.lockDurationMs;
   const nudged = await reconcileJobs(ctx.deps, { staleJobMs: lock * 2, staleShardMs: lock * 2 });
-  ctx.log.info('reconciled', { fullSweep: full, nudged, ...Object.fromEntries(Object.entries(swept).map(([q, n]) => [`deadLetterCursor_${q}`, n])) });
+  ctx.log.info('reconciled', {
+    fullSweep: full,
+    nudged,
+    ...Object.fromEntries(Object.entries(swept).map(([q, n]) => [`deadLetterCursor_${q}`, n])),
+  });
 }
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */

@@ -11,7 +11,10 @@ import { errorResponse, json } from '../httpResults.js';
  * `{ "all": true }`: sends those dead letters back once their cause is fixed; their shards and
  * jobs go back to pending and running. 200 with how many were moved.
  */
-async function redriveDeadLettersHttpHandler(request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> {
+async function redriveDeadLettersHttpHandler(
+  request: HttpRequest,
+  invocation: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const ctx = await contextFor(invocation);
     const queue = queueQuery(request, ctx);
@@ -36,7 +39,8 @@ function selection(body: unknown): number[] | undefined {
   if (b.all !== undefined || !Array.isArray(seqs) || seqs.length === 0) throw new InputError('request body', usage);
   const numbers = seqs as unknown[];
   const bad = numbers.find((n) => typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0);
-  if (bad !== undefined) throw new InputError('request body "sequenceNumbers"', `${JSON.stringify(bad)} is not a sequence number`);
+  if (bad !== undefined)
+    throw new InputError('request body "sequenceNumbers"', `${JSON.stringify(bad)} is not a sequence number`);
   return numbers as number[];
 }
 

@@ -31,15 +31,25 @@ export function ncrontabSchedule(cron: string): string {
  */
 async function scoreTimerHandler(timer: Timer, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
-  if (!ctx.stream) throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
+  if (!ctx.stream)
+    throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
   const tick = previousRun(parseCron(ctx.settings.config.scoreCron), Date.now());
   const pending = await unscoredBatches(ctx.stream.deps);
   if (pending.length === 0) {
-    ctx.log.info('score tick: no unscored window batches', { tick: new Date(tick).toISOString(), pastDue: timer.isPastDue });
+    ctx.log.info('score tick: no unscored window batches', {
+      tick: new Date(tick).toISOString(),
+      pastDue: timer.isPastDue,
+    });
     return;
   }
   const job = await startStreamRun(ctx.stream.deps, tick);
-  ctx.log.info('score tick', { tick: new Date(tick).toISOString(), pastDue: timer.isPastDue, batches: pending.length, jobId: job?.jobId, state: job?.state });
+  ctx.log.info('score tick', {
+    tick: new Date(tick).toISOString(),
+    pastDue: timer.isPastDue,
+    batches: pending.length,
+    jobId: job?.jobId,
+    state: job?.state,
+  });
 }
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */

@@ -42,9 +42,15 @@ export const submitJobHttp = tracedHandler('http', 'submitJobHttp', submitJobHtt
 
 function blobRef(body: unknown): { container?: string; name: string } {
   const b = body as { container?: unknown; name?: unknown } | null;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new InputError('request body', 'must be a JSON object { "container"?, "name" }, or the file itself with ?name=');
-  if (typeof b.name !== 'string' || b.name === '') throw new InputError('request body "name"', 'must be a non-empty string: the blob to submit');
-  if (b.container !== undefined && (typeof b.container !== 'string' || b.container === '')) throw new InputError('request body "container"', 'must be a non-empty string when given');
+  if (!b || typeof b !== 'object' || Array.isArray(b))
+    throw new InputError(
+      'request body',
+      'must be a JSON object { "container"?, "name" }, or the file itself with ?name=',
+    );
+  if (typeof b.name !== 'string' || b.name === '')
+    throw new InputError('request body "name"', 'must be a non-empty string: the blob to submit');
+  if (b.container !== undefined && (typeof b.container !== 'string' || b.container === ''))
+    throw new InputError('request body "container"', 'must be a non-empty string when given');
   return b.container === undefined ? { name: b.name } : { container: b.container, name: b.name };
 }
 

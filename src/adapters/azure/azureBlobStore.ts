@@ -202,7 +202,8 @@ function countBytes(source: Readable): { stream: Readable; size: () => number } 
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
 function checkContainer(container: string): void {
-  if (!CONTAINER_NAME.test(container)) throw new InputError(`container ${container}`, 'must be 3-63 chars of [a-z0-9-]');
+  if (!CONTAINER_NAME.test(container))
+    throw new InputError(`container ${container}`, 'must be 3-63 chars of [a-z0-9-]');
 }
 
 function checkBlobName(name: string): void {

@@ -7,7 +7,13 @@
  * - any other status → PermanentError (code: the service's error code)
  * Anything that is not a RestError (e.g. a failing source stream) passes through unchanged.
  */
-import { NotFoundError, PermanentError, PreconditionFailedError, TransientError, ensureError } from '../../core/errors.js';
+import {
+  NotFoundError,
+  PermanentError,
+  PreconditionFailedError,
+  TransientError,
+  ensureError,
+} from '../../core/errors.js';
 
 /** Service codes of a 409 that means "the item already exists" (a lost conditional create). */
 const ALREADY_EXISTS = new Set(['BlobAlreadyExists', 'EntityAlreadyExists']);
@@ -22,7 +28,8 @@ export function mapAzureError(what: string, error: unknown): Error {
     return new PreconditionFailedError(what, cause);
   }
   const summary = `${what}: ${code ?? 'request'} failed (${status ?? 'no response'})`;
-  if (status === undefined || status === 408 || status === 429 || status >= 500) return new TransientError(summary, cause);
+  if (status === undefined || status === 408 || status === 429 || status >= 500)
+    return new TransientError(summary, cause);
   return new PermanentError(summary, { ...cause, code: code ?? 'AzureRequest' });
 }
 

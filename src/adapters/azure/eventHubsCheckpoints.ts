@@ -26,15 +26,22 @@ export interface EventHubsCheckpoints {
   advance(checkpoint: Checkpoint): Promise<void>;
 }
 
-export function eventHubsCheckpoints(container: ContainerClient, fullyQualifiedNamespace: string, eventHubName: string): EventHubsCheckpoints {
+export function eventHubsCheckpoints(
+  container: ContainerClient,
+  fullyQualifiedNamespace: string,
+  eventHubName: string,
+): EventHubsCheckpoints {
   const store = new BlobCheckpointStore(container);
   // The store's own naming (its getBlobPrefix is private).
   const blobName = (consumerGroup: string, partition: number) =>
-    [fullyQualifiedNamespace, eventHubName, consumerGroup].map((s) => s.toLowerCase()).join('/') + `/checkpoint/${partition}`;
+    [fullyQualifiedNamespace, eventHubName, consumerGroup].map((s) => s.toLowerCase()).join('/') +
+    `/checkpoint/${partition}`;
 
   return {
     async get(consumerGroup, partition) {
-      const all = await callAzure(`checkpoints of ${eventHubName}/${consumerGroup}`, () => store.listCheckpoints(fullyQualifiedNamespace, eventHubName, consumerGroup));
+      const all = await callAzure(`checkpoints of ${eventHubName}/${consumerGroup}`, () =>
+        store.listCheckpoints(fullyQualifiedNamespace, eventHubName, consumerGroup),
+      );
       const found = all.find((c) => c.partitionId === String(partition));
       return found && { consumerGroup, partition, sequenceNumber: found.sequenceNumber, offset: String(found.offset) };
     },

@@ -12,7 +12,12 @@
 import { NotFoundError, PermanentError, TransientError, ensureError } from '../../core/errors.js';
 
 const NOT_FOUND = new Set(['MessagingEntityNotFoundError', 'ResourceNotFoundError']);
-const PERMANENT = new Set(['ArgumentError', 'ArgumentOutOfRangeError', 'MessageTooLargeError', 'InvalidOperationError']);
+const PERMANENT = new Set([
+  'ArgumentError',
+  'ArgumentOutOfRangeError',
+  'MessageTooLargeError',
+  'InvalidOperationError',
+]);
 
 interface MessagingErrorLike extends Error {
   readonly code?: string;

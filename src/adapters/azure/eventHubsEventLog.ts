@@ -52,7 +52,13 @@ export function eventHubsEventLogFromNamespace(
 ): Promise<EventLog> {
   const group = consumerGroup ?? DEFAULT_CONSUMER_GROUP;
   const producer = new EventHubProducerClient(fullyQualifiedNamespace, eventHubName, credential, options.clientOptions);
-  const consumer = new EventHubConsumerClient(group, fullyQualifiedNamespace, eventHubName, credential, options.clientOptions);
+  const consumer = new EventHubConsumerClient(
+    group,
+    fullyQualifiedNamespace,
+    eventHubName,
+    credential,
+    options.clientOptions,
+  );
   return openEventHubsEventLog(producer, consumer, checkpointContainer, options);
 }
 
@@ -65,7 +71,10 @@ export function eventHubsEventLogFromConnectionString(
   options: EventHubsEventLogOptions = {},
 ): Promise<EventLog> {
   if (!/(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i.test(connectionString)) {
-    throw new InputError('Event Hubs connection string', 'is for local emulators only (UseDevelopmentEmulator=true); use eventHubsEventLogFromNamespace with a TokenCredential for Azure');
+    throw new InputError(
+      'Event Hubs connection string',
+      'is for local emulators only (UseDevelopmentEmulator=true); use eventHubsEventLogFromNamespace with a TokenCredential for Azure',
+    );
   }
   const group = consumerGroup ?? DEFAULT_CONSUMER_GROUP;
   const producer = new EventHubProducerClient(connectionString, eventHubName, options.clientOptions);
@@ -116,18 +125,29 @@ class EventHubsEventLog implements EventLog {
     const appendId = randomUUID();
     const data = events.map((e, i) => toEventData(e, `${appendId}:${i}`));
     if (data.length === 0) return [];
-    const partition = partitionKey === undefined ? this.roundRobin++ % this.partitions : eventHubsPartitionForKey(partitionKey, this.partitions);
+    const partition =
+      partitionKey === undefined
+        ? this.roundRobin++ % this.partitions
+        : eventHubsPartitionForKey(partitionKey, this.partitions);
     const before = await this.lastSequenceNumber(partition);
     const what = `event hub ${this.name} partition ${partition}`;
     const target = partitionKey === undefined ? { partitionId: String(partition) } : { partitionKey };
     let batch = await call(what, () => this.producer.createBatch(target));
     for (const [i, event] of data.entries()) {
       if (batch.tryAdd(event)) continue;
-      if (batch.count === 0) throw new InputError(`event ${i}`, `is larger than the hub's maximum event size (${batch.maxSizeInBytes} bytes)`);
+      if (batch.count === 0)
+        throw new InputError(
+          `event ${i}`,
+          `is larger than the hub's maximum event size (${batch.maxSizeInBytes} bytes)`,
+        );
       const full = batch;
       await call(what, () => this.producer.sendBatch(full));
       batch = await call(what, () => this.producer.createBatch(target));
-      if (!batch.tryAdd(event)) throw new InputError(`event ${i}`, `is larger than the hub's maximum event size (${batch.maxSizeInBytes} bytes)`);
+      if (!batch.tryAdd(event))
+        throw new InputError(
+          `event ${i}`,
+          `is larger than the hub's maximum event size (${batch.maxSizeInBytes} bytes)`,
+        );
     }
     const last = batch;
     await call(what, () => this.producer.sendBatch(last));
@@ -142,20 +162,34 @@ class EventHubsEventLog implements EventLog {
     while (found.length < count) {
       const waitMs = deadline - Date.now();
       if (waitMs <= 0) {
-        throw new TransientError(`event hub ${this.name}: ${count - found.length} of ${count} sent events not found in partition ${partition} from sequence number ${from} within ${this.readBackMs} ms`);
+        throw new TransientError(
+          `event hub ${this.name}: ${count - found.length} of ${count} sent events not found in partition ${partition} from sequence number ${from} within ${this.readBackMs} ms`,
+        );
       }
-      const page = await readOnce(this.consumer, `event hub ${this.name} partition ${partition}`, { partition, from: next, max: READ_BACK_PAGE, waitMs });
+      const page = await readOnce(this.consumer, `event hub ${this.name} partition ${partition}`, {
+        partition,
+        from: next,
+        max: READ_BACK_PAGE,
+        waitMs,
+      });
       for (const e of page) {
-        if (typeof e.messageId === 'string' && e.messageId.startsWith(`${appendId}:`)) found.push(toRecord(partition, e));
+        if (typeof e.messageId === 'string' && e.messageId.startsWith(`${appendId}:`))
+          found.push(toRecord(partition, e));
         next = e.sequenceNumber + 1;
       }
     }
     return found;
   }
 
-  async read(partition: number, fromSequenceNumber: number, max: number, options: { readonly waitMs?: number; readonly signal?: AbortSignal } = {}): Promise<EventRecord[]> {
+  async read(
+    partition: number,
+    fromSequenceNumber: number,
+    max: number,
+    options: { readonly waitMs?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<EventRecord[]> {
     this.checkPartition(partition);
-    if (!Number.isSafeInteger(fromSequenceNumber) || fromSequenceNumber < 0) throw new InputError('fromSequenceNumber', `must be an integer >= 0, got ${fromSequenceNumber}`);
+    if (!Number.isSafeInteger(fromSequenceNumber) || fromSequenceNumber < 0)
+      throw new InputError('fromSequenceNumber', `must be an integer >= 0, got ${fromSequenceNumber}`);
     if (!Number.isSafeInteger(max) || max < 1) throw new InputError('max', `must be an integer >= 1, got ${max}`);
     const waitMs = Math.max(0, options.waitMs ?? 0);
     const deadline = Date.now() + waitMs;
@@ -171,13 +205,21 @@ class EventHubsEventLog implements EventLog {
     }
     // Events known to exist get the read-back time to arrive even when the caller asked for no wait.
     const remaining = Math.max(deadline - Date.now(), fromSequenceNumber <= last ? this.readBackMs : 0);
-    const events = await readOnce(this.consumer, what, { partition, from: fromSequenceNumber, max, waitMs: remaining, signal: options.signal });
+    const events = await readOnce(this.consumer, what, {
+      partition,
+      from: fromSequenceNumber,
+      max,
+      waitMs: remaining,
+      signal: options.signal,
+    });
     return events.filter((e) => e.sequenceNumber >= fromSequenceNumber).map((e) => toRecord(partition, e));
   }
 
   async lastSequenceNumber(partition: number): Promise<number> {
     this.checkPartition(partition);
-    const p = await call(`event hub ${this.name} partition ${partition}`, () => this.producer.getPartitionProperties(String(partition)));
+    const p = await call(`event hub ${this.name} partition ${partition}`, () =>
+      this.producer.getPartitionProperties(String(partition)),
+    );
     return p.isEmpty ? -1 : p.lastEnqueuedSequenceNumber;
   }
 
@@ -207,7 +249,8 @@ class EventHubsEventLog implements EventLog {
   }
 
   private checkGroup(consumerGroup: string): void {
-    if (typeof consumerGroup !== 'string' || consumerGroup === '') throw new InputError('consumerGroup', 'must be a non-empty string');
+    if (typeof consumerGroup !== 'string' || consumerGroup === '')
+      throw new InputError('consumerGroup', 'must be a non-empty string');
   }
 }
 

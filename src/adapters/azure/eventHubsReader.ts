@@ -8,7 +8,12 @@
  * filter naming a sequence number beyond its last one; the caller checks before subscribing).
  * No owner level (epoch) is set: readers never disconnect each other.
  */
-import { earliestEventPosition, type EventHubConsumerClient, type EventPosition, type ReceivedEventData } from '@azure/event-hubs';
+import {
+  earliestEventPosition,
+  type EventHubConsumerClient,
+  type EventPosition,
+  type ReceivedEventData,
+} from '@azure/event-hubs';
 import { mapEventHubsError } from './eventHubsErrors.js';
 
 export interface ReadRequest {
@@ -19,7 +24,8 @@ export interface ReadRequest {
   readonly signal?: AbortSignal;
 }
 
-const positionOf = (from: number): EventPosition => (from === 0 ? earliestEventPosition : { sequenceNumber: from - 1, isInclusive: false });
+const positionOf = (from: number): EventPosition =>
+  from === 0 ? earliestEventPosition : { sequenceNumber: from - 1, isInclusive: false };
 
 export function readOnce(consumer: EventHubConsumerClient, what: string, r: ReadRequest): Promise<ReceivedEventData[]> {
   if (r.signal?.aborted) return Promise.resolve([]);

@@ -13,8 +13,10 @@ type Property = string | number | boolean;
 
 export function toEventData(event: OutgoingEvent, messageId: string): EventData {
   for (const [name, value] of Object.entries(event.properties ?? {})) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new InputError(`event property "${name}"`, `must be a finite number, got ${value}`);
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new InputError(`event property "${name}"`, `must be a string, number or boolean, got ${typeof value}`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new InputError(`event property "${name}"`, `must be a finite number, got ${value}`);
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      throw new InputError(`event property "${name}"`, `must be a string, number or boolean, got ${typeof value}`);
   }
   if (typeof event.body !== 'string') throw new InputError('event body', 'must be a string');
   const data: EventData = { body: Buffer.from(event.body, 'utf8'), messageId };

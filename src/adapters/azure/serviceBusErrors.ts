@@ -14,7 +14,13 @@ import { LockLostError, NotFoundError, PermanentError, TransientError, ensureErr
 
 const LOCK_LOST = new Set(['MessageLockLost', 'SessionLockLost']);
 const TRANSIENT = new Set(['ServiceBusy', 'ServiceTimeout', 'GeneralError', 'ServiceCommunicationProblem']);
-const PERMANENT = new Set(['UnauthorizedAccess', 'MessageSizeExceeded', 'MessagingEntityDisabled', 'MessagingEntityAlreadyExists', 'MessageNotFound']);
+const PERMANENT = new Set([
+  'UnauthorizedAccess',
+  'MessageSizeExceeded',
+  'MessagingEntityDisabled',
+  'MessagingEntityAlreadyExists',
+  'MessageNotFound',
+]);
 
 /** `what` names the addressed thing: `queue q`, or the message id for lock errors. */
 export function mapServiceBusError(what: string, error: unknown, messageId?: string): Error {

@@ -19,7 +19,13 @@ export const ORIGINAL_ID = 'tessera-original-message-id';
 export const REDRIVE_COUNT = 'tessera-redrive-count';
 export const DEAD_LETTERED_AT = 'tessera-dead-lettered-at';
 /** Properties the adapter or the service owns; hidden from `applicationProperties`. */
-const RESERVED = new Set([ORIGINAL_ID, REDRIVE_COUNT, DEAD_LETTERED_AT, 'DeadLetterReason', 'DeadLetterErrorDescription']);
+const RESERVED = new Set([
+  ORIGINAL_ID,
+  REDRIVE_COUNT,
+  DEAD_LETTERED_AT,
+  'DeadLetterReason',
+  'DeadLetterErrorDescription',
+]);
 /** Service Bus limit on MessageId. */
 const MAX_ID_LENGTH = 128;
 
@@ -36,12 +42,15 @@ export function toServiceBusMessage(message: OutgoingMessage): ServiceBusMessage
   if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > MAX_ID_LENGTH) {
     throw new InputError('messageId', `must be a string of 1 to ${MAX_ID_LENGTH} characters`);
   }
-  if (JSON.stringify(message.body) === undefined) throw new InputError(`body of message ${messageId}`, 'must be JSON-serialisable');
+  if (JSON.stringify(message.body) === undefined)
+    throw new InputError(`body of message ${messageId}`, 'must be JSON-serialisable');
   const at = message.scheduledEnqueueTime?.getTime();
-  if (at !== undefined && Number.isNaN(at)) throw new InputError(`scheduledEnqueueTime of message ${messageId}`, 'is not a valid date');
+  if (at !== undefined && Number.isNaN(at))
+    throw new InputError(`scheduledEnqueueTime of message ${messageId}`, 'is not a valid date');
   const properties = message.applicationProperties ?? {};
   const reserved = Object.keys(properties).find((key) => RESERVED.has(key));
-  if (reserved !== undefined) throw new InputError(`application property ${reserved} of message ${messageId}`, 'is reserved');
+  if (reserved !== undefined)
+    throw new InputError(`application property ${reserved} of message ${messageId}`, 'is reserved');
   return {
     messageId,
     body: message.body,
@@ -80,7 +89,10 @@ export function toDeadLettered(message: ServiceBusReceivedMessage): DeadLettered
 export function redriveCopy(dead: ServiceBusReceivedMessage): ServiceBusMessage {
   const original = originalId(dead);
   const count = Number(dead.applicationProperties?.[REDRIVE_COUNT] ?? 0) + 1;
-  const base = original.length + `~r${count}`.length <= MAX_ID_LENGTH ? original : createHash('sha256').update(original).digest('hex');
+  const base =
+    original.length + `~r${count}`.length <= MAX_ID_LENGTH
+      ? original
+      : createHash('sha256').update(original).digest('hex');
   return {
     messageId: `${base}~r${count}`,
     body: dead.body as unknown,

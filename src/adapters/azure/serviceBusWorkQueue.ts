@@ -31,7 +31,14 @@ import {
 import { InputError, LockLostError } from '../../core/errors.js';
 import type { DeadLetteredMessage, OutgoingMessage, ReceivedMessage, WorkQueue } from '../../ports/workQueue.js';
 import { callServiceBus as call } from './serviceBusErrors.js';
-import { DEAD_LETTERED_AT, redriveCopy, toDeadLettered, toReceived, toSequenceNumber, toServiceBusMessage } from './serviceBusMessages.js';
+import {
+  DEAD_LETTERED_AT,
+  redriveCopy,
+  toDeadLettered,
+  toReceived,
+  toSequenceNumber,
+  toServiceBusMessage,
+} from './serviceBusMessages.js';
 
 export interface ServiceBusWorkQueueOptions {
   readonly client: ServiceBusClient;
@@ -70,7 +77,11 @@ export function serviceBusWorkQueueFromNamespace(
  * to the endpoint's port). Production namespaces disable local (SAS) auth: use
  * serviceBusWorkQueueFromNamespace.
  */
-export function serviceBusWorkQueueFromConnectionString(connectionString: string, queue: string, settings: ServiceBusWorkQueueSettings): WorkQueue {
+export function serviceBusWorkQueueFromConnectionString(
+  connectionString: string,
+  queue: string,
+  settings: ServiceBusWorkQueueSettings,
+): WorkQueue {
   const client = new ServiceBusClient(connectionString, settings.clientOptions);
   return createServiceBusWorkQueue({ ...settings, client, queue, closeClient: true });
 }
@@ -80,14 +91,18 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
   if (queue.length === 0) throw new InputError('queue name', 'must not be empty');
   const lockDurationMs = positive('lockDurationMs', options.lockDurationMs);
   const maxDeliveryCount = positive('maxDeliveryCount', options.maxDeliveryCount);
-  const sliceMs = positive('receiveSliceMs', options.receiveSliceMs ?? Math.max(50, Math.min(500, Math.floor(lockDurationMs / 4))));
+  const sliceMs = positive(
+    'receiveSliceMs',
+    options.receiveSliceMs ?? Math.max(50, Math.min(500, Math.floor(lockDurationMs / 4))),
+  );
   const what = `queue ${queue}`;
   const peekLock = { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 } as const;
   let active: ServiceBusReceiver | undefined;
   let dead: ServiceBusReceiver | undefined;
   let sender: ServiceBusSender | undefined;
   const activeReceiver = (): ServiceBusReceiver => (active ??= client.createReceiver(queue, peekLock));
-  const deadReceiver = (): ServiceBusReceiver => (dead ??= client.createReceiver(queue, { ...peekLock, subQueueType: 'deadLetter' }));
+  const deadReceiver = (): ServiceBusReceiver =>
+    (dead ??= client.createReceiver(queue, { ...peekLock, subQueueType: 'deadLetter' }));
   const queueSender = (): ServiceBusSender => (sender ??= client.createSender(queue));
   /** Lock token → the SDK message (and its receiver) that holds it. */
   const held = new Map<string, { message: ServiceBusReceivedMessage; receiver: ServiceBusReceiver }>();
@@ -99,7 +114,11 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
     call(what, () => receiveInSlices(receiver, max, waitMs, sliceMs, signal));
 
   /** Runs `action` on the SDK message behind `message.lockToken`; a settling action ends the lock. */
-  const withLock = async <T>(message: ReceivedMessage, settles: boolean, action: (r: ServiceBusReceiver, m: ServiceBusReceivedMessage) => Promise<T>): Promise<T> => {
+  const withLock = async <T>(
+    message: ReceivedMessage,
+    settles: boolean,
+    action: (r: ServiceBusReceiver, m: ServiceBusReceivedMessage) => Promise<T>,
+  ): Promise<T> => {
     const entry = held.get(message.lockToken);
     if (entry === undefined) throw new LockLostError(message.messageId);
     try {
@@ -112,7 +131,11 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
     }
   };
 
-  const peekAll = async (receiver: ServiceBusReceiver, from: number, limit: number): Promise<ServiceBusReceivedMessage[]> => {
+  const peekAll = async (
+    receiver: ServiceBusReceiver,
+    from: number,
+    limit: number,
+  ): Promise<ServiceBusReceivedMessage[]> => {
     const out: ServiceBusReceivedMessage[] = [];
     let next = Math.max(1, from);
     while (out.length < limit) {
@@ -142,7 +165,11 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
             await s.sendMessages(batch);
             batch = await s.createMessageBatch();
           }
-          if (!batch.tryAddMessage(m)) throw new InputError(`message ${String(m.messageId)}`, `is larger than the queue accepts (${batch.maxSizeInBytes} bytes)`);
+          if (!batch.tryAddMessage(m))
+            throw new InputError(
+              `message ${String(m.messageId)}`,
+              `is larger than the queue accepts (${batch.maxSizeInBytes} bytes)`,
+            );
         }
         await s.sendMessages(batch);
       });
@@ -164,7 +191,11 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
     abandon: (message) => withLock(message, true, (r, m) => r.abandonMessage(m)),
     deadLetter: (message, details) =>
       withLock(message, true, (r, m) =>
-        r.deadLetterMessage(m, { deadLetterReason: details.reason, deadLetterErrorDescription: details.description, [DEAD_LETTERED_AT]: Date.now() }),
+        r.deadLetterMessage(m, {
+          deadLetterReason: details.reason,
+          deadLetterErrorDescription: details.description,
+          [DEAD_LETTERED_AT]: Date.now(),
+        }),
       ),
 
     async peekDeadLetters(peekOptions = {}): Promise<DeadLetteredMessage[]> {
@@ -174,7 +205,9 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
 
     async redrive(sequenceNumbers) {
       const present = (await peekAll(deadReceiver(), 1, Number.MAX_SAFE_INTEGER)).map(seqOf);
-      const wanted = new Set(sequenceNumbers === undefined ? present : sequenceNumbers.filter((n) => present.includes(n)));
+      const wanted = new Set(
+        sequenceNumbers === undefined ? present : sequenceNumbers.filter((n) => present.includes(n)),
+      );
       if (wanted.size === 0) return 0;
       const receiver = deadReceiver();
       return deadTurn(async () => {
@@ -220,7 +253,13 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
 }
 
 /** Receives in slices until something arrives, `waitMs` passes, or `signal` aborts. */
-async function receiveInSlices(receiver: ServiceBusReceiver, max: number, waitMs: number, sliceMs: number, signal?: AbortSignal) {
+async function receiveInSlices(
+  receiver: ServiceBusReceiver,
+  max: number,
+  waitMs: number,
+  sliceMs: number,
+  signal?: AbortSignal,
+) {
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (signal?.aborted === true) return [];

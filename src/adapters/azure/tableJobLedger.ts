@@ -76,7 +76,10 @@ export function createTableJobLedger(options: TableJobLedgerOptions): JobLedger 
   const shardRows = (jobId: string, filter: string, select?: string[]) =>
     call(`shards of job ${jobId}`, async () => {
       const rows: TableEntityResult<ShardRow>[] = [];
-      const queryOptions = { filter: odata`PartitionKey eq ${shardPartition(jobId)}` + filter, ...(select ? { select } : {}) };
+      const queryOptions = {
+        filter: odata`PartitionKey eq ${shardPartition(jobId)}` + filter,
+        ...(select ? { select } : {}),
+      };
       for await (const row of table.listEntities<ShardRow>({ queryOptions })) rows.push(row);
       return rows;
     });
@@ -225,7 +228,11 @@ export function createTableJobLedger(options: TableJobLedgerOptions): JobLedger 
 }
 
 /** Production: identity-based access (managed identity, workload identity, Azure CLI...). */
-export function tableJobLedgerFromEndpoint(endpoint: string, tableName: string, credential: TokenCredential): JobLedger {
+export function tableJobLedgerFromEndpoint(
+  endpoint: string,
+  tableName: string,
+  credential: TokenCredential,
+): JobLedger {
   return createTableJobLedger({ tableClient: new TableClient(endpoint, tableName, credential) });
 }
 

@@ -8,7 +8,10 @@ const MAX_SEGMENT_BYTES = 200;
 /** Container names: 3-63 chars of [a-z0-9-], starting and ending with a letter or digit, no `--` (as Azure). */
 export function validateContainerName(container: string): void {
   if (!CONTAINER.test(container)) {
-    throw new InputError(`container name ${JSON.stringify(container)}`, 'must be 3-63 characters of [a-z0-9-], start and end with a letter or digit, without "--"');
+    throw new InputError(
+      `container name ${JSON.stringify(container)}`,
+      'must be 3-63 characters of [a-z0-9-], start and end with a letter or digit, without "--"',
+    );
   }
 }
 

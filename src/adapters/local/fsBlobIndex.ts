@@ -83,14 +83,20 @@ export class FsBlobIndex {
   }
 
   get(container: string, name: string): BlobRow | undefined {
-    return this.db.prepare('SELECT * FROM blobs WHERE container = ? AND name = ?').get(container, name) as BlobRow | undefined;
+    return this.db.prepare('SELECT * FROM blobs WHERE container = ? AND name = ?').get(container, name) as
+      BlobRow | undefined;
   }
 
   /**
    * Checks the put's conditions, runs `moveIntoPlace` (the rename of the data file) and records the
    * new row and its change, all under the write lock. Returns the new row and the one it replaced.
    */
-  put(container: string, name: string, put: IndexedPut, moveIntoPlace: () => void): { row: BlobRow; replaced: BlobRow | undefined } {
+  put(
+    container: string,
+    name: string,
+    put: IndexedPut,
+    moveIntoPlace: () => void,
+  ): { row: BlobRow; replaced: BlobRow | undefined } {
     return immediate(this.db, () => {
       this.requireContainer(container);
       const replaced = this.get(container, name);
@@ -119,10 +125,20 @@ export class FsBlobIndex {
     });
   }
 
-  setMetadata(container: string, name: string, metadata: Readonly<Record<string, string>>, ifMatch: string | undefined): BlobRow {
+  setMetadata(
+    container: string,
+    name: string,
+    metadata: Readonly<Record<string, string>>,
+    ifMatch: string | undefined,
+  ): BlobRow {
     return immediate(this.db, () => {
       const current = this.requireBlob(container, name, ifMatch);
-      const row: BlobRow = { ...current, etag: newTag(), metadata: JSON.stringify(metadata), last_modified: Date.now() };
+      const row: BlobRow = {
+        ...current,
+        etag: newTag(),
+        metadata: JSON.stringify(metadata),
+        last_modified: Date.now(),
+      };
       this.db
         .prepare('UPDATE blobs SET etag = ?, metadata = ?, last_modified = ? WHERE container = ? AND name = ?')
         .run(row.etag, row.metadata, row.last_modified, container, name);
@@ -161,7 +177,8 @@ export class FsBlobIndex {
   private requireBlob(container: string, name: string, ifMatch: string | undefined): BlobRow {
     const current = this.get(container, name);
     if (current === undefined) throw new NotFoundError(`blob ${container}/${name}`);
-    if (ifMatch !== undefined && current.etag !== ifMatch) throw new PreconditionFailedError(`blob ${container}/${name}`);
+    if (ifMatch !== undefined && current.etag !== ifMatch)
+      throw new PreconditionFailedError(`blob ${container}/${name}`);
     return current;
   }
 }

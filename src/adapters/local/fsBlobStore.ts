@@ -3,7 +3,14 @@ import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError, NotFoundError } from '../../core/errors.js';
-import type { BlobBody, BlobChangeFeed, BlobDownload, BlobProperties, BlobStore, PutBlobOptions } from '../../ports/blobStore.js';
+import type {
+  BlobBody,
+  BlobChangeFeed,
+  BlobDownload,
+  BlobProperties,
+  BlobStore,
+  PutBlobOptions,
+} from '../../ports/blobStore.js';
 import { validateBlobName, validateContainerName, validateMetadata } from './blobNames.js';
 import { settle } from './settle.js';
 import { FsBlobIndex, newTag, toProperties, type BlobRow } from './fsBlobIndex.js';
@@ -65,11 +72,16 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
       try {
         const size = await writeFileDurably(temp, body);
         const target = dataPath({ container, name, content_id: contentId });
-        const { row, replaced } = index.put(container, name, { ...putOptions, contentId, size, contentType: putOptions.contentType, metadata }, () => {
-          mkdirSync(dirname(target), { recursive: true });
-          renameSync(temp, target);
-          moved = true;
-        });
+        const { row, replaced } = index.put(
+          container,
+          name,
+          { ...putOptions, contentId, size, contentType: putOptions.contentType, metadata },
+          () => {
+            mkdirSync(dirname(target), { recursive: true });
+            renameSync(temp, target);
+            moved = true;
+          },
+        );
         if (replaced !== undefined) await removeQuietly(dataPath(replaced));
         return toProperties(row);
       } catch (error) {
@@ -142,9 +154,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
         validateContainerName(container);
         const after = cursor === undefined ? 0 : Number(cursor);
         if (!Number.isSafeInteger(after) || after < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
-          throw new InputError(`change feed cursor ${JSON.stringify(cursor)}`, 'is not a cursor returned by this store');
+          throw new InputError(
+            `change feed cursor ${JSON.stringify(cursor)}`,
+            'is not a cursor returned by this store',
+          );
         }
-        if (!Number.isSafeInteger(limit) || limit < 1) throw new InputError('change feed limit', 'must be a positive integer');
+        if (!Number.isSafeInteger(limit) || limit < 1)
+          throw new InputError('change feed limit', 'must be a positive integer');
         return index.changesSince(container, after, limit);
       });
     },

@@ -54,8 +54,12 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
 
   const cursor = db.prepare('SELECT next_partition FROM event_logs WHERE id = ?').pluck();
   const moveCursor = db.prepare('UPDATE event_logs SET next_partition = ? WHERE id = ?');
-  const partitionState = db.prepare('SELECT last_seq, next_offset FROM event_partitions WHERE log_id = ? AND partition = ?');
-  const movePartition = db.prepare('UPDATE event_partitions SET last_seq = ?, next_offset = ? WHERE log_id = ? AND partition = ?');
+  const partitionState = db.prepare(
+    'SELECT last_seq, next_offset FROM event_partitions WHERE log_id = ? AND partition = ?',
+  );
+  const movePartition = db.prepare(
+    'UPDATE event_partitions SET last_seq = ?, next_offset = ? WHERE log_id = ? AND partition = ?',
+  );
   const insert = db.prepare(
     `INSERT INTO event_records (log_id, partition, seq, byte_offset, enqueued_at, partition_key, body, properties)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -77,7 +81,10 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
 
   const checkPartition = (partition: number): number => {
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= partitions) {
-      throw new InputError(`partition of event log ${name}`, `must be an integer in 0..${partitions - 1}, got ${partition}`);
+      throw new InputError(
+        `partition of event log ${name}`,
+        `must be an integer in 0..${partitions - 1}, got ${partition}`,
+      );
     }
     return partition;
   };
@@ -157,7 +164,8 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
 
     getCheckpoint(consumerGroup, partition) {
       return settle(() => {
-        const row = selectCheckpoint.get(logId, consumerGroupName(consumerGroup), checkPartition(partition)) as CheckpointRow | undefined;
+        const row = selectCheckpoint.get(logId, consumerGroupName(consumerGroup), checkPartition(partition)) as
+          CheckpointRow | undefined;
         return row === undefined ? undefined : toCheckpoint(row);
       });
     },
@@ -186,8 +194,14 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
 /** Creates the log's rows on first open; on a later open, checks the partition count. Returns the log's id. */
 function registerLog(db: SqliteDb, file: string, name: string, partitions: number): number {
   return immediate(db, () => {
-    db.prepare('INSERT OR IGNORE INTO event_logs (name, partitions, created_at) VALUES (?, ?, ?)').run(name, partitions, Date.now());
-    const log = db.prepare('SELECT id, name, partitions, next_partition FROM event_logs WHERE name = ?').get(name) as EventLogRow;
+    db.prepare('INSERT OR IGNORE INTO event_logs (name, partitions, created_at) VALUES (?, ?, ?)').run(
+      name,
+      partitions,
+      Date.now(),
+    );
+    const log = db
+      .prepare('SELECT id, name, partitions, next_partition FROM event_logs WHERE name = ?')
+      .get(name) as EventLogRow;
     if (log.partitions !== partitions) {
       throw new InputError(
         `event log "${name}" in ${file}`,
@@ -211,8 +225,10 @@ function encode(event: OutgoingEvent, index: number): EncodedEvent {
   if (typeof event?.body !== 'string') throw new InputError(`event ${index} of the batch`, 'body must be a string');
   const entries = Object.entries(event.properties ?? {});
   for (const [key, value] of entries) {
-    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw new InputError(`property "${key}" of event ${index}`, 'must be a string, a finite number or a boolean');
+    const ok =
+      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok)
+      throw new InputError(`property "${key}" of event ${index}`, 'must be a string, a finite number or a boolean');
   }
   return {
     body: event.body,
@@ -222,8 +238,7 @@ function encode(event: OutgoingEvent, index: number): EncodedEvent {
 }
 
 function consumerGroupName(group: string): string {
-  if (typeof group !== 'string' || group.length === 0) throw new InputError('consumer group', 'must be a non-empty string');
+  if (typeof group !== 'string' || group.length === 0)
+    throw new InputError('consumer group', 'must be a non-empty string');
   return group;
 }
-
-

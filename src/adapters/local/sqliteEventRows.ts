@@ -92,5 +92,10 @@ export function toEventRecord(row: EventRow): EventRecord {
 }
 
 export function toCheckpoint(row: CheckpointRow): Checkpoint {
-  return { consumerGroup: row.consumer_group, partition: row.partition, sequenceNumber: row.seq, offset: row.byte_offset };
+  return {
+    consumerGroup: row.consumer_group,
+    partition: row.partition,
+    sequenceNumber: row.seq,
+    offset: row.byte_offset,
+  };
 }

@@ -102,7 +102,9 @@ export function openSqliteJobLedger(options: SqliteJobLedgerOptions): JobLedger 
         const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
         const limit = query.limit === undefined ? '' : 'LIMIT ?';
         if (query.limit !== undefined) params.push(Math.max(0, Math.floor(query.limit)));
-        const rows = db.prepare(`SELECT * FROM ledger_jobs ${filter} ORDER BY created_at DESC, id DESC ${limit}`).all(...params) as JobRow[];
+        const rows = db
+          .prepare(`SELECT * FROM ledger_jobs ${filter} ORDER BY created_at DESC, id DESC ${limit}`)
+          .all(...params) as JobRow[];
         return rows.map(toJob);
       });
     },
@@ -118,7 +120,15 @@ export function openSqliteJobLedger(options: SqliteJobLedgerOptions): JobLedger 
           );
           return shards.reduce(
             (created, s) =>
-              created + insert.run(jobId, s.shardId, JSON.stringify(s.counts ?? {}), JSON.stringify(s.detail ?? null), at, newEtag()).changes,
+              created +
+              insert.run(
+                jobId,
+                s.shardId,
+                JSON.stringify(s.counts ?? {}),
+                JSON.stringify(s.detail ?? null),
+                at,
+                newEtag(),
+              ).changes,
             0,
           );
         }),
@@ -162,7 +172,9 @@ export function openSqliteJobLedger(options: SqliteJobLedgerOptions): JobLedger 
         const rows = (
           query.state === undefined
             ? db.prepare('SELECT * FROM ledger_shards WHERE job_id = ? ORDER BY shard_id').all(jobId)
-            : db.prepare('SELECT * FROM ledger_shards WHERE job_id = ? AND state = ? ORDER BY shard_id').all(jobId, query.state)
+            : db
+                .prepare('SELECT * FROM ledger_shards WHERE job_id = ? AND state = ? ORDER BY shard_id')
+                .all(jobId, query.state)
         ) as ShardRow[];
         return rows.map(toShard);
       });
@@ -171,7 +183,9 @@ export function openSqliteJobLedger(options: SqliteJobLedgerOptions): JobLedger 
     countShards(jobId) {
       return settle(() => {
         const counts: Record<ShardState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0 };
-        const rows = db.prepare('SELECT state, COUNT(*) AS n FROM ledger_shards WHERE job_id = ? GROUP BY state').all(jobId) as {
+        const rows = db
+          .prepare('SELECT state, COUNT(*) AS n FROM ledger_shards WHERE job_id = ? GROUP BY state')
+          .all(jobId) as {
           state: ShardState;
           n: number;
         }[];

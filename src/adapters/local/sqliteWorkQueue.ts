@@ -58,14 +58,18 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
     `INSERT INTO queue_messages (queue, message_id, body, subject, properties, enqueued_at, available_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const ready = db.prepare('SELECT * FROM queue_messages WHERE queue = ? AND dead = 0 AND available_at <= ? ORDER BY seq LIMIT ?');
+  const ready = db.prepare(
+    'SELECT * FROM queue_messages WHERE queue = ? AND dead = 0 AND available_at <= ? ORDER BY seq LIMIT ?',
+  );
   const lock = db.prepare(
     'UPDATE queue_messages SET lock_token = ?, locked_until = ?, available_at = ?, delivery_count = delivery_count + 1 WHERE seq = ?',
   );
   const lockedBy = db.prepare(
     'SELECT * FROM queue_messages WHERE queue = ? AND seq = ? AND dead = 0 AND lock_token = ? AND locked_until > ?',
   );
-  const release = db.prepare('UPDATE queue_messages SET lock_token = NULL, locked_until = NULL, available_at = ? WHERE seq = ?');
+  const release = db.prepare(
+    'UPDATE queue_messages SET lock_token = NULL, locked_until = NULL, available_at = ? WHERE seq = ?',
+  );
   const toDeadLetter = db.prepare(
     `UPDATE queue_messages SET dead = 1, lock_token = NULL, locked_until = NULL,
        dead_letter_reason = ?, dead_letter_description = ?, dead_lettered_at = ? WHERE seq = ?`,
@@ -136,7 +140,11 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
           const at = now();
           const row = requireLock(message, at);
           const lockedUntil = at + lockDurationMs;
-          db.prepare('UPDATE queue_messages SET locked_until = ?, available_at = ? WHERE seq = ?').run(lockedUntil, lockedUntil, row.seq);
+          db.prepare('UPDATE queue_messages SET locked_until = ?, available_at = ? WHERE seq = ?').run(
+            lockedUntil,
+            lockedUntil,
+            row.seq,
+          );
           return new Date(lockedUntil);
         }),
       );
@@ -204,7 +212,11 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
       return settle(() =>
         immediate(db, () => {
           sweepExhausted(now());
-          return (db.prepare('SELECT COUNT(*) AS n FROM queue_messages WHERE queue = ? AND dead = 0').get(queue) as { n: number }).n;
+          return (
+            db.prepare('SELECT COUNT(*) AS n FROM queue_messages WHERE queue = ? AND dead = 0').get(queue) as {
+              n: number;
+            }
+          ).n;
         }),
       );
     },
@@ -242,5 +254,3 @@ function encode(message: OutgoingMessage): EncodedMessage {
     scheduledAt,
   };
 }
-
-

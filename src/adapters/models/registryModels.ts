@@ -11,7 +11,12 @@ export function registryCatalog(registry: ModelRegistry): ModelCatalog {
       try {
         const record = await registry.resolve(name);
         const ws = Number(record.metadata.window_seconds);
-        return { name: record.name, version: record.version, sha256: record.sha256, windowSeconds: Number.isFinite(ws) && ws > 0 ? ws : undefined };
+        return {
+          name: record.name,
+          version: record.version,
+          sha256: record.sha256,
+          windowSeconds: Number.isFinite(ws) && ws > 0 ? ws : undefined,
+        };
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         // An invalid model name (from an odd device or tag) means no model can exist for it;
@@ -38,11 +43,16 @@ export function registryScorer(registry: ModelRegistry, engine: ScoringEngine): 
       loading = (async () => {
         const record = await registry.resolve(`${model.name}@${model.version}`);
         if (record.sha256 !== model.sha256) {
-          throw new PermanentError(`model ${record.ref}: registry has sha256 ${record.sha256}, the job pinned ${model.sha256}`, { code: 'ModelChecksumMismatch' });
+          throw new PermanentError(
+            `model ${record.ref}: registry has sha256 ${record.sha256}, the job pinned ${model.sha256}`,
+            { code: 'ModelChecksumMismatch' },
+          );
         }
         const features = (record.metadata.features ?? FEATURES.join(',')).split(',').map((f) => f.trim());
         const bytes = await registry.loadBytes(record);
-        const session = await engine.load({ name: model.name, version: model.version, sha256: model.sha256 }, bytes, { features: features.length });
+        const session = await engine.load({ name: model.name, version: model.version, sha256: model.sha256 }, bytes, {
+          features: features.length,
+        });
         return { session, features };
       })();
       sessions.set(key, loading);

@@ -16,7 +16,10 @@ export const BUILTIN_TOON = 'toon';
  * built-in toon model when it is asked for and absent) and checks it is an image-to-image model;
  * `open` loads a pinned version once per process on the configured execution provider.
  */
-export function registryStyles(registry: ModelRegistry, options: { executionProvider: ExecutionProvider; intraOpThreads?: number; batch: number }): StyleModels {
+export function registryStyles(
+  registry: ModelRegistry,
+  options: { executionProvider: ExecutionProvider; intraOpThreads?: number; batch: number },
+): StyleModels {
   const open = new Map<string, Promise<FrameStylizer>>();
   return {
     async pin(ref) {
@@ -25,7 +28,11 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
         record = await registry.resolve(ref);
       } catch (error) {
         if (!(error instanceof NotFoundError) || ref !== BUILTIN_TOON) {
-          throw error instanceof NotFoundError ? new PermanentError(`style model "${ref}" is not registered (tessera models add ${ref} FILE)`, { code: 'ModelNotFound' }) : error;
+          throw error instanceof NotFoundError
+            ? new PermanentError(`style model "${ref}" is not registered (tessera models add ${ref} FILE)`, {
+                code: 'ModelNotFound',
+              })
+            : error;
         }
         record = (await registry.add(BUILTIN_TOON, buildToonModel(), { meta: { builtin: 'true' } })).record;
       }
@@ -47,10 +54,17 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
         loading = (async () => {
           const record = await registry.resolve(`${model.name}@${model.version}`);
           if (record.sha256 !== model.sha256) {
-            throw new PermanentError(`model ${record.ref}: registry has sha256 ${record.sha256}, the job pinned ${model.sha256}`, { code: 'ModelChecksumMismatch' });
+            throw new PermanentError(
+              `model ${record.ref}: registry has sha256 ${record.sha256}, the job pinned ${model.sha256}`,
+              { code: 'ModelChecksumMismatch' },
+            );
           }
           const spec = styleSpecOf(record, { defaultMaxBatch: options.batch });
-          return createFrameStylizer(await registry.loadBytes(record), spec, { executionProvider: options.executionProvider, intraOpThreads: options.intraOpThreads, label: record.ref });
+          return createFrameStylizer(await registry.loadBytes(record), spec, {
+            executionProvider: options.executionProvider,
+            intraOpThreads: options.intraOpThreads,
+            label: record.ref,
+          });
         })();
         open.set(key, loading);
         loading.catch(() => open.delete(key));
@@ -61,13 +75,24 @@ export function registryStyles(registry: ModelRegistry, options: { executionProv
         maxBatch: stylizer.spec.maxBatch,
         executionProvider: stylizer.executionProvider,
         // One span per model run: the trace shows model time beside the ffmpeg processes around it.
-        transform: (width, height) => (frames, n) => inSpan('onnx style', {
-          attributes: { 'tessera.model': `${model.name}@${model.version}`, 'tessera.frames': n, 'tessera.width': width, 'tessera.height': height, 'tessera.execution_provider': stylizer.executionProvider },
-        }, async () => {
-          const out = await stylizer.stylize(frames, n, width, height, true); // a FrameTransform owns its frames
-          instruments().frames.add(n, { model: model.name, execution_provider: stylizer.executionProvider });
-          return out;
-        }),
+        transform: (width, height) => (frames, n) =>
+          inSpan(
+            'onnx style',
+            {
+              attributes: {
+                'tessera.model': `${model.name}@${model.version}`,
+                'tessera.frames': n,
+                'tessera.width': width,
+                'tessera.height': height,
+                'tessera.execution_provider': stylizer.executionProvider,
+              },
+            },
+            async () => {
+              const out = await stylizer.stylize(frames, n, width, height, true); // a FrameTransform owns its frames
+              instruments().frames.add(n, { model: model.name, execution_provider: stylizer.executionProvider });
+              return out;
+            },
+          ),
       };
     },
   };

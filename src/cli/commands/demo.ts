@@ -24,17 +24,32 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   if (!existsSync(SAMPLE)) throw new Error(`the sample readings are missing: ${SAMPLE}`);
   const config = loadConfig();
   println(io, `1/2 training ocsvm models on ${SAMPLE} (windows before 2018-08-29T01:00:00Z)`);
-  const report = await withLocalContext((ctx) =>
-    trainModels(
-      { stream: createReadStream(SAMPLE), name: 'samples/sensor_data.csv' },
-      { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
-      { windowSeconds: 60, nu: 0.05, gamma: 'scale', trainUntil: parseTimestamp('2018-08-29T01:00:00Z'), modelPattern: config.modelPattern, tags: ['demo'] },
-      fileLogger(config, 'cli'),
-    ), config);
+  const report = await withLocalContext(
+    (ctx) =>
+      trainModels(
+        { stream: createReadStream(SAMPLE), name: 'samples/sensor_data.csv' },
+        { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+        {
+          windowSeconds: 60,
+          nu: 0.05,
+          gamma: 'scale',
+          trainUntil: parseTimestamp('2018-08-29T01:00:00Z'),
+          modelPattern: config.modelPattern,
+          tags: ['demo'],
+        },
+        fileLogger(config, 'cli'),
+      ),
+    config,
+  );
   printTrainReport(io, report);
   println(io, `2/2 scoring ${SAMPLE} on the embedded runtime (${config.workers} workers, state in ${config.home})`);
   const code = await runCommand([SAMPLE, '--out', out], io);
-  println(io, code === 0 ? `done: see ${out}/anomalies.csv` : 'the job did not succeed; see "tessera status" and the logs in ' + `${config.home}/logs`);
+  println(
+    io,
+    code === 0
+      ? `done: see ${out}/anomalies.csv`
+      : 'the job did not succeed; see "tessera status" and the logs in ' + `${config.home}/logs`,
+  );
   return code;
 }
 
@@ -47,12 +62,36 @@ async function videoDemo(out: string, io: CliIo): Promise<number> {
   const clip = join(out, 'demo-clip.mp4');
   println(io, `1/2 making a 4 s test clip with ffmpeg: ${clip}`);
   const made = await runTool('ffmpeg', [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', '4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    clip,
   ]);
   if (made.code !== 0) throw new Error(`ffmpeg could not make the demo clip: ${trimStderr(made.stderr)}`);
   println(io, '2/2 styling it with the built-in toon model on the embedded runtime');
   const code = await runCommand([clip, '--model', 'toon', '--out', out], io);
-  println(io, code === 0 ? `done: see ${join(out, 'demo-clip.styled.mp4')}` : 'the job did not succeed; see "tessera status"');
+  println(
+    io,
+    code === 0 ? `done: see ${join(out, 'demo-clip.styled.mp4')}` : 'the job did not succeed; see "tessera status"',
+  );
   return code;
 }

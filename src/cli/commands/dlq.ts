@@ -1,6 +1,10 @@
 import { InputError } from '../../core/errors.js';
 import { redriveDeadLetters } from '../../usecases/redriveDeadLetters.js';
-import { listDeadLetteredEvents, parseEventRef, redriveDeadLetteredEvents } from '../../usecases/stream/eventDeadLetters.js';
+import {
+  listDeadLetteredEvents,
+  parseEventRef,
+  redriveDeadLetteredEvents,
+} from '../../usecases/stream/eventDeadLetters.js';
 import { parseCommandArgs } from '../args.js';
 import { withLocalContext } from '../context.js';
 import { println, type CliIo } from '../io.js';
@@ -9,7 +13,10 @@ import { println, type CliIo } from '../io.js';
 export async function dlqCommand(args: string[], io: CliIo): Promise<number> {
   if (args[0] === 'events') return eventsDlq(args.slice(1), io);
   const [sub, ...rest] = args;
-  const { values, positionals } = parseCommandArgs(`dlq ${sub ?? ''}`, rest, { json: { type: 'boolean' }, all: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(`dlq ${sub ?? ''}`, rest, {
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+  });
   const seqs = positionals.map((p) => {
     const n = Number(p);
     if (!Number.isInteger(n) || n < 0) throw new InputError(p, 'not a sequence number');
@@ -21,7 +28,12 @@ export async function dlqCommand(args: string[], io: CliIo): Promise<number> {
         const letters = await ctx.queue.peekDeadLetters({ maxMessages: 1000 });
         if (values.json) println(io, JSON.stringify(letters, null, 2));
         else if (letters.length === 0) println(io, 'the dead-letter queue is empty');
-        else for (const m of letters) println(io, `${String(m.sequenceNumber).padStart(6)}  ${m.deadLetteredAt.toISOString()}  ${m.messageId}  ${m.deadLetterReason}: ${m.deadLetterErrorDescription.slice(0, 160)}`);
+        else
+          for (const m of letters)
+            println(
+              io,
+              `${String(m.sequenceNumber).padStart(6)}  ${m.deadLetteredAt.toISOString()}  ${m.messageId}  ${m.deadLetterReason}: ${m.deadLetterErrorDescription.slice(0, 160)}`,
+            );
         return 0;
       }
       case 'show': {
@@ -32,7 +44,8 @@ export async function dlqCommand(args: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'redrive': {
-        if (seqs.length === 0 && !values.all) throw new InputError('tessera dlq redrive', 'give sequence numbers, or --all');
+        if (seqs.length === 0 && !values.all)
+          throw new InputError('tessera dlq redrive', 'give sequence numbers, or --all');
         const moved = await redriveDeadLetters(ctx.deps, seqs.length ? seqs : undefined);
         println(io, `${moved} message(s) returned to the queue`);
         return 0;
@@ -46,26 +59,44 @@ export async function dlqCommand(args: string[], io: CliIo): Promise<number> {
 /** `tessera dlq events [list] | show P:SEQ | redrive P:SEQ…|--all`: invalid stream events, kept with their reasons. */
 async function eventsDlq(args: string[], io: CliIo): Promise<number> {
   const [sub = 'list', ...rest] = args;
-  const { values, positionals } = parseCommandArgs(`dlq events ${sub}`, rest, { json: { type: 'boolean' }, all: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(`dlq events ${sub}`, rest, {
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+  });
   return withLocalContext(async (ctx) => {
     switch (sub) {
       case 'list': {
         const dead = await listDeadLetteredEvents(ctx.blobs);
         if (values.json) println(io, JSON.stringify(dead, null, 2));
         else if (dead.length === 0) println(io, 'no dead-lettered events');
-        else for (const e of dead) println(io, `${e.partition}:${e.sequenceNumber}  ${e.enqueuedTime}  ${e.rejects.map((r) => `${r.reason}${r.index === null ? '' : ` (reading ${r.index})`}: ${r.detail}`).join('; ').slice(0, 200)}`);
+        else
+          for (const e of dead)
+            println(
+              io,
+              `${e.partition}:${e.sequenceNumber}  ${e.enqueuedTime}  ${e.rejects
+                .map((r) => `${r.reason}${r.index === null ? '' : ` (reading ${r.index})`}: ${r.detail}`)
+                .join('; ')
+                .slice(0, 200)}`,
+            );
         return 0;
       }
       case 'show': {
         const ref = parseEventRef(positionals[0] ?? '');
-        const dead = (await listDeadLetteredEvents(ctx.blobs, Number.MAX_SAFE_INTEGER)).find((e) => e.partition === ref.partition && e.sequenceNumber === ref.sequenceNumber);
+        const dead = (await listDeadLetteredEvents(ctx.blobs, Number.MAX_SAFE_INTEGER)).find(
+          (e) => e.partition === ref.partition && e.sequenceNumber === ref.sequenceNumber,
+        );
         if (!dead) throw new InputError(positionals[0] ?? '', 'no such dead-lettered event');
         println(io, JSON.stringify(dead, null, 2));
         return 0;
       }
       case 'redrive': {
-        if (positionals.length === 0 && !values.all) throw new InputError('tessera dlq events redrive', 'give PARTITION:SEQUENCE references, or --all');
-        const result = await redriveDeadLetteredEvents(ctx.blobs, ctx.aggregate.events, positionals.length ? positionals.map(parseEventRef) : undefined);
+        if (positionals.length === 0 && !values.all)
+          throw new InputError('tessera dlq events redrive', 'give PARTITION:SEQUENCE references, or --all');
+        const result = await redriveDeadLetteredEvents(
+          ctx.blobs,
+          ctx.aggregate.events,
+          positionals.length ? positionals.map(parseEventRef) : undefined,
+        );
         println(io, `${result.redriven} event(s) appended again`);
         for (const r of result.refused) println(io, `  refused ${r}`);
         return result.refused.length === 0 ? 0 : 1;

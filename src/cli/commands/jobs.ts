@@ -20,19 +20,27 @@ const JOB_OPTIONS = {
 } as const;
 
 function jobOptions(values: { model?: string; fit?: string; 'on-shard-error'?: string }): JobOptions {
-  if (values.fit !== undefined && values.fit !== 'stretch' && values.fit !== 'letterbox') throw new InputError('--fit', `must be stretch or letterbox, got "${values.fit}"`);
+  if (values.fit !== undefined && values.fit !== 'stretch' && values.fit !== 'letterbox')
+    throw new InputError('--fit', `must be stretch or letterbox, got "${values.fit}"`);
   const policy = values['on-shard-error'];
-  if (policy !== undefined && policy !== 'fail' && policy !== 'passthrough') throw new InputError('--on-shard-error', `must be fail or passthrough, got "${policy}"`);
+  if (policy !== undefined && policy !== 'fail' && policy !== 'passthrough')
+    throw new InputError('--on-shard-error', `must be fail or passthrough, got "${policy}"`);
   return { model: values.model, fit: values.fit, on_shard_error: policy };
 }
 
 /** `tessera submit FILE [--no-follow]`: hands a file to the running runtime and follows its job. */
 export async function submitCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('submit', args, { 'no-follow': { type: 'boolean' }, ...JOB_OPTIONS });
+  const { values, positionals } = parseCommandArgs('submit', args, {
+    'no-follow': { type: 'boolean' },
+    ...JOB_OPTIONS,
+  });
   const file = requirePositional('submit', positionals, 0, 'FILE');
   const config = loadConfig();
   if (!findRunningRuntime(config.home)) {
-    throw new InputError('tessera submit', `no runtime is running over ${config.home}: start one with "tessera up", or use "tessera run ${file}"`);
+    throw new InputError(
+      'tessera submit',
+      `no runtime is running over ${config.home}: start one with "tessera up", or use "tessera run ${file}"`,
+    );
   }
   return withLocalContext(async (ctx) => {
     const job = await submitFile(ctx, file, jobOptions(values));
@@ -40,7 +48,11 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
     if (values['no-follow']) return 0;
     const progress = await followJob(ctx.ledger, job.jobId, io.err, () => {
       if (findRunningRuntime(config.home)) return Promise.resolve();
-      return Promise.reject(new Error(`the runtime over ${config.home} stopped before job ${job.jobId} ended; it resumes when a runtime runs again ("tessera up")`));
+      return Promise.reject(
+        new Error(
+          `the runtime over ${config.home} stopped before job ${job.jobId} ended; it resumes when a runtime runs again ("tessera up")`,
+        ),
+      );
     });
     await printJobSummary(io, ctx.blobs, progress);
     return progress.job.state === 'succeeded' ? 0 : 1;
@@ -56,7 +68,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const file = requirePositional('run', positionals, 0, 'FILE');
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new InputError(file, 'no such file');
   const config = loadConfig();
-  let runtime = findRunningRuntime(config.home) ? undefined : await startLocalRuntime(config, fileLogger(config, 'runtime'));
+  let runtime = findRunningRuntime(config.home)
+    ? undefined
+    : await startLocalRuntime(config, fileLogger(config, 'runtime'));
   // The runtime in use may be another `run`'s, which stops when its own job ends: then start ours.
   const keepRuntime = async () => {
     if (runtime || findRunningRuntime(config.home)) return;
@@ -84,7 +98,10 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
 /** `tessera status [JOB] [--json]` */
 export async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('status', args, { json: { type: 'boolean' }, limit: { type: 'string', default: '20' } });
+  const { values, positionals } = parseCommandArgs('status', args, {
+    json: { type: 'boolean' },
+    limit: { type: 'string', default: '20' },
+  });
   return withLocalContext(async (ctx, config) => {
     const jobId = positionals[0];
     if (jobId) {
@@ -94,9 +111,13 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
       else {
         const { job, shards } = progress;
         println(io, `job ${job.jobId} (${job.kind}) ${job.state}: ${job.input.container}/${job.input.name}`);
-        println(io, `  shards ${shards.done} done, ${shards.running} running, ${shards.failed} failed, of ${shards.total}; rows done ${progress.rowsDone}`);
+        println(
+          io,
+          `  shards ${shards.done} done, ${shards.running} running, ${shards.failed} failed, of ${shards.total}; rows done ${progress.rowsDone}`,
+        );
         if (job.error) println(io, `  error: ${job.error}`);
-        for (const f of progress.failedShards.slice(0, 10)) println(io, `  failed shard ${f.shardId}: ${f.error ?? ''}`);
+        for (const f of progress.failedShards.slice(0, 10))
+          println(io, `  failed shard ${f.shardId}: ${f.error ?? ''}`);
         if (job.state === 'succeeded' || job.state === 'failed') await printJobSummary(io, ctx.blobs, progress);
       }
       return 0;
@@ -105,8 +126,17 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
     const running = findRunningRuntime(config.home);
     if (values.json) println(io, JSON.stringify(jobs, null, 2));
     else {
-      println(io, running ? `runtime: pid ${running.pid}, ${running.workers} workers, since ${running.startedAt}` : 'runtime: not running');
-      for (const j of jobs) println(io, `${j.jobId}  ${j.state.padEnd(9)} ${j.createdAt.toISOString()}  ${j.input.name ?? ''}${j.error ? `  (${j.error.slice(0, 80)})` : ''}`);
+      println(
+        io,
+        running
+          ? `runtime: pid ${running.pid}, ${running.workers} workers, since ${running.startedAt}`
+          : 'runtime: not running',
+      );
+      for (const j of jobs)
+        println(
+          io,
+          `${j.jobId}  ${j.state.padEnd(9)} ${j.createdAt.toISOString()}  ${j.input.name ?? ''}${j.error ? `  (${j.error.slice(0, 80)})` : ''}`,
+        );
     }
     return 0;
   });

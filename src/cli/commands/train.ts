@@ -23,11 +23,14 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const nu = Number(values.nu);
   const gamma = values.gamma === 'scale' ? 'scale' : Number(values.gamma);
   const windowSeconds = Number(values['window-seconds']);
-  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) throw new InputError('--window-seconds', `must be a positive integer, got "${values['window-seconds']}"`);
-  if (gamma !== 'scale' && !(gamma > 0)) throw new InputError('--gamma', `must be "scale" or a positive number, got "${values.gamma}"`);
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0)
+    throw new InputError('--window-seconds', `must be a positive integer, got "${values['window-seconds']}"`);
+  if (gamma !== 'scale' && !(gamma > 0))
+    throw new InputError('--gamma', `must be "scale" or a positive number, got "${values.gamma}"`);
   const until = values['train-until'];
   const trainUntil = until === undefined ? undefined : parseTimestamp(until);
-  if (until !== undefined && trainUntil === undefined) throw new InputError('--train-until', `not a timestamp: "${until}"`);
+  if (until !== undefined && trainUntil === undefined)
+    throw new InputError('--train-until', `not a timestamp: "${until}"`);
   const report = await withLocalContext(async (ctx, config) =>
     trainModels(
       { stream: createReadStream(file), name: file },
@@ -43,5 +46,11 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
 export function printTrainReport(io: CliIo, report: TrainReport): void {
   for (const t of report.trained) println(io, `trained ${t.model} on ${t.windows} windows`);
   for (const s of report.skipped) println(io, `skipped device ${s.device} tag ${s.tag}: ${s.reason}`);
-  if (report.errors.badRows > 0) println(io, `${report.errors.badRows} of ${report.errors.rows} rows rejected: ${Object.entries(report.errors.byReason).map(([r, e]) => `${r} (${e.count})`).join(', ')}`);
+  if (report.errors.badRows > 0)
+    println(
+      io,
+      `${report.errors.badRows} of ${report.errors.rows} rows rejected: ${Object.entries(report.errors.byReason)
+        .map(([r, e]) => `${r} (${e.count})`)
+        .join(', ')}`,
+    );
 }

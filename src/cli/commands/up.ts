@@ -10,8 +10,14 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const config = loadConfig(values.workers ? { ...process.env, TESSERA_WORKERS: values.workers } : process.env);
   const log = createLogger({ level: config.logLevel });
   const runtime = await startLocalRuntime(config, log);
-  println(io, `tessera runtime up: ${config.workers} workers over ${config.home}; drop files into the inbox with "tessera submit FILE". Ctrl-C to stop.`);
-  println(io, `  sensor readings: POST ${runtime.ingestUrl}/events, or "tessera send FILE"; closed windows are scored on "${config.scoreCron}" (UTC)`);
+  println(
+    io,
+    `tessera runtime up: ${config.workers} workers over ${config.home}; drop files into the inbox with "tessera submit FILE". Ctrl-C to stop.`,
+  );
+  println(
+    io,
+    `  sensor readings: POST ${runtime.ingestUrl}/events, or "tessera send FILE"; closed windows are scored on "${config.scoreCron}" (UTC)`,
+  );
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = () => {
@@ -20,7 +26,13 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
         println(io, 'draining: finishing the work in hand (Ctrl-C again to force)…');
         void runtime.stop().then(resolve);
       } else {
-        for (const pid of runtime.workers.pids()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+        for (const pid of runtime.workers.pids()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
         process.exit(130);
       }
     };

@@ -27,7 +27,12 @@ export interface Identity {
 }
 
 export type StorageConnection =
-  | { readonly mode: 'identity'; readonly blobServiceUri: string; readonly tableServiceUri: string; readonly identity: Identity }
+  | {
+      readonly mode: 'identity';
+      readonly blobServiceUri: string;
+      readonly tableServiceUri: string;
+      readonly identity: Identity;
+    }
   | { readonly mode: 'connectionString'; readonly connectionString: string };
 
 export type ServiceBusConnection =
@@ -106,8 +111,20 @@ export function loadAzureSettings(env: Env = process.env): AzureSettings {
     storage: Object.freeze(storageConnection(env)),
     serviceBus: Object.freeze(serviceBusConnection(env)),
     workQueue: entityName(env, 'TESSERA_WORK_QUEUE', AZURE_DEFAULTS.workQueue, QUEUE_NAME, 'a Service Bus queue name'),
-    controlQueue: entityName(env, 'TESSERA_CONTROL_QUEUE', AZURE_DEFAULTS.controlQueue, QUEUE_NAME, 'a Service Bus queue name'),
-    ledgerTable: entityName(env, 'TESSERA_LEDGER_TABLE', AZURE_DEFAULTS.ledgerTable, TABLE_NAME, '3-63 letters and digits, starting with a letter'),
+    controlQueue: entityName(
+      env,
+      'TESSERA_CONTROL_QUEUE',
+      AZURE_DEFAULTS.controlQueue,
+      QUEUE_NAME,
+      'a Service Bus queue name',
+    ),
+    ledgerTable: entityName(
+      env,
+      'TESSERA_LEDGER_TABLE',
+      AZURE_DEFAULTS.ledgerTable,
+      TABLE_NAME,
+      '3-63 letters and digits, starting with a letter',
+    ),
     eventHubs: eventHubsSettings(env),
     workerLifecycleKinds: Object.freeze(workerLifecycleKinds(env)),
     scratchDir: env.TESSERA_HOME ? join(config.home, 'scratch') : join(tmpdir(), 'tessera'),
@@ -118,9 +135,16 @@ const LIFECYCLE_KINDS = ['anomaly', 'video', 'stream'];
 
 function workerLifecycleKinds(env: Env): string[] {
   const raw = env.TESSERA_WORKER_LIFECYCLE_KINDS ?? 'video';
-  const kinds = raw.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   for (const kind of kinds) {
-    if (!LIFECYCLE_KINDS.includes(kind)) throw new InputError('TESSERA_WORKER_LIFECYCLE_KINDS', `"${kind}" is not a job kind (expected a comma-separated list of ${LIFECYCLE_KINDS.join(', ')}, or empty)`);
+    if (!LIFECYCLE_KINDS.includes(kind))
+      throw new InputError(
+        'TESSERA_WORKER_LIFECYCLE_KINDS',
+        `"${kind}" is not a job kind (expected a comma-separated list of ${LIFECYCLE_KINDS.join(', ')}, or empty)`,
+      );
   }
   return kinds;
 }
@@ -128,8 +152,13 @@ function workerLifecycleKinds(env: Env): string[] {
 function storageConnection(env: Env): StorageConnection {
   const connectionString = env.TESSERA_STORAGE_CONNECTION_STRING;
   if (connectionString) {
-    emulatorOnly(env, 'TESSERA_STORAGE_CONNECTION_STRING', ['TESSERA_STORAGE__blobServiceUri', 'TESSERA_STORAGE__tableServiceUri'],
-      /(^|;)\s*(UseDevelopmentStorage=true|AccountName=devstoreaccount1)\s*(;|$)/i, 'UseDevelopmentStorage=true or the devstoreaccount1 account (Azurite)');
+    emulatorOnly(
+      env,
+      'TESSERA_STORAGE_CONNECTION_STRING',
+      ['TESSERA_STORAGE__blobServiceUri', 'TESSERA_STORAGE__tableServiceUri'],
+      /(^|;)\s*(UseDevelopmentStorage=true|AccountName=devstoreaccount1)\s*(;|$)/i,
+      'UseDevelopmentStorage=true or the devstoreaccount1 account (Azurite)',
+    );
     return { mode: 'connectionString', connectionString };
   }
   return {
@@ -143,13 +172,22 @@ function storageConnection(env: Env): StorageConnection {
 function serviceBusConnection(env: Env): ServiceBusConnection {
   const connectionString = env.TESSERA_SERVICEBUS_CONNECTION_STRING;
   if (connectionString) {
-    emulatorOnly(env, 'TESSERA_SERVICEBUS_CONNECTION_STRING', ['TESSERA_SERVICEBUS__fullyQualifiedNamespace'],
-      /(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i, 'UseDevelopmentEmulator=true (the Service Bus emulator or the test broker)');
+    emulatorOnly(
+      env,
+      'TESSERA_SERVICEBUS_CONNECTION_STRING',
+      ['TESSERA_SERVICEBUS__fullyQualifiedNamespace'],
+      /(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i,
+      'UseDevelopmentEmulator=true (the Service Bus emulator or the test broker)',
+    );
     return { mode: 'connectionString', connectionString };
   }
   const key = 'TESSERA_SERVICEBUS__fullyQualifiedNamespace';
   const host = required(env, key, 'TESSERA_SERVICEBUS_CONNECTION_STRING');
-  if (!HOST_NAME.test(host)) throw new InputError(key, `must be a host name such as sb-x.servicebus.windows.net (no scheme, port or path), got "${host}"`);
+  if (!HOST_NAME.test(host))
+    throw new InputError(
+      key,
+      `must be a host name such as sb-x.servicebus.windows.net (no scheme, port or path), got "${host}"`,
+    );
   return { mode: 'identity', fullyQualifiedNamespace: host, identity: identity(env, 'TESSERA_SERVICEBUS') };
 }
 
@@ -163,34 +201,75 @@ function eventHubsSettings(env: Env): EventHubsSettings | undefined {
   const emulatorKey = 'TESSERA_EVENTHUBS_CONNECTION_STRING';
   if (!env[namespaceKey] && !env[emulatorKey]) {
     const partial = EVENTHUBS_DEPENDENT_KEYS.find((k) => env[k]);
-    if (partial) throw new InputError(namespaceKey, `is required when ${partial} is set (for a local emulator set ${emulatorKey} instead; unset them all to leave the stream off)`);
+    if (partial)
+      throw new InputError(
+        namespaceKey,
+        `is required when ${partial} is set (for a local emulator set ${emulatorKey} instead; unset them all to leave the stream off)`,
+      );
     return undefined;
   }
   return Object.freeze({
     connection: Object.freeze(eventHubsConnection(env, namespaceKey, emulatorKey)),
-    eventHub: entityName(env, 'TESSERA_EVENTHUB_NAME', AZURE_DEFAULTS.eventHub, EVENT_HUB_NAME, 'an event hub name (letters, digits, ".", "-", "_")'),
-    consumerGroup: entityName(env, 'TESSERA_EVENTHUB_CONSUMER_GROUP', AZURE_DEFAULTS.eventHubConsumerGroup, CONSUMER_GROUP, 'a consumer group name (at most 50 letters, digits, ".", "-", "_")'),
-    checkpointContainer: entityName(env, 'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER', AZURE_DEFAULTS.checkpointContainer, CONTAINER_NAME, 'a blob container name (3-63 lowercase letters, digits and hyphens)'),
+    eventHub: entityName(
+      env,
+      'TESSERA_EVENTHUB_NAME',
+      AZURE_DEFAULTS.eventHub,
+      EVENT_HUB_NAME,
+      'an event hub name (letters, digits, ".", "-", "_")',
+    ),
+    consumerGroup: entityName(
+      env,
+      'TESSERA_EVENTHUB_CONSUMER_GROUP',
+      AZURE_DEFAULTS.eventHubConsumerGroup,
+      CONSUMER_GROUP,
+      'a consumer group name (at most 50 letters, digits, ".", "-", "_")',
+    ),
+    checkpointContainer: entityName(
+      env,
+      'TESSERA_EVENTHUBS_CHECKPOINT_CONTAINER',
+      AZURE_DEFAULTS.checkpointContainer,
+      CONTAINER_NAME,
+      'a blob container name (3-63 lowercase letters, digits and hyphens)',
+    ),
   });
 }
 
 function eventHubsConnection(env: Env, namespaceKey: string, emulatorKey: string): EventHubsConnection {
   const connectionString = env[emulatorKey];
   if (connectionString) {
-    emulatorOnly(env, emulatorKey, [namespaceKey],
-      /(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i, 'UseDevelopmentEmulator=true (the Event Hubs emulator or the test broker)');
+    emulatorOnly(
+      env,
+      emulatorKey,
+      [namespaceKey],
+      /(^|;)\s*UseDevelopmentEmulator=true\s*(;|$)/i,
+      'UseDevelopmentEmulator=true (the Event Hubs emulator or the test broker)',
+    );
     return { mode: 'connectionString', connectionString };
   }
   const host = env[namespaceKey] ?? '';
-  if (!HOST_NAME.test(host)) throw new InputError(namespaceKey, `must be a host name such as evhns-x.servicebus.windows.net (no scheme, port or path), got "${host}"`);
+  if (!HOST_NAME.test(host))
+    throw new InputError(
+      namespaceKey,
+      `must be a host name such as evhns-x.servicebus.windows.net (no scheme, port or path), got "${host}"`,
+    );
   return { mode: 'identity', fullyQualifiedNamespace: host, identity: identity(env, 'TESSERA_EVENTHUBS') };
 }
 
 /** Connection strings carry shared keys, which production disables: accept them for emulators only. */
-function emulatorOnly(env: Env, key: string, identityKeys: readonly string[], emulator: RegExp, expected: string): void {
+function emulatorOnly(
+  env: Env,
+  key: string,
+  identityKeys: readonly string[],
+  emulator: RegExp,
+  expected: string,
+): void {
   const both = identityKeys.find((k) => env[k]);
   if (both) throw new InputError(key, `set either it (emulators) or ${both} (identity), not both`);
-  if (!emulator.test(env[key] ?? '')) throw new InputError(key, `is for local emulators only and must name one: expected ${expected}; use the identity-based settings for Azure`);
+  if (!emulator.test(env[key] ?? ''))
+    throw new InputError(
+      key,
+      `is for local emulators only and must name one: expected ${expected}; use the identity-based settings for Azure`,
+    );
 }
 
 function identity(env: Env, prefix: string): Identity {
@@ -199,7 +278,11 @@ function identity(env: Env, prefix: string): Identity {
   const clientId = env[`${prefix}__clientId`] || undefined;
   if (raw === undefined || raw === '') return Object.freeze({ kind: 'default', clientId });
   const kind = raw.toLowerCase() as IdentityKind;
-  if (!IDENTITY_KINDS.includes(kind)) throw new InputError(credentialKey, `must be ${IDENTITY_KINDS.join(' or ')} (or unset for DefaultAzureCredential), got "${raw}"`);
+  if (!IDENTITY_KINDS.includes(kind))
+    throw new InputError(
+      credentialKey,
+      `must be ${IDENTITY_KINDS.join(' or ')} (or unset for DefaultAzureCredential), got "${raw}"`,
+    );
   return Object.freeze({ kind, clientId });
 }
 
@@ -226,6 +309,7 @@ function entityName(env: Env, key: string, fallback: string, pattern: RegExp, ru
 
 function required(env: Env, key: string, emulatorKey: string): string {
   const raw = env[key];
-  if (raw === undefined || raw === '') throw new InputError(key, `is required (for a local emulator set ${emulatorKey} instead)`);
+  if (raw === undefined || raw === '')
+    throw new InputError(key, `is required (for a local emulator set ${emulatorKey} instead)`);
   return raw;
 }

@@ -17,7 +17,11 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { azureBlobStoreFromConnectionString, azureBlobStoreFromEndpoint } from '../../adapters/azure/azureBlobStore.js';
-import { eventHubsEventLogFromConnectionString, eventHubsEventLogFromNamespace, type EventHubsEventLogOptions } from '../../adapters/azure/eventHubsEventLog.js';
+import {
+  eventHubsEventLogFromConnectionString,
+  eventHubsEventLogFromNamespace,
+  type EventHubsEventLogOptions,
+} from '../../adapters/azure/eventHubsEventLog.js';
 import { createServiceBusWorkQueue } from '../../adapters/azure/serviceBusWorkQueue.js';
 import { tableJobLedgerFromConnectionString, tableJobLedgerFromEndpoint } from '../../adapters/azure/tableJobLedger.js';
 import { InputError } from '../../core/errors.js';
@@ -89,29 +93,54 @@ export interface AzureContextOptions {
  * Opens the Azure adapters. `credential` is required for identity-based connections and unused for
  * emulator connection strings (tests pass undefined, or a fake TokenCredential).
  */
-export function openAzureContext(settings: AzureSettings, credential: TokenCredential | undefined, log: Logger, options: AzureContextOptions = {}): AzureContext {
+export function openAzureContext(
+  settings: AzureSettings,
+  credential: TokenCredential | undefined,
+  log: Logger,
+  options: AzureContextOptions = {},
+): AzureContext {
   const { config } = settings;
   const needCredential = (key: string): TokenCredential => {
     if (!credential) throw new InputError(key, 'identity-based connection needs a TokenCredential (see credentialFor)');
     return credential;
   };
   const storage = settings.storage;
-  const blobs = storage.mode === 'identity'
-    ? azureBlobStoreFromEndpoint(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
-    : azureBlobStoreFromConnectionString(storage.connectionString);
-  const ledger = storage.mode === 'identity'
-    ? tableJobLedgerFromEndpoint(storage.tableServiceUri, settings.ledgerTable, needCredential('TESSERA_STORAGE__tableServiceUri'))
-    : tableJobLedgerFromConnectionString(storage.connectionString, settings.ledgerTable);
+  const blobs =
+    storage.mode === 'identity'
+      ? azureBlobStoreFromEndpoint(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
+      : azureBlobStoreFromConnectionString(storage.connectionString);
+  const ledger =
+    storage.mode === 'identity'
+      ? tableJobLedgerFromEndpoint(
+          storage.tableServiceUri,
+          settings.ledgerTable,
+          needCredential('TESSERA_STORAGE__tableServiceUri'),
+        )
+      : tableJobLedgerFromConnectionString(storage.connectionString, settings.ledgerTable);
   const sb = settings.serviceBus;
-  const client = sb.mode === 'identity'
-    ? new ServiceBusClient(sb.fullyQualifiedNamespace, needCredential('TESSERA_SERVICEBUS__fullyQualifiedNamespace'), options.serviceBusClientOptions)
-    : new ServiceBusClient(sb.connectionString, options.serviceBusClientOptions);
+  const client =
+    sb.mode === 'identity'
+      ? new ServiceBusClient(
+          sb.fullyQualifiedNamespace,
+          needCredential('TESSERA_SERVICEBUS__fullyQualifiedNamespace'),
+          options.serviceBusClientOptions,
+        )
+      : new ServiceBusClient(sb.connectionString, options.serviceBusClientOptions);
   // Both queues are created from the same Bicep parameters, so one lock and delivery setting fits both.
-  const queueSettings = { client, lockDurationMs: config.lockDurationMs, maxDeliveryCount: config.maxDeliveryCount, closeClient: false };
+  const queueSettings = {
+    client,
+    lockDurationMs: config.lockDurationMs,
+    maxDeliveryCount: config.maxDeliveryCount,
+    closeClient: false,
+  };
   const queue = tracedQueue(createServiceBusWorkQueue({ ...queueSettings, queue: settings.workQueue }));
   const control = tracedQueue(createServiceBusWorkQueue({ ...queueSettings, queue: settings.controlQueue }));
   const registry = createModelRegistry(blobs);
-  const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
+  const engine = createScoringEngine({
+    optimize: config.optimizeModels,
+    batchSize: config.batchRows,
+    maxCachedSessions: 256,
+  });
   const events = options.eventLog;
   const ports: Ports = { settings, blobs, queue, control, ledger, registry, engine, events };
   const v = config.video;
@@ -119,7 +148,11 @@ export function openAzureContext(settings: AzureSettings, credential: TokenCrede
   const shared: Shared = {
     models: registryCatalog(registry),
     scorer: registryScorer(registry, engine),
-    styles: registryStyles(registry, { executionProvider: v.executionProvider, intraOpThreads: v.threads || undefined, batch: v.batch }),
+    styles: registryStyles(registry, {
+      executionProvider: v.executionProvider,
+      intraOpThreads: v.threads || undefined,
+      batch: v.batch,
+    }),
     tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }),
   };
   const close = async (): Promise<void> => {
@@ -144,13 +177,21 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
   const { settings, blobs, queue, control, ledger } = ports;
   const { config } = settings;
   const deps = {
-    blobs, queue, control, ledger, log,
+    blobs,
+    queue,
+    control,
+    ledger,
+    log,
     models: shared.models,
     scorer: shared.scorer,
     settings: anomalySettingsOf(config),
   } satisfies AnomalyDeps & JobDeps;
   const video: VideoDeps = {
-    blobs, queue, control, ledger, log,
+    blobs,
+    queue,
+    control,
+    ledger,
+    log,
     styles: shared.styles,
     tools: shared.tools,
     settings: videoSettingsOf(config, join(settings.scratchDir, 'cache')),
@@ -160,7 +201,12 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
   if (stream) kinds['stream'] = streamJobKind(stream.deps);
   const dispatch = createJobDispatcher(deps, kinds);
   return {
-    ...ports, deps, video, stream, log, dispatch,
+    ...ports,
+    deps,
+    video,
+    stream,
+    log,
+    dispatch,
     withLog: (other) => assemble(ports, shared, other, close),
     async ensureContainers() {
       for (const c of Object.values(CONTAINERS)) await blobs.ensureContainer(c);
@@ -174,11 +220,26 @@ function streamContext(events: EventLog, deps: AzureContext['deps'], config: Azu
   const s = config.stream;
   const { blobs, queue, control, ledger, log, models, scorer } = deps;
   return {
-    deps: { blobs, queue, control, ledger, log, events, consumerGroup: s.consumerGroup, models, scorer, settings: { modelPattern: config.modelPattern } },
+    deps: {
+      blobs,
+      queue,
+      control,
+      ledger,
+      log,
+      events,
+      consumerGroup: s.consumerGroup,
+      models,
+      scorer,
+      settings: { modelPattern: config.modelPattern },
+    },
     aggregate: {
-      events, blobs, log, consumerGroup: s.consumerGroup,
+      events,
+      blobs,
+      log,
+      consumerGroup: s.consumerGroup,
       // The Event Hubs trigger hands over its batch: one step per delivery, never a wait.
-      batchSize: 10_000, waitMs: 0,
+      batchSize: 10_000,
+      waitMs: 0,
       ...aggregatorSettingsOf(config),
     },
   };
@@ -202,13 +263,21 @@ export async function openAzureEventLog(
     return credential;
   };
   const storage = settings.storage;
-  const blobService = storage.mode === 'identity'
-    ? new BlobServiceClient(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
-    : BlobServiceClient.fromConnectionString(storage.connectionString);
+  const blobService =
+    storage.mode === 'identity'
+      ? new BlobServiceClient(storage.blobServiceUri, needCredential('TESSERA_STORAGE__blobServiceUri'))
+      : BlobServiceClient.fromConnectionString(storage.connectionString);
   const checkpoints = blobService.getContainerClient(eh.checkpointContainer);
   const c = eh.connection;
   return c.mode === 'identity'
-    ? eventHubsEventLogFromNamespace(c.fullyQualifiedNamespace, eh.eventHub, eh.consumerGroup, needCredential('TESSERA_EVENTHUBS__fullyQualifiedNamespace'), checkpoints, options)
+    ? eventHubsEventLogFromNamespace(
+        c.fullyQualifiedNamespace,
+        eh.eventHub,
+        eh.consumerGroup,
+        needCredential('TESSERA_EVENTHUBS__fullyQualifiedNamespace'),
+        checkpoints,
+        options,
+      )
     : eventHubsEventLogFromConnectionString(c.connectionString, eh.eventHub, eh.consumerGroup, checkpoints, options);
 }
 
@@ -222,15 +291,22 @@ export async function credentialFor(settings: AzureSettings): Promise<TokenCrede
   const identities: [string, Identity][] = [];
   if (settings.storage.mode === 'identity') identities.push(['TESSERA_STORAGE', settings.storage.identity]);
   if (settings.serviceBus.mode === 'identity') identities.push(['TESSERA_SERVICEBUS', settings.serviceBus.identity]);
-  if (settings.eventHubs?.connection.mode === 'identity') identities.push(['TESSERA_EVENTHUBS', settings.eventHubs.connection.identity]);
+  if (settings.eventHubs?.connection.mode === 'identity')
+    identities.push(['TESSERA_EVENTHUBS', settings.eventHubs.connection.identity]);
   const [first, ...rest] = identities;
   if (!first) return undefined;
   const [prefix, id] = first;
   const other = rest.find(([, o]) => o.kind !== id.kind || o.clientId !== id.clientId);
-  if (other) throw new InputError(`${other[0]}__credential/__clientId`, `must name the same identity as ${prefix}__credential/__clientId (one identity per process)`);
+  if (other)
+    throw new InputError(
+      `${other[0]}__credential/__clientId`,
+      `must name the same identity as ${prefix}__credential/__clientId (one identity per process)`,
+    );
   const identity = await import('@azure/identity');
   const clientIdOption = id.clientId === undefined ? {} : { clientId: id.clientId };
   if (id.kind === 'managedidentity') return new identity.ManagedIdentityCredential(clientIdOption);
   if (id.kind === 'workloadidentity') return new identity.WorkloadIdentityCredential(clientIdOption);
-  return new identity.DefaultAzureCredential(id.clientId === undefined ? {} : { managedIdentityClientId: id.clientId, workloadIdentityClientId: id.clientId });
+  return new identity.DefaultAzureCredential(
+    id.clientId === undefined ? {} : { managedIdentityClientId: id.clientId, workloadIdentityClientId: id.clientId },
+  );
 }

@@ -44,15 +44,21 @@ export interface LocalContext {
 /** The embedded default adapters over `config.home`: a directory blob store, SQLite queue and ledger. */
 export function openLocalContext(config: Config, log: Logger): LocalContext {
   const blobs = createFsBlobStore({ root: join(config.home, 'blobs') });
-  const queue = tracedQueue(openSqliteWorkQueue({
-    file: join(config.home, 'queue.sqlite'),
-    queue: 'jobs',
-    lockDurationMs: config.lockDurationMs,
-    maxDeliveryCount: config.maxDeliveryCount,
-  }));
+  const queue = tracedQueue(
+    openSqliteWorkQueue({
+      file: join(config.home, 'queue.sqlite'),
+      queue: 'jobs',
+      lockDurationMs: config.lockDurationMs,
+      maxDeliveryCount: config.maxDeliveryCount,
+    }),
+  );
   const ledger = openSqliteJobLedger({ file: join(config.home, 'ledger.sqlite') });
   const registry = createModelRegistry(blobs);
-  const engine = createScoringEngine({ optimize: config.optimizeModels, batchSize: config.batchRows, maxCachedSessions: 256 });
+  const engine = createScoringEngine({
+    optimize: config.optimizeModels,
+    batchSize: config.batchRows,
+    maxCachedSessions: 256,
+  });
   const deps: AnomalyDeps = {
     blobs,
     queue,
@@ -63,18 +69,60 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     log,
   };
   const video: VideoDeps = {
-    blobs, queue, ledger, log,
-    styles: registryStyles(registry, { executionProvider: config.video.executionProvider, intraOpThreads: config.video.threads || undefined, batch: config.video.batch }),
-    tools: createVideoTools(blobs, { crf: config.video.crf, preset: config.video.preset, threads: config.video.ffmpegThreads }),
+    blobs,
+    queue,
+    ledger,
+    log,
+    styles: registryStyles(registry, {
+      executionProvider: config.video.executionProvider,
+      intraOpThreads: config.video.threads || undefined,
+      batch: config.video.batch,
+    }),
+    tools: createVideoTools(blobs, {
+      crf: config.video.crf,
+      preset: config.video.preset,
+      threads: config.video.ffmpegThreads,
+    }),
     settings: videoSettingsOf(config, join(config.home, 'cache')),
   };
-  const events = openSqliteEventLog({ file: join(config.home, 'events.sqlite'), name: 'readings', partitions: config.stream.partitions });
-  const stream: StreamDeps = { blobs, queue, ledger, log, events, consumerGroup: config.stream.consumerGroup, models: deps.models, scorer: deps.scorer, settings: { modelPattern: config.modelPattern } };
-  const dispatch = createJobDispatcher(deps, { anomaly: anomalyJobKind(deps), video: videoJobKind(video), stream: streamJobKind(stream) });
+  const events = openSqliteEventLog({
+    file: join(config.home, 'events.sqlite'),
+    name: 'readings',
+    partitions: config.stream.partitions,
+  });
+  const stream: StreamDeps = {
+    blobs,
+    queue,
+    ledger,
+    log,
+    events,
+    consumerGroup: config.stream.consumerGroup,
+    models: deps.models,
+    scorer: deps.scorer,
+    settings: { modelPattern: config.modelPattern },
+  };
+  const dispatch = createJobDispatcher(deps, {
+    anomaly: anomalyJobKind(deps),
+    video: videoJobKind(video),
+    stream: streamJobKind(stream),
+  });
   return {
-    config, blobs, queue, ledger, registry, engine, deps, stream, dispatch,
+    config,
+    blobs,
+    queue,
+    ledger,
+    registry,
+    engine,
+    deps,
+    stream,
+    dispatch,
     aggregate: {
-      events, blobs, log, consumerGroup: config.stream.consumerGroup, batchSize: 1000, waitMs: Math.max(50, config.pollMs * 20), // long waits: the log's polling backs off while a partition is idle
+      events,
+      blobs,
+      log,
+      consumerGroup: config.stream.consumerGroup,
+      batchSize: 1000,
+      waitMs: Math.max(50, config.pollMs * 20), // long waits: the log's polling backs off while a partition is idle
       ...aggregatorSettingsOf(config),
     },
     async ensureContainers() {

@@ -39,9 +39,25 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   mkdirSync(join(config.home, 'logs'), { recursive: true });
   const stop = new AbortController();
   const schedule = parseCron(config.scoreCron);
-  const workers = startWorkerPool({ size: config.workers, env: configToEnv(config), logFile: join(config.home, 'logs', 'workers.log'), log });
-  const aggregator = startWorkerPool({ size: 1, env: configToEnv(config), logFile: join(config.home, 'logs', 'aggregator.log'), log, entry: 'aggregatorMain.ts', role: 'aggregator' });
-  const ingest = await startHttpIngest({ log: ctx.aggregate.events, port: config.stream.ingestPort, logger: log.child({ component: 'ingest' }) });
+  const workers = startWorkerPool({
+    size: config.workers,
+    env: configToEnv(config),
+    logFile: join(config.home, 'logs', 'workers.log'),
+    log,
+  });
+  const aggregator = startWorkerPool({
+    size: 1,
+    env: configToEnv(config),
+    logFile: join(config.home, 'logs', 'aggregator.log'),
+    log,
+    entry: 'aggregatorMain.ts',
+    role: 'aggregator',
+  });
+  const ingest = await startHttpIngest({
+    log: ctx.aggregate.events,
+    port: config.stream.ingestPort,
+    logger: log.child({ component: 'ingest' }),
+  });
   writeFileSync(join(config.home, 'ingest.url'), ingest.url);
 
   const watcher = runInboxWatcher(
@@ -73,7 +89,10 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
           lastScoreTick = scoreTick;
         }
         dlqCursor = await sweepDeadLetters(ctx.deps, tick % 30 === 0 ? 0 : dlqCursor);
-        await reconcileJobs(ctx.deps, { staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
+        await reconcileJobs(ctx.deps, {
+          staleJobMs: config.lockDurationMs * 2,
+          staleShardMs: config.lockDurationMs * 2,
+        });
       } catch (error) {
         log.warn('reconciler: transient failure', { error: ensureError(error).message });
       }

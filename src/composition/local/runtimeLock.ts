@@ -43,7 +43,8 @@ export function claimRuntime(home: string, workers: number): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const running = findRunningRuntime(home);
-      if (running) throw new PreconditionFailedError(`runtime over ${home} (pid ${running.pid}, started ${running.startedAt})`);
+      if (running)
+        throw new PreconditionFailedError(`runtime over ${home} (pid ${running.pid}, started ${running.startedAt})`);
       rmSync(file, { force: true });
     }
   }

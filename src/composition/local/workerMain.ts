@@ -12,8 +12,14 @@ import { createLogger } from '../../hosting/logger.js';
 import { runMessagePump } from '../../hosting/messagePump.js';
 
 const config = loadConfig();
-const log = createLogger({ level: config.logLevel, fields: { worker: process.env.TESSERA_WORKER_ID ?? '0', pid: process.pid } });
-const telemetry = await startTelemetry({ service: 'tessera-worker', attributes: { 'tessera.worker': process.env.TESSERA_WORKER_ID ?? '0' } });
+const log = createLogger({
+  level: config.logLevel,
+  fields: { worker: process.env.TESSERA_WORKER_ID ?? '0', pid: process.pid },
+});
+const telemetry = await startTelemetry({
+  service: 'tessera-worker',
+  attributes: { 'tessera.worker': process.env.TESSERA_WORKER_ID ?? '0' },
+});
 const ctx = openLocalContext(config, log);
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

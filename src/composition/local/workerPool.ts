@@ -18,7 +18,14 @@ export interface WorkerPool {
  * Forks `size` worker processes and keeps that many alive: a worker that dies (crash, OOM,
  * SIGKILL) is replaced after a short delay. Worker output goes to `logFile`.
  */
-export function startWorkerPool(options: { size: number; env: Record<string, string>; logFile: string; log: Logger; entry?: 'workerMain.ts' | 'aggregatorMain.ts'; role?: string }): WorkerPool {
+export function startWorkerPool(options: {
+  size: number;
+  env: Record<string, string>;
+  logFile: string;
+  log: Logger;
+  entry?: 'workerMain.ts' | 'aggregatorMain.ts';
+  role?: string;
+}): WorkerPool {
   const entry = fileURLToPath(new URL(`./${options.entry ?? 'workerMain.ts'}`, import.meta.url));
   const role = options.role ?? 'worker';
   const { size, log } = options;
@@ -37,8 +44,15 @@ export function startWorkerPool(options: { size: number; env: Record<string, str
     child.on('exit', (code, signal) => {
       if (children.get(slot) === child) children.delete(slot);
       if (stopping) return;
-      log.warn(`${role} exited; replacing it`, { worker: slot, pid: child.pid, code: code ?? undefined, signal: signal ?? undefined });
-      setTimeout(() => { if (!stopping) spawnWorker(slot); }, 250);
+      log.warn(`${role} exited; replacing it`, {
+        worker: slot,
+        pid: child.pid,
+        code: code ?? undefined,
+        signal: signal ?? undefined,
+      });
+      setTimeout(() => {
+        if (!stopping) spawnWorker(slot);
+      }, 250);
     });
   };
   for (let slot = 0; slot < size; slot++) spawnWorker(slot);
@@ -48,12 +62,16 @@ export function startWorkerPool(options: { size: number; env: Record<string, str
     async stop(graceMs = 30_000) {
       stopping = true;
       const exits = [...children.values()].map(
-        (child) => new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          child.once('exit', () => { clearTimeout(timer); resolve(); });
-          child.kill('SIGTERM');
-        }),
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
       );
       await Promise.all(exits);
       closeSync(fd);

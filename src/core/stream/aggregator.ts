@@ -72,10 +72,17 @@ export class PartitionAggregator {
 
   constructor(options: AggregatorOptions) {
     this.partition = options.partition;
-    this.oooMs = nonNegative(options.outOfOrderToleranceMs ?? DEFAULT_OUT_OF_ORDER_TOLERANCE_MS, 'outOfOrderToleranceMs');
-    this.lateMs = nonNegative(options.lateArrivalToleranceMs ?? DEFAULT_LATE_ARRIVAL_TOLERANCE_MS, 'lateArrivalToleranceMs');
+    this.oooMs = nonNegative(
+      options.outOfOrderToleranceMs ?? DEFAULT_OUT_OF_ORDER_TOLERANCE_MS,
+      'outOfOrderToleranceMs',
+    );
+    this.lateMs = nonNegative(
+      options.lateArrivalToleranceMs ?? DEFAULT_LATE_ARRIVAL_TOLERANCE_MS,
+      'lateArrivalToleranceMs',
+    );
     const policy = options.latePolicy ?? DEFAULT_LATE_POLICY;
-    if (policy !== 'adjust' && policy !== 'drop') throw new RangeError(`latePolicy must be 'adjust' or 'drop', got ${String(policy)}`);
+    if (policy !== 'adjust' && policy !== 'drop')
+      throw new RangeError(`latePolicy must be 'adjust' or 'drop', got ${String(policy)}`);
     this.drop = policy === 'drop';
     this.defaultGrid = gridOf(options.windows);
     for (const [id, spec] of options.seriesWindows ?? []) this.grids.set(id, gridOf(spec));
@@ -84,7 +91,10 @@ export class PartitionAggregator {
 
   /** Feeds one event's decoded readings. Records must come in partition order (replays are ignored). */
   process(record: EventRecord, readings: readonly StreamReading[]): void {
-    if (record.partition !== this.partition) throw new RangeError(`partition ${this.partition}'s aggregator was given an event of partition ${record.partition}`);
+    if (record.partition !== this.partition)
+      throw new RangeError(
+        `partition ${this.partition}'s aggregator was given an event of partition ${record.partition}`,
+      );
     const seq = record.sequenceNumber;
     if (seq <= this.lastSequenceNumber) {
       this.duplicateEvents += 1;
@@ -122,8 +132,28 @@ export class PartitionAggregator {
   }
 
   stats(): AggregatorStats {
-    const { events, duplicateEvents, readings, duplicateReadings, dropped, adjusted, windowsEmitted, lateRevisions, windowsForgotten } = this;
-    return { events, duplicateEvents, readings, duplicateReadings, dropped, adjusted, windowsEmitted, lateRevisions, windowsForgotten };
+    const {
+      events,
+      duplicateEvents,
+      readings,
+      duplicateReadings,
+      dropped,
+      adjusted,
+      windowsEmitted,
+      lateRevisions,
+      windowsForgotten,
+    } = this;
+    return {
+      events,
+      duplicateEvents,
+      readings,
+      duplicateReadings,
+      dropped,
+      adjusted,
+      windowsEmitted,
+      lateRevisions,
+      windowsForgotten,
+    };
   }
 
   snapshot(): AggregatorSnapshot {
@@ -145,7 +175,8 @@ export class PartitionAggregator {
   /** An aggregator that continues exactly where the snapshot's left off. `options` must be the same as then. */
   static restore(snapshot: AggregatorSnapshot, options: AggregatorOptions): PartitionAggregator {
     if (snapshot.version !== 1) throw new RangeError(`unknown aggregator snapshot version ${String(snapshot.version)}`);
-    if (snapshot.partition !== options.partition) throw new RangeError(`snapshot of partition ${snapshot.partition} restored as partition ${options.partition}`);
+    if (snapshot.partition !== options.partition)
+      throw new RangeError(`snapshot of partition ${snapshot.partition} restored as partition ${options.partition}`);
     const a = new PartitionAggregator(options);
     a.watermark = snapshot.watermark ?? -Infinity;
     a.lastSequenceNumber = snapshot.lastSequenceNumber;
@@ -197,7 +228,8 @@ export class PartitionAggregator {
       if (w === undefined || w.start !== start) w = s.last = this.windowOf(s, start);
       this.addTo(w, r.value, seq);
     } else {
-      for (let start = Math.floor(ts / s.hopMs) * s.hopMs; start + s.sizeMs > ts; start -= s.hopMs) this.addTo(this.windowOf(s, start), r.value, seq);
+      for (let start = Math.floor(ts / s.hopMs) * s.hopMs; start + s.sizeMs > ts; start -= s.hopMs)
+        this.addTo(this.windowOf(s, start), r.value, seq);
     }
     const wm = ts - this.oooMs;
     if (wm > this.watermark) this.watermark = wm;

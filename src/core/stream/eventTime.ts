@@ -29,7 +29,13 @@ function two(text: string, i: number): number {
 
 /** undefined: not the fast shape (the caller falls back, which also rejects what is invalid). */
 function fastIso(text: string, at: number, n: number): number | undefined {
-  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45 || text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58) return undefined;
+  if (
+    text.charCodeAt(at + 4) !== 45 ||
+    text.charCodeAt(at + 7) !== 45 ||
+    text.charCodeAt(at + 13) !== 58 ||
+    text.charCodeAt(at + 16) !== 58
+  )
+    return undefined;
   const sep = text.charCodeAt(at + 10);
   if (sep !== 84 && sep !== 32) return undefined;
   const hasZ = n === 20 || n === 24;
@@ -40,8 +46,24 @@ function fastIso(text: string, at: number, n: number): number | undefined {
     ms = digit(text, at + 20) * 100 + digit(text, at + 21) * 10 + digit(text, at + 22);
   }
   const year = two(text, at + 0) * 100 + two(text, at + 2);
-  const month = two(text, at + 5), day = two(text, at + 8), hour = two(text, at + 11), minute = two(text, at + 14), second = two(text, at + 17);
-  if (ms < 0 || year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+  const month = two(text, at + 5),
+    day = two(text, at + 8),
+    hour = two(text, at + 11),
+    minute = two(text, at + 14),
+    second = two(text, at + 17);
+  if (
+    ms < 0 ||
+    year < 1970 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  ) {
     return undefined;
   }
   const date = (year * 100 + month) * 100 + day;

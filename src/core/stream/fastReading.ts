@@ -3,7 +3,12 @@ import { DEVICE, FieldValues, ID, SCHEMA, TAG, TS_NUMBER, TS_TEXT, VALUE, type F
 import { ReadingTemplate } from './readingTemplate.js';
 import type { StreamReading } from './readingTypes.js';
 
-const SEEN_SCHEMA = 1, SEEN_ID = 2, SEEN_DEVICE = 4, SEEN_TAG = 8, SEEN_TS = 16, SEEN_VALUE = 32;
+const SEEN_SCHEMA = 1,
+  SEEN_ID = 2,
+  SEEN_DEVICE = 4,
+  SEEN_TAG = 8,
+  SEEN_TS = 16,
+  SEEN_VALUE = 32;
 const REQUIRED = SEEN_DEVICE | SEEN_TAG | SEEN_TS | SEEN_VALUE;
 /** Layouts remembered at once: a partition may carry a few producers' layouts, interleaved. */
 const TEMPLATES = 4;

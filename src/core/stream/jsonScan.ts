@@ -21,7 +21,10 @@ export function matches(s: string, at: number, literal: string): boolean {
   return true;
 }
 
-const EXACT_POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const EXACT_POWERS_OF_TEN = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /**
  * The JSON number in s[start, end) (already checked against the grammar), as `Number` reads it.
@@ -33,7 +36,9 @@ export function numberAt(s: string, start: number, end: number): number {
   let i = start;
   const negative = s.charCodeAt(i) === 45;
   if (negative) i += 1;
-  let mantissa = 0, digits = 0, fraction = -1;
+  let mantissa = 0,
+    digits = 0,
+    fraction = -1;
   for (; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) fraction = 0;

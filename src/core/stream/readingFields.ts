@@ -4,8 +4,15 @@ import { plainNameAt } from './nameCache.js';
 import { READING_SCHEMA_V1, type StreamReading } from './readingTypes.js';
 
 /** The fields of a flat reading, by how their value is read: strings start after their opening quote. */
-export const SCHEMA = 1, ID = 2, DEVICE = 3, TAG = 4, TS_TEXT = 5, TS_NUMBER = 6, VALUE = 7;
-export type FieldKind = typeof SCHEMA | typeof ID | typeof DEVICE | typeof TAG | typeof TS_TEXT | typeof TS_NUMBER | typeof VALUE;
+export const SCHEMA = 1,
+  ID = 2,
+  DEVICE = 3,
+  TAG = 4,
+  TS_TEXT = 5,
+  TS_NUMBER = 6,
+  VALUE = 7;
+export type FieldKind =
+  typeof SCHEMA | typeof ID | typeof DEVICE | typeof TAG | typeof TS_TEXT | typeof TS_NUMBER | typeof VALUE;
 
 /**
  * The values of one reading while it is scanned (by `fastSingleReading` or a learned template), so

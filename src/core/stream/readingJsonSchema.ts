@@ -1,17 +1,25 @@
 import { READING_SCHEMA_V1 } from './readingTypes.js';
 
-const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d{1,9})?)?\\s*(Z|z|[+-]\\d{2}(:?\\d{2})?)?$';
+const TIMESTAMP_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d{1,9})?)?\\s*(Z|z|[+-]\\d{2}(:?\\d{2})?)?$';
 
 const readingProperties = {
   schema: { const: READING_SCHEMA_V1 },
-  id: { type: 'string', minLength: 1, description: "The producer's event id, unique per device; used to drop redelivered duplicates." },
+  id: {
+    type: 'string',
+    minLength: 1,
+    description: "The producer's event id, unique per device; used to drop redelivered duplicates.",
+  },
   deviceId: { type: 'string', minLength: 1, pattern: '^[^\\u0000]*$' },
   tag: { type: 'string', minLength: 1, pattern: '^[^\\u0000]*$' },
   ts: {
     description: 'Event time: ISO 8601 (no zone = UTC) or integer epoch milliseconds.',
     oneOf: [{ type: 'string', pattern: TIMESTAMP_PATTERN }, { type: 'integer' }],
   },
-  value: { type: 'number', description: 'A finite number (JSON cannot carry NaN or Infinity; strings such as "NaN" are rejected).' },
+  value: {
+    type: 'number',
+    description: 'A finite number (JSON cannot carry NaN or Infinity; strings such as "NaN" are rejected).',
+  },
   properties: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
 } as const;
 

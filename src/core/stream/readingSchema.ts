@@ -40,7 +40,11 @@ export function decodeReadings(body: string, limits: DecodeLimits): DecodedReadi
 export function decodeReadingsGeneral(body: string, limits: DecodeLimits): DecodedReadings {
   const tooBig = oversized(body, limits.maxBytes ?? DEFAULT_MAX_BYTES);
   if (tooBig !== undefined) return tooBig;
-  return decodeParsed(body, limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS), limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS));
+  return decodeParsed(
+    body,
+    limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS),
+    limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS),
+  );
 }
 
 function decodeParsed(body: string, minTs: number, maxTs: number): DecodedReadings {
@@ -48,10 +52,18 @@ function decodeParsed(body: string, minTs: number, maxTs: number): DecodedReadin
   try {
     parsed = JSON.parse(body);
   } catch (e) {
-    return rejected({ index: null, reason: 'malformed json', detail: e instanceof Error ? e.message.slice(0, 200) : 'unparseable' });
+    return rejected({
+      index: null,
+      reason: 'malformed json',
+      detail: e instanceof Error ? e.message.slice(0, 200) : 'unparseable',
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return rejected({ index: null, reason: 'not an object', detail: `the body is ${describe(parsed)}, not a reading or a batch` });
+    return rejected({
+      index: null,
+      reason: 'not an object',
+      detail: `the body is ${describe(parsed)}, not a reading or a batch`,
+    });
   }
   const readings: StreamReading[] = [];
   const rejects: ReadingReject[] = [];
@@ -72,7 +84,9 @@ function decodeParsed(body: string, minTs: number, maxTs: number): DecodedReadin
 function oversized(body: string, maxBytes: number): DecodedReadings | undefined {
   if (body.length * 3 <= maxBytes) return undefined;
   const bytes = utf8Length(body);
-  return bytes > maxBytes ? rejected({ index: null, reason: 'oversized message', detail: `${bytes} bytes, over the limit of ${maxBytes}` }) : undefined;
+  return bytes > maxBytes
+    ? rejected({ index: null, reason: 'oversized message', detail: `${bytes} bytes, over the limit of ${maxBytes}` })
+    : undefined;
 }
 
 function rejected(reject: ReadingReject): DecodedReadings {
@@ -81,12 +95,21 @@ function rejected(reject: ReadingReject): DecodedReadings {
 
 function checkEnvelope(schema: unknown, batch: unknown): ReadingReject | undefined {
   if (schema === undefined) return { index: null, reason: 'missing field', detail: 'a batch needs "schema"' };
-  if (schema !== READING_SCHEMA_V1) return { index: null, reason: 'unknown schema version', detail: unknownSchema(schema) };
-  if (!Array.isArray(batch)) return { index: null, reason: 'wrong type', detail: `"readings" is ${describe(batch)}, not an array` };
+  if (schema !== READING_SCHEMA_V1)
+    return { index: null, reason: 'unknown schema version', detail: unknownSchema(schema) };
+  if (!Array.isArray(batch))
+    return { index: null, reason: 'wrong type', detail: `"readings" is ${describe(batch)}, not an array` };
   return undefined;
 }
 
-function decodeOne(item: unknown, index: number, minTs: number, maxTs: number, readings: StreamReading[], rejects: ReadingReject[]): void {
+function decodeOne(
+  item: unknown,
+  index: number,
+  minTs: number,
+  maxTs: number,
+  readings: StreamReading[],
+  rejects: ReadingReject[],
+): void {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     rejects.push({ index, reason: 'not an object', detail: `the reading is ${describe(item)}` });
     return;
@@ -97,12 +120,19 @@ function decodeOne(item: unknown, index: number, minTs: number, maxTs: number, r
     rejects.push({ index, reason: 'unknown schema version', detail: unknownSchema(schema) });
     return;
   }
-  const deviceId = o.deviceId, tag = o.tag, rawTs = o.ts, value = o.value, id = o.id, properties = o.properties;
+  const deviceId = o.deviceId,
+    tag = o.tag,
+    rawTs = o.ts,
+    value = o.value,
+    id = o.id,
+    properties = o.properties;
   const problem =
     checkName('deviceId', deviceId) ??
     checkName('tag', tag) ??
     checkValue(value) ??
-    (id !== undefined && (typeof id !== 'string' || id === '') ? (['wrong type', `"id" must be a non-empty string, found ${describe(id)}`] as const) : undefined) ??
+    (id !== undefined && (typeof id !== 'string' || id === '')
+      ? (['wrong type', `"id" must be a non-empty string, found ${describe(id)}`] as const)
+      : undefined) ??
     (properties !== undefined ? checkProperties(properties) : undefined);
   if (problem !== undefined) {
     rejects.push({ index, reason: problem[0], detail: problem[1] });
@@ -133,7 +163,8 @@ type Problem = readonly [RejectReason, string];
 
 function checkName(field: string, v: unknown): Problem | undefined {
   if (typeof v === 'string') {
-    if (v === '' || v.includes('\u0000')) return ['invalid device or tag', `"${field}" must be non-empty and free of NUL characters`];
+    if (v === '' || v.includes('\u0000'))
+      return ['invalid device or tag', `"${field}" must be non-empty and free of NUL characters`];
     return undefined;
   }
   if (v === undefined) return ['missing field', `"${field}" is required`];
@@ -143,20 +174,26 @@ function checkName(field: string, v: unknown): Problem | undefined {
 const NON_FINITE_WORDS = new Set(['nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 
 function checkValue(v: unknown): Problem | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? undefined : ['non-finite value', `${v} (the JSON number overflows a double)`];
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? undefined : ['non-finite value', `${v} (the JSON number overflows a double)`];
   if (v === undefined) return ['missing field', '"value" is required'];
   if (v === null) return ['non-finite value', 'null (JSON.stringify writes NaN and Infinity as null)'];
-  if (typeof v === 'string' && NON_FINITE_WORDS.has(v.trim().toLowerCase())) return ['non-finite value', `"${v.slice(0, 20)}"`];
+  if (typeof v === 'string' && NON_FINITE_WORDS.has(v.trim().toLowerCase()))
+    return ['non-finite value', `"${v.slice(0, 20)}"`];
   return ['wrong type', `"value" must be a number, found ${describe(v)}`];
 }
 
 function checkProperties(p: unknown): Problem | undefined {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return ['wrong type', `"properties" must be an object, found ${describe(p)}`];
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    return ['wrong type', `"properties" must be an object, found ${describe(p)}`];
   for (const key in p) {
     const v = (p as Record<string, unknown>)[key];
     const t = typeof v;
     if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v))) continue;
-    return ['wrong type', `property "${key.slice(0, 60)}" must be a string, a finite number or a boolean, found ${describe(v)}`];
+    return [
+      'wrong type',
+      `property "${key.slice(0, 60)}" must be a string, a finite number or a boolean, found ${describe(v)}`,
+    ];
   }
   return undefined;
 }
@@ -165,9 +202,14 @@ function decodeTs(raw: unknown, index: number, rejects: ReadingReject[]): number
   let ts: number | undefined;
   if (typeof raw === 'string') {
     ts = parseEventTime(raw);
-    if (ts === undefined) rejects.push({ index, reason: 'unparseable timestamp', detail: `"${raw.slice(0, 40)}" is not ISO 8601` });
+    if (ts === undefined)
+      rejects.push({ index, reason: 'unparseable timestamp', detail: `"${raw.slice(0, 40)}" is not ISO 8601` });
   } else if (typeof raw === 'number') {
-    rejects.push({ index, reason: 'unparseable timestamp', detail: `${raw} is not an integer number of epoch milliseconds` });
+    rejects.push({
+      index,
+      reason: 'unparseable timestamp',
+      detail: `${raw} is not an integer number of epoch milliseconds`,
+    });
   } else if (raw === undefined) {
     rejects.push({ index, reason: 'missing field', detail: '"ts" is required' });
   } else {

@@ -36,7 +36,12 @@ export class ReadingTemplate {
    * The template of `body`, whose values (in order) are [starts[k], ends[k]) of kind kinds[k];
    * undefined when its constant text is too long to be worth keeping.
    */
-  static learn(body: string, kinds: readonly FieldKind[], starts: Int32Array, ends: Int32Array): ReadingTemplate | undefined {
+  static learn(
+    body: string,
+    kinds: readonly FieldKind[],
+    starts: Int32Array,
+    ends: Int32Array,
+  ): ReadingTemplate | undefined {
     const fields = kinds.length;
     let length = body.length;
     for (let k = 0; k < fields; k++) length -= (ends[k] as number) - (starts[k] as number);
@@ -44,7 +49,8 @@ export class ReadingTemplate {
     const text = new Uint16Array(length);
     const segmentEnds = new Int32Array(fields + 1);
     const segments: string[] = [];
-    let from = 0, at = 0;
+    let from = 0,
+      at = 0;
     for (let k = 0; k <= fields; k++) {
       const to = k < fields ? (starts[k] as number) : body.length;
       const segmentStart = at;
@@ -58,9 +64,13 @@ export class ReadingTemplate {
 
   /** Reads `body` into `values` if it has this layout; otherwise false, and `values` holds whatever was read before the mismatch. */
   match(body: string, values: FieldValues): boolean {
-    const n = body.length, text = this.text, ends = this.ends, kinds = this.kinds;
+    const n = body.length,
+      text = this.text,
+      ends = this.ends,
+      kinds = this.kinds;
     const fields = kinds.length;
-    let i = 0, from = 0;
+    let i = 0,
+      from = 0;
     for (let k = 0; ; k++) {
       const to = ends[k] as number;
       if (i + to - from > n) return false;

@@ -62,7 +62,6 @@ export const DEFAULT_MAX_BYTES = 1_048_576;
 export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 export const DEFAULT_MAX_PAST_MS = 7 * 86_400_000;
 
-
 export interface DecodedReadings {
   readonly readings: StreamReading[];
   /** Empty (a shared, frozen array) when nothing was rejected. */

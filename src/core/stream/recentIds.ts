@@ -16,7 +16,8 @@ export class RecentIds {
   private previous: Generation;
 
   constructor(readonly capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`dedupeCapacity must be a whole number >= 0, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 0)
+      throw new RangeError(`dedupeCapacity must be a whole number >= 0, got ${capacity}`);
     this.current = new Generation(capacity);
     this.previous = new Generation(capacity);
   }
@@ -42,11 +43,15 @@ export class RecentIds {
   }
 
   /** Restores `toJSON`'s output generation for generation. */
-  static from(capacity: number, saved: { readonly pairs: readonly (readonly [string, string])[]; readonly current: number }): RecentIds {
+  static from(
+    capacity: number,
+    saved: { readonly pairs: readonly (readonly [string, string])[]; readonly current: number },
+  ): RecentIds {
     const r = new RecentIds(capacity);
     if (capacity === 0) return r;
     const split = saved.pairs.length - saved.current;
-    for (const [device, id] of saved.pairs.slice(Math.max(0, split - capacity), split)) r.previous.add(hashPair(device, id), device, id);
+    for (const [device, id] of saved.pairs.slice(Math.max(0, split - capacity), split))
+      r.previous.add(hashPair(device, id), device, id);
     for (const [device, id] of saved.pairs.slice(split)) r.seenOrAdd(device, id);
     return r;
   }
@@ -85,7 +90,13 @@ class Generation {
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const stored = this.hashes[slot] as number;
       if (stored === 0) return false;
-      if (stored === h && this.deviceLengths[slot] === device.length && this.idLengths[slot] === id.length && this.holds(this.starts[slot] as number, device, id)) return true;
+      if (
+        stored === h &&
+        this.deviceLengths[slot] === device.length &&
+        this.idLengths[slot] === id.length &&
+        this.holds(this.starts[slot] as number, device, id)
+      )
+        return true;
     }
   }
 
@@ -94,7 +105,8 @@ class Generation {
     let slot = h & this.mask;
     while (this.hashes[slot] !== 0) slot = (slot + 1) & this.mask;
     const at = this.used;
-    const dl = device.length, il = id.length;
+    const dl = device.length,
+      il = id.length;
     if (at + dl + il > this.chars.length) this.grow(at + dl + il);
     const chars = this.chars;
     for (let k = 0; k < dl; k++) chars[at + k] = device.charCodeAt(k);
@@ -121,7 +133,8 @@ class Generation {
     const out: [string, string][] = [];
     for (let k = 0; k < this.size; k++) {
       const slot = this.order[k] as number;
-      const at = this.starts[slot] as number, dl = this.deviceLengths[slot] as number;
+      const at = this.starts[slot] as number,
+        dl = this.deviceLengths[slot] as number;
       out.push([this.text(at, dl), this.text(at + dl, this.idLengths[slot] as number)]);
     }
     return out;
@@ -146,7 +159,8 @@ class Generation {
 
   private text(at: number, length: number): string {
     let out = '';
-    for (let k = 0; k < length; k += 4096) out += String.fromCharCode(...this.chars.subarray(at + k, at + Math.min(length, k + 4096)));
+    for (let k = 0; k < length; k += 4096)
+      out += String.fromCharCode(...this.chars.subarray(at + k, at + Math.min(length, k + 4096)));
     return out;
   }
 }

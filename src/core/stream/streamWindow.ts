@@ -58,8 +58,38 @@ export class StreamWindow extends WindowAccumulator {
   }
 
   state(): StreamWindowState {
-    const { device, tag, start, end, count, mean, m2, min, max, firstSequenceNumber, lastSequenceNumber, eventCount, revision, dirty } = this;
-    return { device, tag, start, end, count, mean, m2, min, max, firstSequenceNumber, lastSequenceNumber, eventCount, revision, dirty };
+    const {
+      device,
+      tag,
+      start,
+      end,
+      count,
+      mean,
+      m2,
+      min,
+      max,
+      firstSequenceNumber,
+      lastSequenceNumber,
+      eventCount,
+      revision,
+      dirty,
+    } = this;
+    return {
+      device,
+      tag,
+      start,
+      end,
+      count,
+      mean,
+      m2,
+      min,
+      max,
+      firstSequenceNumber,
+      lastSequenceNumber,
+      eventCount,
+      revision,
+      dirty,
+    };
   }
 
   static fromState(s: StreamWindowState): StreamWindow {

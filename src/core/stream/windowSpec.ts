@@ -19,14 +19,19 @@ export interface WindowGrid {
 export function gridOf(spec: WindowSpec): WindowGrid {
   const sizeMs = toMs(spec.sizeSeconds, 'sizeSeconds');
   if (spec.kind === 'tumbling') return { sizeMs, hopMs: sizeMs };
-  if (spec.kind !== 'hopping') throw new RangeError(`unknown window kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+  if (spec.kind !== 'hopping')
+    throw new RangeError(`unknown window kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
   const hopMs = toMs(spec.hopSeconds, 'hopSeconds');
-  if (hopMs > sizeMs) throw new RangeError(`hopSeconds (${spec.hopSeconds}) must not exceed sizeSeconds (${spec.sizeSeconds}): readings would fall between windows`);
+  if (hopMs > sizeMs)
+    throw new RangeError(
+      `hopSeconds (${spec.hopSeconds}) must not exceed sizeSeconds (${spec.sizeSeconds}): readings would fall between windows`,
+    );
   return { sizeMs, hopMs };
 }
 
 function toMs(seconds: number, name: string): number {
   const ms = seconds * 1000;
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new RangeError(`${name} must be a positive whole number of milliseconds, got ${seconds}`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new RangeError(`${name} must be a positive whole number of milliseconds, got ${seconds}`);
   return ms;
 }

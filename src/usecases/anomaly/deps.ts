@@ -19,7 +19,12 @@ export interface ModelCatalog {
 export interface WindowScorer {
   /** The feature names the model expects, in order (from its `features` metadata). */
   features(model: PinnedModel): Promise<string[]>;
-  score(model: PinnedModel, rows: Float32Array, nRows: number, nFeatures: number): Promise<{ scores: Float32Array; labels: Int32Array }>;
+  score(
+    model: PinnedModel,
+    rows: Float32Array,
+    nRows: number,
+    nFeatures: number,
+  ): Promise<{ scores: Float32Array; labels: Int32Array }>;
 }
 
 /** Knobs the anomaly job reads. */

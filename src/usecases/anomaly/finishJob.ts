@@ -36,7 +36,10 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
 
   const put = (file: 'scores.csv' | 'anomalies.csv', lines: AsyncIterable<string>) =>
     deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, file), Readable.from(lines), { contentType: 'text/csv' });
-  await put('scores.csv', outputLines(deps, jobId, done, () => true));
+  await put(
+    'scores.csv',
+    outputLines(deps, jobId, done, () => true),
+  );
   await put('anomalies.csv', outputLines(deps, jobId, done, isAnomalyLine));
 
   const windows = sum(done, 'windows');
@@ -44,7 +47,13 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
   const startedAt = new Date(job.createdAt);
   const detail = (job.detail ?? {}) as Record<string, JsonValue>;
   const state = failed.length === 0 ? 'succeeded' : 'failed';
-  const error = failed.length === 0 ? undefined : `${failed.length} of ${shards.length} shards failed: ${failed.map((s) => `${s.shardId} (${s.error ?? 'unknown'})`).slice(0, 5).join('; ')}`;
+  const error =
+    failed.length === 0
+      ? undefined
+      : `${failed.length} of ${shards.length} shards failed: ${failed
+          .map((s) => `${s.shardId} (${s.error ?? 'unknown'})`)
+          .slice(0, 5)
+          .join('; ')}`;
   const now = new Date();
   const seconds = Math.max(1e-3, (now.getTime() - startedAt.getTime()) / 1000);
   // Written before the job turns terminal, so a terminal job always has its summary; kept in the
@@ -68,18 +77,23 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
     finishedAt: now.toISOString(),
     seconds,
     rowsPerSecond: (job.counts.rows ?? 0) / seconds,
-    results: { scores: `${CONTAINERS.results}/${resultBlobName(jobId, 'scores.csv')}`, anomalies: `${CONTAINERS.results}/${resultBlobName(jobId, 'anomalies.csv')}` },
+    results: {
+      scores: `${CONTAINERS.results}/${resultBlobName(jobId, 'scores.csv')}`,
+      anomalies: `${CONTAINERS.results}/${resultBlobName(jobId, 'anomalies.csv')}`,
+    },
   };
   await writeSummary(deps.blobs, jobId, summary);
   let ended = false;
   const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
     ended = j.state === 'finishing';
-    return !ended ? undefined : {
-      state,
-      error,
-      counts: { ...j.counts, windows, anomalies, shardsFailed: failed.length },
-      detail: { ...detail, finishedAt: summary.finishedAt, seconds, summary: summary as unknown as JsonValue },
-    };
+    return !ended
+      ? undefined
+      : {
+          state,
+          error,
+          counts: { ...j.counts, windows, anomalies, shardsFailed: failed.length },
+          detail: { ...detail, finishedAt: summary.finishedAt, seconds, summary: summary as unknown as JsonValue },
+        };
   });
   if (!ended) {
     // Another finish ended the job first, and its summary may have landed before this one's.
@@ -91,7 +105,12 @@ export async function finishJob(deps: AnomalyDeps, jobId: string): Promise<JobRe
   return finished;
 }
 
-async function* outputLines(deps: AnomalyDeps, jobId: string, shards: readonly ShardRecord[], keep: (line: string) => boolean): AsyncGenerator<string> {
+async function* outputLines(
+  deps: AnomalyDeps,
+  jobId: string,
+  shards: readonly ShardRecord[],
+  keep: (line: string) => boolean,
+): AsyncGenerator<string> {
   // Lines are batched into chunks of about 64 KiB: one write per line would dominate.
   let chunk = SCORE_HEADER;
   for (const shard of shards) {

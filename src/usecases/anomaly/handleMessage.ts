@@ -8,10 +8,24 @@ import { scoreShard, type ScoreMessage } from './scoreShard.js';
 /** Checks a `score` message body and narrows it; a malformed body is permanent. */
 export function decodeScoreMessage(body: unknown): ScoreMessage {
   const b = body as Partial<ScoreMessage> | null;
-  const ok = !!b && b.kind === 'score' && typeof b.jobId === 'string' && typeof b.shardId === 'string' && typeof b.device === 'string' &&
-    typeof b.tag === 'string' && typeof b.windowSeconds === 'number' && b.windowSeconds > 0 && typeof b.parts === 'number' &&
-    typeof b.rows === 'number' && typeof b.model?.name === 'string' && typeof b.model.version === 'number' && typeof b.model.sha256 === 'string';
-  if (!ok) throw new PermanentError(`malformed score message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, { code: 'MalformedMessage' });
+  const ok =
+    !!b &&
+    b.kind === 'score' &&
+    typeof b.jobId === 'string' &&
+    typeof b.shardId === 'string' &&
+    typeof b.device === 'string' &&
+    typeof b.tag === 'string' &&
+    typeof b.windowSeconds === 'number' &&
+    b.windowSeconds > 0 &&
+    typeof b.parts === 'number' &&
+    typeof b.rows === 'number' &&
+    typeof b.model?.name === 'string' &&
+    typeof b.model.version === 'number' &&
+    typeof b.model.sha256 === 'string';
+  if (!ok)
+    throw new PermanentError(`malformed score message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, {
+      code: 'MalformedMessage',
+    });
   return b as ScoreMessage;
 }
 

@@ -35,7 +35,11 @@ export async function scoreShard(deps: AnomalyDeps, msg: ScoreMessage, signal?: 
   let counts: { windows: number; anomalies: number; rows: number };
   const existing = await deps.blobs.head(CONTAINERS.work, outName);
   if (existing?.metadata.windows !== undefined) {
-    counts = { windows: Number(existing.metadata.windows), anomalies: Number(existing.metadata.anomalies), rows: msg.rows };
+    counts = {
+      windows: Number(existing.metadata.windows),
+      anomalies: Number(existing.metadata.anomalies),
+      rows: msg.rows,
+    };
     log.info('shard output exists; not recomputed');
   } else {
     counts = await computeShard(deps, msg, outName, job.input, signal);
@@ -44,7 +48,9 @@ export async function scoreShard(deps: AnomalyDeps, msg: ScoreMessage, signal?: 
   // A shard that failed meanwhile (its message dead-lettered while this worker was slow) stays
   // failed: its job may already have finished without it.
   await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
-    TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
+    TERMINAL_SHARD_STATES.includes(s.state)
+      ? undefined
+      : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
   );
   log.info('shard scored', { windows: counts.windows, anomalies: counts.anomalies, ms: Date.now() - started });
   await fanIn(deps, msg.jobId);
@@ -59,19 +65,25 @@ async function computeShard(
 ): Promise<{ windows: number; anomalies: number; rows: number }> {
   const modelRef = `${msg.model.name}@${msg.model.version}`;
   const featureNames = parseFeatureList((await deps.scorer.features(msg.model)).join(','));
-  if (!featureNames) throw new PermanentError(`model ${modelRef}: its "features" metadata names an unknown feature (known: mean, std, min, max)`);
+  if (!featureNames)
+    throw new PermanentError(
+      `model ${modelRef}: its "features" metadata names an unknown feature (known: mean, std, min, max)`,
+    );
   // Parts are folded into window accumulators one at a time: memory grows with windows, not rows.
   const series = new SeriesWindows(msg.device, msg.tag, msg.windowSeconds);
   let rows = 0;
   for (let part = 0; part < msg.parts; part++) {
     const name = partBlobName(msg.jobId, msg.shardId, part);
     const text = await readBlobText(deps.blobs, CONTAINERS.work, name).catch((error: unknown) => {
-      throw error instanceof NotFoundError ? new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is missing`, { cause: error }) : error;
+      throw error instanceof NotFoundError
+        ? new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is missing`, { cause: error })
+        : error;
     });
     rows += forEachShardRow(text, (ts, value) => series.add(ts, value));
     signal?.throwIfAborted();
   }
-  if (rows !== msg.rows) throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows}`);
+  if (rows !== msg.rows)
+    throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows}`);
   if (deps.settings.faultShardDelayMs > 0) await sleep(deps.settings.faultShardDelayMs, signal);
   const windows = series.windows();
   const nf = featureNames.length;
@@ -79,7 +91,12 @@ async function computeShard(
   windows.forEach((w, i) => writeFeatures(w, featureNames, features, i * nf));
   const { scores, labels } = await deps.scorer.score(msg.model, features, windows.length, nf);
   signal?.throwIfAborted();
-  const lineage = { model: modelRef, modelSha256: msg.model.sha256, inputBlob: `${input.container}/${input.name}`, inputEtag: input.etag ?? '' };
+  const lineage = {
+    model: modelRef,
+    modelSha256: msg.model.sha256,
+    inputBlob: `${input.container}/${input.name}`,
+    inputEtag: input.etag ?? '',
+  };
   let text = '';
   let anomalies = 0;
   windows.forEach((w, i) => {
@@ -98,6 +115,13 @@ async function computeShard(
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(ensureError(signal.reason)); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(ensureError(signal.reason));
+      },
+      { once: true },
+    );
   });
 }

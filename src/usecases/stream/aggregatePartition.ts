@@ -55,8 +55,20 @@ interface StepState {
 
 function toStored(w: EmittedWindow): StoredWindow {
   return {
-    device: w.device, tag: w.tag, start: w.start, end: w.end, count: w.count, mean: w.mean, std: w.std, min: w.min, max: w.max,
-    revision: w.revision, partition: w.partition, firstSequenceNumber: w.firstSequenceNumber, lastSequenceNumber: w.lastSequenceNumber, watermark: w.watermark,
+    device: w.device,
+    tag: w.tag,
+    start: w.start,
+    end: w.end,
+    count: w.count,
+    mean: w.mean,
+    std: w.std,
+    min: w.min,
+    max: w.max,
+    revision: w.revision,
+    partition: w.partition,
+    firstSequenceNumber: w.firstSequenceNumber,
+    lastSequenceNumber: w.lastSequenceNumber,
+    watermark: w.watermark,
   };
 }
 
@@ -65,7 +77,10 @@ function toStored(w: EmittedWindow): StoredWindow {
  * after undoing any step written past it (its window batch and snapshot are deleted; the events
  * are read again and produce them again, exactly).
  */
-export async function restorePartition(deps: AggregateDeps, partition: number): Promise<{ aggregator: PartitionAggregator; next: number }> {
+export async function restorePartition(
+  deps: AggregateDeps,
+  partition: number,
+): Promise<{ aggregator: PartitionAggregator; next: number }> {
   const checkpoint = await deps.events.getCheckpoint(deps.consumerGroup, partition);
   const committed = checkpoint?.sequenceNumber ?? -1;
   const prefix = stateBlob(deps.consumerGroup, partition, 0).replace(/[^/]+$/, '');
@@ -78,11 +93,17 @@ export async function restorePartition(deps: AggregateDeps, partition: number): 
     const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, b.name)) as StepState;
     if (step.batch) await deps.blobs.delete(CONTAINERS.windows, step.batch).catch(() => undefined);
     await deps.blobs.delete(CONTAINERS.windows, b.name);
-    deps.log.warn('undid an uncommitted aggregation step', { partition, sequenceNumber: seq, batch: step.batch ?? undefined });
+    deps.log.warn('undid an uncommitted aggregation step', {
+      partition,
+      sequenceNumber: seq,
+      batch: step.batch ?? undefined,
+    });
   }
   const options: AggregatorOptions = { ...deps.aggregator, partition };
   if (committed < 0) return { aggregator: new PartitionAggregator(options), next: 0 };
-  const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, committed))) as StepState;
+  const step = JSON.parse(
+    await readBlobText(deps.blobs, CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, committed)),
+  ) as StepState;
   return { aggregator: PartitionAggregator.restore(step.snapshot, options), next: committed + 1 };
 }
 
@@ -93,15 +114,40 @@ export async function restorePartition(deps: AggregateDeps, partition: number): 
  * blob (by date and hour of the watermark), the snapshot, then the checkpoint. Returns the next
  * sequence number, or `next` when there was nothing to read.
  */
-export async function aggregateStep(deps: AggregateDeps, partition: number, aggregator: PartitionAggregator, next: number, signal?: AbortSignal): Promise<number> {
-  const records: EventRecord[] = await deps.events.read(partition, next, deps.batchSize, { waitMs: deps.waitMs, signal });
+export async function aggregateStep(
+  deps: AggregateDeps,
+  partition: number,
+  aggregator: PartitionAggregator,
+  next: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  const records: EventRecord[] = await deps.events.read(partition, next, deps.batchSize, {
+    waitMs: deps.waitMs,
+    signal,
+  });
   if (records.length === 0) return next;
   // A span per step that read something (an idle partition's empty reads are not traced).
-  return inSpan('aggregate step', { attributes: { 'tessera.partition': partition, 'tessera.events': records.length, 'tessera.sequence.first': records[0]!.sequenceNumber } }, (span) =>
-    commitStep(deps, partition, aggregator, next, records, span));
+  return inSpan(
+    'aggregate step',
+    {
+      attributes: {
+        'tessera.partition': partition,
+        'tessera.events': records.length,
+        'tessera.sequence.first': records[0]!.sequenceNumber,
+      },
+    },
+    (span) => commitStep(deps, partition, aggregator, next, records, span),
+  );
 }
 
-async function commitStep(deps: AggregateDeps, partition: number, aggregator: PartitionAggregator, next: number, records: EventRecord[], span: Span): Promise<number> {
+async function commitStep(
+  deps: AggregateDeps,
+  partition: number,
+  aggregator: PartitionAggregator,
+  next: number,
+  records: EventRecord[],
+  span: Span,
+): Promise<number> {
   const nowMs = (deps.now ?? Date.now)();
   let invalid = 0;
   for (const r of records) {
@@ -109,23 +155,50 @@ async function commitStep(deps: AggregateDeps, partition: number, aggregator: Pa
     if (decoded.rejects.length > 0) {
       invalid += 1;
       const dead: DeadLetteredEvent = {
-        partition, sequenceNumber: r.sequenceNumber, offset: r.offset, enqueuedTime: r.enqueuedTime.toISOString(), partitionKey: r.partitionKey ?? null,
-        rejects: decoded.rejects, body: r.body.slice(0, 65_536), size: Buffer.byteLength(r.body),
+        partition,
+        sequenceNumber: r.sequenceNumber,
+        offset: r.offset,
+        enqueuedTime: r.enqueuedTime.toISOString(),
+        partitionKey: r.partitionKey ?? null,
+        rejects: decoded.rejects,
+        body: r.body.slice(0, 65_536),
+        size: Buffer.byteLength(r.body),
       };
-      await deps.blobs.put(CONTAINERS.windows, deadLetterEventBlob(partition, r.sequenceNumber), JSON.stringify(dead), { contentType: 'application/json' });
+      await deps.blobs.put(CONTAINERS.windows, deadLetterEventBlob(partition, r.sequenceNumber), JSON.stringify(dead), {
+        contentType: 'application/json',
+      });
     }
     aggregator.process(r, decoded.readings);
   }
   const first = records[0]!;
   const last = records[records.length - 1]!;
   const emitted = aggregator.drainEmitted().map(toStored);
-  const batch = emitted.length === 0 ? null : windowBatchName(emitted[emitted.length - 1]!.watermark, partition, first.sequenceNumber, last.sequenceNumber);
+  const batch =
+    emitted.length === 0
+      ? null
+      : windowBatchName(emitted[emitted.length - 1]!.watermark, partition, first.sequenceNumber, last.sequenceNumber);
   const step: StepState = { snapshot: aggregator.snapshot(), batch };
-  await deps.blobs.put(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, last.sequenceNumber), JSON.stringify(step), { contentType: 'application/json' });
-  if (batch) await deps.blobs.put(CONTAINERS.windows, batch, encodeWindowBatch(emitted), { contentType: 'application/x-ndjson' });
-  await deps.events.setCheckpoint({ consumerGroup: deps.consumerGroup, partition, sequenceNumber: last.sequenceNumber, offset: last.offset });
+  await deps.blobs.put(
+    CONTAINERS.windows,
+    stateBlob(deps.consumerGroup, partition, last.sequenceNumber),
+    JSON.stringify(step),
+    { contentType: 'application/json' },
+  );
+  if (batch)
+    await deps.blobs.put(CONTAINERS.windows, batch, encodeWindowBatch(emitted), {
+      contentType: 'application/x-ndjson',
+    });
+  await deps.events.setCheckpoint({
+    consumerGroup: deps.consumerGroup,
+    partition,
+    sequenceNumber: last.sequenceNumber,
+    offset: last.offset,
+  });
   // The previous step's snapshot is superseded now that this one is committed.
-  if (next > 0) await deps.blobs.delete(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, next - 1)).catch(() => undefined);
+  if (next > 0)
+    await deps.blobs
+      .delete(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, next - 1))
+      .catch(() => undefined);
   span.setAttributes({ 'tessera.events.dead_lettered': invalid, 'tessera.windows.emitted': emitted.length });
   instruments().events.add(records.length - invalid, { partition, outcome: 'accepted' });
   if (invalid > 0) instruments().events.add(invalid, { partition, outcome: 'dead_lettered' });

@@ -27,7 +27,11 @@ export function parseEventRef(text: string): { partition: number; sequenceNumber
  * partition) and removes its record. An event whose body was cut (over 64 KiB) cannot be re-sent
  * whole and is refused with the reason.
  */
-export async function redriveDeadLetteredEvents(blobs: BlobStore, events: EventLog, refs?: readonly { partition: number; sequenceNumber: number }[]): Promise<{ redriven: number; refused: string[] }> {
+export async function redriveDeadLetteredEvents(
+  blobs: BlobStore,
+  events: EventLog,
+  refs?: readonly { partition: number; sequenceNumber: number }[],
+): Promise<{ redriven: number; refused: string[] }> {
   const all = refs ? undefined : await listDeadLetteredEvents(blobs, Number.MAX_SAFE_INTEGER);
   const targets = refs ?? all?.map((e) => ({ partition: e.partition, sequenceNumber: e.sequenceNumber })) ?? [];
   let redriven = 0;
@@ -38,7 +42,9 @@ export async function redriveDeadLetteredEvents(blobs: BlobStore, events: EventL
     if (!head) throw new InputError(`${ref.partition}:${ref.sequenceNumber}`, 'no such dead-lettered event');
     const dead = JSON.parse(await readBlobText(blobs, CONTAINERS.windows, name)) as DeadLetteredEvent;
     if (Buffer.byteLength(dead.body) !== dead.size) {
-      refused.push(`${ref.partition}:${ref.sequenceNumber}: its body (${dead.size} bytes) was cut when stored and cannot be re-sent`);
+      refused.push(
+        `${ref.partition}:${ref.sequenceNumber}: its body (${dead.size} bytes) was cut when stored and cannot be re-sent`,
+      );
       continue;
     }
     await events.append(dead.partitionKey ?? undefined, [{ body: dead.body }]);

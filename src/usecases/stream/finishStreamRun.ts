@@ -11,7 +11,6 @@ import type { StreamDeps, StreamScoreMessage } from './deps.js';
 import { SCORED_PREFIX } from './planStreamRun.js';
 import { detailOf } from '../jobDetail.js';
 
-
 const LABEL = STREAM_SCORE_COLUMNS.indexOf('label');
 
 /**
@@ -37,32 +36,62 @@ export async function finishStreamRun(deps: StreamDeps, jobId: string): Promise<
   for (const s of done) {
     const text = await readBlobText(deps.blobs, CONTAINERS.work, shardOutputName(jobId, s.shardId));
     scores += text;
-    for (const line of text.split('\n')) if (line !== '' && splitCsvLine(line)?.[LABEL] === '-1') anomalies += `${line}\n`;
+    for (const line of text.split('\n'))
+      if (line !== '' && splitCsvLine(line)?.[LABEL] === '-1') anomalies += `${line}\n`;
   }
-  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'scores.csv'), Readable.from([scores]), { contentType: 'text/csv' });
-  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'anomalies.csv'), Readable.from([anomalies]), { contentType: 'text/csv' });
+  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'scores.csv'), Readable.from([scores]), {
+    contentType: 'text/csv',
+  });
+  await deps.blobs.put(CONTAINERS.results, resultBlobName(jobId, 'anomalies.csv'), Readable.from([anomalies]), {
+    contentType: 'text/csv',
+  });
   const noModel = done.flatMap((s) => {
     const msg = (s.detail as { message?: StreamScoreMessage } | null)?.message;
-    return Object.entries(msg?.models ?? {}).filter(([, m]) => m === null).map(([tag]) => ({ device: msg?.device ?? s.shardId, tag }));
+    return Object.entries(msg?.models ?? {})
+      .filter(([, m]) => m === null)
+      .map(([tag]) => ({ device: msg?.device ?? s.shardId, tag }));
   });
   const sum = (k: string) => done.reduce((n, s: ShardRecord) => n + (s.counts[k] ?? 0), 0);
   const state = failed.length === 0 ? 'succeeded' : 'failed';
-  const error = failed.length === 0 ? undefined : `${failed.length} of ${shards.length} devices failed: ${failed.map((s) => `${s.shardId} (${s.error ?? 'unknown'})`).slice(0, 5).join('; ')}; their windows stay unscored for the next run`;
+  const error =
+    failed.length === 0
+      ? undefined
+      : `${failed.length} of ${shards.length} devices failed: ${failed
+          .map((s) => `${s.shardId} (${s.error ?? 'unknown'})`)
+          .slice(0, 5)
+          .join('; ')}; their windows stay unscored for the next run`;
   const batches = (detailOf(job).batches as string[] | undefined) ?? [];
   const summary = {
-    jobId, kind: job.kind, state, error: error ?? null, tick: job.input.tick ?? null, batches: batches.length,
-    windows: sum('windows'), revisions: sum('revisions'), anomalies: sum('anomalies'),
-    windowsWithoutModel: sum('noModel'), windowsWithWrongLength: sum('windowMismatch'), seriesWithoutModel: noModel,
+    jobId,
+    kind: job.kind,
+    state,
+    error: error ?? null,
+    tick: job.input.tick ?? null,
+    batches: batches.length,
+    windows: sum('windows'),
+    revisions: sum('revisions'),
+    anomalies: sum('anomalies'),
+    windowsWithoutModel: sum('noModel'),
+    windowsWithWrongLength: sum('windowMismatch'),
+    seriesWithoutModel: noModel,
     finishedAt: new Date().toISOString(),
   };
   await writeSummary(deps.blobs, jobId, summary);
   if (state === 'succeeded') {
-    for (const batch of batches) await deps.blobs.put(CONTAINERS.windows, `${SCORED_PREFIX}${batch}`, jobId, { contentType: 'text/plain' });
+    for (const batch of batches)
+      await deps.blobs.put(CONTAINERS.windows, `${SCORED_PREFIX}${batch}`, jobId, { contentType: 'text/plain' });
   }
   let ended = false;
   const finished = await updateJobWithRetry(deps.ledger, jobId, (j) => {
     ended = j.state === 'finishing';
-    return !ended ? undefined : { state, error, counts: { ...j.counts, windows: summary.windows, anomalies: summary.anomalies }, detail: { ...detailOf(j), summary: summary as unknown as JsonValue } };
+    return !ended
+      ? undefined
+      : {
+          state,
+          error,
+          counts: { ...j.counts, windows: summary.windows, anomalies: summary.anomalies },
+          detail: { ...detailOf(j), summary: summary as unknown as JsonValue },
+        };
   });
   // Another finish ended the run first, and its summary may have landed before this one's.
   if (!ended) await restoreSummary(deps.blobs, finished);

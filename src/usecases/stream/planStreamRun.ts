@@ -13,7 +13,6 @@ import { detailOf } from '../jobDetail.js';
 /** Marker of a window batch whose windows a successful run scored. */
 export const SCORED_PREFIX = '_scored/';
 
-
 const BATCH = /\/p(\d+)-(\d+)-(\d+)\.jsonl$/;
 
 /**
@@ -24,7 +23,8 @@ const BATCH = /\/p(\d+)-(\d+)-(\d+)\.jsonl$/;
  */
 export async function unscoredBatches(deps: Pick<StreamDeps, 'blobs' | 'events' | 'consumerGroup'>): Promise<string[]> {
   const scored = new Set<string>();
-  for await (const b of deps.blobs.list(CONTAINERS.windows, SCORED_PREFIX)) scored.add(b.name.slice(SCORED_PREFIX.length));
+  for await (const b of deps.blobs.list(CONTAINERS.windows, SCORED_PREFIX))
+    scored.add(b.name.slice(SCORED_PREFIX.length));
   const committed = new Map<number, number>();
   const out: string[] = [];
   for await (const b of deps.blobs.list(CONTAINERS.windows, 'date=')) {
@@ -32,7 +32,8 @@ export async function unscoredBatches(deps: Pick<StreamDeps, 'blobs' | 'events' 
     const m = BATCH.exec(b.name);
     if (!m) continue;
     const partition = Number(m[1]);
-    if (!committed.has(partition)) committed.set(partition, (await deps.events.getCheckpoint(deps.consumerGroup, partition))?.sequenceNumber ?? -1);
+    if (!committed.has(partition))
+      committed.set(partition, (await deps.events.getCheckpoint(deps.consumerGroup, partition))?.sequenceNumber ?? -1);
     if (Number(m[3]) <= (committed.get(partition) ?? -1)) out.push(b.name);
   }
   return out;
@@ -51,7 +52,10 @@ export async function planStreamRun(deps: StreamDeps, jobId: string): Promise<vo
   try {
     const pinned = detailOf(job).batches as string[] | undefined;
     const batches = pinned ?? (await unscoredBatches(deps));
-    if (!pinned) await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state !== 'planning' ? undefined : { detail: { ...detailOf(j), batches } }));
+    if (!pinned)
+      await updateJobWithRetry(deps.ledger, jobId, (j) =>
+        j.state !== 'planning' ? undefined : { detail: { ...detailOf(j), batches } },
+      );
     const byDevice = new Map<string, { lines: string[]; tags: Set<string> }>();
     let windows = 0;
     let revisions = 0;
@@ -80,20 +84,27 @@ export async function planStreamRun(deps: StreamDeps, jobId: string): Promise<vo
       const body: StreamScoreMessage = { kind: 'stream-score', jobId, shardId, device, part, models };
       messages.push({ messageId: shardMessageId(jobId, shardId), body, subject: 'stream-score' });
     }
-    await deps.ledger.addShards(jobId, messages.map((m) => ({ shardId: m.body.shardId, detail: { message: m.body as unknown as JsonValue } })));
+    await deps.ledger.addShards(
+      jobId,
+      messages.map((m) => ({ shardId: m.body.shardId, detail: { message: m.body as unknown as JsonValue } })),
+    );
     for (let i = 0; i < messages.length; i += 100) await deps.queue.send(messages.slice(i, i + 100));
     await updateJobWithRetry(deps.ledger, jobId, (j) =>
-      j.state !== 'planning' ? undefined : {
-        state: 'running',
-        shardsTotal: messages.length,
-        counts: { ...j.counts, batches: batches.length, windows, revisions, devices: byDevice.size },
-        detail: { ...detailOf(j), plannedAt: new Date().toISOString(), planMs: Date.now() - started },
-      },
+      j.state !== 'planning'
+        ? undefined
+        : {
+            state: 'running',
+            shardsTotal: messages.length,
+            counts: { ...j.counts, batches: batches.length, windows, revisions, devices: byDevice.size },
+            detail: { ...detailOf(j), plannedAt: new Date().toISOString(), planMs: Date.now() - started },
+          },
     );
     deps.log.info('stream run planned', { jobId, batches: batches.length, windows, devices: byDevice.size });
     await fanIn(deps, jobId);
   } catch (error) {
     if (!(error instanceof PermanentError)) throw error;
-    await updateJobWithRetry(deps.ledger, jobId, (j) => (j.state === 'planning' ? { state: 'failed', error: ensureError(error).message } : undefined));
+    await updateJobWithRetry(deps.ledger, jobId, (j) =>
+      j.state === 'planning' ? { state: 'failed', error: ensureError(error).message } : undefined,
+    );
   }
 }

@@ -10,8 +10,19 @@ import type { StreamDeps, StreamScoreMessage } from './deps.js';
 
 export function decodeStreamScoreMessage(body: unknown): StreamScoreMessage {
   const b = body as Partial<StreamScoreMessage> | null;
-  if (!b || b.kind !== 'stream-score' || typeof b.jobId !== 'string' || typeof b.shardId !== 'string' || typeof b.device !== 'string' || typeof b.part !== 'string' || typeof b.models !== 'object' || b.models === null) {
-    throw new PermanentError(`malformed stream-score message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, { code: 'MalformedMessage' });
+  if (
+    !b ||
+    b.kind !== 'stream-score' ||
+    typeof b.jobId !== 'string' ||
+    typeof b.shardId !== 'string' ||
+    typeof b.device !== 'string' ||
+    typeof b.part !== 'string' ||
+    typeof b.models !== 'object' ||
+    b.models === null
+  ) {
+    throw new PermanentError(`malformed stream-score message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, {
+      code: 'MalformedMessage',
+    });
   }
   return b as StreamScoreMessage;
 }
@@ -23,12 +34,17 @@ export function decodeStreamScoreMessage(body: unknown): StreamScoreMessage {
  * instead of being scored with the wrong model. Idempotent like the batch shards.
  */
 export async function scoreStreamShard(deps: StreamDeps, msg: StreamScoreMessage, signal?: AbortSignal): Promise<void> {
-  const shard = await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'running', attempts: s.attempts + 1 }));
+  const shard = await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
+    TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'running', attempts: s.attempts + 1 },
+  );
   if (TERMINAL_SHARD_STATES.includes(shard.state)) {
     if (shard.state === 'succeeded') await fanIn(deps, msg.jobId);
     return;
   }
-  const entries = (await readBlobText(deps.blobs, CONTAINERS.work, msg.part)).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { batch: string; window: StoredWindow });
+  const entries = (await readBlobText(deps.blobs, CONTAINERS.work, msg.part))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { batch: string; window: StoredWindow });
   const byTag = new Map<string, typeof entries>();
   for (const e of entries) (byTag.get(e.window.tag) ?? byTag.set(e.window.tag, []).get(e.window.tag)!).push(e);
   let text = '';
@@ -44,7 +60,10 @@ export async function scoreStreamShard(deps: StreamDeps, msg: StreamScoreMessage
     counts.windowMismatch = (counts.windowMismatch ?? 0) + list.length - fit.length;
     if (fit.length === 0) continue;
     const features = parseFeatureList((await deps.scorer.features(model)).join(','));
-    if (!features) throw new PermanentError(`model ${model.name}@${model.version}: its "features" metadata names an unknown feature`);
+    if (!features)
+      throw new PermanentError(
+        `model ${model.name}@${model.version}: its "features" metadata names an unknown feature`,
+      );
     const rows = new Float32Array(fit.length * features.length);
     fit.forEach((e, i) => writeFeatures(e.window, features, rows, i * features.length));
     const { scores, labels } = await deps.scorer.score(model, rows, fit.length, features.length);
@@ -54,11 +73,22 @@ export async function scoreStreamShard(deps: StreamDeps, msg: StreamScoreMessage
       if (label === -1) counts.anomalies = (counts.anomalies ?? 0) + 1;
       if (e.window.revision > 1) counts.revisions = (counts.revisions ?? 0) + 1;
       counts.windows = (counts.windows ?? 0) + 1;
-      text += streamScoreLine(e.window, scores[i] ?? Number.NaN, label, `${model.name}@${model.version}`, model.sha256, e.batch);
+      text += streamScoreLine(
+        e.window,
+        scores[i] ?? Number.NaN,
+        label,
+        `${model.name}@${model.version}`,
+        model.sha256,
+        e.batch,
+      );
     });
   }
   await deps.blobs.put(CONTAINERS.work, shardOutputName(msg.jobId, msg.shardId), text, { contentType: 'text/csv' });
   signal?.throwIfAborted();
-  await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) => (TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts } }));
+  await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
+    TERMINAL_SHARD_STATES.includes(s.state)
+      ? undefined
+      : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts } },
+  );
   await fanIn(deps, msg.jobId);
 }

@@ -58,20 +58,45 @@ export interface VideoTools {
   /** Copies a blob version to a local file once (later calls reuse it); a changed ETag is an InputError. */
   localCopy(blob: { container: string; name: string; etag: string }, path: string): Promise<void>;
   /** Uploads a local file as a blob, streaming. */
-  upload(path: string, blob: { container: string; name: string }, metadata: Record<string, string>, contentType: string): Promise<void>;
+  upload(
+    path: string,
+    blob: { container: string; name: string },
+    metadata: Record<string, string>,
+    contentType: string,
+  ): Promise<void>;
   /** Removes a job's local working files. */
   removeLocal(path: string): Promise<void>;
   probe(path: string, label: string, options?: ProbeOptions): Promise<VideoProbe>;
   renderSegment(o: {
-    input: string; output: string; streamIndex: number; seekSeconds: number | undefined; count: number;
-    width: number; height: number; rate: Rational; fit: FitPolicy; style: OpenStyle | undefined; batch: number; label: string; signal?: AbortSignal;
+    input: string;
+    output: string;
+    streamIndex: number;
+    seekSeconds: number | undefined;
+    count: number;
+    width: number;
+    height: number;
+    rate: Rational;
+    fit: FitPolicy;
+    style: OpenStyle | undefined;
+    batch: number;
+    label: string;
+    signal?: AbortSignal;
     /** Called once, when the range's last frames have been decoded and go to the model. */
     onLastBatch?: () => void;
     /** A variable-rate range's frame times (StyleMessage's `video.ticks`); absent: constant rate. */
     ticks?: readonly number[];
   }): Promise<PipelineTimings>;
   /** `segmentMicros`: a variable-rate video's range lengths, in microseconds (see stitchVideo). */
-  stitch(o: { segments: readonly string[]; original: string; probe: VideoProbe; output: string; workDir: string; label: string; signal?: AbortSignal; segmentMicros?: readonly number[] }): Promise<StitchCheck>;
+  stitch(o: {
+    segments: readonly string[];
+    original: string;
+    probe: VideoProbe;
+    output: string;
+    workDir: string;
+    label: string;
+    signal?: AbortSignal;
+    segmentMicros?: readonly number[];
+  }): Promise<StitchCheck>;
 }
 
 export interface VideoDeps extends JobDeps {
@@ -91,7 +116,10 @@ export interface StyleMessage {
   readonly model: PinnedStyle;
   readonly fit: FitPolicy;
   readonly video: {
-    readonly streamIndex: number; readonly width: number; readonly height: number; readonly rate: Rational;
+    readonly streamIndex: number;
+    readonly width: number;
+    readonly height: number;
+    readonly rate: Rational;
     /**
      * A variable-rate input only: each frame's presentation time in microseconds from the range's
      * first frame, then the range's length (end - start + 1 numbers); the segment keeps these times.

@@ -8,7 +8,6 @@ import type { ShardErrorPolicy, StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath, localJobDir, localSegmentPath, segmentBlob, styledOutputBlob } from './videoPaths.js';
 import { detailOf } from '../jobDetail.js';
 
-
 /** Segment downloads in flight at once while a job is stitched. */
 const SEGMENT_COPIES = 4;
 
@@ -45,10 +44,21 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   const label = `${container}/${name}`;
   const detail = detailOf(job);
   const rangeOf = (s: ShardRecord) => (s.detail as { message?: StyleMessage } | null)?.message;
-  const failedRanges = failed.map((s) => ({ shardId: s.shardId, start: rangeOf(s)?.start ?? null, end: rangeOf(s)?.end ?? null, reason: s.error ?? 'unknown' }));
+  const failedRanges = failed.map((s) => ({
+    shardId: s.shardId,
+    start: rangeOf(s)?.start ?? null,
+    end: rangeOf(s)?.end ?? null,
+    reason: s.error ?? 'unknown',
+  }));
   const report = {
-    jobId, kind: job.kind, input: job.input, model: detail.model ?? null, probe: detail.probe ?? null, policy,
-    failedRanges, shards: { total: shards.length, succeeded: shards.length - failed.length, failed: failed.length },
+    jobId,
+    kind: job.kind,
+    input: job.input,
+    model: detail.model ?? null,
+    probe: detail.probe ?? null,
+    policy,
+    failedRanges,
+    shards: { total: shards.length, succeeded: shards.length - failed.length, failed: failed.length },
   };
   const end = async (state: 'succeeded' | 'failed', error: string | undefined, extra: Record<string, JsonValue>) => {
     const summary = { ...report, state, error: error ?? null, ...extra, finishedAt: new Date().toISOString() };
@@ -73,40 +83,73 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
   /** Another finish ended the job while this one worked: its outcome stands, and the job's local files go. */
   const overtaken = async (ended: JobRecord, error?: unknown) => {
     await deps.tools.removeLocal(localJobDir(deps.settings.cacheDir, jobId));
-    log.info('finish overtaken: the job had already ended', { state: ended.state, ...(error ? { error: ensureError(error).message } : {}) });
+    log.info('finish overtaken: the job had already ended', {
+      state: ended.state,
+      ...(error ? { error: ensureError(error).message } : {}),
+    });
     return ended;
   };
   if (failed.length > 0 && policy === 'fail') {
-    return end('failed', `${failed.length} of ${shards.length} frame ranges failed: ${failedRanges.slice(0, 5).map((r) => `[${r.start}, ${r.end}) ${r.reason}`).join('; ')}`, {});
+    return end(
+      'failed',
+      `${failed.length} of ${shards.length} frame ranges failed: ${failedRanges
+        .slice(0, 5)
+        .map((r) => `[${r.start}, ${r.end}) ${r.reason}`)
+        .join('; ')}`,
+      {},
+    );
   }
   /** The stitch and its upload: the job's outcome, to end it with. */
-  const stitch = async (): Promise<{ state: 'succeeded' | 'failed'; error?: string; extra: Record<string, JsonValue> }> => {
+  const stitch = async (): Promise<{
+    state: 'succeeded' | 'failed';
+    error?: string;
+    extra: Record<string, JsonValue>;
+  }> => {
     const started = Date.now();
     const input = localInputPath(deps.settings.cacheDir, jobId, name);
     await deps.tools.localCopy({ container, name, etag }, input);
     // Each attempt works in a directory of its own: a second finish running at the same time (a
     // reconciler nudge, a lost lock) never writes into or removes this one's files.
     const attemptDir = `${localJobDir(deps.settings.cacheDir, jobId)}/finish-${randomUUID()}`;
-    const segments = shards.map((s) => `${attemptDir}/${localSegmentPath(deps.settings.cacheDir, jobId, s.shardId).split('/').pop() ?? s.shardId}`);
+    const segments = shards.map(
+      (s) =>
+        `${attemptDir}/${localSegmentPath(deps.settings.cacheDir, jobId, s.shardId).split('/').pop() ?? s.shardId}`,
+    );
     const fetchSegment = async (i: number) => {
       const s = shards[i]!;
       const blob = segmentBlob(jobId, s.shardId);
-      await deps.tools.localCopy({ container: CONTAINERS.work, name: blob, etag: (await deps.blobs.head(CONTAINERS.work, blob))?.etag ?? '' }, segments[i]!);
+      await deps.tools.localCopy(
+        { container: CONTAINERS.work, name: blob, etag: (await deps.blobs.head(CONTAINERS.work, blob))?.etag ?? '' },
+        segments[i]!,
+      );
     };
     const gather = async () => {
       const copies = shards.flatMap((s, i) => (s.state === 'succeeded' ? [i] : []));
       let next = 0;
-      await Promise.all(Array.from({ length: Math.min(SEGMENT_COPIES, copies.length) }, async () => {
-        while (next < copies.length) await fetchSegment(copies[next++]!);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(SEGMENT_COPIES, copies.length) }, async () => {
+          while (next < copies.length) await fetchSegment(copies[next++]!);
+        }),
+      );
       for (const [i, s] of shards.entries()) {
         const range = rangeOf(s);
         if (s.state === 'succeeded' || !range) continue;
         // Passthrough: the range's frames, unstyled, encoded like the others so the stitch stays a copy.
         await deps.tools.renderSegment({
-          input, output: segments[i]!, streamIndex: range.video.streamIndex, seekSeconds: range.seekSeconds ?? undefined, count: range.end - range.start,
-          width: range.video.width, height: range.video.height, rate: range.video.rate, fit: range.fit, style: undefined, batch: 8,
-          label: `${label} frames [${range.start}, ${range.end}) (passthrough)`, signal, ticks: range.video.ticks,
+          input,
+          output: segments[i]!,
+          streamIndex: range.video.streamIndex,
+          seekSeconds: range.seekSeconds ?? undefined,
+          count: range.end - range.start,
+          width: range.video.width,
+          height: range.video.height,
+          rate: range.video.rate,
+          fit: range.fit,
+          style: undefined,
+          batch: 8,
+          label: `${label} frames [${range.start}, ${range.end}) (passthrough)`,
+          signal,
+          ticks: range.video.ticks,
         });
       }
     };
@@ -115,30 +158,56 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
     // streams and counts, not every frame's time. Probed while the segments arrive.
     const lengths = shards.map((s) => rangeOf(s)?.video.ticks?.at(-1));
     const segmentMicros = lengths.every((us) => us !== undefined) ? lengths : undefined;
-    const [probe] = await Promise.all([deps.tools.probe(input, label, { signal, frameTimes: segmentMicros !== undefined }), gather()]);
+    const [probe] = await Promise.all([
+      deps.tools.probe(input, label, { signal, frameTimes: segmentMicros !== undefined }),
+      gather(),
+    ]);
     const outputBlob = styledOutputBlob(jobId, name);
     const output = `${attemptDir}/output.mp4`;
     let check;
     try {
-      check = await deps.tools.stitch({ segments, original: input, probe, output, workDir: attemptDir, label, signal, segmentMicros });
+      check = await deps.tools.stitch({
+        segments,
+        original: input,
+        probe,
+        output,
+        workDir: attemptDir,
+        label,
+        signal,
+        segmentMicros,
+      });
     } catch (error) {
       await deps.tools.removeLocal(attemptDir);
       if (!(error instanceof PermanentError)) throw error;
       return { state: 'failed', error: error.message, extra: { stitchMs: Date.now() - started } };
     }
-    await deps.tools.upload(output, { container: CONTAINERS.results, name: outputBlob }, { frames: String(check.frames.output) }, 'video/mp4');
+    await deps.tools.upload(
+      output,
+      { container: CONTAINERS.results, name: outputBlob },
+      { frames: String(check.frames.output) },
+      'video/mp4',
+    );
     await deps.tools.removeLocal(attemptDir);
     const frames = check.frames.output;
     const plannedAt = typeof detail.plannedAt === 'string' ? Date.parse(detail.plannedAt) : job.createdAt.getTime();
     const seconds = Math.max(1e-3, (Date.now() - plannedAt) / 1000);
-    return { state: 'succeeded', extra: {
-      output: `${CONTAINERS.results}/${outputBlob}`,
-      frames,
-      framesPerSecond: frames / seconds,
-      check: check as unknown as JsonValue,
-      passthroughRanges: failedRanges,
-      stagesMs: { probe: Number(detail.probeMs ?? 0), decodeWait: sum(shards, 'decodeWaitMs'), model: sum(shards, 'modelMs'), encodeWait: sum(shards, 'encodeWaitMs'), stitch: Date.now() - started },
-    } };
+    return {
+      state: 'succeeded',
+      extra: {
+        output: `${CONTAINERS.results}/${outputBlob}`,
+        frames,
+        framesPerSecond: frames / seconds,
+        check: check as unknown as JsonValue,
+        passthroughRanges: failedRanges,
+        stagesMs: {
+          probe: Number(detail.probeMs ?? 0),
+          decodeWait: sum(shards, 'decodeWaitMs'),
+          model: sum(shards, 'modelMs'),
+          encodeWait: sum(shards, 'encodeWaitMs'),
+          stitch: Date.now() - started,
+        },
+      },
+    };
   };
   // The ending's files (the input copy, the attempts' directories) go when a finish ends the job, so
   // a finish still at work then fails on a missing file: if the job has ended, that is no failure.

@@ -9,26 +9,50 @@ import { localInputPath, localSegmentPath, segmentBlob } from './videoPaths.js';
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
 /** A range's frame times: count + 1 integers from 0, strictly increasing. */
 function validTicks(ticks: unknown, count: number): boolean {
-  return Array.isArray(ticks) && ticks.length === count + 1 && ticks[0] === 0 &&
-    ticks.every((t, i) => Number.isSafeInteger(t) && (i === 0 || (t as number) > (ticks[i - 1] as number)));
+  return (
+    Array.isArray(ticks) &&
+    ticks.length === count + 1 &&
+    ticks[0] === 0 &&
+    ticks.every((t, i) => Number.isSafeInteger(t) && (i === 0 || (t as number) > (ticks[i - 1] as number)))
+  );
 }
 
 /** Checks a `style` message body and narrows it; a malformed body is permanent. */
 export function decodeStyleMessage(body: unknown): StyleMessage {
   const b = body as Partial<StyleMessage> | null;
-  const ok = !!b && b.kind === 'style' && typeof b.jobId === 'string' && typeof b.shardId === 'string' &&
-    Number.isInteger(b.start) && Number.isInteger(b.end) && (b.end ?? 0) > (b.start ?? 0) &&
-    (b.seekSeconds === null || typeof b.seekSeconds === 'number') && typeof b.model?.name === 'string' &&
-    typeof b.model.sha256 === 'string' && (b.fit === 'stretch' || b.fit === 'letterbox') &&
-    typeof b.video?.width === 'number' && typeof b.video.height === 'number' && typeof b.video.rate?.num === 'number' &&
+  const ok =
+    !!b &&
+    b.kind === 'style' &&
+    typeof b.jobId === 'string' &&
+    typeof b.shardId === 'string' &&
+    Number.isInteger(b.start) &&
+    Number.isInteger(b.end) &&
+    (b.end ?? 0) > (b.start ?? 0) &&
+    (b.seekSeconds === null || typeof b.seekSeconds === 'number') &&
+    typeof b.model?.name === 'string' &&
+    typeof b.model.sha256 === 'string' &&
+    (b.fit === 'stretch' || b.fit === 'letterbox') &&
+    typeof b.video?.width === 'number' &&
+    typeof b.video.height === 'number' &&
+    typeof b.video.rate?.num === 'number' &&
     (b.video.ticks === undefined || validTicks(b.video.ticks, (b.end ?? 0) - (b.start ?? 0)));
-  if (!ok) throw new PermanentError(`malformed style message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, { code: 'MalformedMessage' });
+  if (!ok)
+    throw new PermanentError(`malformed style message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, {
+      code: 'MalformedMessage',
+    });
   return b as StyleMessage;
 }
 
@@ -40,7 +64,12 @@ export function decodeStyleMessage(body: unknown): StyleMessage {
  * Once the range's last frames are on their way to the model, `nextMayStart` lets the worker begin
  * its next message: that range decodes while this one's model run, encoder flush and upload end.
  */
-export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: AbortSignal, nextMayStart?: () => void): Promise<void> {
+export async function styleShard(
+  deps: VideoDeps,
+  msg: StyleMessage,
+  signal?: AbortSignal,
+  nextMayStart?: () => void,
+): Promise<void> {
   const log = deps.log.child({ jobId: msg.jobId, shardId: msg.shardId });
   const job = await deps.ledger.getJob(msg.jobId);
   if (!job) throw new PermanentError(`style: job ${msg.jobId} does not exist`);
@@ -67,19 +96,43 @@ export async function styleShard(deps: VideoDeps, msg: StyleMessage, signal?: Ab
     signal?.throwIfAborted();
     const output = localSegmentPath(deps.settings.cacheDir, msg.jobId, msg.shardId);
     const timings = await deps.tools.renderSegment({
-      input, output, streamIndex: msg.video.streamIndex, seekSeconds: msg.seekSeconds ?? undefined, count: frames,
-      width: msg.video.width, height: msg.video.height, rate: msg.video.rate, fit: msg.fit, style, batch: deps.settings.batch,
-      label: `${container}/${name} frames [${msg.start}, ${msg.end})`, signal, onLastBatch: nextMayStart, ticks: msg.video.ticks,
+      input,
+      output,
+      streamIndex: msg.video.streamIndex,
+      seekSeconds: msg.seekSeconds ?? undefined,
+      count: frames,
+      width: msg.video.width,
+      height: msg.video.height,
+      rate: msg.video.rate,
+      fit: msg.fit,
+      style,
+      batch: deps.settings.batch,
+      label: `${container}/${name} frames [${msg.start}, ${msg.end})`,
+      signal,
+      onLastBatch: nextMayStart,
+      ticks: msg.video.ticks,
     });
     signal?.throwIfAborted();
-    await deps.tools.upload(output, { container: CONTAINERS.work, name: blob }, { frames: String(frames), start: String(msg.start), end: String(msg.end) }, 'video/mp4');
+    await deps.tools.upload(
+      output,
+      { container: CONTAINERS.work, name: blob },
+      { frames: String(frames), start: String(msg.start), end: String(msg.end) },
+      'video/mp4',
+    );
     await deps.tools.removeLocal(output);
-    counts = { ...counts, modelMs: Math.round(timings.modelMs), decodeWaitMs: Math.round(timings.decodeWaitMs), encodeWaitMs: Math.round(timings.encodeWaitMs) };
+    counts = {
+      ...counts,
+      modelMs: Math.round(timings.modelMs),
+      decodeWaitMs: Math.round(timings.decodeWaitMs),
+      encodeWaitMs: Math.round(timings.encodeWaitMs),
+    };
     log.info('segment styled', { frames, ms: Date.now() - started, provider: style.executionProvider });
   }
   signal?.throwIfAborted();
   await updateShardWithRetry(deps.ledger, msg.jobId, msg.shardId, (s) =>
-    TERMINAL_SHARD_STATES.includes(s.state) ? undefined : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
+    TERMINAL_SHARD_STATES.includes(s.state)
+      ? undefined
+      : { state: 'succeeded', error: undefined, counts: { ...s.counts, ...counts, ms: Date.now() - started } },
   );
   await fanIn(deps, msg.jobId);
 }

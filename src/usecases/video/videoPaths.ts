@@ -8,7 +8,10 @@ export function segmentBlob(jobId: string, shardId: string): string {
 
 export function localInputPath(cacheDir: string, jobId: string, inputName: string): string {
   // The local name is ours, never the blob's: nothing a user named reaches ffmpeg's command line.
-  const ext = extname(inputName).toLowerCase().replace(/[^.a-z0-9]/g, '') || '.bin';
+  const ext =
+    extname(inputName)
+      .toLowerCase()
+      .replace(/[^.a-z0-9]/g, '') || '.bin';
   return posix.join(cacheDir, jobId, `input${ext}`);
 }
 

@@ -7,7 +7,13 @@ import type { VideoSettings } from './deps.js';
  * A video job's frame ranges: about `shardSeconds` of video each (at most `maxShardFrames`), cut at
  * a keyframe where one is near, so fewer ranges decode frames only to throw them away.
  */
-export function videoShards(probe: VideoProbe, settings: Pick<VideoSettings, 'shardSeconds' | 'maxShardFrames'>): { framesPerShard: number; shards: FrameShard[] } {
+export function videoShards(
+  probe: VideoProbe,
+  settings: Pick<VideoSettings, 'shardSeconds' | 'maxShardFrames'>,
+): { framesPerShard: number; shards: FrameShard[] } {
   const size = framesPerShard(rationalValue(probe.video.frameRate), settings.shardSeconds, settings.maxShardFrames);
-  return { framesPerShard: size, shards: planFrameShards(probe.framePts, size, probe.keyframes, settings.maxShardFrames) };
+  return {
+    framesPerShard: size,
+    shards: planFrameShards(probe.framePts, size, probe.keyframes, settings.maxShardFrames),
+  };
 }

@@ -23,20 +23,46 @@ function threadsArgs(threads: number | undefined): string[] {
  * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
  * `-frames:v` stops at its end. Rotation metadata is applied (frames come out upright).
  */
-export function decodeArgs(input: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; fit: FitGeometry; threads?: number }): string[] {
+export function decodeArgs(
+  input: string,
+  o: {
+    streamIndex: number;
+    seekSeconds: number | undefined;
+    count: number;
+    width: number;
+    height: number;
+    fit: FitGeometry;
+    threads?: number;
+  },
+): string[] {
   const filters = [`scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
     filters.push(`pad=${o.fit.modelWidth}:${o.fit.modelHeight}:${o.fit.padLeft}:${o.fit.padTop}:black`);
   }
   return [
-    '-v', 'error', '-nostdin',
+    '-v',
+    'error',
+    '-nostdin',
     ...threadsArgs(o.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
-    '-i', input,
-    '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
-    '-frames:v', String(o.count), '-fps_mode', 'passthrough',
-    '-vf', filters.join(','),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-i',
+    input,
+    '-map',
+    `0:${o.streamIndex}`,
+    '-an',
+    '-sn',
+    '-dn',
+    '-frames:v',
+    String(o.count),
+    '-fps_mode',
+    'passthrough',
+    '-vf',
+    filters.join(','),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
 }
 
@@ -56,7 +82,7 @@ const MAX_TIMING_EXPR = 100_000;
  */
 export function ticksExpression(ticks: readonly number[]): string {
   const runs: { k: number; t: number; d: number }[] = [];
-  for (let i = 0; i < ticks.length; ) {
+  for (let i = 0; i < ticks.length;) {
     const t = ticks[i] ?? 0;
     const d = i + 1 < ticks.length ? (ticks[i + 1] ?? 0) - t : 0;
     let j = i + 1;
@@ -81,15 +107,31 @@ export function ticksExpression(ticks: readonly number[]): string {
  * rate (`ticks`, microseconds from the range's first frame, then its length): each frame gets its
  * source time, in a microsecond time base end to end (filter, encoder, track).
  */
-function segmentTiming(rate: Rational, ticks: readonly number[] | undefined, cfrFilter: string | undefined, label: string): { filters: string[]; output: string[] } {
-  if (!ticks) return { filters: cfrFilter ? [cfrFilter] : [], output: ['-video_track_timescale', String(trackTimescale(rate))] };
+function segmentTiming(
+  rate: Rational,
+  ticks: readonly number[] | undefined,
+  cfrFilter: string | undefined,
+  label: string,
+): { filters: string[]; output: string[] } {
+  if (!ticks)
+    return { filters: cfrFilter ? [cfrFilter] : [], output: ['-video_track_timescale', String(trackTimescale(rate))] };
   const expression = ticksExpression(ticks.slice(0, -1));
   if (expression.length > MAX_TIMING_EXPR) {
-    throw new PermanentError(`${label}: the frame times of this range are too irregular to hand to ffmpeg (${expression.length} characters); lower TESSERA_VIDEO_MAX_SHARD_FRAMES`, { code: 'RangeTooIrregular' });
+    throw new PermanentError(
+      `${label}: the frame times of this range are too irregular to hand to ffmpeg (${expression.length} characters); lower TESSERA_VIDEO_MAX_SHARD_FRAMES`,
+      { code: 'RangeTooIrregular' },
+    );
   }
   return {
     filters: [`settb=1/${VFR_TIMESCALE}`, `setpts='${expression}'`],
-    output: ['-fps_mode', 'passthrough', '-enc_time_base', `1/${VFR_TIMESCALE}`, '-video_track_timescale', String(VFR_TIMESCALE)],
+    output: [
+      '-fps_mode',
+      'passthrough',
+      '-enc_time_base',
+      `1/${VFR_TIMESCALE}`,
+      '-video_track_timescale',
+      String(VFR_TIMESCALE),
+    ],
   };
 }
 
@@ -98,7 +140,18 @@ function segmentTiming(rate: Rational, ticks: readonly number[] | undefined, cfr
  * restoring the frame's original size (cropping a letterbox). Odd sizes are kept exactly by
  * encoding 4:4:4 (4:2:0 needs even sizes).
  */
-export function encodeArgs(output: string, o: { width: number; height: number; fit: FitGeometry; rate: Rational; settings: EncodeSettings; ticks?: readonly number[]; label?: string }): string[] {
+export function encodeArgs(
+  output: string,
+  o: {
+    width: number;
+    height: number;
+    fit: FitGeometry;
+    rate: Rational;
+    settings: EncodeSettings;
+    ticks?: readonly number[];
+    label?: string;
+  },
+): string[] {
   const timing = segmentTiming(o.rate, o.ticks, undefined, o.label ?? output);
   const filters: string[] = [...timing.filters];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
@@ -107,15 +160,43 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   filters.push(`scale=${o.width}:${o.height}:flags=bicubic:out_color_matrix=bt709:out_range=tv`);
   return [
-    '-v', 'error', '-nostdin',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.fit.modelWidth}x${o.fit.modelHeight}`,
-    '-framerate', `${o.rate.num}/${o.rate.den}`, '-i', 'pipe:0',
-    '-vf', filters.join(','),
-    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
-    '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
-    '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
+    '-v',
+    'error',
+    '-nostdin',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${o.fit.modelWidth}x${o.fit.modelHeight}`,
+    '-framerate',
+    `${o.rate.num}/${o.rate.den}`,
+    '-i',
+    'pipe:0',
+    '-vf',
+    filters.join(','),
+    '-c:v',
+    'libx264',
+    '-preset',
+    o.settings.preset,
+    '-crf',
+    String(o.settings.crf),
+    ...threadsArgs(o.settings.threads),
+    '-pix_fmt',
+    even ? 'yuv420p' : 'yuv444p',
+    '-colorspace',
+    'bt709',
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-color_range',
+    'tv',
     ...timing.output,
-    '-y', '-f', 'mp4', output,
+    '-y',
+    '-f',
+    'mp4',
+    output,
   ];
 }
 
@@ -125,22 +206,70 @@ export function encodeArgs(output: string, o: { width: number; height: number; f
  * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
  * ffmpeg reports its progress on stdout (`frame=N` … `progress=end`): the frames it wrote.
  */
-export function passthroughArgs(input: string, output: string, o: { streamIndex: number; seekSeconds: number | undefined; count: number; width: number; height: number; rate: Rational; settings: EncodeSettings; ticks?: readonly number[]; label?: string }): string[] {
+export function passthroughArgs(
+  input: string,
+  output: string,
+  o: {
+    streamIndex: number;
+    seekSeconds: number | undefined;
+    count: number;
+    width: number;
+    height: number;
+    rate: Rational;
+    settings: EncodeSettings;
+    ticks?: readonly number[];
+    label?: string;
+  },
+): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   const timing = segmentTiming(o.rate, o.ticks, `setpts=N*${o.rate.den}/(${o.rate.num}*TB)`, o.label ?? input);
   return [
-    '-v', 'error', '-nostdin', '-nostats', '-progress', 'pipe:1',
+    '-v',
+    'error',
+    '-nostdin',
+    '-nostats',
+    '-progress',
+    'pipe:1',
     ...threadsArgs(o.settings.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
-    '-i', input,
-    '-map', `0:${o.streamIndex}`, '-an', '-sn', '-dn',
-    '-frames:v', String(o.count), '-fps_mode', 'passthrough',
-    '-vf', [...timing.filters, `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`].join(','),
-    '-c:v', 'libx264', '-preset', o.settings.preset, '-crf', String(o.settings.crf), ...threadsArgs(o.settings.threads),
-    '-pix_fmt', even ? 'yuv420p' : 'yuv444p',
-    '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
+    '-i',
+    input,
+    '-map',
+    `0:${o.streamIndex}`,
+    '-an',
+    '-sn',
+    '-dn',
+    '-frames:v',
+    String(o.count),
+    '-fps_mode',
+    'passthrough',
+    '-vf',
+    [
+      ...timing.filters,
+      `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`,
+    ].join(','),
+    '-c:v',
+    'libx264',
+    '-preset',
+    o.settings.preset,
+    '-crf',
+    String(o.settings.crf),
+    ...threadsArgs(o.settings.threads),
+    '-pix_fmt',
+    even ? 'yuv420p' : 'yuv444p',
+    '-colorspace',
+    'bt709',
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-color_range',
+    'tv',
     ...timing.output,
-    '-y', '-f', 'mp4', output,
+    '-y',
+    '-f',
+    'mp4',
+    output,
   ];
 }
 
@@ -148,26 +277,49 @@ export function passthroughArgs(input: string, output: string, o: { streamIndex:
  * Joins the segments without re-encoding and muxes the original audio by copy. `videoOffset`
  * shifts the video to where the source's video started, so audio stays in sync.
  */
-export function stitchArgs(concatList: string, original: string, output: string, o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational; variableRate?: boolean }): string[] {
+export function stitchArgs(
+  concatList: string,
+  original: string,
+  output: string,
+  o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational; variableRate?: boolean },
+): string[] {
   // The concat demuxer offsets each segment by its duration rounded to microseconds; snapping every
   // timestamp back onto the frame grid makes the stitched timing exact (the drift is far below a frame).
   // A variable-rate video is timed in microseconds throughout: nothing to snap, nothing to drift.
   const timescale = o.variableRate ? VFR_TIMESCALE : trackTimescale(o.rate);
   const tick = (timescale * o.rate.den) / o.rate.num;
   const offset = Math.round(o.videoOffset * timescale);
-  const snap = (v: string) => (offset === 0 ? `${v}=round(${v.toUpperCase()}/${tick})*${tick}` : `${v}=round((${v.toUpperCase()}-${offset})/${tick})*${tick}+${offset}`);
+  const snap = (v: string) =>
+    offset === 0
+      ? `${v}=round(${v.toUpperCase()}/${tick})*${tick}`
+      : `${v}=round((${v.toUpperCase()}-${offset})/${tick})*${tick}+${offset}`;
   return [
-    '-v', 'error', '-nostdin',
+    '-v',
+    'error',
+    '-nostdin',
     ...(o.videoOffset > 0 ? ['-itsoffset', o.videoOffset.toFixed(6)] : []),
-    '-f', 'concat', '-safe', '0', '-i', concatList,
-    '-i', original,
-    '-map', '0:v:0',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    concatList,
+    '-i',
+    original,
+    '-map',
+    '0:v:0',
     ...(o.audioStreamIndex === undefined ? [] : ['-map', `1:${o.audioStreamIndex}`]),
-    '-c', 'copy',
+    '-c',
+    'copy',
     ...(!o.variableRate && Number.isInteger(tick) ? ['-bsf:v', `setts=${snap('pts')}:${snap('dts')}`] : []),
-    '-video_track_timescale', String(timescale),
-    '-movflags', '+faststart',
-    '-y', '-f', 'mp4', output,
+    '-video_track_timescale',
+    String(timescale),
+    '-movflags',
+    '+faststart',
+    '-y',
+    '-f',
+    'mp4',
+    output,
   ];
 }
 

@@ -6,7 +6,10 @@ export type Tool = 'ffmpeg' | 'ffprobe';
 
 /** The last lines of a tool's stderr, short enough for an error message or a job report. */
 export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const tail = lines.slice(-maxLines).join(' | ');
   return tail.length > maxChars ? `…${tail.slice(-maxChars)}` : tail;
 }
@@ -17,12 +20,24 @@ export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
  * A missing binary is a PermanentError that says how to install it.
  * Each process is a span (under the active one) from spawn to exit, failed when it exits non-zero.
  */
-export function spawnTool(tool: Tool, args: readonly string[], stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe']): ChildProcess {
+export function spawnTool(
+  tool: Tool,
+  args: readonly string[],
+  stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe'],
+): ChildProcess {
   const commandLine = args.join(' ');
-  const span = startSpan(tool, { attributes: { 'process.executable.name': tool, 'tessera.tool.args': commandLine.length > 512 ? `${commandLine.slice(0, 511)}…` : commandLine } });
+  const span = startSpan(tool, {
+    attributes: {
+      'process.executable.name': tool,
+      'tessera.tool.args': commandLine.length > 512 ? `${commandLine.slice(0, 511)}…` : commandLine,
+    },
+  });
   const child = spawn(tool, ['-hide_banner', ...args], { stdio });
   if (child.pid !== undefined) span.setAttribute('process.pid', child.pid);
-  child.once('error', (error) => { failSpan(span, error); span.end(); });
+  child.once('error', (error) => {
+    failSpan(span, error);
+    span.end();
+  });
   child.once('exit', (code, signal) => {
     span.setAttribute('process.exit.code', code ?? -1);
     if (signal) span.setAttribute('tessera.tool.signal', signal);
@@ -34,7 +49,10 @@ export function spawnTool(tool: Tool, args: readonly string[], stdio: ('pipe' | 
 }
 
 export function missingTool(tool: Tool, error: NodeJS.ErrnoException): PermanentError {
-  return new PermanentError(`${tool} is not installed or not on PATH (${error.code ?? error.message}); install it, e.g. apt-get install -y ffmpeg`, { cause: error, code: 'ToolMissing' });
+  return new PermanentError(
+    `${tool} is not installed or not on PATH (${error.code ?? error.message}); install it, e.g. apt-get install -y ffmpeg`,
+    { cause: error, code: 'ToolMissing' },
+  );
 }
 
 export interface ToolRun {
@@ -45,7 +63,11 @@ export interface ToolRun {
 }
 
 /** Runs a tool to completion, collecting stdout (bounded) and stderr (bounded). */
-export function runTool(tool: Tool, args: readonly string[], options: { signal?: AbortSignal; maxStdout?: number } = {}): Promise<ToolRun> {
+export function runTool(
+  tool: Tool,
+  args: readonly string[],
+  options: { signal?: AbortSignal; maxStdout?: number } = {},
+): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     const child = spawnTool(tool, args);
     const out: Buffer[] = [];
@@ -66,7 +88,9 @@ export function runTool(tool: Tool, args: readonly string[], options: { signal?:
     });
     const onAbort = () => child.kill('SIGKILL');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? missingTool(tool, error) : error));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? missingTool(tool, error) : error),
+    );
     child.once('close', (code, signal) => {
       options.signal?.removeEventListener('abort', onAbort);
       if (outBytes > maxStdout) reject(new PermanentError(`${tool} wrote more than ${maxStdout} bytes`));

@@ -27,7 +27,9 @@ export function emitPre(b: GraphBuilder, spec: Conversion, input: string, output
   if (hi - lo !== 255) steps.push((v, out) => b.node('Mul', [v, b.floats('scale', [], [(hi - lo) / 255])], [], out));
   if (lo !== 0) steps.push((v, out) => b.node('Add', [v, b.floats('low', [], [lo])], [], out));
   x = b.node('Cast', [x], [intAttr('to', ELEM_FLOAT)], steps.length === 0 ? output : undefined);
-  steps.forEach((step, i) => { x = step(x, i === steps.length - 1 ? output : undefined); });
+  steps.forEach((step, i) => {
+    x = step(x, i === steps.length - 1 ? output : undefined);
+  });
 }
 
 export function emitPost(b: GraphBuilder, spec: Conversion, input: string, output: string): void {

@@ -21,15 +21,21 @@ export function parseExecutionProvider(value: string): ExecutionProvider {
   const v = value.trim().toLowerCase();
   const found = EXECUTION_PROVIDERS.find((p) => p === v);
   if (!found) {
-    throw new PermanentError(`execution provider must be one of ${EXECUTION_PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`, {
-      code: 'ExecutionProviderUnknown',
-    });
+    throw new PermanentError(
+      `execution provider must be one of ${EXECUTION_PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`,
+      {
+        code: 'ExecutionProviderUnknown',
+      },
+    );
   }
   return found;
 }
 
 /** Options for a session on `provider` alone: no CPU entry in the provider list. */
-export function sessionOptionsFor(provider: ExecutionProvider, intraOpThreads?: number): InferenceSession.SessionOptions {
+export function sessionOptionsFor(
+  provider: ExecutionProvider,
+  intraOpThreads?: number,
+): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',

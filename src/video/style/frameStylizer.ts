@@ -70,14 +70,21 @@ export interface FrameStylizer {
   dispose(): Promise<void>;
 }
 
-export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, options: FrameStylizerOptions): Promise<FrameStylizer> {
+export async function createFrameStylizer(
+  bytes: Uint8Array,
+  spec: StyleSpec,
+  options: FrameStylizerOptions,
+): Promise<FrameStylizer> {
   const { label } = options;
   const verified = await verifyExecutionProviderOnce(options.executionProvider);
   let fused: FusedStyleModel;
   try {
     fused = buildFusedStyleModel(bytes, spec);
   } catch (cause) {
-    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, { cause, code: 'BadModel' });
+    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, {
+      cause,
+      code: 'BadModel',
+    });
   }
   const profile = await createProfileDir();
   let session: StyleSession;
@@ -90,7 +97,10 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     });
   } catch (cause) {
     await profile.remove();
-    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, { cause, code: 'BadModel' });
+    throw new PermanentError(`model ${label}: onnxruntime cannot load it (${firstLine(cause)})`, {
+      cause,
+      code: 'BadModel',
+    });
   }
   let placement: Readonly<Record<string, number>> | undefined;
   let conversionShare: number | undefined;
@@ -110,8 +120,13 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     const ms = (list: typeof nodes) => list.reduce((sum, n) => sum + n.ms, 0);
     conversionShare = ms(own) > 0 ? ms(wrapper) / ms(own) : undefined;
     if ((counts[verified.provider] ?? 0) === 0) {
-      const ran = Object.entries(counts).map(([p, count]) => `${p} (${count} nodes)`).join(', ') || 'no node events';
-      throw new PermanentError(`model ${label}: requested ${verified.provider}, but the model ran on ${ran}`, { code: 'ExecutionProviderMismatch' });
+      const ran =
+        Object.entries(counts)
+          .map(([p, count]) => `${p} (${count} nodes)`)
+          .join(', ') || 'no node events';
+      throw new PermanentError(`model ${label}: requested ${verified.provider}, but the model ran on ${ran}`, {
+        code: 'ExecutionProviderMismatch',
+      });
     }
   }
 
@@ -119,7 +134,13 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
   let inFlight = Promise.resolve();
   let disposed = false;
 
-  async function runBatch(batch: Uint8Array, k: number, width: number, height: number, give: boolean): Promise<Uint8Array> {
+  async function runBatch(
+    batch: Uint8Array,
+    k: number,
+    width: number,
+    height: number,
+    give: boolean,
+  ): Promise<Uint8Array> {
     // Runs may be queued on the session back to back, but not behind the first: the profile must
     // hold that run alone, so later ones wait until it is written (or, if the first run failed,
     // the next becomes the first).
@@ -137,16 +158,25 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
     await (placementCheck ??= checkPlacement());
     const want = [k, height, width, 3];
     if (out.dims.length !== 4 || out.dims.some((d, i) => d !== want[i])) {
-      throw new PermanentError(`model ${label}: output ${spec.outputName} is [${out.dims.join(',')}] (NHWC after conversion) for input [${want.join(',')}]: a style model must keep the size`, {
-        code: 'BadStyleModel',
-      });
+      throw new PermanentError(
+        `model ${label}: output ${spec.outputName} is [${out.dims.join(',')}] (NHWC after conversion) for input [${want.join(',')}]: a style model must keep the size`,
+        {
+          code: 'BadStyleModel',
+        },
+      );
     }
     timings.modelMs += out.ms;
     timings.runs++;
     return out.data;
   }
 
-  async function stylizeAll(frames: Uint8Array, n: number, width: number, height: number, give: boolean): Promise<Uint8Array> {
+  async function stylizeAll(
+    frames: Uint8Array,
+    n: number,
+    width: number,
+    height: number,
+    give: boolean,
+  ): Promise<Uint8Array> {
     const frameBytes = width * height * 3;
     const fixedBatch = spec.fixedBatch;
     let result: Uint8Array | undefined;
@@ -186,10 +216,16 @@ export async function createFrameStylizer(bytes: Uint8Array, spec: StyleSpec, op
       return !disposed && session.alive;
     },
     async stylize(frames, n, width, height, give = false) {
-      if (disposed) throw new PermanentError(`model ${label}: the frame stylizer is disposed`, { code: 'StylizerDisposed' });
+      if (disposed)
+        throw new PermanentError(`model ${label}: the frame stylizer is disposed`, { code: 'StylizerDisposed' });
       checkFrames(spec, label, frames, n, width, height);
       const run = stylizeAll(frames, n, width, height, give);
-      inFlight = inFlight.then(() => run.then(() => undefined, () => undefined));
+      inFlight = inFlight.then(() =>
+        run.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       return run;
     },
     async dispose() {

@@ -33,13 +33,17 @@ export interface FusedStyleModel {
   readonly output: string;
 }
 
-type Fusable = Pick<StyleSpec, 'inputName' | 'outputName' | 'color' | 'range' | 'outputRange' | 'fixedSize' | 'fixedBatch'>;
+type Fusable = Pick<
+  StyleSpec,
+  'inputName' | 'outputName' | 'color' | 'range' | 'outputRange' | 'fixedSize' | 'fixedBatch'
+>;
 
 /** Throws (a plain Error with the reason) when the bytes are not a model with the spec's input and output. */
 export function buildFusedStyleModel(modelBytes: Uint8Array, spec: Fusable): FusedStyleModel {
   const model = decodeModel(modelBytes);
   const opset = model.opsetImport?.find((o) => (o.domain ?? '') === '')?.version ?? 0;
-  if (opset < 7) throw new Error(`the model imports default-domain opset ${opset || 'none'}; style models need opset 7 or later`);
+  if (opset < 7)
+    throw new Error(`the model imports default-domain opset ${opset || 'none'}; style models need opset 7 or later`);
   const b = new GraphBuilder(namesIn(model), WRAPPER_PREFIX, opset);
   const input = b.fresh('frames_in');
   const output = b.fresh('frames_out');
@@ -48,14 +52,27 @@ export function buildFusedStyleModel(modelBytes: Uint8Array, spec: Fusable): Fus
   const n: GraphDim = spec.fixedBatch ?? 'N';
   const h: GraphDim = spec.fixedSize?.height ?? 'H';
   const w: GraphDim = spec.fixedSize?.width ?? 'W';
-  const frames = (name: string) => ({ name, type: { tensorType: { elemType: ELEM_UINT8, shape: { dim: [n, h, w, 3].map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+  const frames = (name: string) => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM_UINT8,
+        shape: { dim: [n, h, w, 3].map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
   // The wrapper as a graph of its own; merged into the model's graph by concatenating encodings.
-  const wrapper = wireFields(encodeModel({ graph: { node: b.nodes, initializer: b.initializers, input: [frames(input)], output: [frames(output)] } }));
+  const wrapper = wireFields(
+    encodeModel({
+      graph: { node: b.nodes, initializer: b.initializers, input: [frames(input)], output: [frames(output)] },
+    }),
+  );
   const wrapperGraph = wrapper.find((f) => f.field === MODEL_GRAPH)?.payload ?? new Uint8Array(0);
 
   const top = wireFields(modelBytes);
   const graphs = top.filter((f) => f.field === MODEL_GRAPH);
-  if (graphs.length !== 1 || !graphs[0]?.payload) throw new Error(`the model has ${graphs.length} graph fields, expected 1`);
+  if (graphs.length !== 1 || !graphs[0]?.payload)
+    throw new Error(`the model has ${graphs.length} graph fields, expected 1`);
   const kept = wireFields(graphs[0].payload).filter((f) => {
     if (f.field !== GRAPH_INPUT && f.field !== GRAPH_OUTPUT) return true;
     const name = f.payload && stringField(f.payload, VALUE_INFO_NAME);

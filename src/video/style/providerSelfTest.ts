@@ -13,7 +13,12 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PermanentError } from '../../core/errors.js';
-import { ORT_PROVIDER_NAMES, parseExecutionProvider, sessionOptionsFor, type ExecutionProvider } from './executionProvider.js';
+import {
+  ORT_PROVIDER_NAMES,
+  parseExecutionProvider,
+  sessionOptionsFor,
+  type ExecutionProvider,
+} from './executionProvider.js';
 import { ELEM_FLOAT, buildGraphModel } from './onnxGraph.js';
 import { createProfileDir, profiledProviders } from './profiledProviders.js';
 
@@ -46,7 +51,11 @@ function testModel(): Buffer {
     input: { name: 'x', elemType: ELEM_FLOAT, dims: [1, CHANNELS_IN, SIDE, SIDE] },
     output: { name: 'y', elemType: ELEM_FLOAT, dims: [1, CHANNELS_OUT, SIDE, SIDE] },
     emit: (b, x, y) => {
-      const conv = b.node('Conv', [x, b.floats('w', [CHANNELS_OUT, CHANNELS_IN, 1, 1], WEIGHTS), b.floats('b', [CHANNELS_OUT], BIAS)]);
+      const conv = b.node('Conv', [
+        x,
+        b.floats('w', [CHANNELS_OUT, CHANNELS_IN, 1, 1], WEIGHTS),
+        b.floats('b', [CHANNELS_OUT], BIAS),
+      ]);
       b.node('Relu', [conv], [], y);
     },
   });
@@ -73,9 +82,16 @@ function reference(x: Float32Array): Float32Array {
 /** onnxruntime's reason, on one line and at most 300 characters (the end is kept: it says why). */
 export function trimReason(error: unknown): string {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '');
-  const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
+  const first =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'unknown error';
   // Drop onnxruntime's source location and function signature: '/…/x.cc:136 onnxruntime::F(args)::<lambda()> reason'.
-  const line = first.replace(/^\S+\.(?:cc|cpp|h):\d+\s+/, '').replace(/^onnxruntime::[^\s(]*\([^)]*\)(?:::<lambda\(\)>)?\s+/, '') || first;
+  const line =
+    first
+      .replace(/^\S+\.(?:cc|cpp|h):\d+\s+/, '')
+      .replace(/^onnxruntime::[^\s(]*\([^)]*\)(?:::<lambda\(\)>)?\s+/, '') || first;
   return line.length <= 300 ? line : `…${line.slice(-299)}`;
 }
 
@@ -117,11 +133,17 @@ export async function verifyExecutionProvider(requested: ExecutionProvider): Pro
       maxError = Math.max(maxError, Number.isNaN(d) ? Infinity : d);
     }
     if (y.length !== want.length || !(maxError <= 1e-3)) {
-      throw new PermanentError(`execution provider ${provider} (${expected}) computed a wrong self-test result (max error ${maxError})`, {
-        code: 'ExecutionProviderMismatch',
-      });
+      throw new PermanentError(
+        `execution provider ${provider} (${expected}) computed a wrong self-test result (max error ${maxError})`,
+        {
+          code: 'ExecutionProviderMismatch',
+        },
+      );
     }
-    return { provider: expected, detail: { requested: provider, nodesByProvider, maxError, ms: performance.now() - started } };
+    return {
+      provider: expected,
+      detail: { requested: provider, nodesByProvider, maxError, ms: performance.now() - started },
+    };
   } finally {
     await profile.remove();
   }
@@ -131,11 +153,17 @@ export async function verifyExecutionProvider(requested: ExecutionProvider): Pro
  * Throws 'ExecutionProviderMismatch' unless every profiled node ran on the requested provider.
  * @param nodesByProvider node events per onnxruntime provider name, from a profile.
  */
-export function assertProviderRan(requested: ExecutionProvider, nodesByProvider: Readonly<Record<string, number>>): void {
+export function assertProviderRan(
+  requested: ExecutionProvider,
+  nodesByProvider: Readonly<Record<string, number>>,
+): void {
   const expected = ORT_PROVIDER_NAMES[requested];
   const actual = Object.keys(nodesByProvider);
   if (actual.length > 0 && actual.every((p) => p === expected)) return;
-  const ran = actual.length === 0 ? 'no node events in the profile' : actual.map((p) => `${p} (${nodesByProvider[p]} nodes)`).join(', ');
+  const ran =
+    actual.length === 0
+      ? 'no node events in the profile'
+      : actual.map((p) => `${p} (${nodesByProvider[p]} nodes)`).join(', ');
   throw new PermanentError(`execution provider ${requested}: requested ${expected}, but the self-test ran on ${ran}`, {
     code: 'ExecutionProviderMismatch',
   });

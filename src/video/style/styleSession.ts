@@ -44,7 +44,10 @@ export interface StyleSession {
 type Pending = { resolve: (reply: SessionReply) => void; reject: (error: Error) => void };
 
 /** Creates the session; onnxruntime's reason for refusing the bytes or options is the rejection's message. */
-export async function openStyleSession(bytes: Uint8Array, options: InferenceSession.SessionOptions): Promise<StyleSession> {
+export async function openStyleSession(
+  bytes: Uint8Array,
+  options: InferenceSession.SessionOptions,
+): Promise<StyleSession> {
   const workerData: SessionWorkerData = { bytes, options };
   const worker = startWorker(workerData);
   const pending = new Map<number, Pending>();
@@ -65,7 +68,10 @@ export async function openStyleSession(bytes: Uint8Array, options: InferenceSess
       if (pending.size === 0) worker.unref();
       p.resolve(reply);
     });
-    worker.on('error', (error) => { reject(error); fail(error); });
+    worker.on('error', (error) => {
+      reject(error);
+      fail(error);
+    });
     worker.on('exit', (code) => {
       const error = new Error(`the style session's thread exited (code ${code})`);
       reject(error);
@@ -101,9 +107,12 @@ export async function openStyleSession(bytes: Uint8Array, options: InferenceSess
       return broken === undefined;
     },
     async run(input, output, data, dims, give = false) {
-      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      const whole =
+        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
       const sent = give && whole ? data : new Uint8Array(data); // a copy leaves the caller's array usable
-      const reply = await request({ type: 'run', id: nextId++, input, output, data: sent, dims }, [sent.buffer as ArrayBuffer]);
+      const reply = await request({ type: 'run', id: nextId++, input, output, data: sent, dims }, [
+        sent.buffer as ArrayBuffer,
+      ]);
       if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type} to a run`);
       return { data: reply.data, dims: reply.dims, ms: reply.ms };
     },
@@ -132,7 +141,9 @@ let tsxApiUrl: string | undefined;
 function tsxApi(): string {
   if (tsxApiUrl) return tsxApiUrl;
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }).exports;
+  const exports = (
+    JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }
+  ).exports;
   const target = exports['./esm/api']?.import?.default;
   if (!target) throw new Error(`tsx at ${path.dirname(manifest)} exports no ./esm/api for import`);
   tsxApiUrl = pathToFileURL(path.join(path.dirname(manifest), target)).href;

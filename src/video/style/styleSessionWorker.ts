@@ -20,7 +20,11 @@ function reason(error: unknown): string {
 let session: ort.InferenceSession | undefined;
 try {
   session = await ort.InferenceSession.create(bytes, options);
-  port.postMessage({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] } satisfies SessionReply);
+  port.postMessage({
+    type: 'ready',
+    inputNames: [...session.inputNames],
+    outputNames: [...session.outputNames],
+  } satisfies SessionReply);
 } catch (error) {
   port.postMessage({ type: 'failed', message: reason(error) } satisfies SessionReply);
   port.close();
@@ -31,23 +35,32 @@ if (session) {
   port.on('message', (request: SessionRequest) => {
     void handle(open, request).then(
       (reply) => port.postMessage(reply.reply, reply.transfer),
-      (error: unknown) => port.postMessage({ type: 'error', id: request.id, message: reason(error) } satisfies SessionReply),
+      (error: unknown) =>
+        port.postMessage({ type: 'error', id: request.id, message: reason(error) } satisfies SessionReply),
     );
   });
 }
 
-async function handle(session: ort.InferenceSession, request: SessionRequest): Promise<{ reply: SessionReply; transfer: ArrayBuffer[] }> {
+async function handle(
+  session: ort.InferenceSession,
+  request: SessionRequest,
+): Promise<{ reply: SessionReply; transfer: ArrayBuffer[] }> {
   switch (request.type) {
     case 'run': {
       const started = performance.now();
-      const result = await session.run({ [request.input]: new ort.Tensor('uint8', request.data, request.dims) }, [request.output]);
+      const result = await session.run({ [request.input]: new ort.Tensor('uint8', request.data, request.dims) }, [
+        request.output,
+      ]);
       const ms = performance.now() - started;
       const tensor = result[request.output];
       if (!tensor) throw new Error(`the session returned no ${request.output}`);
       const data = tensor.data as Uint8Array;
       // The binding copies outputs into an ArrayBuffer of their own: hand it over, never copy it twice.
       const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-      return { reply: { type: 'result', id: request.id, data: owned, dims: [...tensor.dims], ms }, transfer: [owned.buffer as ArrayBuffer] };
+      return {
+        reply: { type: 'result', id: request.id, data: owned, dims: [...tensor.dims], ms },
+        transfer: [owned.buffer as ArrayBuffer],
+      };
     }
     case 'endProfiling':
       session.endProfiling();

@@ -54,7 +54,8 @@ export function styleSpecOf(record: StyleModelRecord, options: StyleSpecOptions 
     throw new PermanentError(`model ${label}: ${reason}`, { code: 'BadStyleModel' });
   };
   const defaultMaxBatch = options.defaultMaxBatch ?? DEFAULT_MAX_BATCH;
-  if (!Number.isInteger(defaultMaxBatch) || defaultMaxBatch < 1) fail(`defaultMaxBatch must be a positive integer, got ${defaultMaxBatch}`);
+  if (!Number.isInteger(defaultMaxBatch) || defaultMaxBatch < 1)
+    fail(`defaultMaxBatch must be a positive integer, got ${defaultMaxBatch}`);
   if (record.inputs.length !== 1) fail(`a style model takes exactly one input, this one has ${record.inputs.length}`);
   if (record.outputs.length < 1) fail('a style model needs an output');
   const input = record.inputs[0]!;
@@ -71,7 +72,9 @@ export function styleSpecOf(record: StyleModelRecord, options: StyleSpecOptions 
   if (fixedSize) {
     const [, , oh, ow] = outShape;
     if ((typeof oh === 'number' && oh !== fixedSize.height) || (typeof ow === 'number' && ow !== fixedSize.width)) {
-      fail(`output ${output.name} is ${ow}x${oh}, the input ${fixedSize.width}x${fixedSize.height}: the stylizer needs the same size out as in`);
+      fail(
+        `output ${output.name} is ${ow}x${oh}, the input ${fixedSize.width}x${fixedSize.height}: the stylizer needs the same size out as in`,
+      );
     }
   }
   if (typeof batch === 'number' && batch < 1) fail(`input ${input.name} declares batch size ${batch}`);
@@ -111,20 +114,39 @@ function colorOf(value: string | undefined, fail: Fail): ColorOrder {
   return fail(`metadata color must be rgb or bgr, got ${JSON.stringify(value)}`);
 }
 
-function rangeOf(key: string, value: string | undefined, fallback: readonly [number, number], fail: Fail): readonly [number, number] {
+function rangeOf(
+  key: string,
+  value: string | undefined,
+  fallback: readonly [number, number],
+  fail: Fail,
+): readonly [number, number] {
   if (value === undefined) return fallback;
   const parts = value.split(',').map((p) => p.trim());
   const [lo, hi] = parts.map(Number);
-  if (parts.length !== 2 || parts.some((p) => p === '') || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || lo >= hi) {
+  if (
+    parts.length !== 2 ||
+    parts.some((p) => p === '') ||
+    lo === undefined ||
+    hi === undefined ||
+    !Number.isFinite(lo) ||
+    !Number.isFinite(hi) ||
+    lo >= hi
+  ) {
     return fail(`metadata ${key} must be "lo,hi" with lo < hi (e.g. "0,255" or "0,1"), got ${JSON.stringify(value)}`);
   }
   return Object.freeze([lo, hi] as const);
 }
 
-function fixedSizeOf(height: Dim | undefined, width: Dim | undefined, name: string, fail: Fail): StyleSpec['fixedSize'] {
+function fixedSizeOf(
+  height: Dim | undefined,
+  width: Dim | undefined,
+  name: string,
+  fail: Fail,
+): StyleSpec['fixedSize'] {
   const hFixed = typeof height === 'number';
   const wFixed = typeof width === 'number';
   if (hFixed && wFixed) return Object.freeze({ width, height });
-  if (hFixed !== wFixed) fail(`input ${name} fixes one spatial dimension and not the other ([H,W] = [${height},${width}]): not supported`);
+  if (hFixed !== wFixed)
+    fail(`input ${name} fixes one spatial dimension and not the other ([H,W] = [${height},${width}]): not supported`);
   return undefined;
 }

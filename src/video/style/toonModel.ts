@@ -35,7 +35,8 @@ export function buildToonModel(): Buffer {
     metadata: {
       color: 'rgb',
       range: '0,255',
-      description: 'Toon filter: 5x5 blur, 8-level colour quantisation, dark lines where the luminance gradient is strong. Built by tessera, deterministic.',
+      description:
+        'Toon filter: 5x5 blur, 8-level colour quantisation, dark lines where the luminance gradient is strong. Built by tessera, deterministic.',
       author: 'tessera',
       license: 'MIT',
     },
@@ -45,19 +46,31 @@ export function buildToonModel(): Buffer {
 
 function emitToon(b: GraphBuilder, image: string, styled: string): void {
   const blurKernel = BINOMIAL.flatMap((r) => BINOMIAL.map((c) => (r * c) / 256));
-  const blurred = b.node('Conv', [edgePad(b, image, 2), b.floats('blur', [3, 1, 5, 5], [...blurKernel, ...blurKernel, ...blurKernel])], [intAttr('group', 3)]);
+  const blurred = b.node(
+    'Conv',
+    [edgePad(b, image, 2), b.floats('blur', [3, 1, 5, 5], [...blurKernel, ...blurKernel, ...blurKernel])],
+    [intAttr('group', 3)],
+  );
 
   const levels = b.node('Floor', [b.node('Mul', [blurred, b.floats('inv_step', [], [1 / STEP])])]);
-  const quantised = b.node('Add', [b.node('Mul', [levels, b.floats('step', [], [STEP])]), b.floats('half_step', [], [STEP / 2])]);
+  const quantised = b.node('Add', [
+    b.node('Mul', [levels, b.floats('step', [], [STEP])]),
+    b.floats('half_step', [], [STEP / 2]),
+  ]);
 
   const luma = b.node('Conv', [blurred, b.floats('luma', [1, 3, 1, 1], LUMA)]);
   const gradient = b.node('Conv', [edgePad(b, luma, 1), b.floats('sobel', [2, 1, 3, 3], [...SOBEL_X, ...SOBEL_Y])]);
   const squares = b.node('Mul', [gradient, gradient]);
-  const magnitude = b.node('Sqrt', [b.node('ReduceSum', [squares, b.ints('channel_axis', [1])], [intAttr('keepdims', 1)])]);
+  const magnitude = b.node('Sqrt', [
+    b.node('ReduceSum', [squares, b.ints('channel_axis', [1])], [intAttr('keepdims', 1)]),
+  ]);
 
   // factor = clip(1 + INK·(LOW - m)/(HIGH - LOW), 1 - INK, 1)
   const slope = INK / (EDGE_HIGH - EDGE_LOW);
-  const ramp = b.node('Add', [b.node('Mul', [magnitude, b.floats('ink_slope', [], [-slope])]), b.floats('ink_offset', [], [1 + slope * EDGE_LOW])]);
+  const ramp = b.node('Add', [
+    b.node('Mul', [magnitude, b.floats('ink_slope', [], [-slope])]),
+    b.floats('ink_offset', [], [1 + slope * EDGE_LOW]),
+  ]);
   const factor = b.node('Clip', [ramp, b.floats('ink_min', [], [1 - INK]), b.floats('ink_max', [], [1])]);
   const inked = b.node('Mul', [quantised, factor]);
   b.node('Clip', [inked, b.floats('min', [], [0]), b.floats('max', [], [255])], [], styled);
@@ -68,4 +81,3 @@ function edgePad(b: GraphBuilder, x: string, p: number): string {
   const mode = { name: 'mode', type: AttributeType.STRING, s: Buffer.from('edge', 'utf8') };
   return b.node('Pad', [x, b.ints('pads', [0, 0, p, p, 0, 0, p, p])], [mode]);
 }
-

@@ -34,7 +34,10 @@ export function wireFields(bytes: Uint8Array): WireField[] {
 
 /** Encodes a length-delimited field. */
 export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).bytes(payload).finish();
+  return protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .bytes(payload)
+    .finish();
 }
 
 /** The first length-delimited `field` of a message as a UTF-8 string (e.g. a ValueInfoProto's name). */

@@ -98,7 +98,8 @@ describe('azureBlobStore (Azure-specific, on Azurite)', () => {
   it('lists by prefix in name order with metadata', async () => {
     const container = uniqueContainer();
     await store.ensureContainer(container);
-    for (const name of ['p/b', 'q/a', 'p/a', 'p/c/d']) await store.put(container, name, name, { metadata: { n: name } });
+    for (const name of ['p/b', 'q/a', 'p/a', 'p/c/d'])
+      await store.put(container, name, name, { metadata: { n: name } });
     const listed = [];
     for await (const p of store.list(container, 'p/')) listed.push(p);
     expect(listed.map((p) => p.name)).toEqual(['p/a', 'p/b', 'p/c/d']);

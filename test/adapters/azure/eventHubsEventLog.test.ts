@@ -7,7 +7,10 @@ import { EventHubProducerClient, type EventHubClientOptions } from '@azure/event
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventHubsEventLogFromConnectionString, eventHubsEventLogFromNamespace } from '../../../src/adapters/azure/eventHubsEventLog.js';
+import {
+  eventHubsEventLogFromConnectionString,
+  eventHubsEventLogFromNamespace,
+} from '../../../src/adapters/azure/eventHubsEventLog.js';
 import { eventHubsPartitionForKey } from '../../../src/adapters/azure/eventHubsPartitionKey.js';
 import { InputError, NotFoundError, TransientError } from '../../../src/core/errors.js';
 import type { EventLog } from '../../../src/ports/eventLog.js';
@@ -54,15 +57,27 @@ async function onBroker(partitions = 4, consumerGroup?: string) {
   const hub = `hub-${hex()}`;
   broker.createEventHub(hub, { partitions, consumerGroups: ['$Default', ...(consumerGroup ? [consumerGroup] : [])] });
   const container = await newContainer();
-  const open = () => eventHubsEventLogFromConnectionString(broker.connectionString, hub, consumerGroup, container, { clientOptions: FAST });
+  const open = () =>
+    eventHubsEventLogFromConnectionString(broker.connectionString, hub, consumerGroup, container, {
+      clientOptions: FAST,
+    });
   const log = await open();
-  return { hub, container, open, log, h: harness(open, log, async () => {
-    broker.deleteEventHub(hub);
-    await container.delete();
-  }) };
+  return {
+    hub,
+    container,
+    open,
+    log,
+    h: harness(open, log, async () => {
+      broker.deleteEventHub(hub);
+      await container.delete();
+    }),
+  };
 }
 
-eventLogContract('eventHubsEventLog through @azure/event-hubs on the test broker (checkpoints on Azurite)', async () => (await onBroker()).h);
+eventLogContract(
+  'eventHubsEventLog through @azure/event-hubs on the test broker (checkpoints on Azurite)',
+  async () => (await onBroker()).h,
+);
 
 describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -75,17 +90,28 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     return b;
   };
 
-  it('maps partition keys as Event Hubs does: the same hash as the SDK\'s buffered producer, on many keys', async () => {
+  it("maps partition keys as Event Hubs does: the same hash as the SDK's buffered producer, on many keys", async () => {
     const entry = createRequire(import.meta.url).resolve('@azure/event-hubs');
-    const sdk = (await import(pathToFileURL(join(dirname(entry), '..', 'esm', 'impl', 'partitionKeyToIdMapper.js')).href)) as {
+    const sdk = (await import(
+      pathToFileURL(join(dirname(entry), '..', 'esm', 'impl', 'partitionKeyToIdMapper.js')).href
+    )) as {
       mapPartitionKeyToId: (key: string, n: number) => number;
     };
     for (let n = 0; n < 3000; n++) {
-      const key = n % 2 === 0 ? randomBytes(n % 41).toString('base64').slice(0, n % 29) : `d\u00e9vice-\u{1D11E}-${n}`;
-      for (const partitions of [1, 2, 3, 4, 7, 32]) expect(eventHubsPartitionForKey(key, partitions), `${key} / ${partitions}`).toBe(sdk.mapPartitionKeyToId(key, partitions));
+      const key =
+        n % 2 === 0
+          ? randomBytes(n % 41)
+              .toString('base64')
+              .slice(0, n % 29)
+          : `d\u00e9vice-\u{1D11E}-${n}`;
+      for (const partitions of [1, 2, 3, 4, 7, 32])
+        expect(eventHubsPartitionForKey(key, partitions), `${key} / ${partitions}`).toBe(
+          sdk.mapPartitionKeyToId(key, partitions),
+        );
     }
     const { log } = await setup(4);
-    for (const key of ['1', '2', 'device-42']) expect((await log.append(key, [{ body: key }]))[0]!.partition).toBe(eventHubsPartitionForKey(key, 4));
+    for (const key of ['1', '2', 'device-42'])
+      expect((await log.append(key, [{ body: key }]))[0]!.partition).toBe(eventHubsPartitionForKey(key, 4));
   });
 
   it('reads what other producers sent straight through the SDK: JSON bodies as text, their partition key, nothing of theirs lost in an append', async () => {
@@ -118,22 +144,45 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     await expect(log.append('big', [{ body: 'x'.repeat(1_100_000) }])).rejects.toBeInstanceOf(InputError);
   });
 
-  it('writes checkpoints in the BlobCheckpointStore layout, so the SDK\'s store reads them, and reads the store\'s own', async () => {
+  it("writes checkpoints in the BlobCheckpointStore layout, so the SDK's store reads them, and reads the store's own", async () => {
     const { hub, container, log } = await setup(2);
     const store = new BlobCheckpointStore(container);
     await log.setCheckpoint({ consumerGroup: 'Aggregator', partition: 1, sequenceNumber: 7, offset: '700' });
-    const ns = (await store.listCheckpoints(broker.host, hub, 'aggregator')).map((c) => [c.partitionId, c.sequenceNumber, c.offset]);
+    const ns = (await store.listCheckpoints(broker.host, hub, 'aggregator')).map((c) => [
+      c.partitionId,
+      c.sequenceNumber,
+      c.offset,
+    ]);
     expect(ns).toEqual([['1', 7, '700']]);
-    await store.updateCheckpoint({ fullyQualifiedNamespace: broker.host, eventHubName: hub, consumerGroup: 'aggregator', partitionId: '0', sequenceNumber: 3, offset: '30' });
-    expect(await log.getCheckpoint('aggregator', 0)).toEqual({ consumerGroup: 'aggregator', partition: 0, sequenceNumber: 3, offset: '30' });
-    expect(await log.getCheckpoint('aggregator', 1)).toEqual({ consumerGroup: 'aggregator', partition: 1, sequenceNumber: 7, offset: '700' });
+    await store.updateCheckpoint({
+      fullyQualifiedNamespace: broker.host,
+      eventHubName: hub,
+      consumerGroup: 'aggregator',
+      partitionId: '0',
+      sequenceNumber: 3,
+      offset: '30',
+    });
+    expect(await log.getCheckpoint('aggregator', 0)).toEqual({
+      consumerGroup: 'aggregator',
+      partition: 0,
+      sequenceNumber: 3,
+      offset: '30',
+    });
+    expect(await log.getCheckpoint('aggregator', 1)).toEqual({
+      consumerGroup: 'aggregator',
+      partition: 1,
+      sequenceNumber: 7,
+      offset: '700',
+    });
   });
 
   it('reads with the consumer group it was opened with, and a group the hub does not have is not found', async () => {
     const { hub, container, log } = await setup(2, 'aggregator');
     const [r] = await log.append('k', [{ body: 'x' }]);
     expect((await log.read(r!.partition, 0, 5)).map((e) => e.body)).toEqual(['x']);
-    const stranger = await eventHubsEventLogFromConnectionString(broker.connectionString, hub, 'nobody', container, { clientOptions: FAST });
+    const stranger = await eventHubsEventLogFromConnectionString(broker.connectionString, hub, 'nobody', container, {
+      clientOptions: FAST,
+    });
     cleanups.push(() => stranger.close());
     await expect(stranger.read(r!.partition, 0, 5)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -141,7 +190,11 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
   it('maps SDK errors: an unknown hub is NotFoundError, a busy service on send is TransientError', async () => {
     const container = await newContainer();
     cleanups.push(() => container.delete().then(() => undefined));
-    await expect(eventHubsEventLogFromConnectionString(broker.connectionString, 'no-such-hub', undefined, container, { clientOptions: FAST })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      eventHubsEventLogFromConnectionString(broker.connectionString, 'no-such-hub', undefined, container, {
+        clientOptions: FAST,
+      }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     const { log } = await setup(2);
     broker.failNext('send', 'com.microsoft:server-busy');
     await expect(log.append('k', [{ body: 'x' }])).rejects.toBeInstanceOf(TransientError);
@@ -154,7 +207,9 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     await expect(log.read(0, -1, 1)).rejects.toBeInstanceOf(InputError);
     await expect(log.read(0, 0, 0)).rejects.toBeInstanceOf(InputError);
     await expect(log.getCheckpoint('', 0)).rejects.toBeInstanceOf(InputError);
-    await expect(log.setCheckpoint({ consumerGroup: 'g', partition: 0, sequenceNumber: 1.5, offset: '0' })).rejects.toBeInstanceOf(InputError);
+    await expect(
+      log.setCheckpoint({ consumerGroup: 'g', partition: 0, sequenceNumber: 1.5, offset: '0' }),
+    ).rejects.toBeInstanceOf(InputError);
     await expect(log.append('k', [{ body: 'x', properties: { bad: Number.NaN } }])).rejects.toBeInstanceOf(InputError);
     expect(await log.append('k', [])).toEqual([]);
     const cs = 'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=a2V5';
@@ -162,11 +217,17 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
   });
 
   it('builds the production clients from a namespace and a TokenCredential (no network here: the namespace is unresolvable)', async () => {
-    const credential: TokenCredential = { getToken: () => Promise.resolve({ token: 'fake', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const credential: TokenCredential = {
+      getToken: () => Promise.resolve({ token: 'fake', expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
     const container = await newContainer();
     cleanups.push(() => container.delete().then(() => undefined));
     // `.invalid` never resolves (RFC 6761): opening fails fast, before any token is used.
-    await expect(eventHubsEventLogFromNamespace('tessera-test.invalid', 'hub', undefined, credential, container, { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 3_000 } } })).rejects.toThrow();
+    await expect(
+      eventHubsEventLogFromNamespace('tessera-test.invalid', 'hub', undefined, credential, container, {
+        clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 3_000 } },
+      }),
+    ).rejects.toThrow();
   });
 });
 
@@ -185,7 +246,10 @@ if (LIVE_NAMESPACE === undefined || LIVE_NAMESPACE === '') {
     const credential = await liveCredential();
     const { ContainerClient: Container } = await import('@azure/storage-blob');
     const url = process.env['TESSERA_LIVE_CHECKPOINT_CONTAINER_URL'];
-    if (!url) throw new Error('live mode needs TESSERA_LIVE_CHECKPOINT_CONTAINER_URL (a blob container the credential may write)');
+    if (!url)
+      throw new Error(
+        'live mode needs TESSERA_LIVE_CHECKPOINT_CONTAINER_URL (a blob container the credential may write)',
+      );
     const container = new Container(url, credential);
     const hub = process.env['TESSERA_LIVE_EVENTHUB_NAME'] ?? 'tessera-test';
     const open = () => eventHubsEventLogFromNamespace(namespace, hub, undefined, credential, container);

@@ -11,7 +11,11 @@ import {
 import { InputError, LockLostError, NotFoundError, PermanentError, TransientError } from '../../../src/core/errors.js';
 import type { WorkQueue } from '../../../src/ports/workQueue.js';
 import { startTestBroker, type TestBroker } from '../../broker/testBroker.js';
-import { workQueueContract, type WorkQueueContractOptions, type WorkQueueHarness } from '../../contracts/workQueue.contract.js';
+import {
+  workQueueContract,
+  type WorkQueueContractOptions,
+  type WorkQueueHarness,
+} from '../../contracts/workQueue.contract.js';
 
 const LIVE_NAMESPACE = process.env['TESSERA_LIVE_SERVICEBUS'];
 /** Fail fast instead of retrying for half a minute: the tests inject errors on purpose. */
@@ -44,15 +48,29 @@ function harness(open: () => WorkQueue, remove: () => Promise<void>): WorkQueueH
 function onBroker(options: WorkQueueContractOptions, settings: Partial<ServiceBusWorkQueueSettings> = {}) {
   const name = uniqueQueue();
   broker.createQueue(name, options);
-  const open = () => serviceBusWorkQueueFromConnectionString(broker.connectionString, name, { ...options, clientOptions: FAST, ...settings });
+  const open = () =>
+    serviceBusWorkQueueFromConnectionString(broker.connectionString, name, {
+      ...options,
+      clientOptions: FAST,
+      ...settings,
+    });
   return { name, open, h: harness(open, () => Promise.resolve(broker.deleteQueue(name))) };
 }
 
-workQueueContract('serviceBusWorkQueue through @azure/service-bus on the test broker', (options) => Promise.resolve(onBroker(options).h));
+workQueueContract('serviceBusWorkQueue through @azure/service-bus on the test broker', (options) =>
+  Promise.resolve(onBroker(options).h),
+);
 
 describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () => {
-  const options: WorkQueueContractOptions = { lockDurationMs: 1_000, maxDeliveryCount: 3, duplicateDetectionWindowMs: 60_000 };
-  const withQueue = async <T>(fn: (queue: WorkQueue, name: string) => Promise<T>, settings: Partial<ServiceBusWorkQueueSettings> = {}) => {
+  const options: WorkQueueContractOptions = {
+    lockDurationMs: 1_000,
+    maxDeliveryCount: 3,
+    duplicateDetectionWindowMs: 60_000,
+  };
+  const withQueue = async <T>(
+    fn: (queue: WorkQueue, name: string) => Promise<T>,
+    settings: Partial<ServiceBusWorkQueueSettings> = {},
+  ) => {
     const { h, name } = onBroker(options, settings);
     try {
       return await fn(h.queue, name);
@@ -79,13 +97,18 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
       expect(mapped, code).toBeInstanceOf(type);
       expect(mapped.cause).toBe(error);
     }
-    expect(mapServiceBusError('queue q', new ServiceBusError('x', 'UnauthorizedAccess'))).toMatchObject({ code: 'UnauthorizedAccess' });
+    expect(mapServiceBusError('queue q', new ServiceBusError('x', 'UnauthorizedAccess'))).toMatchObject({
+      code: 'UnauthorizedAccess',
+    });
     const plain = new TypeError('bad');
     expect(mapServiceBusError('queue q', plain)).toBe(plain);
   });
 
   it('a queue that does not exist is NotFoundError, for senders and receivers', async () => {
-    const queue = serviceBusWorkQueueFromConnectionString(broker.connectionString, 'no-such-queue', { ...options, clientOptions: FAST });
+    const queue = serviceBusWorkQueueFromConnectionString(broker.connectionString, 'no-such-queue', {
+      ...options,
+      clientOptions: FAST,
+    });
     try {
       await expect(queue.send([{ messageId: 'm', body: 1 }])).rejects.toBeInstanceOf(NotFoundError);
       await expect(queue.receive({ maxWaitMs: 100 })).rejects.toBeInstanceOf(NotFoundError);
@@ -97,7 +120,10 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
   it('a wrong key is PermanentError UnauthorizedAccess (a consumer stops instead of spinning)', async () => {
     const name = uniqueQueue();
     broker.createQueue(name, options);
-    const wrongKey = broker.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
+    const wrongKey = broker.connectionString.replace(
+      /SharedAccessKey=[^;]+/,
+      `SharedAccessKey=${randomBytes(32).toString('base64')}`,
+    );
     const queue = serviceBusWorkQueueFromConnectionString(wrongKey, name, { ...options, clientOptions: FAST });
     try {
       const error = await queue.send([{ messageId: 'm', body: 1 }]).catch((e: unknown) => e);
@@ -127,7 +153,10 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
     await withQueue(async (queue, name) => {
       await queue.send([{ messageId: 'long', body: 'shard' }]);
       const [m] = await queue.receive({ maxWaitMs: 2_000 });
-      const other = serviceBusWorkQueueFromConnectionString(broker.connectionString, name, { ...options, clientOptions: FAST });
+      const other = serviceBusWorkQueueFromConnectionString(broker.connectionString, name, {
+        ...options,
+        clientOptions: FAST,
+      });
       try {
         for (let n = 0; n < 4; n++) {
           await new Promise((resolve) => setTimeout(resolve, options.lockDurationMs / 2));
@@ -152,7 +181,11 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
         expect(m?.messageId).toBe('shard-7');
         await queue.deadLetter(m!, { reason: 'BadModel', description: `round ${round}` });
         const [dead] = await queue.peekDeadLetters();
-        expect(dead).toMatchObject({ messageId: 'shard-7', applicationProperties: { jobId: 'j' }, deadLetterReason: 'BadModel' });
+        expect(dead).toMatchObject({
+          messageId: 'shard-7',
+          applicationProperties: { jobId: 'j' },
+          deadLetterReason: 'BadModel',
+        });
         expect(Object.keys(dead!.applicationProperties)).toEqual(['jobId']);
         expect(await queue.redrive()).toBe(1);
         expect(sdkIds()).toEqual([`shard-7~r${round}`]);
@@ -161,7 +194,12 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
       await queue.send([{ messageId: 'shard-7', body: { n: 7 } }]);
       expect(await queue.countActive()).toBe(1);
       const [back] = await queue.receive({ maxWaitMs: 2_000 });
-      expect(back).toMatchObject({ messageId: 'shard-7', body: { n: 7 }, applicationProperties: { jobId: 'j' }, deliveryCount: 1 });
+      expect(back).toMatchObject({
+        messageId: 'shard-7',
+        body: { n: 7 },
+        applicationProperties: { jobId: 'j' },
+        deliveryCount: 1,
+      });
       await queue.complete(back!);
     });
   });
@@ -169,7 +207,8 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
   it('re-drive leaves the dead letters it was not asked for in place and ignores unknown sequence numbers', async () => {
     await withQueue(async (queue) => {
       await queue.send(['a', 'b', 'c'].map((messageId) => ({ messageId, body: messageId })));
-      for (const m of await queue.receive({ maxMessages: 3, maxWaitMs: 2_000 })) await queue.deadLetter(m, { reason: 'r', description: 'd' });
+      for (const m of await queue.receive({ maxMessages: 3, maxWaitMs: 2_000 }))
+        await queue.deadLetter(m, { reason: 'r', description: 'd' });
       const dead = await queue.peekDeadLetters();
       expect(await queue.redrive([dead[2]!.sequenceNumber, 999_999])).toBe(1);
       expect((await queue.peekDeadLetters()).map((m) => m.messageId)).toEqual(['a', 'b']);
@@ -190,11 +229,15 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
       await expect(queue.send([{ messageId: '', body: 1 }])).rejects.toBeInstanceOf(InputError);
       await expect(queue.send([{ messageId: 'x'.repeat(129), body: 1 }])).rejects.toBeInstanceOf(InputError);
       await expect(queue.send([{ messageId: 'u', body: undefined }])).rejects.toBeInstanceOf(InputError);
-      await expect(queue.send([{ messageId: 'r', body: 1, applicationProperties: { 'tessera-original-message-id': 'x' } }])).rejects.toBeInstanceOf(InputError);
+      await expect(
+        queue.send([{ messageId: 'r', body: 1, applicationProperties: { 'tessera-original-message-id': 'x' } }]),
+      ).rejects.toBeInstanceOf(InputError);
       await expect(queue.receive({ maxMessages: 0 })).rejects.toBeInstanceOf(InputError);
       expect(await queue.countActive()).toBe(0);
     });
-    expect(() => serviceBusWorkQueueFromConnectionString(broker.connectionString, 'q', { lockDurationMs: 0, maxDeliveryCount: 1 })).toThrow(InputError);
+    expect(() =>
+      serviceBusWorkQueueFromConnectionString(broker.connectionString, 'q', { lockDurationMs: 0, maxDeliveryCount: 1 }),
+    ).toThrow(InputError);
   });
 
   it('builds the production client from a namespace and a TokenCredential, without asking for a token up front', async () => {
@@ -213,7 +256,9 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
 });
 
 if (LIVE_NAMESPACE === undefined || LIVE_NAMESPACE === '') {
-  console.info('serviceBusWorkQueue live contract skipped: set TESSERA_LIVE_SERVICEBUS=<namespace>.servicebus.windows.net (with an Azure credential) to run it against real Azure.');
+  console.info(
+    'serviceBusWorkQueue live contract skipped: set TESSERA_LIVE_SERVICEBUS=<namespace>.servicebus.windows.net (with an Azure credential) to run it against real Azure.',
+  );
   describe.skip('WorkQueue contract: serviceBusWorkQueue on Azure (TESSERA_LIVE_SERVICEBUS is not set)', () => {
     it('runs only with TESSERA_LIVE_SERVICEBUS', () => {});
   });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, inject, it } from 'vitest';
-import { createTableJobLedger, tableJobLedgerFromConnectionString } from '../../../src/adapters/azure/tableJobLedger.js';
+import {
+  createTableJobLedger,
+  tableJobLedgerFromConnectionString,
+} from '../../../src/adapters/azure/tableJobLedger.js';
 import { NotFoundError, PreconditionFailedError, TransientError } from '../../../src/core/errors.js';
 import type { JobLedger } from '../../../src/ports/jobLedger.js';
 import { jobLedgerContract } from '../../contracts/jobLedger.contract.js';
@@ -45,7 +48,11 @@ describe('tableJobLedger (Azure-specific, on Azurite)', () => {
     expect(listedC).toEqual(c);
 
     // A listed job's ETag is good for an update; the listing sees the update.
-    const updated = await other.updateJob('c', { state: 'failed', error: 'boom', shardsTotal: 3_000_000_000 }, listedC.etag);
+    const updated = await other.updateJob(
+      'c',
+      { state: 'failed', error: 'boom', shardsTotal: 3_000_000_000 },
+      listedC.etag,
+    );
     expect(await ledger.getJob('c')).toEqual(updated);
     expect(await ledger.listJobs({ state: 'failed' })).toEqual([updated]);
     const cleared = await ledger.updateJob('c', { error: undefined }, updated.etag);
@@ -61,7 +68,9 @@ describe('tableJobLedger (Azure-specific, on Azurite)', () => {
       ReturnType<typeof tableJobLedgerFromConnectionString>,
     ];
     const job = await l1.createJob({ jobId: 'j/1#?%', kind: 'k', input: {} });
-    await expect(l2.createJob({ jobId: 'j/1#?%', kind: 'k', input: {} })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(l2.createJob({ jobId: 'j/1#?%', kind: 'k', input: {} })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
     const results = await Promise.allSettled([
       l1.updateJob(job.jobId, { state: 'running' }, job.etag),
       l2.updateJob(job.jobId, { state: 'failed' }, job.etag),
@@ -77,10 +86,21 @@ describe('tableJobLedger (Azure-specific, on Azurite)', () => {
     await expect(ledger.addShards('nope', [{ shardId: 's' }])).rejects.toBeInstanceOf(NotFoundError);
     await ledger.createJob({ jobId: 'job', kind: 'k', input: {} });
     const ids = Array.from({ length: 250 }, (_, i) => `s/${String(i).padStart(4, '0')}`);
-    expect(await ledger.addShards('job', ids.slice(0, 120).map((shardId) => ({ shardId })))).toBe(120);
+    expect(
+      await ledger.addShards(
+        'job',
+        ids.slice(0, 120).map((shardId) => ({ shardId })),
+      ),
+    ).toBe(120);
     const racing = await Promise.all([
-      ledger.addShards('job', ids.map((shardId) => ({ shardId }))),
-      ledger.addShards('job', ids.map((shardId) => ({ shardId }))),
+      ledger.addShards(
+        'job',
+        ids.map((shardId) => ({ shardId })),
+      ),
+      ledger.addShards(
+        'job',
+        ids.map((shardId) => ({ shardId })),
+      ),
     ]);
     expect(racing[0] + racing[1]).toBe(130);
     const shards = await ledger.listShards('job');

@@ -88,7 +88,9 @@ describe('fsBlobStore (local specifics)', () => {
 
   it('ifMatch on a missing blob fails with PreconditionFailedError', async () => {
     const { store } = await open();
-    await expect(store.put('data', 'nope.txt', 'x', { ifMatch: 'abc' })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(store.put('data', 'nope.txt', 'x', { ifMatch: 'abc' })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
     expect(await store.head('data', 'nope.txt')).toBeUndefined();
   });
 
@@ -108,14 +110,19 @@ describe('fsBlobStore (local specifics)', () => {
     const barrier = await mkdtemp(join(tmpdir(), 'tessera-barrier-'));
     roots.push(barrier);
     const tags = ['w1', 'w2', 'w3'];
-    const outputs = await Promise.all(tags.map((tag) => runTsxScript('blobCreator.ts', [root, 'data', String(count), tag, barrier, String(tags.length)])));
+    const outputs = await Promise.all(
+      tags.map((tag) =>
+        runTsxScript('blobCreator.ts', [root, 'data', String(count), tag, barrier, String(tags.length)]),
+      ),
+    );
     const wonBy = outputs.map((out) => lastJsonLine<string[]>(out));
     const allWon = wonBy.flat();
     expect(allWon).toHaveLength(count);
     expect(new Set(allWon).size).toBe(count);
     for (const names of wonBy) expect(names.length).toBeGreaterThan(0); // the writers really overlapped
     for (const [i, names] of wonBy.entries()) {
-      for (const name of names) expect((await readAll((await store.get('data', name)).stream)).toString()).toBe(tags[i]);
+      for (const name of names)
+        expect((await readAll((await store.get('data', name)).stream)).toString()).toBe(tags[i]);
     }
     expect(await store.changesSince('data', undefined)).toHaveLength(count);
   });

@@ -14,7 +14,11 @@ const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'tessera-events-')
 
 eventLogContract('sqliteEventLog', async () => {
   const dir = await tempDir();
-  const settings: SqliteEventLogOptions = { file: join(dir, 'events.sqlite'), name: `log-${randomBytes(4).toString('hex')}`, partitions: 4 };
+  const settings: SqliteEventLogOptions = {
+    file: join(dir, 'events.sqlite'),
+    name: `log-${randomBytes(4).toString('hex')}`,
+    partitions: 4,
+  };
   const opened: EventLog[] = [openSqliteEventLog(settings)];
   return {
     log: opened[0]!,
@@ -77,7 +81,10 @@ describe('sqliteEventLog (local specifics)', () => {
   it('appends and reads 1000 events in one call each', async () => {
     const { open } = await setup();
     const log = open();
-    const records = await log.append('bulk', Array.from({ length: 1000 }, (_, n) => ({ body: `{"n":${n}}` })));
+    const records = await log.append(
+      'bulk',
+      Array.from({ length: 1000 }, (_, n) => ({ body: `{"n":${n}}` })),
+    );
     const p = records[0]!.partition;
     const read = await log.read(p, 0, 1000);
     expect(read).toHaveLength(1000);
@@ -94,7 +101,18 @@ describe('sqliteEventLog (local specifics)', () => {
     const appenders = ['a1', 'a2'];
     const perAppender = 1_200;
     const outputs = await Promise.all(
-      appenders.map((a) => runTsxScript('eventAppender.ts', [file, 'shared', '3', barrier, String(appenders.length), a, String(perAppender), '10'])),
+      appenders.map((a) =>
+        runTsxScript('eventAppender.ts', [
+          file,
+          'shared',
+          '3',
+          barrier,
+          String(appenders.length),
+          a,
+          String(perAppender),
+          '10',
+        ]),
+      ),
     );
     const returned = outputs.flatMap((out) => lastJsonLine<{ records: [number, number, string][] }>(out).records);
     expect(returned).toHaveLength(appenders.length * perAppender);
@@ -108,7 +126,9 @@ describe('sqliteEventLog (local specifics)', () => {
     }
     const bodies = all.map((r) => r.body);
     expect(new Set(bodies).size).toBe(appenders.length * perAppender);
-    expect(all.map((r) => `${r.partition}/${r.sequenceNumber}/${r.body}`).sort()).toEqual(returned.map((r) => r.join('/')).sort());
+    expect(all.map((r) => `${r.partition}/${r.sequenceNumber}/${r.body}`).sort()).toEqual(
+      returned.map((r) => r.join('/')).sort(),
+    );
     // Each appender's events for one key sit in one partition, in the order it sent them.
     const seen = new Map<string, { partition: number; n: number }>();
     for (const r of all.filter((x) => x.partitionKey !== undefined)) {
@@ -121,7 +141,9 @@ describe('sqliteEventLog (local specifics)', () => {
       }
       seen.set(stream, { partition: r.partition, n });
     }
-    const switches = all.filter((r, i) => i > 0 && all[i - 1]!.partition === r.partition && all[i - 1]!.body.slice(0, 18) !== r.body.slice(0, 18));
+    const switches = all.filter(
+      (r, i) => i > 0 && all[i - 1]!.partition === r.partition && all[i - 1]!.body.slice(0, 18) !== r.body.slice(0, 18),
+    );
     expect(switches.length).toBeGreaterThan(2 * 3); // the appenders really interleaved, not one after the other
   });
 
@@ -146,8 +168,12 @@ describe('sqliteEventLog (local specifics)', () => {
     await expect(log.read(0, 0, 0)).rejects.toBeInstanceOf(InputError);
     await expect(log.lastSequenceNumber(-1)).rejects.toBeInstanceOf(InputError);
     await expect(log.getCheckpoint('', 0)).rejects.toBeInstanceOf(InputError);
-    await expect(log.setCheckpoint({ consumerGroup: 'g', partition: 0, sequenceNumber: 1.5, offset: '0' })).rejects.toBeInstanceOf(InputError);
-    await expect(log.append('k', [{ body: 'ok' }, { body: 'x', properties: { bad: Number.NaN } }])).rejects.toBeInstanceOf(InputError);
+    await expect(
+      log.setCheckpoint({ consumerGroup: 'g', partition: 0, sequenceNumber: 1.5, offset: '0' }),
+    ).rejects.toBeInstanceOf(InputError);
+    await expect(
+      log.append('k', [{ body: 'ok' }, { body: 'x', properties: { bad: Number.NaN } }]),
+    ).rejects.toBeInstanceOf(InputError);
     expect([await log.lastSequenceNumber(0), await log.lastSequenceNumber(1)]).toEqual([-1, -1]); // nothing of the bad batch landed
   });
 });

@@ -13,7 +13,11 @@ const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'tessera-queue-'))
 
 workQueueContract('sqliteWorkQueue', async (options) => {
   const dir = await tempDir();
-  const settings: SqliteWorkQueueOptions = { file: join(dir, 'queue.sqlite'), queue: `q-${randomBytes(4).toString('hex')}`, ...options };
+  const settings: SqliteWorkQueueOptions = {
+    file: join(dir, 'queue.sqlite'),
+    queue: `q-${randomBytes(4).toString('hex')}`,
+    ...options,
+  };
   const opened: WorkQueue[] = [openSqliteWorkQueue(settings)];
   return {
     queue: opened[0]!,
@@ -37,7 +41,13 @@ describe('sqliteWorkQueue (local specifics)', () => {
     dirs.push(dir);
     let clock = 1_700_000_000_000;
     const open = (options: Partial<SqliteWorkQueueOptions> = {}): WorkQueue => {
-      const queue = openSqliteWorkQueue({ file: join(dir, 'q.sqlite'), queue: 'work', now: () => clock, lockDurationMs: 1_000, ...options });
+      const queue = openSqliteWorkQueue({
+        file: join(dir, 'q.sqlite'),
+        queue: 'work',
+        now: () => clock,
+        lockDurationMs: 1_000,
+        ...options,
+      });
       queues.push(queue);
       return queue;
     };
@@ -58,9 +68,13 @@ describe('sqliteWorkQueue (local specifics)', () => {
     await mkdir(barrier);
     const consumers = ['c1', 'c2', 'c3'];
     const outputs = await Promise.all(
-      consumers.map((c) => runTsxScript('queueConsumer.ts', [file, 'shared', '4', barrier, String(consumers.length), c])),
+      consumers.map((c) =>
+        runTsxScript('queueConsumer.ts', [file, 'shared', '4', barrier, String(consumers.length), c]),
+      ),
     );
-    const results = outputs.map((out) => lastJsonLine<{ received: string[]; completed: string[]; lockLost: string[] }>(out));
+    const results = outputs.map((out) =>
+      lastJsonLine<{ received: string[]; completed: string[]; lockLost: string[] }>(out),
+    );
     const received = results.flatMap((r) => r.received);
     const completed = results.flatMap((r) => r.completed);
     expect(results.flatMap((r) => r.lockLost)).toEqual([]);
@@ -81,7 +95,11 @@ describe('sqliteWorkQueue (local specifics)', () => {
     advance(1_001);
     expect(await queue.receive()).toEqual([]);
     const [dead] = await queue.peekDeadLetters();
-    expect(dead).toMatchObject({ messageId: 'poison', deadLetterReason: MAX_DELIVERY_COUNT_EXCEEDED, deliveryCount: 2 });
+    expect(dead).toMatchObject({
+      messageId: 'poison',
+      deadLetterReason: MAX_DELIVERY_COUNT_EXCEEDED,
+      deliveryCount: 2,
+    });
     expect(dead?.deadLetterErrorDescription).toContain('2 delivery attempts');
   });
 
@@ -123,7 +141,10 @@ describe('sqliteWorkQueue (local specifics)', () => {
   it('keeps active and dead-lettered messages across a reopen of the file', async () => {
     const { open } = await setup();
     const first = open();
-    await first.send([{ messageId: 'keep', body: 'k' }, { messageId: 'dead', body: 'd' }]);
+    await first.send([
+      { messageId: 'keep', body: 'k' },
+      { messageId: 'dead', body: 'd' },
+    ]);
     const [, dead] = await first.receive({ maxMessages: 2 });
     await first.deadLetter(dead!, { reason: 'R', description: 'D' });
     await first.close();
@@ -136,7 +157,9 @@ describe('sqliteWorkQueue (local specifics)', () => {
 
   it('rejects bad options and messages with InputError', async () => {
     const { dir, open } = await setup();
-    expect(() => openSqliteWorkQueue({ file: join(dir, 'x.sqlite'), queue: 'q', lockDurationMs: 0 })).toThrow(InputError);
+    expect(() => openSqliteWorkQueue({ file: join(dir, 'x.sqlite'), queue: 'q', lockDurationMs: 0 })).toThrow(
+      InputError,
+    );
     const queue = open();
     await expect(queue.send([{ messageId: '', body: 1 }])).rejects.toBeInstanceOf(InputError);
     await expect(queue.send([{ messageId: 'u', body: undefined }])).rejects.toBeInstanceOf(InputError);

@@ -19,7 +19,11 @@ function readings(seed: number): StreamReading[] {
 }
 
 function run(all: readonly StreamReading[], sizeSeconds: number, hopSeconds: number): EmittedWindow[] {
-  const a = new PartitionAggregator({ partition: 0, windows: { kind: 'hopping', sizeSeconds, hopSeconds }, outOfOrderToleranceMs: 5000 });
+  const a = new PartitionAggregator({
+    partition: 0,
+    windows: { kind: 'hopping', sizeSeconds, hopSeconds },
+    outOfOrderToleranceMs: 5000,
+  });
   const out: EmittedWindow[] = [];
   all.forEach((r, seq) => {
     a.process(recordOf(seq), [r]);
@@ -31,7 +35,12 @@ function run(all: readonly StreamReading[], sizeSeconds: number, hopSeconds: num
   return out;
 }
 
-function checkAgainstBruteForce(all: readonly StreamReading[], emitted: readonly EmittedWindow[], sizeMs: number, hopMs: number): void {
+function checkAgainstBruteForce(
+  all: readonly StreamReading[],
+  emitted: readonly EmittedWindow[],
+  sizeMs: number,
+  hopMs: number,
+): void {
   const expected = new Map<string, number[]>();
   for (const r of all) {
     for (let start = Math.floor(r.ts / hopMs) * hopMs; start + sizeMs > r.ts; start -= hopMs) {
@@ -71,7 +80,11 @@ describe('PartitionAggregator: hopping windows', () => {
   it('tumbling is hopping with hop = size', () => {
     const all = readings(3);
     const a = run(all, 60, 60);
-    const b = new PartitionAggregator({ partition: 0, windows: { kind: 'tumbling', sizeSeconds: 60 }, outOfOrderToleranceMs: 5000 });
+    const b = new PartitionAggregator({
+      partition: 0,
+      windows: { kind: 'tumbling', sizeSeconds: 60 },
+      outOfOrderToleranceMs: 5000,
+    });
     all.forEach((r, seq) => b.process(recordOf(seq), [r]));
     b.flush();
     const tumbling = b.drainEmitted();

@@ -16,10 +16,21 @@ const WINDOW_SECONDS = 300;
 
 function run(latePolicy: LatePolicy): { emitted: EmittedWindow[]; a: PartitionAggregator } {
   const rows = nabRows();
-  const a = new PartitionAggregator({ partition: 0, windows: { kind: 'tumbling', sizeSeconds: WINDOW_SECONDS }, latePolicy });
+  const a = new PartitionAggregator({
+    partition: 0,
+    windows: { kind: 'tumbling', sizeSeconds: WINDOW_SECONDS },
+    latePolicy,
+  });
   const emitted: EmittedWindow[] = [];
   rows.forEach((row, seq) => {
-    const body = JSON.stringify({ schema: 'tessera.reading/v1', id: `nab-${seq}`, deviceId: 'machine', tag: 'temperature', ts: new Date(row.ts).toISOString(), value: row.value });
+    const body = JSON.stringify({
+      schema: 'tessera.reading/v1',
+      id: `nab-${seq}`,
+      deviceId: 'machine',
+      tag: 'temperature',
+      ts: new Date(row.ts).toISOString(),
+      value: row.value,
+    });
     const decoded = decodeReadings(body, { nowMs: Date.UTC(2014, 2, 1), maxPastMs: 120 * 86_400_000 });
     expect(decoded.rejects).toEqual([]);
     a.process(recordOf(seq, body), decoded.readings);
@@ -38,7 +49,8 @@ function expectWindows(emitted: readonly EmittedWindow[], rows: readonly { ts: n
   for (const w of expected) {
     const got = latest.get(windowKey(w))!;
     expect(got.count, windowKey(w)).toBe(w.count);
-    for (const f of ['mean', 'std', 'min', 'max'] as const) expect(relClose(got[f], w[f], 1e-12), `${f} of ${windowKey(w)}`).toBe(true);
+    for (const f of ['mean', 'std', 'min', 'max'] as const)
+      expect(relClose(got[f], w[f], 1e-12), `${f} of ${windowKey(w)}`).toBe(true);
   }
 }
 
@@ -53,7 +65,14 @@ describe('real messy data: NAB machine temperature, one series', () => {
 
   it('policy drop: exactly the too-late readings are dropped and reported, nothing else is lost', () => {
     const { emitted, a } = run('drop');
-    expect(a.stats()).toMatchObject({ events: rows.length, readings: rows.length, dropped: TOO_LATE, adjusted: 0, duplicateReadings: 0, lateRevisions: 0 });
+    expect(a.stats()).toMatchObject({
+      events: rows.length,
+      readings: rows.length,
+      dropped: TOO_LATE,
+      adjusted: 0,
+      duplicateReadings: 0,
+      lateRevisions: 0,
+    });
     const kept = rows.filter((_r, i) => i < stepBack || i >= stepBack + TOO_LATE);
     expect(emitted.reduce((n, w) => n + w.count, 0)).toBe(rows.length - TOO_LATE);
     expectWindows(emitted, kept);
@@ -61,10 +80,22 @@ describe('real messy data: NAB machine temperature, one series', () => {
 
   it('policy adjust: the too-late readings move to watermark − 5 s, are reported, and revise their window', () => {
     const { emitted, a } = run('adjust');
-    expect(a.stats()).toMatchObject({ events: rows.length, readings: rows.length, dropped: 0, adjusted: TOO_LATE, lateRevisions: TOO_LATE });
+    expect(a.stats()).toMatchObject({
+      events: rows.length,
+      readings: rows.length,
+      dropped: 0,
+      adjusted: TOO_LATE,
+      lateRevisions: TOO_LATE,
+    });
     const watermark = rows[stepBack - 1]!.ts;
-    const adjusted = rows.map((r, i) => (i >= stepBack && i < stepBack + TOO_LATE ? { ts: watermark - 5000, value: r.value } : r));
-    expect(latestRevisions(emitted).get(windowKey({ device: 'machine', tag: 'temperature', start: watermark - WINDOW_SECONDS * 1000 }))?.revision).toBe(TOO_LATE + 1);
+    const adjusted = rows.map((r, i) =>
+      i >= stepBack && i < stepBack + TOO_LATE ? { ts: watermark - 5000, value: r.value } : r,
+    );
+    expect(
+      latestRevisions(emitted).get(
+        windowKey({ device: 'machine', tag: 'temperature', start: watermark - WINDOW_SECONDS * 1000 }),
+      )?.revision,
+    ).toBe(TOO_LATE + 1);
     expect([...latestRevisions(emitted).values()].reduce((n, w) => n + w.count, 0)).toBe(rows.length);
     expectWindows(emitted, adjusted);
   });

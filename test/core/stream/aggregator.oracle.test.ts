@@ -28,10 +28,13 @@ function partitionsOf(readings: readonly Reading[], seed: number): EventRecord[]
   return parts.map((items, partition) => {
     items.sort((a, b) => a.key - b.key);
     const records: EventRecord[] = [];
-    for (let i = 0; i < items.length; ) {
+    for (let i = 0; i < items.length;) {
       const n = 1 + Math.floor(rnd() * 4);
       const chunk = items.slice(i, i + n).map((x) => wireReading(x.r, rnd() < 0.5));
-      const body = chunk.length === 1 && rnd() < 0.5 ? JSON.stringify(chunk[0]) : JSON.stringify({ schema: READING_SCHEMA_V1, readings: chunk });
+      const body =
+        chunk.length === 1 && rnd() < 0.5
+          ? JSON.stringify(chunk[0])
+          : JSON.stringify({ schema: READING_SCHEMA_V1, readings: chunk });
       records.push(recordOf(records.length, body, { partition, partitionKey: String(chunk[0]!.deviceId) }));
       i += n;
     }
@@ -40,7 +43,8 @@ function partitionsOf(readings: readonly Reading[], seed: number): EventRecord[]
 }
 
 function inversions(records: readonly EventRecord[]): number {
-  let max = -Infinity, n = 0;
+  let max = -Infinity,
+    n = 0;
   for (const rec of records) {
     for (const r of decodeReadings(rec.body, { nowMs: Date.UTC(2030, 0, 1), maxPastMs: Infinity }).readings) {
       if (r.ts < max) n += 1;
@@ -50,10 +54,19 @@ function inversions(records: readonly EventRecord[]): number {
   return n;
 }
 
-function replay(partitions: readonly EventRecord[][]): { emitted: EmittedWindow[]; aggregators: PartitionAggregator[] } {
+function replay(partitions: readonly EventRecord[][]): {
+  emitted: EmittedWindow[];
+  aggregators: PartitionAggregator[];
+} {
   const emitted: EmittedWindow[] = [];
   const aggregators = partitions.map((records, partition) => {
-    const options: AggregatorOptions = { partition, windows: { kind: 'tumbling', sizeSeconds: 60 }, outOfOrderToleranceMs: TOLERANCE_MS, lateArrivalToleranceMs: 5000, latePolicy: 'adjust' };
+    const options: AggregatorOptions = {
+      partition,
+      windows: { kind: 'tumbling', sizeSeconds: 60 },
+      outOfOrderToleranceMs: TOLERANCE_MS,
+      lateArrivalToleranceMs: 5000,
+      latePolicy: 'adjust',
+    };
     const aggregator = new PartitionAggregator(options);
     for (const record of records) {
       const decoded = decodeReadings(record.body, { nowMs: Date.UTC(2018, 7, 30), maxPastMs: 7 * 86_400_000 });
@@ -77,19 +90,40 @@ describe('stream aggregation against the scikit-learn oracle (windows.csv)', () 
 
     const latest = latestRevisions(emitted);
     expect(emitted.every((w) => w.revision === 1)).toBe(true);
-    for (const a of aggregators) expect(a.stats()).toMatchObject({ dropped: 0, adjusted: 0, lateRevisions: 0, duplicateEvents: 0, duplicateReadings: 0 });
+    for (const a of aggregators)
+      expect(a.stats()).toMatchObject({
+        dropped: 0,
+        adjusted: 0,
+        lateRevisions: 0,
+        duplicateEvents: 0,
+        duplicateReadings: 0,
+      });
     expect(aggregators.reduce((n, a) => n + a.stats().readings, 0)).toBe(batchaiReadings().length);
 
     const oracle = readFileSync(resolve(fixtures, 'ocsvm/windows.csv'), 'utf8').trim().split('\n').slice(1);
     expect(latest.size).toBe(oracle.length);
     for (const row of oracle) {
-      const [device, tag, start, count, mean, std, min, max] = row.split(',') as [string, string, string, string, string, string, string, string];
+      const [device, tag, start, count, mean, std, min, max] = row.split(',') as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const key = windowKey({ device, tag, start: Date.parse(start) });
       const w = latest.get(key);
       expect(w, key).toBeDefined();
       expect(w!.count, key).toBe(Number(count));
       expect(w!.end - w!.start).toBe(60_000);
-      for (const [name, actual, expected] of [['mean', w!.mean, mean], ['std', w!.std, std], ['min', w!.min, min], ['max', w!.max, max]] as const) {
+      for (const [name, actual, expected] of [
+        ['mean', w!.mean, mean],
+        ['std', w!.std, std],
+        ['min', w!.min, min],
+        ['max', w!.max, max],
+      ] as const) {
         expect(relClose(actual, Number(expected), 1e-6), `${name} of ${key}: ${actual} vs ${expected}`).toBe(true);
       }
     }

@@ -16,10 +16,12 @@ interface Step {
  */
 function messyStream(seed: number): Step[] {
   const rnd = seeded(seed);
-  const source = batchaiReadings().filter((r) => r.device !== '2').slice(0, 6000);
+  const source = batchaiReadings()
+    .filter((r) => r.device !== '2')
+    .slice(0, 6000);
   const steps: Step[] = [];
   let seq = 0;
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     const n = 1 + Math.floor(rnd() * 3);
     const readings = source.slice(i, i + n).map((r, k) => {
       const roll = rnd();
@@ -33,7 +35,10 @@ function messyStream(seed: number): Step[] {
   return steps;
 }
 
-function uninterrupted(steps: readonly Step[], options: AggregatorOptions): { emitted: EmittedWindow[]; a: PartitionAggregator } {
+function uninterrupted(
+  steps: readonly Step[],
+  options: AggregatorOptions,
+): { emitted: EmittedWindow[]; a: PartitionAggregator } {
   const a = new PartitionAggregator(options);
   const emitted: EmittedWindow[] = [];
   for (const s of steps) {
@@ -46,7 +51,12 @@ function uninterrupted(steps: readonly Step[], options: AggregatorOptions): { em
 }
 
 /** Stops at each cut (draining or not first), snapshots through JSON, restores, and re-reads `rewind` events already processed. */
-function interrupted(steps: readonly Step[], options: AggregatorOptions, cuts: readonly number[], rewind: number): { emitted: EmittedWindow[]; a: PartitionAggregator } {
+function interrupted(
+  steps: readonly Step[],
+  options: AggregatorOptions,
+  cuts: readonly number[],
+  rewind: number,
+): { emitted: EmittedWindow[]; a: PartitionAggregator } {
   let a = new PartitionAggregator(options);
   const emitted: EmittedWindow[] = [];
   let i = 0;
@@ -75,23 +85,51 @@ describe('PartitionAggregator: snapshot and restore', () => {
   const cuts = [1, 137, 1000, 1001, 2222, steps.length - 3];
 
   it.each([
-    ['tumbling, adjust', { partition: 0, windows: { kind: 'tumbling', sizeSeconds: 60 }, outOfOrderToleranceMs: 2000, latePolicy: 'adjust' }],
-    ['tumbling, drop, small dedupe memory', { partition: 0, windows: { kind: 'tumbling', sizeSeconds: 60 }, outOfOrderToleranceMs: 2000, latePolicy: 'drop', dedupeCapacity: 50 }],
-    ['hopping 60/30, adjust', { partition: 0, windows: { kind: 'hopping', sizeSeconds: 60, hopSeconds: 30 }, outOfOrderToleranceMs: 1000, lateArrivalToleranceMs: 8000 }],
-  ] as const)('%s: stop mid-stream, snapshot → JSON → restore → continue equals an uninterrupted run', (_name, options: AggregatorOptions) => {
-    const clean = uninterrupted(steps, options);
-    // The stream exercises every path.
-    const s = clean.a.stats();
-    expect(s.lateRevisions).toBeGreaterThan(0);
-    expect(s.dropped + s.adjusted).toBeGreaterThan(0);
-    expect(s.duplicateReadings).toBeGreaterThan(0);
-    const resumed = interrupted(steps, options, cuts, 5);
-    expect(JSON.stringify(resumed.emitted)).toBe(JSON.stringify(clean.emitted));
-    expect(resumed.emitted).toEqual(clean.emitted);
-    expect({ ...resumed.a.stats(), duplicateEvents: 0 }).toEqual({ ...clean.a.stats(), duplicateEvents: 0 });
-    expect(resumed.a.stats().duplicateEvents).toBe(5 * cuts.length - 5 + 1); // the first cut can only rewind 1
-    expect(resumed.a.snapshot()).toEqual({ ...clean.a.snapshot(), stats: resumed.a.snapshot().stats });
-  });
+    [
+      'tumbling, adjust',
+      {
+        partition: 0,
+        windows: { kind: 'tumbling', sizeSeconds: 60 },
+        outOfOrderToleranceMs: 2000,
+        latePolicy: 'adjust',
+      },
+    ],
+    [
+      'tumbling, drop, small dedupe memory',
+      {
+        partition: 0,
+        windows: { kind: 'tumbling', sizeSeconds: 60 },
+        outOfOrderToleranceMs: 2000,
+        latePolicy: 'drop',
+        dedupeCapacity: 50,
+      },
+    ],
+    [
+      'hopping 60/30, adjust',
+      {
+        partition: 0,
+        windows: { kind: 'hopping', sizeSeconds: 60, hopSeconds: 30 },
+        outOfOrderToleranceMs: 1000,
+        lateArrivalToleranceMs: 8000,
+      },
+    ],
+  ] as const)(
+    '%s: stop mid-stream, snapshot → JSON → restore → continue equals an uninterrupted run',
+    (_name, options: AggregatorOptions) => {
+      const clean = uninterrupted(steps, options);
+      // The stream exercises every path.
+      const s = clean.a.stats();
+      expect(s.lateRevisions).toBeGreaterThan(0);
+      expect(s.dropped + s.adjusted).toBeGreaterThan(0);
+      expect(s.duplicateReadings).toBeGreaterThan(0);
+      const resumed = interrupted(steps, options, cuts, 5);
+      expect(JSON.stringify(resumed.emitted)).toBe(JSON.stringify(clean.emitted));
+      expect(resumed.emitted).toEqual(clean.emitted);
+      expect({ ...resumed.a.stats(), duplicateEvents: 0 }).toEqual({ ...clean.a.stats(), duplicateEvents: 0 });
+      expect(resumed.a.stats().duplicateEvents).toBe(5 * cuts.length - 5 + 1); // the first cut can only rewind 1
+      expect(resumed.a.snapshot()).toEqual({ ...clean.a.snapshot(), stats: resumed.a.snapshot().stats });
+    },
+  );
 
   it('a snapshot is plain JSON and names its partition; restoring into another partition fails', () => {
     const a = new PartitionAggregator({ partition: 3, windows: { kind: 'tumbling', sizeSeconds: 60 } });
@@ -103,8 +141,20 @@ describe('PartitionAggregator: snapshot and restore', () => {
       windows: [],
       pending: [],
       recentIds: { pairs: [], current: 0 },
-      stats: { events: 0, duplicateEvents: 0, readings: 0, duplicateReadings: 0, dropped: 0, adjusted: 0, windowsEmitted: 0, lateRevisions: 0, windowsForgotten: 0 },
+      stats: {
+        events: 0,
+        duplicateEvents: 0,
+        readings: 0,
+        duplicateReadings: 0,
+        dropped: 0,
+        adjusted: 0,
+        windowsEmitted: 0,
+        lateRevisions: 0,
+        windowsForgotten: 0,
+      },
     });
-    expect(() => PartitionAggregator.restore(a.snapshot(), { partition: 2, windows: { kind: 'tumbling', sizeSeconds: 60 } })).toThrow(/partition/);
+    expect(() =>
+      PartitionAggregator.restore(a.snapshot(), { partition: 2, windows: { kind: 'tumbling', sizeSeconds: 60 } }),
+    ).toThrow(/partition/);
   });
 });

@@ -24,7 +24,23 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
     expect(feed(a, [readingOf(10 * S, 1), readingOf(50 * S, 2), readingOf(59_999, 3)], seq)).toEqual([]);
     const [w, ...rest] = feed(a, [readingOf(60 * S, 4)], seq);
     expect(rest).toEqual([]);
-    expect(w).toEqual({ device: 'd', tag: 't', start: 0, end: 60 * S, count: 3, mean: 2, std: Math.sqrt(2 / 3), min: 1, max: 3, revision: 1, partition: 0, firstSequenceNumber: 0, lastSequenceNumber: 2, eventCount: 3, watermark: 60 * S });
+    expect(w).toEqual({
+      device: 'd',
+      tag: 't',
+      start: 0,
+      end: 60 * S,
+      count: 3,
+      mean: 2,
+      std: Math.sqrt(2 / 3),
+      min: 1,
+      max: 3,
+      revision: 1,
+      partition: 0,
+      firstSequenceNumber: 0,
+      lastSequenceNumber: 2,
+      eventCount: 3,
+      watermark: 60 * S,
+    });
     expect(a.currentWatermark()).toBe(60 * S);
   });
 
@@ -57,7 +73,9 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
     const seq = { next: 0 };
     feed(a, [readingOf(10 * S, 1), readingOf(62 * S, 9)], seq);
     expect(feed(a, [readingOf(56_999, 100), readingOf(30 * S, 100)], seq)).toEqual([]);
-    expect(feed(a, [readingOf(57 * S, 4)], seq).map(features)).toEqual([{ start: 0, revision: 2, count: 2, mean: 2.5, min: 1, max: 4 }]);
+    expect(feed(a, [readingOf(57 * S, 4)], seq).map(features)).toEqual([
+      { start: 0, revision: 2, count: 2, mean: 2.5, min: 1, max: 4 },
+    ]);
     expect(a.stats()).toMatchObject({ dropped: 2, adjusted: 0, readings: 5, lateRevisions: 1 });
   });
 
@@ -66,7 +84,9 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
     const seq = { next: 0 };
     feed(a, [readingOf(10 * S, 1), readingOf(62 * S, 9)], seq);
     // 30 s is too late: moved to 57 s, into the emitted window [0, 60): revision 2.
-    expect(feed(a, [readingOf(30 * S, 5)], seq).map(features)).toEqual([{ start: 0, revision: 2, count: 2, mean: 3, min: 1, max: 5 }]);
+    expect(feed(a, [readingOf(30 * S, 5)], seq).map(features)).toEqual([
+      { start: 0, revision: 2, count: 2, mean: 3, min: 1, max: 5 },
+    ]);
     feed(a, [readingOf(130 * S, 0)], seq); // watermark 130 s: [0, 60) and [60, 120) are forgotten or emitted
     // 10 s is too late: moved to 125 s, into the open window [120, 180).
     expect(feed(a, [readingOf(10 * S, 7)], seq)).toEqual([]);
@@ -99,11 +119,21 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
   it('emits in a deterministic order: by end, then device, tag and start', () => {
     const a = new PartitionAggregator(base);
     const seq = { next: 0 };
-    for (const r of [readingOf(1 * S, 1, { deviceId: 'b' }), readingOf(2 * S, 1, { deviceId: 'a', tag: 'z' }), readingOf(3 * S, 1, { deviceId: 'a', tag: 'y' }), readingOf(61 * S, 1, { deviceId: 'a', tag: 'y' })]) {
+    for (const r of [
+      readingOf(1 * S, 1, { deviceId: 'b' }),
+      readingOf(2 * S, 1, { deviceId: 'a', tag: 'z' }),
+      readingOf(3 * S, 1, { deviceId: 'a', tag: 'y' }),
+      readingOf(61 * S, 1, { deviceId: 'a', tag: 'y' }),
+    ]) {
       a.process(recordOf(seq.next++), [r]);
     }
     a.flush(200 * S);
-    expect(a.drainEmitted().map((w) => `${w.device}/${w.tag}@${w.start / S}`)).toEqual(['a/y@0', 'a/z@0', 'b/t@0', 'a/y@60']);
+    expect(a.drainEmitted().map((w) => `${w.device}/${w.tag}@${w.start / S}`)).toEqual([
+      'a/y@0',
+      'a/z@0',
+      'b/t@0',
+      'a/y@60',
+    ]);
   });
 
   it('flush(untilMs) moves the watermark up, never back, and emits what is due', () => {
@@ -118,16 +148,26 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
   });
 
   it('per-series window specs override the default', () => {
-    const a = new PartitionAggregator({ ...base, seriesWindows: new Map([['d\u0000slow', { kind: 'tumbling', sizeSeconds: 300 }]]) });
+    const a = new PartitionAggregator({
+      ...base,
+      seriesWindows: new Map([['d\u0000slow', { kind: 'tumbling', sizeSeconds: 300 }]]),
+    });
     const seq = { next: 0 };
     feed(a, [readingOf(10 * S, 1), readingOf(10 * S, 1, { tag: 'slow' })], seq);
     a.flush();
-    expect(a.drainEmitted().map((w) => [w.tag, w.end - w.start])).toEqual([['t', 60 * S], ['slow', 300 * S]]);
+    expect(a.drainEmitted().map((w) => [w.tag, w.end - w.start])).toEqual([
+      ['t', 60 * S],
+      ['slow', 300 * S],
+    ]);
   });
 
   it('rejects bad options and events of another partition', () => {
-    expect(() => new PartitionAggregator({ ...base, windows: { kind: 'tumbling', sizeSeconds: 0 } })).toThrow(/sizeSeconds/);
-    expect(() => new PartitionAggregator({ ...base, windows: { kind: 'hopping', sizeSeconds: 60, hopSeconds: 90 } })).toThrow(/hopSeconds/);
+    expect(() => new PartitionAggregator({ ...base, windows: { kind: 'tumbling', sizeSeconds: 0 } })).toThrow(
+      /sizeSeconds/,
+    );
+    expect(
+      () => new PartitionAggregator({ ...base, windows: { kind: 'hopping', sizeSeconds: 60, hopSeconds: 90 } }),
+    ).toThrow(/hopSeconds/);
     expect(() => new PartitionAggregator({ ...base, lateArrivalToleranceMs: -1 })).toThrow(/lateArrivalToleranceMs/);
     expect(() => new PartitionAggregator({ ...base, dedupeCapacity: 1.5 })).toThrow(/dedupeCapacity/);
     expect(() => new PartitionAggregator(base).process(recordOf(0, '{}', { partition: 1 }), [])).toThrow(/partition/);
@@ -135,9 +175,18 @@ describe('PartitionAggregator: watermark, emission and late data', () => {
 });
 
 describe('PartitionAggregator: duplicates', () => {
-  const readings = [readingOf(1 * S, 1), readingOf(20 * S, 2), readingOf(61 * S, 3, { tag: 'u' }), readingOf(70 * S, 4), readingOf(125 * S, 5)];
+  const readings = [
+    readingOf(1 * S, 1),
+    readingOf(20 * S, 2),
+    readingOf(61 * S, 3, { tag: 'u' }),
+    readingOf(70 * S, 4),
+    readingOf(125 * S, 5),
+  ];
 
-  function run(records: readonly (readonly [number, StreamReading])[]): { emitted: EmittedWindow[]; a: PartitionAggregator } {
+  function run(records: readonly (readonly [number, StreamReading])[]): {
+    emitted: EmittedWindow[];
+    a: PartitionAggregator;
+  } {
     const a = new PartitionAggregator(base);
     for (const [seq, r] of records) a.process(recordOf(seq), [r]);
     a.flush();
@@ -146,7 +195,10 @@ describe('PartitionAggregator: duplicates', () => {
 
   it('replaying the same partition range twice (same sequence numbers) changes no window', () => {
     const once = run(readings.map((r, i) => [i, r] as const));
-    const replayed = run([...readings.slice(0, 4).map((r, i) => [i, r] as const), ...readings.map((r, i) => [i, r] as const)]);
+    const replayed = run([
+      ...readings.slice(0, 4).map((r, i) => [i, r] as const),
+      ...readings.map((r, i) => [i, r] as const),
+    ]);
     expect(replayed.emitted).toEqual(once.emitted);
     expect(replayed.a.stats()).toMatchObject({ events: 5, duplicateEvents: 4, readings: 5 });
   });
@@ -158,7 +210,10 @@ describe('PartitionAggregator: duplicates', () => {
     a.process(recordOf(2), [readingOf(3 * S, 7, { id: 'e1', deviceId: 'other' })]);
     a.flush();
     const out = a.drainEmitted();
-    expect(out.map((w) => [w.device, w.count, w.mean])).toEqual([['d', 2, 3], ['other', 1, 7]]);
+    expect(out.map((w) => [w.device, w.count, w.mean])).toEqual([
+      ['d', 2, 3],
+      ['other', 1, 7],
+    ]);
     expect(a.stats()).toMatchObject({ readings: 4, duplicateReadings: 1 });
   });
 

@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fastSingleReading } from '../../../src/core/stream/fastReading.js';
-import { decodeReadings, decodeReadingsGeneral, READING_SCHEMA_V1, type DecodedReadings, type DecodeLimits } from '../../../src/core/stream/readingSchema.js';
+import {
+  decodeReadings,
+  decodeReadingsGeneral,
+  READING_SCHEMA_V1,
+  type DecodedReadings,
+  type DecodeLimits,
+} from '../../../src/core/stream/readingSchema.js';
 import { seeded } from './streamFixtures.js';
 
 const NOW = Date.UTC(2018, 7, 29, 0, 0, 0);
@@ -36,21 +42,92 @@ function stringText(rnd: Rnd, plain: string): string {
   return `"${plain}${'é€'.slice(0, Math.floor(rnd() * 3))}"`;
 }
 
-const NUMBERS = ['0', '-0', '1', '-1', '84.53', '0.1', '-0.5e-3', '1e5', '1E+5', '2.5E-7', '123456789012345678', '9007199254740993', '0.30000000000000004', '1e400', '-1e400', '1e-400', '01', '1.', '.5', '+1', '-', '1e', '1e+', '0x10', 'NaN', 'Infinity', 'null', 'true', '"84.5"', '"NaN"', '"-inf"', '[]', '{}', '1.5.2', '--1', '3.14159265358979', '99999999999999999999999'];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '84.53',
+  '0.1',
+  '-0.5e-3',
+  '1e5',
+  '1E+5',
+  '2.5E-7',
+  '123456789012345678',
+  '9007199254740993',
+  '0.30000000000000004',
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '01',
+  '1.',
+  '.5',
+  '+1',
+  '-',
+  '1e',
+  '1e+',
+  '0x10',
+  'NaN',
+  'Infinity',
+  'null',
+  'true',
+  '"84.5"',
+  '"NaN"',
+  '"-inf"',
+  '[]',
+  '{}',
+  '1.5.2',
+  '--1',
+  '3.14159265358979',
+  '99999999999999999999999',
+];
 
 function tsText(rnd: Rnd): string {
   const t = NOW - Math.floor(rnd() * 90_000_000) + 70_000;
   const iso = new Date(t).toISOString();
   const forms = [
-    iso, iso.slice(0, 19), iso.slice(0, 19) + 'Z', iso.slice(0, 23), iso.replace('T', ' '), iso.replace('Z', 'z'), iso.replace('Z', '+01:30'),
-    iso.replace('Z', '-0200'), iso.slice(0, 16), iso.slice(0, 22) + 'Z', iso.replace('Z', '123456Z'), iso.replace('.', ','), `${iso} `, ` ${iso}`,
-    '2018-02-29T00:00:00Z', '2018-08-28T24:00:00.000Z', '2018-08-28T23:60:00Z', '2018-08-28T23:00:60', '2018-13-01 00:00:00', '2018-08-28T23:00:05.1x2Z',
-    '2018-08-28X23:00:05Z', '1969-12-31T23:59:59.999Z', 'yesterday', '',
+    iso,
+    iso.slice(0, 19),
+    iso.slice(0, 19) + 'Z',
+    iso.slice(0, 23),
+    iso.replace('T', ' '),
+    iso.replace('Z', 'z'),
+    iso.replace('Z', '+01:30'),
+    iso.replace('Z', '-0200'),
+    iso.slice(0, 16),
+    iso.slice(0, 22) + 'Z',
+    iso.replace('Z', '123456Z'),
+    iso.replace('.', ','),
+    `${iso} `,
+    ` ${iso}`,
+    '2018-02-29T00:00:00Z',
+    '2018-08-28T24:00:00.000Z',
+    '2018-08-28T23:60:00Z',
+    '2018-08-28T23:00:60',
+    '2018-13-01 00:00:00',
+    '2018-08-28T23:00:05.1x2Z',
+    '2018-08-28X23:00:05Z',
+    '1969-12-31T23:59:59.999Z',
+    'yesterday',
+    '',
   ];
   const r = rnd();
   if (r < 0.6) return stringText(rnd, pick(rnd, forms));
   if (r < 0.8) return String(t);
-  return pick(rnd, [`${t}.5`, `${t}e0`, `${t / 1000}e3`, `-${t}`, String(NOW + 60_001), String(NOW - 86_400_001), String(NOW + 60_000), String(NOW - 86_400_000), '1e999', '"1535497205000"', 'null', 'true']);
+  return pick(rnd, [
+    `${t}.5`,
+    `${t}e0`,
+    `${t / 1000}e3`,
+    `-${t}`,
+    String(NOW + 60_001),
+    String(NOW - 86_400_001),
+    String(NOW + 60_000),
+    String(NOW - 86_400_000),
+    '1e999',
+    '"1535497205000"',
+    'null',
+    'true',
+  ]);
 }
 
 interface Field {
@@ -59,25 +136,66 @@ interface Field {
 }
 
 const FIELDS: readonly Field[] = [
-  { key: 'schema', value: (rnd) => (rnd() < 0.85 ? `"${READING_SCHEMA_V1}"` : pick(rnd, ['"tessera.reading/v2"', '1', `"${READING_SCHEMA_V1} "`, `"tessera.reading\\/v1"`])) },
-  { key: 'id', value: (rnd, i) => (rnd() < 0.85 ? `"r${i}"` : rnd() < 0.5 ? stringText(rnd, `r${i}`) : pick(rnd, ['5', 'null', '""'])) },
-  { key: 'deviceId', value: (rnd) => (rnd() < 0.85 ? `"${pick(rnd, ['0', '7', 'dev-12', 'é'])}"` : rnd() < 0.7 ? stringText(rnd, 'd9') : pick(rnd, ['1', 'null', '[]'])) },
-  { key: 'tag', value: (rnd) => (rnd() < 0.85 ? `"${pick(rnd, ['0', '3', 'temp'])}"` : rnd() < 0.7 ? stringText(rnd, 't') : pick(rnd, ['4', 'false'])) },
+  {
+    key: 'schema',
+    value: (rnd) =>
+      rnd() < 0.85
+        ? `"${READING_SCHEMA_V1}"`
+        : pick(rnd, ['"tessera.reading/v2"', '1', `"${READING_SCHEMA_V1} "`, `"tessera.reading\\/v1"`]),
+  },
+  {
+    key: 'id',
+    value: (rnd, i) =>
+      rnd() < 0.85 ? `"r${i}"` : rnd() < 0.5 ? stringText(rnd, `r${i}`) : pick(rnd, ['5', 'null', '""']),
+  },
+  {
+    key: 'deviceId',
+    value: (rnd) =>
+      rnd() < 0.85
+        ? `"${pick(rnd, ['0', '7', 'dev-12', 'é'])}"`
+        : rnd() < 0.7
+          ? stringText(rnd, 'd9')
+          : pick(rnd, ['1', 'null', '[]']),
+  },
+  {
+    key: 'tag',
+    value: (rnd) =>
+      rnd() < 0.85
+        ? `"${pick(rnd, ['0', '3', 'temp'])}"`
+        : rnd() < 0.7
+          ? stringText(rnd, 't')
+          : pick(rnd, ['4', 'false']),
+  },
   { key: 'ts', value: (rnd) => tsText(rnd) },
   { key: 'value', value: (rnd) => (rnd() < 0.5 ? String(Math.round((rnd() - 0.5) * 2e6) / 100) : pick(rnd, NUMBERS)) },
 ];
-const EXTRA_KEYS = ['properties', 'extra', 'readings', 'deviceid', 'Value', 'd\\u0065viceId', 'valu\\u0065', '', 'ts2', 'tag '];
+const EXTRA_KEYS = [
+  'properties',
+  'extra',
+  'readings',
+  'deviceid',
+  'Value',
+  'd\\u0065viceId',
+  'valu\\u0065',
+  '',
+  'ts2',
+  'tag ',
+];
 
 /** A layout: keys in an order (some dropped, some twice, some extra), and the whitespace around every token. */
 function layoutOf(rnd: Rnd): { keys: string[]; ws: string[] } {
-  const keys = FIELDS.filter((f) => f.key !== 'schema' || rnd() < 0.6).filter((f) => f.key === 'schema' || rnd() < 0.95).map((f) => f.key);
+  const keys = FIELDS.filter((f) => f.key !== 'schema' || rnd() < 0.6)
+    .filter((f) => f.key === 'schema' || rnd() < 0.95)
+    .map((f) => f.key);
   for (let k = keys.length - 1; k > 0; k--) {
     const j = Math.floor(rnd() * (k + 1));
     [keys[k], keys[j]] = [keys[j]!, keys[k]!];
   }
   if (rnd() < 0.1) keys.splice(Math.floor(rnd() * keys.length), 0, pick(rnd, keys));
   if (rnd() < 0.1) keys.splice(Math.floor(rnd() * keys.length), 0, pick(rnd, EXTRA_KEYS));
-  const ws = Array.from({ length: keys.length * 4 + 2 }, () => (rnd() < 0.75 ? '' : rnd() < 0.97 ? pick(rnd, WS) : pick(rnd, BAD_WS)));
+  const ws = Array.from({ length: keys.length * 4 + 2 }, () =>
+    rnd() < 0.75 ? '' : rnd() < 0.97 ? pick(rnd, WS) : pick(rnd, BAD_WS),
+  );
   return { keys, ws };
 }
 
@@ -85,7 +203,13 @@ function bodyOf(rnd: Rnd, layout: { keys: string[]; ws: string[] }, i: number): 
   const { keys, ws } = layout;
   const members = keys.map((key, k) => {
     const field = FIELDS.find((f) => f.key === key);
-    const value = field ? field.value(rnd, i) : key === 'properties' ? pick(rnd, ['{"unit":"C"}', '{}', '{"a":{}}', '[1]']) : key === 'readings' ? '[]' : pick(rnd, ['1', '"x"', '[1,{"a":2}]', 'null']);
+    const value = field
+      ? field.value(rnd, i)
+      : key === 'properties'
+        ? pick(rnd, ['{"unit":"C"}', '{}', '{"a":{}}', '[1]'])
+        : key === 'readings'
+          ? '[]'
+          : pick(rnd, ['1', '"x"', '[1,{"a":2}]', 'null']);
     return `${ws[4 * k]}"${key}"${ws[4 * k + 1]}:${ws[4 * k + 2]}${value}${ws[4 * k + 3]}`;
   });
   return `${ws[ws.length - 2]}{${members.join(',')}}${ws[ws.length - 1]}`;
@@ -97,19 +221,26 @@ function mutate(rnd: Rnd, text: string): string {
   const at = Math.floor(rnd() * (text.length + 1));
   const c = pick(rnd, [...alphabet]);
   const op = rnd();
-  return op < 0.4 ? text.slice(0, at) + c + text.slice(at + 1) : op < 0.7 ? text.slice(0, at) + c + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+  return op < 0.4
+    ? text.slice(0, at) + c + text.slice(at + 1)
+    : op < 0.7
+      ? text.slice(0, at) + c + text.slice(at)
+      : text.slice(0, at) + text.slice(at + 1);
 }
 
 function expectSame(body: string, fast: DecodedReadings, general: DecodedReadings): void {
   expect(fast, JSON.stringify(body)).toEqual(general);
-  fast.readings.forEach((r, k) => expect(Object.is(r.value, general.readings[k]!.value), JSON.stringify(body)).toBe(true));
+  fast.readings.forEach((r, k) =>
+    expect(Object.is(r.value, general.readings[k]!.value), JSON.stringify(body)).toBe(true),
+  );
 }
 
 describe('the reading fast path, differentially against JSON.parse and checks', () => {
   it('answers exactly as the general path on generated bodies, valid and invalid, in runs of a layout', () => {
     const rnd = seeded(2024);
     const reasons = new Map<string, number>();
-    let fastAnswers = 0, bodies = 0;
+    let fastAnswers = 0,
+      bodies = 0;
     for (let run = 0; run < 1500; run++) {
       const layout = layoutOf(rnd);
       const length = 1 + Math.floor(rnd() * 40);
@@ -130,7 +261,18 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
     expect(fastAnswers).toBeGreaterThan(bodies / 10);
     expect(bodies - fastAnswers).toBeGreaterThan(bodies / 5);
     expect([...reasons.keys()].sort()).toEqual(
-      ['invalid device or tag', 'malformed json', 'missing field', 'non-finite value', 'not an object', 'timestamp too far in the future', 'timestamp too far in the past', 'unknown schema version', 'unparseable timestamp', 'wrong type'].sort(),
+      [
+        'invalid device or tag',
+        'malformed json',
+        'missing field',
+        'non-finite value',
+        'not an object',
+        'timestamp too far in the future',
+        'timestamp too far in the past',
+        'unknown schema version',
+        'unparseable timestamp',
+        'wrong type',
+      ].sort(),
     );
   });
 
@@ -149,13 +291,23 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
   it('gives equal names and a fresh id however often a layout repeats', () => {
     const body = (i: number) => `{"deviceId":"dev-${i % 3}","tag":"t","ts":${NOW - i},"value":${i},"id":"e${i}"}`;
     const readings = Array.from({ length: 30 }, (_, i) => decodeReadings(body(i), limits).readings[0]!);
-    readings.forEach((r, i) => expect(r).toEqual({ id: `e${i}`, deviceId: `dev-${i % 3}`, tag: 't', ts: NOW - i, value: i, properties: undefined }));
+    readings.forEach((r, i) =>
+      expect(r).toEqual({
+        id: `e${i}`,
+        deviceId: `dev-${i % 3}`,
+        tag: 't',
+        ts: NOW - i,
+        value: i,
+        properties: undefined,
+      }),
+    );
   });
 
   it('keeps names right when more distinct names pass than the name table holds, and when they are long', () => {
     const rnd = seeded(5);
     for (let k = 0; k < 30_000; k++) {
-      const device = rnd() < 0.5 ? `d${Math.floor(rnd() * 10_000)}` : `${'long-device-name-'.repeat(4)}${Math.floor(rnd() * 50)}`;
+      const device =
+        rnd() < 0.5 ? `d${Math.floor(rnd() * 10_000)}` : `${'long-device-name-'.repeat(4)}${Math.floor(rnd() * 50)}`;
       const body = `{"deviceId":"${device}","tag":"t${k % 9}","ts":${NOW - k},"value":${k}}`;
       const decoded = decodeReadings(body, limits);
       expectSame(body, decoded, decodeReadingsGeneral(body, limits));

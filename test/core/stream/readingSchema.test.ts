@@ -4,7 +4,12 @@ import { parseTimestamp } from '../../../src/core/timestamps.js';
 import { parseEventTime } from '../../../src/core/stream/eventTime.js';
 import { fastSingleReading } from '../../../src/core/stream/fastReading.js';
 import { READING_JSON_SCHEMA_V1 } from '../../../src/core/stream/readingJsonSchema.js';
-import { decodeReadings, READING_SCHEMA_V1, utf8Length, type DecodeLimits } from '../../../src/core/stream/readingSchema.js';
+import {
+  decodeReadings,
+  READING_SCHEMA_V1,
+  utf8Length,
+  type DecodeLimits,
+} from '../../../src/core/stream/readingSchema.js';
 import { seeded } from './streamFixtures.js';
 
 const NOW = Date.UTC(2018, 7, 29, 0, 0, 0);
@@ -15,7 +20,16 @@ const body = (o: unknown): string => JSON.stringify(o);
 describe('decodeReadings: the v1 reading format', () => {
   it('decodes the single form with an ISO timestamp, zone-less = UTC, and epoch milliseconds', () => {
     expect(decodeReadings(body(good), limits)).toEqual({
-      readings: [{ id: undefined, deviceId: '1', tag: '4', ts: Date.UTC(2018, 7, 28, 23, 0, 5), value: 84.53, properties: undefined }],
+      readings: [
+        {
+          id: undefined,
+          deviceId: '1',
+          tag: '4',
+          ts: Date.UTC(2018, 7, 28, 23, 0, 5),
+          value: 84.53,
+          properties: undefined,
+        },
+      ],
       rejects: [],
     });
     const zoneless = decodeReadings(body({ ...good, ts: '2018-08-28 23:00:05.250' }), limits);
@@ -27,22 +41,59 @@ describe('decodeReadings: the v1 reading format', () => {
   });
 
   it('keeps schema, id and properties of the single form, and ignores unknown fields', () => {
-    const r = decodeReadings(body({ schema: READING_SCHEMA_V1, id: 'e-1', ...good, properties: { unit: 'C', calibrated: true, gain: 2 }, extra: [1] }), limits);
+    const r = decodeReadings(
+      body({
+        schema: READING_SCHEMA_V1,
+        id: 'e-1',
+        ...good,
+        properties: { unit: 'C', calibrated: true, gain: 2 },
+        extra: [1],
+      }),
+      limits,
+    );
     expect(r.rejects).toEqual([]);
-    expect(r.readings).toEqual([{ id: 'e-1', deviceId: '1', tag: '4', ts: Date.UTC(2018, 7, 28, 23, 0, 5), value: 84.53, properties: { unit: 'C', calibrated: true, gain: 2 } }]);
+    expect(r.readings).toEqual([
+      {
+        id: 'e-1',
+        deviceId: '1',
+        tag: '4',
+        ts: Date.UTC(2018, 7, 28, 23, 0, 5),
+        value: 84.53,
+        properties: { unit: 'C', calibrated: true, gain: 2 },
+      },
+    ]);
   });
 
   it('decodes a batch, keeping the good readings of a batch with bad ones, each reject with its index', () => {
     const r = decodeReadings(
-      body({ schema: READING_SCHEMA_V1, readings: [good, { ...good, value: 'NaN' }, { ...good, tag: 7 }, { ...good, ts: 1535497206000, value: -1 }, { ...good, value: undefined }] }),
+      body({
+        schema: READING_SCHEMA_V1,
+        readings: [
+          good,
+          { ...good, value: 'NaN' },
+          { ...good, tag: 7 },
+          { ...good, ts: 1535497206000, value: -1 },
+          { ...good, value: undefined },
+        ],
+      }),
       limits,
     );
-    expect(r.readings.map((x) => [x.ts, x.value])).toEqual([[Date.UTC(2018, 7, 28, 23, 0, 5), 84.53], [1535497206000, -1]]);
-    expect(r.rejects.map((x) => [x.index, x.reason])).toEqual([[1, 'non-finite value'], [2, 'wrong type'], [4, 'missing field']]);
+    expect(r.readings.map((x) => [x.ts, x.value])).toEqual([
+      [Date.UTC(2018, 7, 28, 23, 0, 5), 84.53],
+      [1535497206000, -1],
+    ]);
+    expect(r.rejects.map((x) => [x.index, x.reason])).toEqual([
+      [1, 'non-finite value'],
+      [2, 'wrong type'],
+      [4, 'missing field'],
+    ]);
   });
 
   it('an empty batch is no readings and no rejects', () => {
-    expect(decodeReadings(body({ schema: READING_SCHEMA_V1, readings: [] }), limits)).toEqual({ readings: [], rejects: [] });
+    expect(decodeReadings(body({ schema: READING_SCHEMA_V1, readings: [] }), limits)).toEqual({
+      readings: [],
+      rejects: [],
+    });
   });
 
   const cases: [string, string, string, number | null][] = [
@@ -52,7 +103,12 @@ describe('decodeReadings: the v1 reading format', () => {
     ['a JSON number', '42', 'not an object', null],
     ['null', 'null', 'not an object', null],
     ['an unknown single schema version', body({ schema: 'tessera.reading/v2', ...good }), 'unknown schema version', 0],
-    ['an unknown batch schema version', body({ schema: 'tessera.reading/v2', readings: [good] }), 'unknown schema version', null],
+    [
+      'an unknown batch schema version',
+      body({ schema: 'tessera.reading/v2', readings: [good] }),
+      'unknown schema version',
+      null,
+    ],
     ['a batch without schema', body({ readings: [good] }), 'missing field', null],
     ['a batch whose readings is not an array', body({ schema: READING_SCHEMA_V1, readings: {} }), 'wrong type', null],
     ['a batch item that is not an object', body({ schema: READING_SCHEMA_V1, readings: [3] }), 'not an object', 0],
@@ -69,7 +125,12 @@ describe('decodeReadings: the v1 reading format', () => {
     ['value "Infinity"', body({ ...good, value: 'Infinity' }), 'non-finite value', 0],
     ['value "-inf"', body({ ...good, value: '-inf' }), 'non-finite value', 0],
     ['value null (JSON.stringify of NaN)', body({ ...good, value: NaN }), 'non-finite value', 0],
-    ['value 1e999 (overflows to Infinity)', '{"deviceId":"1","tag":"4","ts":"2018-08-28T23:00:05Z","value":1e999}', 'non-finite value', 0],
+    [
+      'value 1e999 (overflows to Infinity)',
+      '{"deviceId":"1","tag":"4","ts":"2018-08-28T23:00:05Z","value":1e999}',
+      'non-finite value',
+      0,
+    ],
     ['value -1e999', '{"deviceId":"1","tag":"4","ts":"2018-08-28T23:00:05Z","value":-1e999}', 'non-finite value', 0],
     ['ts 1e999', '{"deviceId":"1","tag":"4","ts":1e999,"value":1}', 'unparseable timestamp', 0],
     ['a fractional epoch ts', body({ ...good, ts: 1535497205000.5 }), 'unparseable timestamp', 0],
@@ -100,11 +161,20 @@ describe('decodeReadings: the v1 reading format', () => {
     const padded = body({ ...good, properties: { note: 'é'.repeat(600) } }); // 2 bytes each in UTF-8
     expect(utf8Length(padded)).toBeGreaterThan(1200);
     expect(padded.length).toBeLessThan(1000);
-    expect(decodeReadings(padded, { ...limits, maxBytes: 1000 }).rejects).toEqual([{ index: null, reason: 'oversized message', detail: expect.stringMatching(/bytes, over the limit of 1000/) as unknown }]);
+    expect(decodeReadings(padded, { ...limits, maxBytes: 1000 }).rejects).toEqual([
+      {
+        index: null,
+        reason: 'oversized message',
+        detail: expect.stringMatching(/bytes, over the limit of 1000/) as unknown,
+      },
+    ]);
     expect(decodeReadings(padded, { ...limits, maxBytes: 2000 }).readings).toHaveLength(1);
     const huge = `{"x":"${'a'.repeat(1_048_577)}"`; // not even JSON: the size check comes first
     expect(decodeReadings(huge, limits).rejects[0]?.reason).toBe('oversized message');
-    expect(decodeReadings(`{"deviceId":"1","tag":"4","ts":1535497205000,"value":1,"p":"${'a'.repeat(1_048_000)}"}`, limits).readings).toHaveLength(1);
+    expect(
+      decodeReadings(`{"deviceId":"1","tag":"4","ts":1535497205000,"value":1,"p":"${'a'.repeat(1_048_000)}"}`, limits)
+        .readings,
+    ).toHaveLength(1);
     expect(utf8Length('a\u00e9\u20ac\u{1f600}\ud800')).toBe(1 + 2 + 3 + 4 + 3);
   });
 
@@ -125,7 +195,12 @@ describe('decodeReadings: the v1 reading format', () => {
         const at = Math.floor(rnd() * text.length);
         const c = alphabet[Math.floor(rnd() * alphabet.length)]!;
         const op = rnd();
-        text = op < 0.4 ? text.slice(0, at) + c + text.slice(at + 1) : op < 0.7 ? text.slice(0, at) + c + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+        text =
+          op < 0.4
+            ? text.slice(0, at) + c + text.slice(at + 1)
+            : op < 0.7
+              ? text.slice(0, at) + c + text.slice(at)
+              : text.slice(0, at) + text.slice(at + 1);
       }
       const fast = fastSingleReading(text, NOW - 86_400_000, NOW + 60_000);
       if (fast === undefined) continue;
@@ -143,18 +218,42 @@ describe('decodeReadings: the v1 reading format', () => {
     for (let k = 0; k < 5000; k++) {
       const t = Math.floor(rnd() * 4e12) - 1e11;
       const iso = new Date(t).toISOString();
-      for (const text of [iso, iso.replace('T', ' '), iso.slice(0, 19), iso.slice(0, 23), iso.slice(0, 19) + 'Z', iso.replace('Z', '+01:30')]) {
+      for (const text of [
+        iso,
+        iso.replace('T', ' '),
+        iso.slice(0, 19),
+        iso.slice(0, 23),
+        iso.slice(0, 19) + 'Z',
+        iso.replace('Z', '+01:30'),
+      ]) {
         expect(parseEventTime(text), text).toBe(parseTimestamp(text));
       }
     }
     // Consecutive times across day, month, leap-day and year boundaries, as a stream sends them.
-    for (const from of [Date.UTC(2016, 1, 27), Date.UTC(2015, 11, 30, 12), Date.UTC(2100, 1, 27), Date.UTC(1970, 0, 1)]) {
+    for (const from of [
+      Date.UTC(2016, 1, 27),
+      Date.UTC(2015, 11, 30, 12),
+      Date.UTC(2100, 1, 27),
+      Date.UTC(1970, 0, 1),
+    ]) {
       for (let t = from; t < from + 4 * 86_400_000; t += 1_234_567) {
         const iso = new Date(t).toISOString();
-        for (const text of [iso, iso.slice(0, 19)]) expect(parseEventTime(text), text).toBe(t - (text === iso ? 0 : t % 1000));
+        for (const text of [iso, iso.slice(0, 19)])
+          expect(parseEventTime(text), text).toBe(t - (text === iso ? 0 : t % 1000));
       }
     }
-    for (const text of ['2018-02-29 00:00:00', '2016-02-29T00:00:00Z', '2100-02-29 00:00:00', '2000-02-29 00:00:00', '2018-13-01 00:00:00', '2018-12-01 24:00:00', '2018-12-01 23:60:00', '2018-12-01 23:00:60', '2018-12-01T23:00:00.1x2Z', '2018-1a-01 00:00:00']) {
+    for (const text of [
+      '2018-02-29 00:00:00',
+      '2016-02-29T00:00:00Z',
+      '2100-02-29 00:00:00',
+      '2000-02-29 00:00:00',
+      '2018-13-01 00:00:00',
+      '2018-12-01 24:00:00',
+      '2018-12-01 23:60:00',
+      '2018-12-01 23:00:60',
+      '2018-12-01T23:00:00.1x2Z',
+      '2018-1a-01 00:00:00',
+    ]) {
       expect(parseEventTime(text), text).toBe(parseTimestamp(text));
     }
   });
@@ -162,11 +261,24 @@ describe('decodeReadings: the v1 reading format', () => {
   it('publishes a JSON Schema that agrees with the decoder on shapes', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(READING_JSON_SCHEMA_V1);
-    for (const ok of [good, { ...good, schema: READING_SCHEMA_V1, id: 'x', ts: 1535497205000, properties: { a: 1, b: 'c', d: false } }, { schema: READING_SCHEMA_V1, readings: [good, good] }]) {
+    for (const ok of [
+      good,
+      { ...good, schema: READING_SCHEMA_V1, id: 'x', ts: 1535497205000, properties: { a: 1, b: 'c', d: false } },
+      { schema: READING_SCHEMA_V1, readings: [good, good] },
+    ]) {
       expect(validate(ok), JSON.stringify(ok)).toBe(true);
       expect(decodeReadings(body(ok), limits).rejects).toEqual([]);
     }
-    for (const bad of [{ ...good, value: 'NaN' }, { ...good, tag: 7 }, { ...good, ts: 1.5 }, { ...good, deviceId: '' }, { readings: [good] }, { schema: 'tessera.reading/v2', readings: [good] }, { ...good, properties: { a: {} } }, { ...good, ts: 'yesterday' }]) {
+    for (const bad of [
+      { ...good, value: 'NaN' },
+      { ...good, tag: 7 },
+      { ...good, ts: 1.5 },
+      { ...good, deviceId: '' },
+      { readings: [good] },
+      { schema: 'tessera.reading/v2', readings: [good] },
+      { ...good, properties: { a: {} } },
+      { ...good, ts: 'yesterday' },
+    ]) {
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
       expect(decodeReadings(body(bad), limits).rejects.length, JSON.stringify(bad)).toBeGreaterThan(0);
     }

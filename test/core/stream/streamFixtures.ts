@@ -46,22 +46,28 @@ export function seeded(seed: number): () => number {
 /** The readings of batchai-sensor_data.csv, in file order. */
 export function batchaiReadings(): Reading[] {
   const lines = readFileSync(resolve(fixtures, 'sensors/batchai-sensor_data.csv'), 'utf8').split(/\r?\n/).slice(1);
-  return lines.filter((l) => l !== '').map((line) => {
-    const r = parseReadingRow(line);
-    if (!r.ok) throw new Error(`fixture row rejected: ${line}`);
-    return r.reading;
-  });
+  return lines
+    .filter((l) => l !== '')
+    .map((line) => {
+      const r = parseReadingRow(line);
+      if (!r.ok) throw new Error(`fixture row rejected: ${line}`);
+      return r.reading;
+    });
 }
 
 /** nab-machine_temperature_system_failure.csv (timestamp,value), in file order. */
 export function nabRows(): { ts: number; value: number }[] {
-  const lines = readFileSync(resolve(fixtures, 'sensors/nab-machine_temperature_system_failure.csv'), 'utf8').split(/\r?\n/).slice(1);
-  return lines.filter((l) => l !== '').map((line) => {
-    const [ts, value] = line.split(',') as [string, string];
-    const t = parseTimestamp(ts);
-    if (t === undefined) throw new Error(`bad fixture timestamp ${ts}`);
-    return { ts: t, value: Number(value) };
-  });
+  const lines = readFileSync(resolve(fixtures, 'sensors/nab-machine_temperature_system_failure.csv'), 'utf8')
+    .split(/\r?\n/)
+    .slice(1);
+  return lines
+    .filter((l) => l !== '')
+    .map((line) => {
+      const [ts, value] = line.split(',') as [string, string];
+      const t = parseTimestamp(ts);
+      if (t === undefined) throw new Error(`bad fixture timestamp ${ts}`);
+      return { ts: t, value: Number(value) };
+    });
 }
 
 export function windowKey(w: { device: string; tag: string; start: number }): string {
@@ -74,7 +80,8 @@ export function latestRevisions(emitted: readonly EmittedWindow[]): Map<string, 
   for (const w of emitted) {
     const key = windowKey(w);
     const before = out.get(key);
-    if (w.revision !== (before?.revision ?? 0) + 1) throw new Error(`${key}: revision ${w.revision} after ${before?.revision ?? 'none'}`);
+    if (w.revision !== (before?.revision ?? 0) + 1)
+      throw new Error(`${key}: revision ${w.revision} after ${before?.revision ?? 'none'}`);
     out.set(key, w);
   }
   return out;
@@ -85,7 +92,13 @@ export function relClose(actual: number, expected: number, rel: number): boolean
 }
 
 /** count, mean, population std, min, max of values, two-pass. */
-export function bruteFeatures(values: readonly number[]): { count: number; mean: number; std: number; min: number; max: number } {
+export function bruteFeatures(values: readonly number[]): {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+} {
   const count = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / count;
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / count;

@@ -48,22 +48,32 @@ export async function openAzureWorld(env: Record<string, string> = {}): Promise<
     ...env,
   });
   for (const name of [settings.workQueue, settings.controlQueue]) {
-    broker.createQueue(name, { lockDurationMs: settings.config.lockDurationMs, maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: 60_000 });
+    broker.createQueue(name, {
+      lockDurationMs: settings.config.lockDurationMs,
+      maxDeliveryCount: MAX_DELIVERIES,
+      duplicateDetectionWindowMs: 60_000,
+    });
   }
   const log = createRecordingLogger();
   // Fail fast: a fault the broker injects must reach the handler, not be retried away by the SDK.
-  const ctx = openAzureContext(settings, undefined, log, { serviceBusClientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } } });
+  const ctx = openAzureContext(settings, undefined, log, {
+    serviceBusClientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } },
+  });
   await ctx.ensureContainers();
   useContext(ctx);
   const invocationLogs: { level: string; text: string }[] = [];
   return {
-    ctx, broker, lines: log.lines, invocationLogs,
-    invocation: (functionName, triggerMetadata) => new InvocationContext({
-      invocationId: randomBytes(8).toString('hex'),
-      functionName,
-      triggerMetadata,
-      logHandler: (level, ...args) => invocationLogs.push({ level, text: args.map(String).join(' ') }),
-    }),
+    ctx,
+    broker,
+    lines: log.lines,
+    invocationLogs,
+    invocation: (functionName, triggerMetadata) =>
+      new InvocationContext({
+        invocationId: randomBytes(8).toString('hex'),
+        functionName,
+        triggerMetadata,
+        logHandler: (level, ...args) => invocationLogs.push({ level, text: args.map(String).join(' ') }),
+      }),
     async close() {
       useContext(undefined);
       await ctx.close();
@@ -94,7 +104,12 @@ export async function deliverControlMessage(
 ): Promise<{ message: ReceivedMessage; outcome: 'completed' | 'abandoned'; error?: Error }> {
   const [message] = await world.ctx.control.receive({ maxMessages: 1, maxWaitMs: 2000 });
   if (!message) throw new Error('no control message to deliver');
-  const invocation = world.invocation('controlQueue', { messageId: message.messageId, deliveryCount: message.deliveryCount, sequenceNumber: message.sequenceNumber, applicationProperties: message.applicationProperties });
+  const invocation = world.invocation('controlQueue', {
+    messageId: message.messageId,
+    deliveryCount: message.deliveryCount,
+    sequenceNumber: message.sequenceNumber,
+    applicationProperties: message.applicationProperties,
+  });
   try {
     await handler(message.body, invocation);
   } catch (error) {
@@ -106,7 +121,11 @@ export async function deliverControlMessage(
 }
 
 /** Puts `body` in the inbox under a fresh name and submits it through the blob trigger, as Event Grid would; returns its job id. */
-export async function submitThroughTrigger(world: AzureWorld, body: string | Buffer, extension = 'csv'): Promise<string> {
+export async function submitThroughTrigger(
+  world: AzureWorld,
+  body: string | Buffer,
+  extension = 'csv',
+): Promise<string> {
   const name = `r-${randomBytes(4).toString('hex')}.${extension}`;
   await world.ctx.blobs.put(CONTAINERS.inbox, name, body);
   await inboxBlobCreated(undefined, world.invocation('inboxBlobCreated', { name }));

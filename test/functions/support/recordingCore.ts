@@ -37,7 +37,9 @@ export function installRecordingCore(): RecordingCore {
   const core = {
     version: '3.10.1',
     hostVersion: '4.1000.0',
-    setProgrammingModel: (m: unknown) => { model = m; },
+    setProgrammingModel: (m: unknown) => {
+      model = m;
+    },
     getProgrammingModel: () => model,
     registerHook: () => ({ dispose: () => {} }),
     log: () => {},
@@ -46,18 +48,22 @@ export function installRecordingCore(): RecordingCore {
       registrations.set(metadata.name, { ...metadata, callback });
       return { dispose: () => registrations.delete(metadata.name) };
     },
-    Disposable: class { dispose(): void {} },
+    Disposable: class {
+      dispose(): void {}
+    },
   };
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = Module.prototype.require;
   Module.prototype.require = new Proxy(original, {
     apply(target, thisArg, args: [string]): unknown {
-      return args[0] === '@azure/functions-core' ? core : Reflect.apply(target, thisArg, args) as unknown;
+      return args[0] === '@azure/functions-core' ? core : (Reflect.apply(target, thisArg, args) as unknown);
     },
   });
   return {
     registrations,
     programmingModel: () => model,
-    uninstall: () => { Module.prototype.require = original; },
+    uninstall: () => {
+      Module.prototype.require = original;
+    },
   };
 }

@@ -20,7 +20,12 @@ export function startControlLoop(world: AzureWorld): ControlLoop {
     while (!stop.signal.aborted) {
       const [message] = await control.receive({ maxMessages: 1, maxWaitMs: 500, signal: stop.signal });
       if (!message) continue;
-      const invocation = world.invocation('controlQueue', { messageId: message.messageId, deliveryCount: message.deliveryCount, sequenceNumber: message.sequenceNumber, applicationProperties: message.applicationProperties });
+      const invocation = world.invocation('controlQueue', {
+        messageId: message.messageId,
+        deliveryCount: message.deliveryCount,
+        sequenceNumber: message.sequenceNumber,
+        applicationProperties: message.applicationProperties,
+      });
       try {
         await controlQueue(message.body, invocation);
       } catch {

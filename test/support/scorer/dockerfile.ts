@@ -21,20 +21,22 @@ export interface Stage {
 export function readDockerfile(path: string): Stage[] {
   const instructions: Instruction[] = [];
   let pending: { text: string; line: number } | undefined;
-  readFileSync(path, 'utf8').split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line.startsWith('#') && pending === undefined) return;
-    if (line.startsWith('#')) return; // a comment inside a continued instruction
-    if (line === '' && pending === undefined) return;
-    const text = `${pending?.text ?? ''} ${line.replace(/\\$/, '')}`.trim();
-    if (line.endsWith('\\')) {
-      pending = { text, line: pending?.line ?? i + 1 };
-      return;
-    }
-    const [keyword = '', ...rest] = text.split(/\s+/);
-    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), line: pending?.line ?? i + 1 });
-    pending = undefined;
-  });
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line.startsWith('#') && pending === undefined) return;
+      if (line.startsWith('#')) return; // a comment inside a continued instruction
+      if (line === '' && pending === undefined) return;
+      const text = `${pending?.text ?? ''} ${line.replace(/\\$/, '')}`.trim();
+      if (line.endsWith('\\')) {
+        pending = { text, line: pending?.line ?? i + 1 };
+        return;
+      }
+      const [keyword = '', ...rest] = text.split(/\s+/);
+      instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), line: pending?.line ?? i + 1 });
+      pending = undefined;
+    });
   const stages: { name: string | undefined; from: string; instructions: Instruction[] }[] = [];
   for (const ins of instructions) {
     if (ins.keyword === 'FROM') {
@@ -65,7 +67,10 @@ export function dependencies(stages: readonly Stage[], name: string, seen = new 
   const stage = stages.find((s) => s.name === name);
   if (!stage || seen.has(name)) return seen;
   seen.add(name);
-  const refs = [stage.from, ...stage.instructions.flatMap((i) => (i.keyword === 'COPY' ? [/--from=(\S+)/.exec(i.args)?.[1]] : []))];
+  const refs = [
+    stage.from,
+    ...stage.instructions.flatMap((i) => (i.keyword === 'COPY' ? [/--from=(\S+)/.exec(i.args)?.[1]] : [])),
+  ];
   for (const ref of refs) if (ref !== undefined) dependencies(stages, ref, seen);
   return seen;
 }

@@ -56,7 +56,11 @@ export function startScorer(name: string, env: Record<string, string>): ScorerPr
         continue;
       }
       lines.push(line);
-      for (const w of waiters) if (w.match(line)) { waiters.delete(w); w.resolve(line); }
+      for (const w of waiters)
+        if (w.match(line)) {
+          waiters.delete(w);
+          w.resolve(line);
+        }
     }
   };
   child.stderr?.setEncoding('utf8').on('data', onChunk);
@@ -67,10 +71,23 @@ export function startScorer(name: string, env: Record<string, string>): ScorerPr
     const seen = lines.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const waiter = { match, resolve: (l: ScorerLine) => { clearTimeout(timer); resolve(l); } };
+      const waiter = {
+        match,
+        resolve: (l: ScorerLine) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`scorer ${name}: no matching log line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}\n${noise}`));
+        reject(
+          new Error(
+            `scorer ${name}: no matching log line within ${timeoutMs} ms; last lines:\n${lines
+              .slice(-15)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}\n${noise}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(waiter);
     });
@@ -78,19 +95,32 @@ export function startScorer(name: string, env: Record<string, string>): ScorerPr
   const port = async (): Promise<number> => Number((await waitFor((l) => l.msg === 'health server listening')).port);
 
   return {
-    name, pid: child.pid ?? -1, lines, port, waitFor, exited,
+    name,
+    pid: child.pid ?? -1,
+    lines,
+    port,
+    waitFor,
+    exited,
     async get(path) {
       const response = await fetch(`http://127.0.0.1:${await port()}${path}`);
       return { status: response.status, text: await response.text() };
     },
-    signal: (signal) => { child.kill(signal); },
+    signal: (signal) => {
+      child.kill(signal);
+    },
     noise: () => noise,
-    kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }
 
 /** One sample of a Prometheus text exposition: the value of `name{labels…}` (labels matched as given), or undefined. */
-export function metricValue(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number | undefined {
   let total: number | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;

@@ -1,4 +1,11 @@
-import type { JobLedger, JobPatch, JobRecord, NewShard, ShardPatch, ShardRecord } from '../../../src/ports/jobLedger.js';
+import type {
+  JobLedger,
+  JobPatch,
+  JobRecord,
+  NewShard,
+  ShardPatch,
+  ShardRecord,
+} from '../../../src/ports/jobLedger.js';
 import { forwardingQueue, type OutgoingMessage, type WorkQueue } from '../../../src/ports/workQueue.js';
 
 /** Thrown by a fault-injecting wrapper: stands for a process dying at that point. */

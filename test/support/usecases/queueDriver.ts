@@ -26,7 +26,11 @@ export interface DrainLog {
  */
 export async function drainQueue(
   deps: AnomalyDeps,
-  options: { handle?: (body: unknown) => Promise<void>; maxSteps?: number; holdWhen?: (message: ReceivedMessage) => boolean } = {},
+  options: {
+    handle?: (body: unknown) => Promise<void>;
+    maxSteps?: number;
+    holdWhen?: (message: ReceivedMessage) => boolean;
+  } = {},
 ): Promise<DrainLog> {
   const queue: WorkQueue = deps.queue;
   const handle = options.handle ?? messageHandler(deps);
@@ -76,6 +80,12 @@ export async function queuedMessages(queue: WorkQueue): Promise<QueuedMessage[]>
   for (const m of received) await queue.abandon(m);
   return received.map((m) => {
     const body = m.body as { kind?: string; shardId?: string };
-    return { messageId: m.messageId, kind: body.kind ?? '', shardId: body.shardId, body: m.body, sequenceNumber: m.sequenceNumber };
+    return {
+      messageId: m.messageId,
+      kind: body.kind ?? '',
+      shardId: body.shardId,
+      body: m.body,
+      sequenceNumber: m.sequenceNumber,
+    };
   });
 }

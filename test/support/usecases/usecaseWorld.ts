@@ -21,10 +21,15 @@ export function sensorCsv(keep?: (device: string, tag: string) => boolean): stri
   const text = readFileSync(SENSOR_CSV, 'utf8');
   if (!keep) return text;
   const [header = '', ...rows] = text.split('\n');
-  return [header, ...rows.filter((r) => {
-    const [, device = '', tag = ''] = r.split(',');
-    return r !== '' && keep(device, tag);
-  })].join('\n') + '\n';
+  return (
+    [
+      header,
+      ...rows.filter((r) => {
+        const [, device = '', tag = ''] = r.split(',');
+        return r !== '' && keep(device, tag);
+      }),
+    ].join('\n') + '\n'
+  );
 }
 
 /**
@@ -54,23 +59,37 @@ export interface WorldOptions {
 export const DEDUP_WINDOW_MS = 10 * 60_000;
 
 export async function openWorld(options: WorldOptions = {}): Promise<UsecaseWorld> {
-  const home = tempHome({ windowsPerShard: options.windowsPerShard ?? 120, maxDeliveryCount: options.maxDeliveryCount ?? 5, lockDurationMs: options.lockDurationMs ?? 5000 });
+  const home = tempHome({
+    windowsPerShard: options.windowsPerShard ?? 120,
+    maxDeliveryCount: options.maxDeliveryCount ?? 5,
+    lockDurationMs: options.lockDurationMs ?? 5000,
+  });
   const ctx = openContext(home.config);
   await ctx.ensureContainers();
   await registerOracleModels(ctx);
   const clock = createTestClock();
-  const queue = recordingQueue(openSqliteWorkQueue({
-    file: join(home.config.home, 'queue.sqlite'),
-    queue: ctx.queue.name,
-    lockDurationMs: home.config.lockDurationMs,
-    maxDeliveryCount: home.config.maxDeliveryCount,
-    duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? DEDUP_WINDOW_MS,
-    now: clock.now,
-  }));
-  const withPorts: UsecaseWorld['withPorts'] = (ports) => ({ ...ctx.deps, queue: ports.queue ?? queue, ledger: ports.ledger ?? ctx.ledger });
+  const queue = recordingQueue(
+    openSqliteWorkQueue({
+      file: join(home.config.home, 'queue.sqlite'),
+      queue: ctx.queue.name,
+      lockDurationMs: home.config.lockDurationMs,
+      maxDeliveryCount: home.config.maxDeliveryCount,
+      duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? DEDUP_WINDOW_MS,
+      now: clock.now,
+    }),
+  );
+  const withPorts: UsecaseWorld['withPorts'] = (ports) => ({
+    ...ctx.deps,
+    queue: ports.queue ?? queue,
+    ledger: ports.ledger ?? ctx.ledger,
+  });
   const deps = withPorts({});
   return {
-    ctx, clock, queue, deps, withPorts,
+    ctx,
+    clock,
+    queue,
+    deps,
+    withPorts,
     async submitCsv(name, text) {
       await ctx.blobs.put(CONTAINERS.inbox, name, text, { contentType: 'text/csv' });
       return submitJob(deps, { container: CONTAINERS.inbox, name });
@@ -93,9 +112,17 @@ export interface JobResults {
 
 export async function readResults(ctx: Pick<LocalContext, 'blobs'>, jobId: string): Promise<JobResults> {
   const lines = async (file: 'scores.csv' | 'anomalies.csv') =>
-    (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, file))).split('\n').slice(1).filter((l) => l !== '');
+    (await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, file)))
+      .split('\n')
+      .slice(1)
+      .filter((l) => l !== '');
   const summaryText = await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json'));
-  return { scores: await lines('scores.csv'), anomalies: await lines('anomalies.csv'), summaryText, summary: JSON.parse(summaryText) as Record<string, unknown> };
+  return {
+    scores: await lines('scores.csv'),
+    anomalies: await lines('anomalies.csv'),
+    summaryText,
+    summary: JSON.parse(summaryText) as Record<string, unknown>,
+  };
 }
 
 /** scores.csv lines without the input lineage columns (input_blob, input_etag): comparable across jobs. */

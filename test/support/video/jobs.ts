@@ -23,8 +23,11 @@ export function videoTestConfig(video: Partial<Config['video']> = {}): Partial<C
 export function identityStyleModel(tag: string): Buffer {
   const dims = ['N', 3, 'H', 'W'];
   return buildGraphModel({
-    name: `identity-${tag}`, input: { name: 'x', elemType: ELEM_FLOAT, dims }, output: { name: 'y', elemType: ELEM_FLOAT, dims },
-    emit: (b, x, y) => b.node('Identity', [x], [], y), docString: tag,
+    name: `identity-${tag}`,
+    input: { name: 'x', elemType: ELEM_FLOAT, dims },
+    output: { name: 'y', elemType: ELEM_FLOAT, dims },
+    emit: (b, x, y) => b.node('Identity', [x], [], y),
+    docString: tag,
   });
 }
 
@@ -36,27 +39,43 @@ export async function registerCorruptStyle(ctx: LocalContext, name: string): Pro
 }
 
 /** Downloads a job's styled video (named after its input) to `path`. */
-export async function downloadStyled(ctx: LocalContext, jobId: string, inputName: string, path: string): Promise<string> {
+export async function downloadStyled(
+  ctx: LocalContext,
+  jobId: string,
+  inputName: string,
+  path: string,
+): Promise<string> {
   const { stream } = await ctx.blobs.get(CONTAINERS.results, styledOutputBlob(jobId, inputName));
   await pipeline(stream, createWriteStream(path));
   return path;
 }
 
 export async function readSummary(ctx: LocalContext, jobId: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json'))) as Record<string, unknown>;
+  return JSON.parse(await readBlobText(ctx.blobs, CONTAINERS.results, resultBlobName(jobId, 'summary.json'))) as Record<
+    string,
+    unknown
+  >;
 }
 
 /**
  * The output against its input, by ffprobe alone: the same frame count, the duration within one
  * frame (of the input's average rate), audio exactly when the input had it, same codec and packets.
  */
-export async function expectSameTiming(input: string, output: string): Promise<{ input: StreamFacts; output: StreamFacts }> {
-  const a = await streamFacts(input), b = await streamFacts(output);
-  const vIn = videoOf(a), vOut = videoOf(b);
+export async function expectSameTiming(
+  input: string,
+  output: string,
+): Promise<{ input: StreamFacts; output: StreamFacts }> {
+  const a = await streamFacts(input),
+    b = await streamFacts(output);
+  const vIn = videoOf(a),
+    vOut = videoOf(b);
   expect(vOut.packets, 'frames').toBe(vIn.packets);
   const frame = vIn.duration / vIn.packets;
-  expect(Math.abs(vOut.duration - vIn.duration), `duration ${vOut.duration} vs ${vIn.duration}`).toBeLessThanOrEqual(frame + 1e-6);
-  const aIn = audioOf(a), aOut = audioOf(b);
+  expect(Math.abs(vOut.duration - vIn.duration), `duration ${vOut.duration} vs ${vIn.duration}`).toBeLessThanOrEqual(
+    frame + 1e-6,
+  );
+  const aIn = audioOf(a),
+    aOut = audioOf(b);
   expect(aOut?.codec, 'audio codec').toBe(aIn?.codec);
   expect(aOut?.packets, 'audio packets').toBe(aIn?.packets);
   expect(vOut.rotation ?? 0, 'the output is upright').toBe(0);

@@ -28,7 +28,9 @@ export function runTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[]): Pr
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+    });
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
   });
@@ -41,7 +43,11 @@ export async function ffmpeg(...args: string[]): Promise<Buffer> {
   return r.stdout;
 }
 
-export function mediaDir(prefix = 'tessera-video-'): { dir: string; file: (name: string) => string; cleanup: () => void } {
+export function mediaDir(prefix = 'tessera-video-'): {
+  dir: string;
+  file: (name: string) => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, file: (name) => path.join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -62,11 +68,16 @@ export async function makeVideo(out: string, o: LavfiVideo = {}): Promise<string
   const rate = o.rate ?? 10;
   const frames = o.frames ?? rate;
   await ffmpeg(
-    '-f', 'lavfi', '-i', `testsrc=size=${o.size ?? '64x48'}:rate=${rate}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${o.size ?? '64x48'}:rate=${rate}`,
     ...(o.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${frames / rate}`] : []),
-    '-frames:v', String(frames),
+    '-frames:v',
+    String(frames),
     ...(o.codec ?? ['-c:v', 'libx264', '-preset', 'ultrafast']),
-    '-pix_fmt', o.pixFmt ?? 'yuv420p',
+    '-pix_fmt',
+    o.pixFmt ?? 'yuv420p',
     ...(o.audio ? ['-c:a', 'aac', '-shortest'] : []),
     out,
   );
@@ -82,10 +93,25 @@ export async function withRotateTag(src: string, out: string, degrees: number): 
 /** 15 frames: five 100 ms apart, then ten 50 ms apart (ms timestamps, so the encoder keeps them). */
 export async function makeVfrVideo(out: string): Promise<string> {
   await ffmpeg(
-    '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10',
-    '-vf', "settb=1/1000,setpts='if(lt(N,5),N*100,N*50+250)'",
-    '-frames:v', '15', '-fps_mode', 'vfr', '-enc_time_base', '1/1000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=64x48:rate=10',
+    '-vf',
+    "settb=1/1000,setpts='if(lt(N,5),N*100,N*50+250)'",
+    '-frames:v',
+    '15',
+    '-fps_mode',
+    'vfr',
+    '-enc_time_base',
+    '1/1000',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    out,
   );
   return out;
 }
@@ -109,17 +135,41 @@ export interface StreamFacts {
 
 /** ffprobe's own view of a file's streams (packets counted), independent of the code under test. */
 export async function streamFacts(file: string): Promise<{ streams: StreamFacts[]; duration: number }> {
-  const r = await runTool('ffprobe', ['-v', 'error', '-count_packets', '-show_streams', '-show_format', '-of', 'json', file]);
+  const r = await runTool('ffprobe', [
+    '-v',
+    'error',
+    '-count_packets',
+    '-show_streams',
+    '-show_format',
+    '-of',
+    'json',
+    file,
+  ]);
   if (r.code !== 0) throw new Error(`ffprobe ${file}: ${r.stderr}`);
   const json = JSON.parse(r.stdout.toString('utf8')) as {
-    streams: { codec_name: string; codec_type: string; width?: number; height?: number; nb_read_packets: string; time_base: string; duration?: string; side_data_list?: { rotation?: number }[] }[];
+    streams: {
+      codec_name: string;
+      codec_type: string;
+      width?: number;
+      height?: number;
+      nb_read_packets: string;
+      time_base: string;
+      duration?: string;
+      side_data_list?: { rotation?: number }[];
+    }[];
     format: { duration: string };
   };
   return {
     duration: Number(json.format.duration),
     streams: json.streams.map((s) => ({
-      codec: s.codec_name, type: s.codec_type, width: s.width, height: s.height, packets: Number(s.nb_read_packets), timeBase: s.time_base,
-      duration: Number(s.duration ?? NaN), rotation: s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation,
+      codec: s.codec_name,
+      type: s.codec_type,
+      width: s.width,
+      height: s.height,
+      packets: Number(s.nb_read_packets),
+      timeBase: s.time_base,
+      duration: Number(s.duration ?? NaN),
+      rotation: s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation,
     })),
   };
 }
@@ -136,9 +186,24 @@ export function audioOf(facts: { streams: StreamFacts[] }): StreamFacts | undefi
 
 /** The video stream's packet pts in presentation order, in time-base ticks. */
 export async function videoPts(file: string): Promise<number[]> {
-  const r = await runTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts', '-of', 'csv=p=0', file]);
+  const r = await runTool('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   if (r.code !== 0) throw new Error(`ffprobe ${file}: ${r.stderr}`);
-  return r.stdout.toString('utf8').split('\n').filter((l) => l.trim() !== '').map(Number).sort((a, b) => a - b);
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** Decodes the first video frame at its displayed (rotated) size as 8-bit gray. */
@@ -192,10 +257,14 @@ export interface PacketSum {
 /** Every packet of one stream, copied (not decoded): timestamps, size and an md5 of its bytes. */
 export async function packetSums(file: string, stream: string): Promise<PacketSum[]> {
   const out = await ffmpeg('-i', file, '-map', `0:${stream}`, '-c', 'copy', '-f', 'framemd5', 'pipe:1');
-  return out.toString('utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => {
-    const [, dts, pts, duration, size, sum] = l.split(',').map((c) => c.trim());
-    return { dts: Number(dts), pts: Number(pts), duration: Number(duration), size: Number(size), md5: sum ?? '' };
-  });
+  return out
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [, dts, pts, duration, size, sum] = l.split(',').map((c) => c.trim());
+      return { dts: Number(dts), pts: Number(pts), duration: Number(duration), size: Number(size), md5: sum ?? '' };
+    });
 }
 
 /**
@@ -203,11 +272,25 @@ export async function packetSums(file: string, stream: string): Promise<PacketSu
  * with the index at the front (faststart), every packet left is whole, so nothing fails to decode.
  */
 export async function truncateAfterPackets(src: string, out: string, keep: number): Promise<string> {
-  const r = await runTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pos,size', '-of', 'csv=p=0', src]);
-  const ends = r.stdout.toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => {
-    const [pos, size] = l.split(',').map(Number);
-    return (pos ?? 0) + (size ?? 0);
-  });
+  const r = await runTool('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pos,size',
+    '-of',
+    'csv=p=0',
+    src,
+  ]);
+  const ends = r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [pos, size] = l.split(',').map(Number);
+      return (pos ?? 0) + (size ?? 0);
+    });
   const cut = [...ends].sort((a, b) => a - b)[keep - 1];
   if (cut === undefined) throw new Error(`${src} has fewer than ${keep} packets`);
   writeFileSync(out, readFileSync(src).subarray(0, cut));

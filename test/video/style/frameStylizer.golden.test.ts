@@ -50,11 +50,13 @@ describe('frame stylizer against the Python onnxruntime golden (mosaic, 720x720)
     expect(Buffer.compare(batched.subarray(frameBytes), second)).toBe(0);
   });
 
-  it('spends a small fraction of the model time converting uint8 ↔ float32 NCHW (onnxruntime\'s profile of the first run)', () => {
+  it("spends a small fraction of the model time converting uint8 ↔ float32 NCHW (onnxruntime's profile of the first run)", () => {
     const t = stylizer.timings;
     expect(t).toMatchObject({ frames: 4, runs: 3 });
     const share = stylizer.conversionShare ?? NaN;
-    console.info(`per 720x720 frame: ${(t.modelMs / t.frames).toFixed(1)} ms in the session; conversion nodes = ${(100 * share).toFixed(1)}% of the model's nodes`);
+    console.info(
+      `per 720x720 frame: ${(t.modelMs / t.frames).toFixed(1)} ms in the session; conversion nodes = ${(100 * share).toFixed(1)}% of the model's nodes`,
+    );
     expect(share).toBeGreaterThan(0);
     expect(share).toBeLessThan(0.15);
   });

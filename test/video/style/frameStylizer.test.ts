@@ -12,22 +12,43 @@ type Emit = Parameters<typeof buildGraphModel>[0]['emit'];
 
 /** A [N,3,H,W] → [N,3,H,W] test model. */
 function model(emit: Emit, dims: GraphDim[] = ['N', 3, 'H', 'W'], opset?: number): Buffer {
-  return buildGraphModel({ name: 'test', input: { name: 'x', elemType: ELEM_FLOAT, dims }, output: { name: 'y', elemType: ELEM_FLOAT, dims }, emit, opset });
+  return buildGraphModel({
+    name: 'test',
+    input: { name: 'x', elemType: ELEM_FLOAT, dims },
+    output: { name: 'y', elemType: ELEM_FLOAT, dims },
+    emit,
+    opset,
+  });
 }
 
 const identity = (dims?: GraphDim[]): Buffer => model((b, x, y) => b.node('Identity', [x], [], y), dims);
 /** Every output channel = input channel 0 (what the model sees first: R for rgb, B for bgr). */
-const firstChannel = model((b, x, y) => b.node('Conv', [x, b.floats('w', [3, 3, 1, 1], [1, 0, 0, 1, 0, 0, 1, 0, 0])], [], y));
-const plus = (k: number, opset?: number): Buffer => model((b, x, y) => b.node('Add', [x, b.floats('k', [], [k])], [], y), undefined, opset);
+const firstChannel = model((b, x, y) =>
+  b.node('Conv', [x, b.floats('w', [3, 3, 1, 1], [1, 0, 0, 1, 0, 0, 1, 0, 0])], [], y),
+);
+const plus = (k: number, opset?: number): Buffer =>
+  model((b, x, y) => b.node('Add', [x, b.floats('k', [], [k])], [], y), undefined, opset);
 
 const open: FrameStylizer[] = [];
-async function stylizer(bytes: Uint8Array, metadata: Record<string, string> = {}, label = 'test@1', defaultMaxBatch?: number): Promise<FrameStylizer> {
+async function stylizer(
+  bytes: Uint8Array,
+  metadata: Record<string, string> = {},
+  label = 'test@1',
+  defaultMaxBatch?: number,
+): Promise<FrameStylizer> {
   const info = inspectModel(bytes);
-  const s = await createFrameStylizer(bytes, styleSpecOf({ ...info, metadata: { ...info.metadata, ...metadata }, ref: label }, defaultMaxBatch ? { defaultMaxBatch } : undefined), {
-    executionProvider: 'cpu',
-    intraOpThreads: 1,
-    label,
-  });
+  const s = await createFrameStylizer(
+    bytes,
+    styleSpecOf(
+      { ...info, metadata: { ...info.metadata, ...metadata }, ref: label },
+      defaultMaxBatch ? { defaultMaxBatch } : undefined,
+    ),
+    {
+      executionProvider: 'cpu',
+      intraOpThreads: 1,
+      label,
+    },
+  );
   open.push(s);
   return s;
 }
@@ -43,7 +64,12 @@ function frames(n: number, w: number, h: number, seed = 1): Uint8Array {
 describe('createFrameStylizer', () => {
   it('round-trips frames exactly through an identity model, in every colour order and range', async () => {
     const input = frames(5, 7, 3);
-    const metadatas: Record<string, string>[] = [{}, { color: 'bgr' }, { range: '0,1' }, { color: 'bgr', range: '-1,1' }];
+    const metadatas: Record<string, string>[] = [
+      {},
+      { color: 'bgr' },
+      { range: '0,1' },
+      { color: 'bgr', range: '-1,1' },
+    ];
     for (const metadata of metadatas) {
       const s = await stylizer(identity(), metadata);
       expect(s.executionProvider).toBe('CPUExecutionProvider');
@@ -57,16 +83,24 @@ describe('createFrameStylizer', () => {
 
   it('feeds the model the channel order of its metadata', async () => {
     const pixel = Uint8Array.from([10, 20, 30, 40, 50, 60]); // two pixels, rgb
-    expect(await (await stylizer(firstChannel)).stylize(pixel, 1, 2, 1)).toEqual(Uint8Array.from([10, 10, 10, 40, 40, 40]));
-    expect(await (await stylizer(firstChannel, { color: 'bgr' })).stylize(pixel, 1, 2, 1)).toEqual(Uint8Array.from([30, 30, 30, 60, 60, 60]));
+    expect(await (await stylizer(firstChannel)).stylize(pixel, 1, 2, 1)).toEqual(
+      Uint8Array.from([10, 10, 10, 40, 40, 40]),
+    );
+    expect(await (await stylizer(firstChannel, { color: 'bgr' })).stylize(pixel, 1, 2, 1)).toEqual(
+      Uint8Array.from([30, 30, 30, 60, 60, 60]),
+    );
   });
 
   // Opset 17 rounds with Round and clips with inputs; opset 7 (the fixtures' opset) has neither, so
   // the wrapper clips with attributes and rounds by adding and subtracting 2^23.
   it.each([17, 7])('rounds half to even and clamps to 0..255 (a model in opset %i)', async (opset) => {
     const values = Uint8Array.from([0, 1, 2, 3, 4, 5, 254, 255, 100]);
-    expect(await (await stylizer(plus(0.5, opset))).stylize(values, 1, 3, 1)).toEqual(Uint8Array.from([0, 2, 2, 4, 4, 6, 254, 255, 100]));
-    expect(await (await stylizer(plus(-0.5, opset))).stylize(values, 1, 3, 1)).toEqual(Uint8Array.from([0, 0, 2, 2, 4, 4, 254, 254, 100]));
+    expect(await (await stylizer(plus(0.5, opset))).stylize(values, 1, 3, 1)).toEqual(
+      Uint8Array.from([0, 2, 2, 4, 4, 6, 254, 255, 100]),
+    );
+    expect(await (await stylizer(plus(-0.5, opset))).stylize(values, 1, 3, 1)).toEqual(
+      Uint8Array.from([0, 0, 2, 2, 4, 4, 254, 254, 100]),
+    );
     expect(await (await stylizer(plus(300, opset))).stylize(values, 1, 3, 1)).toEqual(new Uint8Array(9).fill(255));
     expect(await (await stylizer(plus(-300, opset))).stylize(values, 1, 3, 1)).toEqual(new Uint8Array(9));
   });
@@ -90,7 +124,10 @@ describe('createFrameStylizer', () => {
 
   it('runs the built-in toon model at any size', async () => {
     const s = await stylizer(buildToonModel(), {}, 'toon@1');
-    for (const [w, h] of [[64, 48], [33, 17]] as const) {
+    for (const [w, h] of [
+      [64, 48],
+      [33, 17],
+    ] as const) {
       expect((await s.stylize(frames(3, w, h), 3, w, h)).length).toBe(3 * w * h * 3);
     }
   });
@@ -98,7 +135,10 @@ describe('createFrameStylizer', () => {
   it('rejects frames that do not match a fixed-size model or the declared layout', async () => {
     const s = await stylizer(identity([1, 3, 8, 6]));
     expect(s.spec.fixedSize).toEqual({ width: 6, height: 8 });
-    await expect(s.stylize(frames(1, 8, 6), 1, 8, 6)).rejects.toMatchObject({ code: 'FrameSizeMismatch', message: expect.stringMatching(/takes 6x8 frames, got 8x6/) });
+    await expect(s.stylize(frames(1, 8, 6), 1, 8, 6)).rejects.toMatchObject({
+      code: 'FrameSizeMismatch',
+      message: expect.stringMatching(/takes 6x8 frames, got 8x6/),
+    });
     await expect(s.stylize(frames(1, 6, 8), 2, 6, 8)).rejects.toMatchObject({ code: 'BadInput' });
     await expect(s.stylize(frames(1, 6, 8), 1.5, 6, 8)).rejects.toBeInstanceOf(PermanentError);
     expect(await s.stylize(new Uint8Array(0), 0, 6, 8)).toEqual(new Uint8Array(0));
@@ -131,17 +171,29 @@ describe('createFrameStylizer', () => {
 
   it('a first run that fails does not stop the next one becoming the profiled first', async () => {
     // Runs only on 4x4 frames: onnxruntime itself refuses the 6x5 run.
-    const only4x4 = model((b, x, y) => b.node('Reshape', [b.node('Reshape', [x, b.ints('flat', [1, 48])]), b.ints('square', [1, 3, 4, 4])], [], y), [1, 3, 'H', 'W']);
+    const only4x4 = model(
+      (b, x, y) =>
+        b.node('Reshape', [b.node('Reshape', [x, b.ints('flat', [1, 48])]), b.ints('square', [1, 3, 4, 4])], [], y),
+      [1, 3, 'H', 'W'],
+    );
     const s = await stylizer(only4x4);
-    const [bad, good] = await Promise.allSettled([s.stylize(frames(1, 6, 5), 1, 6, 5), s.stylize(frames(1, 4, 4), 1, 4, 4)]);
-    expect(bad).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/Reshape|reshape|shape/) }) });
+    const [bad, good] = await Promise.allSettled([
+      s.stylize(frames(1, 6, 5), 1, 6, 5),
+      s.stylize(frames(1, 4, 4), 1, 4, 4),
+    ]);
+    expect(bad).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringMatching(/Reshape|reshape|shape/) }),
+    });
     expect(good).toMatchObject({ status: 'fulfilled', value: frames(1, 4, 4) });
     expect(Object.keys(s.placement ?? {})).toEqual(['CPUExecutionProvider']);
   });
 
   it('fails with the model name when onnxruntime cannot load the bytes', async () => {
     const spec = styleSpecOf({ ...inspectModel(identity()), ref: 'broken@2' });
-    await expect(createFrameStylizer(Buffer.from('not a model'), spec, { executionProvider: 'cpu', label: 'broken@2' })).rejects.toMatchObject({
+    await expect(
+      createFrameStylizer(Buffer.from('not a model'), spec, { executionProvider: 'cpu', label: 'broken@2' }),
+    ).rejects.toMatchObject({
       code: 'BadModel',
       message: expect.stringMatching(/^model broken@2: onnxruntime cannot load it/),
     });

@@ -44,25 +44,50 @@ describe('buildFusedStyleModel', () => {
       b.node('Identity', [x], [], `${WRAPPER_PREFIX}/frames_in`);
       b.node('Identity', [`${WRAPPER_PREFIX}/frames_in`], [], y);
     };
-    const base = buildGraphModel({ name: 't', input: { name: 'x', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] }, output: { name: 'y', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] }, emit });
+    const base = buildGraphModel({
+      name: 't',
+      input: { name: 'x', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] },
+      output: { name: 'y', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] },
+      emit,
+    });
     // An unknown varint field 99 at the top level and in the graph (field 7).
-    const unknown = protobuf.Writer.create().uint32((99 << 3) | 0).uint32(12345).finish();
+    const unknown = protobuf.Writer.create()
+      .uint32((99 << 3) | 0)
+      .uint32(12345)
+      .finish();
     const fields = wireFields(base);
-    const withUnknown = Buffer.concat(fields.map((f) => {
-      if (f.field !== 7 || !f.payload) return f.raw;
-      const graph = Buffer.concat([f.payload, unknown]);
-      return protobuf.Writer.create().uint32((7 << 3) | 2).bytes(graph).finish();
-    }).concat([unknown]));
+    const withUnknown = Buffer.concat(
+      fields
+        .map((f) => {
+          if (f.field !== 7 || !f.payload) return f.raw;
+          const graph = Buffer.concat([f.payload, unknown]);
+          return protobuf.Writer.create()
+            .uint32((7 << 3) | 2)
+            .bytes(graph)
+            .finish();
+        })
+        .concat([unknown]),
+    );
     const fused = buildFusedStyleModel(withUnknown, specOf(withUnknown));
     expect(fused.input).not.toBe(`${WRAPPER_PREFIX}/frames_in`);
     const top = wireFields(fused.bytes);
     expect(top.filter((f) => f.field === 99).map((f) => Buffer.from(f.raw))).toEqual([Buffer.from(unknown)]);
     const graph = top.find((f) => f.field === 7)?.payload ?? new Uint8Array(0);
-    expect(wireFields(graph).filter((f) => f.field === 99).map((f) => Buffer.from(f.raw))).toEqual([Buffer.from(unknown)]);
+    expect(
+      wireFields(graph)
+        .filter((f) => f.field === 99)
+        .map((f) => Buffer.from(f.raw)),
+    ).toEqual([Buffer.from(unknown)]);
   });
 
   it('refuses a model older than opset 7', () => {
-    const old = buildGraphModel({ name: 't', opset: 6, input: { name: 'x', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] }, output: { name: 'y', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] }, emit: (b, x, y) => b.node('Identity', [x], [], y) });
+    const old = buildGraphModel({
+      name: 't',
+      opset: 6,
+      input: { name: 'x', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] },
+      output: { name: 'y', elemType: ELEM_FLOAT, dims: ['N', 3, 'H', 'W'] },
+      emit: (b, x, y) => b.node('Identity', [x], [], y),
+    });
     expect(() => buildFusedStyleModel(old, specOf(old))).toThrow(/opset 6; style models need opset 7 or later/);
   });
 });

@@ -28,30 +28,35 @@ describe('verifyExecutionProvider', () => {
   });
 
   // On a machine without the provider this fails loudly; where it works, it must be the provider itself.
-  it.each<ExecutionProvider>(['cuda', 'webgpu', 'tensorrt'])('never falls back to the CPU for %s', async (requested) => {
-    const outcome = await verifyExecutionProvider(requested).then(
-      (ok) => ok,
-      (error: unknown) => error,
-    );
-    if (outcome instanceof Error) {
-      expect(outcome).toBeInstanceOf(PermanentError);
-      const code = (outcome as PermanentError).code;
-      expect(['ExecutionProviderUnavailable', 'ExecutionProviderMismatch']).toContain(code);
-      expect(outcome.message).toContain(requested);
-      if (code === 'ExecutionProviderUnavailable') expect(outcome.message.length).toBeLessThan(400);
-      console.info(`${requested}: ${code}: ${outcome.message}`);
-    } else {
-      const ok = outcome as Awaited<ReturnType<typeof verifyExecutionProvider>>;
-      expect(ok.provider).toBe(ORT_NAMES[requested]);
-      expect(Object.keys(ok.detail.nodesByProvider)).toEqual([ORT_NAMES[requested]]);
-    }
-  });
+  it.each<ExecutionProvider>(['cuda', 'webgpu', 'tensorrt'])(
+    'never falls back to the CPU for %s',
+    async (requested) => {
+      const outcome = await verifyExecutionProvider(requested).then(
+        (ok) => ok,
+        (error: unknown) => error,
+      );
+      if (outcome instanceof Error) {
+        expect(outcome).toBeInstanceOf(PermanentError);
+        const code = (outcome as PermanentError).code;
+        expect(['ExecutionProviderUnavailable', 'ExecutionProviderMismatch']).toContain(code);
+        expect(outcome.message).toContain(requested);
+        if (code === 'ExecutionProviderUnavailable') expect(outcome.message.length).toBeLessThan(400);
+        console.info(`${requested}: ${code}: ${outcome.message}`);
+      } else {
+        const ok = outcome as Awaited<ReturnType<typeof verifyExecutionProvider>>;
+        expect(ok.provider).toBe(ORT_NAMES[requested]);
+        expect(Object.keys(ok.detail.nodesByProvider)).toEqual([ORT_NAMES[requested]]);
+      }
+    },
+  );
 
   it('names requested and actual providers on a mismatch', () => {
     expect(() => assertProviderRan('cuda', { CPUExecutionProvider: 2 })).toThrow(
       /requested CUDAExecutionProvider, but the self-test ran on CPUExecutionProvider \(2 nodes\)/,
     );
-    expect(() => assertProviderRan('cuda', { CUDAExecutionProvider: 1, CPUExecutionProvider: 1 })).toThrow(PermanentError);
+    expect(() => assertProviderRan('cuda', { CUDAExecutionProvider: 1, CPUExecutionProvider: 1 })).toThrow(
+      PermanentError,
+    );
     expect(() => assertProviderRan('cpu', {})).toThrow(/no node events/);
     try {
       assertProviderRan('webgpu', { CPUExecutionProvider: 1 });
@@ -66,7 +71,11 @@ describe('verifyExecutionProvider', () => {
     const reason = trimReason(new Error(long));
     expect(reason.length).toBeLessThanOrEqual(300);
     expect(reason).toMatch(/Failed to get a WebGPU adapter$/);
-    expect(trimReason(new Error('/src/webgpu_context.cc:136 onnxruntime::webgpu::Ctx::Init(const Config&)::<lambda()> No adapters\n'))).toBe('No adapters');
+    expect(
+      trimReason(
+        new Error('/src/webgpu_context.cc:136 onnxruntime::webgpu::Ctx::Init(const Config&)::<lambda()> No adapters\n'),
+      ),
+    ).toBe('No adapters');
   });
 
   it('rejects an unknown provider setting', () => {

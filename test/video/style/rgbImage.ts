@@ -29,7 +29,8 @@ export async function decodeRgb(file: string, width: number, height: number): Pr
   });
   const data = new Uint8Array(Buffer.concat(chunks));
   if (code !== 0) throw new Error(`ffmpeg exited ${code} on ${file}: ${Buffer.concat(errors).toString('utf8').trim()}`);
-  if (data.length !== width * height * 3) throw new Error(`${file}: ${data.length} bytes, expected ${width}x${height} rgb24`);
+  if (data.length !== width * height * 3)
+    throw new Error(`${file}: ${data.length} bytes, expected ${width}x${height} rgb24`);
   return { width, height, data };
 }
 

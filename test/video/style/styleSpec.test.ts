@@ -42,8 +42,20 @@ describe('styleSpecOf', () => {
   });
 
   it('reads a dynamic-size model with batch fixed at 1, RGB by default', () => {
-    const spec = styleSpecOf(record({ inputs: [image('input1', [1, 3, 'H', 'W'])], outputs: [image('output1', [1, 3, 'H', 'W'])], metadata: {} }));
-    expect(spec).toMatchObject({ inputName: 'input1', outputName: 'output1', color: 'rgb', maxBatch: 1, fixedBatch: 1 });
+    const spec = styleSpecOf(
+      record({
+        inputs: [image('input1', [1, 3, 'H', 'W'])],
+        outputs: [image('output1', [1, 3, 'H', 'W'])],
+        metadata: {},
+      }),
+    );
+    expect(spec).toMatchObject({
+      inputName: 'input1',
+      outputName: 'output1',
+      color: 'rgb',
+      maxBatch: 1,
+      fixedBatch: 1,
+    });
     expect(spec.fixedSize).toBeUndefined();
   });
 
@@ -63,11 +75,19 @@ describe('styleSpecOf', () => {
   });
 
   it.each<[string, Partial<StyleModelRecord>, RegExp]>([
-    ['a float64 input', { inputs: [image('x', [1, 3, 8, 8], 'float64')] }, /input x must be float32 \[N,3,H,W\].*float64/],
+    [
+      'a float64 input',
+      { inputs: [image('x', [1, 3, 8, 8], 'float64')] },
+      /input x must be float32 \[N,3,H,W\].*float64/,
+    ],
     ['an NHWC input', { inputs: [image('x', [1, 8, 8, 3])] }, /input x .*dim 1 is 8/],
     ['a rank-3 input', { inputs: [image('x', [3, 8, 8])] }, /input x .*rank 3/],
     ['an undeclared shape', { inputs: [image('x', null)] }, /input x .*not declared/],
-    ['two inputs', { inputs: [image('a', [1, 3, 8, 8]), image('b', [1, 3, 8, 8])] }, /exactly one input, this one has 2/],
+    [
+      'two inputs',
+      { inputs: [image('a', [1, 3, 8, 8]), image('b', [1, 3, 8, 8])] },
+      /exactly one input, this one has 2/,
+    ],
     ['a rank-2 output', { outputs: [image('y', ['N', 10])] }, /output y .*rank 2/],
     ['a one-channel output', { outputs: [image('y', ['N', 1, 720, 720])] }, /output y .*dim 1 is 1/],
     ['a resized output', { outputs: [image('y', ['N', 3, 360, 360])] }, /same size out as in/],

@@ -13,7 +13,8 @@ describe('buildToonModel', () => {
   /** Runs one planar RGB [1,3,h,w] frame whose value at (c, y, x) is `pixel(c, y, x)`. */
   async function run(w: number, h: number, pixel: (c: number, y: number, x: number) => number): Promise<Float32Array> {
     const data = new Float32Array(3 * h * w);
-    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(c * h + y) * w + x] = pixel(c, y, x);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(c * h + y) * w + x] = pixel(c, y, x);
     const out = await session.run({ [TOON_INPUT]: new ort.Tensor('float32', data, [1, 3, h, w]) });
     const styled = out[TOON_OUTPUT]!;
     expect(styled.dims).toEqual([1, 3, h, w]);
@@ -30,7 +31,10 @@ describe('buildToonModel', () => {
     expect(info.metadata.description).toMatch(/toon/i);
   });
 
-  it.each([[64, 48], [33, 17]])('keeps a flat %ix%i image flat, borders included', async (w, h) => {
+  it.each([
+    [64, 48],
+    [33, 17],
+  ])('keeps a flat %ix%i image flat, borders included', async (w, h) => {
     const out = await run(w, h, (c) => [90, 150, 210][c]!);
     for (let c = 0; c < 3; c++) {
       const plane = out.subarray(c * w * h, (c + 1) * w * h);
@@ -38,7 +42,10 @@ describe('buildToonModel', () => {
     }
   });
 
-  it.each([[64, 48], [33, 17]])('darkens a vertical edge in a %ix%i image', async (w, h) => {
+  it.each([
+    [64, 48],
+    [33, 17],
+  ])('darkens a vertical edge in a %ix%i image', async (w, h) => {
     const edge = Math.floor(w / 2);
     const out = await run(w, h, (_c, _y, x) => (x < edge ? 60 : 200));
     const y = Math.floor(h / 2);

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
+import { frameTimingOf } from '../core/frameRate.js';
 import { parseRational, rationalValue, type Rational } from '../core/rational.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 
@@ -16,10 +17,15 @@ export interface VideoStreamInfo {
   /** Clockwise display rotation in degrees: 0, 90, 180 or 270. */
   readonly rotation: 0 | 90 | 180 | 270;
   readonly timeBase: Rational;
-  /** The real frame rate: average over the stream (never assumed to be 30). */
+  /** The real frame rate, from the frames' own timestamps (see frameTimingOf; never assumed to be 30). */
   readonly frameRate: Rational;
   readonly vfr: boolean;
   readonly startTime: number;
+  /**
+   * The video's own duration: the stream's when the container declares one (MP4, MOV, AVI), else
+   * from its frames (first to last, plus the last frame's length): a Matroska/WebM video stream
+   * declares none, and the file's duration includes audio that may run past the video.
+   */
   readonly duration: number;
   /** Counted from the packets, not trusted from the header. */
   readonly frameCount: number;
@@ -84,11 +90,17 @@ export interface ProbeOptions {
    * `keyframes` are empty and `vfr` is false: enough to verify or stitch, with less to parse.
    */
   readonly frameTimes?: boolean;
+  /**
+   * The rate a probe with frame times found for this file (planning's): without frame times, it
+   * stands in for ffprobe's guess, which a container header can get wrong (60/1 for 30 fps).
+   */
+  readonly frameRate?: Rational;
 }
 
 interface RawPacket {
   stream_index?: number;
   pts?: number | string;
+  dts?: number | string;
   flags?: string;
 }
 
@@ -103,7 +115,7 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
   const size = (await stat(path)).size;
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
   // Listing the packets counts them too (each stream's nb_read_packets), so one pass does both.
-  const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,flags'] : ['-count_packets'];
+  const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,dts,flags'] : ['-count_packets'];
   const meta = await runTool(
     'ffprobe',
     ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path],
@@ -150,13 +162,11 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
   if (codedWidth <= 0 || codedHeight <= 0)
     throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
   const swap = rotation === 90 || rotation === 270;
-  const duration = Number(v.duration ?? json.format?.duration ?? 0) || 0;
-  const avg = parseRational(v.avg_frame_rate);
-  const frameRate =
-    avg ??
-    (duration > 0
-      ? { num: Math.round(frameCount * 1000), den: Math.round(duration * 1000) }
-      : (parseRational(v.r_frame_rate) ?? { num: 25, den: 1 }));
+  const timeBase = parseRational(v.time_base) ?? { num: 1, den: 1000 };
+  const timing = frameTimes
+    ? frameTimingOf(pts, timeBase, [parseRational(v.avg_frame_rate), parseRational(v.r_frame_rate)])
+    : { rate: options.frameRate ?? headerRate(v, frameCount, Number(json.format?.duration ?? 0)), vfr: false };
+  const duration = videoDuration(Number(v.duration), pts, timing, frameCount);
   return {
     container: json.format?.format_name ?? 'unknown',
     sizeBytes: size,
@@ -171,9 +181,9 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
       width: swap ? codedHeight : codedWidth,
       height: swap ? codedWidth : codedHeight,
       rotation,
-      timeBase: parseRational(v.time_base) ?? { num: 1, den: 1000 },
-      frameRate,
-      vfr: isVariableRate(pts, rationalValue(frameRate)),
+      timeBase,
+      frameRate: timing.rate,
+      vfr: timing.vfr,
       startTime: Number(v.start_time ?? 0) || 0,
       duration,
       frameCount,
@@ -203,10 +213,12 @@ function framePresentationTimes(
   startTime: number,
 ): { pts: Float64Array; keyframes: number[] } {
   const packets: { t: number; key: boolean }[] = [];
+  // An AVI's packets carry only decode times: on its frame grid they are the same set of times.
+  const time = (v: number | string | undefined) => (v === undefined || v === 'N/A' ? NaN : Number(v));
   for (const p of raw) {
-    const t = Number(p.pts);
-    if (p.stream_index === index && p.pts !== undefined && p.pts !== 'N/A' && Number.isFinite(t))
-      packets.push({ t, key: (p.flags ?? '').includes('K') });
+    const pts = time(p.pts);
+    const t = Number.isFinite(pts) ? pts : time(p.dts);
+    if (p.stream_index === index && Number.isFinite(t)) packets.push({ t, key: (p.flags ?? '').includes('K') });
   }
   packets.sort((x, y) => x.t - y.t);
   const pts = new Float64Array(packets.length);
@@ -218,12 +230,30 @@ function framePresentationTimes(
   return { pts, keyframes };
 }
 
-/** Frame intervals that differ from the nominal one by more than 1% (ignoring the last) mean VFR. */
-function isVariableRate(pts: Float64Array, fps: number): boolean {
-  if (pts.length < 3 || !(fps > 0)) return false;
-  const nominal = 1 / fps;
-  for (let i = 1; i < pts.length - 1; i++) {
-    if (Math.abs((pts[i] ?? 0) - (pts[i - 1] ?? 0) - nominal) > nominal * 0.01) return true;
-  }
-  return false;
+/** Without frame times: the container's average rate, else frames over the file's duration, else its guess, else 25. */
+function headerRate(v: RawStream, frames: number, fileDuration: number): Rational {
+  const duration = Number(v.duration) || fileDuration;
+  return (
+    parseRational(v.avg_frame_rate) ??
+    (duration > 0 ? { num: Math.round(frames * 1000), den: Math.round(duration * 1000) } : undefined) ??
+    parseRational(v.r_frame_rate) ?? { num: 25, den: 1 }
+  );
+}
+
+/**
+ * The stream's declared duration, else its frames' span plus the last frame's length (one frame
+ * at `rate`, or the last interval when the rate varies), else (no frame times) frames at `rate`.
+ */
+function videoDuration(
+  declared: number,
+  pts: Float64Array,
+  timing: { rate: Rational; vfr: boolean },
+  frames: number,
+): number {
+  if (Number.isFinite(declared) && declared > 0) return declared;
+  const frame = 1 / rationalValue(timing.rate);
+  const n = pts.length;
+  if (n === 0) return frames * frame;
+  const last = timing.vfr && n > 1 ? (pts[n - 1] ?? 0) - (pts[n - 2] ?? 0) : frame;
+  return (pts[n - 1] ?? 0) - (pts[0] ?? 0) + last;
 }

@@ -155,11 +155,16 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
     };
     // A variable-rate video's ranges carry their lengths: the stitch joins them at exactly those
     // offsets and checks every frame's time, which needs the input's. Otherwise it needs the input's
-    // streams and counts, not every frame's time. Probed while the segments arrive.
+    // streams and counts, not every frame's time, at the rate the ranges were planned at (which
+    // planning found from the frames' times). Probed while the segments arrive.
     const lengths = shards.map((s) => rangeOf(s)?.video.ticks?.at(-1));
     const segmentMicros = lengths.every((us) => us !== undefined) ? lengths : undefined;
     const [probe] = await Promise.all([
-      deps.tools.probe(input, label, { signal, frameTimes: segmentMicros !== undefined }),
+      deps.tools.probe(input, label, {
+        signal,
+        frameTimes: segmentMicros !== undefined,
+        frameRate: shards[0] && rangeOf(shards[0])?.video.rate,
+      }),
       gather(),
     ]);
     const outputBlob = styledOutputBlob(jobId, name);

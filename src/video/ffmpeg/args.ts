@@ -314,6 +314,10 @@ export function stitchArgs(
     ...(!o.variableRate && Number.isInteger(tick) ? ['-bsf:v', `setts=${snap('pts')}:${snap('dts')}`] : []),
     '-video_track_timescale',
     String(timescale),
+    // The video's start offset is an edit in the movie's timescale: in the default 1/1000 s it
+    // lands up to 1.3 ms off its frame grid (0.214 s became 217/1020); in the track's it is exact.
+    '-movie_timescale',
+    String(timescale),
     '-movflags',
     '+faststart',
     '-y',

@@ -1,8 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
-import { frameTimingOf } from '../core/frameRate.js';
-import { parseRational, rationalValue, type Rational } from '../core/rational.js';
+import { parseRational, type Rational } from '../core/rational.js';
+import type { VideoColor } from '../core/videoColor.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
+import {
+  audioStreamInfo,
+  framePresentationTimes,
+  videoStreamInfo,
+  type RawPacket,
+  type RawStream,
+} from './probeStreams.js';
 
 export interface VideoStreamInfo {
   readonly index: number;
@@ -11,11 +18,16 @@ export interface VideoStreamInfo {
   /** Coded size, before rotation. */
   readonly codedWidth: number;
   readonly codedHeight: number;
-  /** Size as displayed (and as decoded: ffmpeg applies the rotation). */
+  /** Size as displayed (the coded size turned by `rotation`). */
   readonly width: number;
   readonly height: number;
-  /** Clockwise display rotation in degrees: 0, 90, 180 or 270. */
+  /**
+   * Clockwise display rotation in degrees: 0, 90, 180 or 270. The job styles the coded frames and
+   * keeps the rotation as the output's display matrix, so players show it as they show the source.
+   */
   readonly rotation: 0 | 90 | 180 | 270;
+  /** The source's colour description (matrix, range, primaries, transfer), carried to the output. */
+  readonly color: VideoColor;
   readonly timeBase: Rational;
   /** The real frame rate, from the frames' own timestamps (see frameTimingOf; never assumed to be 30). */
   readonly frameRate: Rational;
@@ -55,33 +67,6 @@ export interface VideoProbe {
   readonly keyframes: readonly number[];
 }
 
-interface RawStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  pix_fmt?: string;
-  width?: number;
-  height?: number;
-  r_frame_rate?: string;
-  avg_frame_rate?: string;
-  time_base?: string;
-  start_time?: string;
-  duration?: string;
-  nb_frames?: string;
-  nb_read_packets?: string;
-  sample_rate?: string;
-  channels?: number;
-  tags?: Record<string, string>;
-  side_data_list?: { rotation?: number }[];
-}
-
-function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
-  const raw = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(s.tags?.rotate ?? 0);
-  // ffprobe's display-matrix rotation is counter-clockwise; normalise to clockwise 0..270.
-  const cw = (((Math.round(-raw / 90) * 90) % 360) + 360) % 360;
-  return cw as 0 | 90 | 180 | 270;
-}
-
 export interface ProbeOptions {
   readonly signal?: AbortSignal;
   /**
@@ -95,13 +80,6 @@ export interface ProbeOptions {
    * stands in for ffprobe's guess, which a container header can get wrong (60/1 for 30 fps).
    */
   readonly frameRate?: Rational;
-}
-
-interface RawPacket {
-  stream_index?: number;
-  pts?: number | string;
-  dts?: number | string;
-  flags?: string;
 }
 
 /**
@@ -156,104 +134,18 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
       `truncated: its index declares ${declared} video frames but only ${frameCount} can be read${/partial file/i.test(stderr) ? ' (partial file)' : ''}`,
     );
   }
-  const rotation = rotationOf(v);
-  const codedWidth = v.width ?? 0,
-    codedHeight = v.height ?? 0;
-  if (codedWidth <= 0 || codedHeight <= 0)
-    throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
-  const swap = rotation === 90 || rotation === 270;
-  const timeBase = parseRational(v.time_base) ?? { num: 1, den: 1000 };
-  const timing = frameTimes
-    ? frameTimingOf(pts, timeBase, [parseRational(v.avg_frame_rate), parseRational(v.r_frame_rate)])
-    : { rate: options.frameRate ?? headerRate(v, frameCount, Number(json.format?.duration ?? 0)), vfr: false };
-  const duration = videoDuration(Number(v.duration), pts, timing, frameCount);
+  if (!((v.width ?? 0) > 0 && (v.height ?? 0) > 0))
+    throw new InputError(label, `the video stream has no size (${v.width ?? 0}x${v.height ?? 0})`);
+  const fileDuration = Number(json.format?.duration ?? 0) || 0;
+  const video = videoStreamInfo(v, { pts, frameCount, frameRate: options.frameRate, fileDuration });
   return {
     container: json.format?.format_name ?? 'unknown',
     sizeBytes: size,
-    duration: Number(json.format?.duration ?? duration) || duration,
+    duration: fileDuration || video.duration,
     startTime,
-    video: {
-      index: v.index,
-      codec: v.codec_name ?? 'unknown',
-      pixFmt: v.pix_fmt ?? 'unknown',
-      codedWidth,
-      codedHeight,
-      width: swap ? codedHeight : codedWidth,
-      height: swap ? codedWidth : codedHeight,
-      rotation,
-      timeBase,
-      frameRate: timing.rate,
-      vfr: timing.vfr,
-      startTime: Number(v.start_time ?? 0) || 0,
-      duration,
-      frameCount,
-      headerFrameCount: v.nb_frames === undefined ? undefined : Number(v.nb_frames),
-    },
-    audio: a
-      ? {
-          index: a.index,
-          codec: a.codec_name ?? 'unknown',
-          sampleRate: Number(a.sample_rate ?? 0),
-          channels: a.channels ?? 0,
-          packets: Number(a.nb_read_packets ?? 0),
-          startTime: Number(a.start_time ?? 0) || 0,
-          duration: Number(a.duration ?? 0) || 0,
-        }
-      : undefined,
+    video,
+    audio: a ? audioStreamInfo(a) : undefined,
     framePts: pts,
     keyframes,
   };
-}
-
-/** The video stream's packet times, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
-function framePresentationTimes(
-  raw: readonly RawPacket[],
-  index: number,
-  tb: Rational,
-  startTime: number,
-): { pts: Float64Array; keyframes: number[] } {
-  const packets: { t: number; key: boolean }[] = [];
-  // An AVI's packets carry only decode times: on its frame grid they are the same set of times.
-  const time = (v: number | string | undefined) => (v === undefined || v === 'N/A' ? NaN : Number(v));
-  for (const p of raw) {
-    const pts = time(p.pts);
-    const t = Number.isFinite(pts) ? pts : time(p.dts);
-    if (p.stream_index === index && Number.isFinite(t)) packets.push({ t, key: (p.flags ?? '').includes('K') });
-  }
-  packets.sort((x, y) => x.t - y.t);
-  const pts = new Float64Array(packets.length);
-  const keyframes: number[] = [];
-  packets.forEach((p, i) => {
-    pts[i] = (p.t * tb.num) / tb.den - startTime;
-    if (p.key) keyframes.push(i);
-  });
-  return { pts, keyframes };
-}
-
-/** Without frame times: the container's average rate, else frames over the file's duration, else its guess, else 25. */
-function headerRate(v: RawStream, frames: number, fileDuration: number): Rational {
-  const duration = Number(v.duration) || fileDuration;
-  return (
-    parseRational(v.avg_frame_rate) ??
-    (duration > 0 ? { num: Math.round(frames * 1000), den: Math.round(duration * 1000) } : undefined) ??
-    parseRational(v.r_frame_rate) ?? { num: 25, den: 1 }
-  );
-}
-
-/**
- * The stream's declared duration, else its frames' span plus the last frame's length (one frame
- * at `rate`, or the last interval when the rate varies), else (no frame times) frames at `rate`.
- */
-function videoDuration(
-  declared: number,
-  pts: Float64Array,
-  timing: { rate: Rational; vfr: boolean },
-  frames: number,
-): number {
-  if (Number.isFinite(declared) && declared > 0) return declared;
-  const frame = 1 / rationalValue(timing.rate);
-  const n = pts.length;
-  if (n === 0) return frames * frame;
-  const last = timing.vfr && n > 1 ? (pts[n - 1] ?? 0) - (pts[n - 2] ?? 0) : frame;
-  return (pts[n - 1] ?? 0) - (pts[0] ?? 0) + last;
 }

@@ -13,6 +13,8 @@ export interface StitchCheck {
   /** A variable-rate video: the largest distance of a frame's output time from its source time, in seconds. */
   readonly frameTimeDrift?: number;
   readonly duration: { readonly input: number; readonly output: number; readonly tolerance: number };
+  /** Clockwise display rotation, degrees: the output keeps the source's. */
+  readonly rotation: { readonly input: number; readonly output: number };
   readonly audio: {
     readonly input: string | null;
     readonly output: string | null;
@@ -23,8 +25,8 @@ export interface StitchCheck {
 
 /**
  * Concatenates the segments (no re-encode), muxes the original audio by copy, then verifies the
- * result against the input: the same frame count, the duration within one frame, and an audio
- * stream exactly when the input had one, with the same codec and packet count. A failed check is
+ * result against the input: the same frame count, the duration within one frame, the same display
+ * rotation, and an audio stream exactly when the input had one, with the same codec and packet count. A failed check is
  * a PermanentError carrying the numbers.
  *
  * A variable-rate video's segments come with `segmentMicros`, each one's length in microseconds
@@ -53,6 +55,7 @@ export async function stitchVideo(o: {
       videoOffset,
       rate: o.probe.video.frameRate,
       variableRate,
+      rotation: o.probe.video.rotation,
     }),
     { signal: o.signal },
   );
@@ -67,6 +70,7 @@ export async function stitchVideo(o: {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },
     ...(drift ? { frameTimeDrift: drift.seconds } : {}),
     duration: { input: o.probe.video.duration, output: out.video.duration, tolerance: frameTime },
+    rotation: { input: o.probe.video.rotation, output: out.video.rotation },
     audio: {
       input: o.probe.audio?.codec ?? null,
       output: out.audio?.codec ?? null,
@@ -87,6 +91,8 @@ export async function stitchVideo(o: {
       `frame ${drift.frame} at ${drift.output.toFixed(6)} s, its source at ${drift.input.toFixed(6)} s (variable frame rate; tolerance ${VFR_FRAME_TOLERANCE} s)`,
     );
   }
+  if (check.rotation.output !== check.rotation.input)
+    problems.push(`display rotation ${check.rotation.output}°, expected ${check.rotation.input}°`);
   if (check.audio.output !== check.audio.input)
     problems.push(`audio ${check.audio.output ?? 'none'}, expected ${check.audio.input ?? 'none'}`);
   else if (check.audio.outputPackets !== check.audio.inputPackets)

@@ -69,6 +69,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
           settings: encode,
           ticks: o.ticks,
           label: o.label,
+          color: o.color,
         }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: o.count,

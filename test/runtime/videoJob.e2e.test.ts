@@ -204,10 +204,10 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect([v.width, v.height]).toEqual([33, 17]);
     }, 150_000);
 
-    it('rotation metadata: the output is upright at the display size, the picture turned as ffmpeg displays it', async () => {
+    it('rotation metadata: the output keeps the coded size and the rotation, and shows the picture as the source does', async () => {
       const { output } = await succeeded('rotated.mp4');
       const { output: v } = await expectSameTiming(f('rotated.mp4'), output);
-      expect([v.width, v.height]).toEqual([48, 64]);
+      expect([v.width, v.height, v.rotation]).toEqual([64, 48, 90]);
       // The white box (top-left when coded) lands where ffmpeg's own upright decode of the input puts it.
       const bright = (px: Uint8Array) => Array.from(px, (p) => (p > 128 ? 1 : 0));
       const want = bright(await firstFrameGray(f('rotated.mp4'), 48, 64));

@@ -39,3 +39,19 @@ describe('decodeStyleMessage', () => {
     });
   });
 });
+
+describe('decodeStyleMessage: the source colour', () => {
+  it('takes a colour description of ffmpeg names, or none', () => {
+    const color = { space: 'bt470bg', range: 'pc', primaries: 'bt470bg', transfer: 'smpte170m' };
+    expect(decodeStyleMessage({ ...body, video: { ...body.video, color } }).video.color).toEqual(color);
+    expect(decodeStyleMessage({ ...body, video: { ...body.video, color: {} } }).video.color).toEqual({});
+  });
+
+  it.each([
+    ['a range that is not tv or pc', { range: 'full' }],
+    ['something that would be an ffmpeg option', { space: 'bt709 -vf evil' }],
+    ['not an object', 'bt709'],
+  ])('refuses %s', (_why, color) => {
+    expect(() => decodeStyleMessage({ ...body, video: { ...body.video, color } })).toThrow(/^malformed style message/);
+  });
+});

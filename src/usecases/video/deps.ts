@@ -1,6 +1,7 @@
 import type { EncodeSettings } from '../../video/ffmpeg/args.js';
 import type { FitPolicy } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
+import type { VideoColor } from '../../core/videoColor.js';
 import type { ProbeOptions, VideoProbe } from '../../video/probe.js';
 import type { StitchCheck } from '../../video/stitch.js';
 import type { FrameTransform, PipelineTimings } from '../../video/framePipeline.js';
@@ -85,6 +86,8 @@ export interface VideoTools {
     onLastBatch?: () => void;
     /** A variable-rate range's frame times (StyleMessage's `video.ticks`); absent: constant rate. */
     ticks?: readonly number[];
+    /** The source's colour description (StyleMessage's `video.color`), kept by the segment. */
+    color?: VideoColor;
   }): Promise<PipelineTimings>;
   /** `segmentMicros`: a variable-rate video's range lengths, in microseconds (see stitchVideo). */
   stitch(o: {
@@ -117,9 +120,12 @@ export interface StyleMessage {
   readonly fit: FitPolicy;
   readonly video: {
     readonly streamIndex: number;
+    /** The coded size: frames are styled as coded, and the output keeps the source's rotation. */
     readonly width: number;
     readonly height: number;
     readonly rate: Rational;
+    /** The source's colour description; absent in messages planned before it was carried. */
+    readonly color?: VideoColor;
     /**
      * A variable-rate input only: each frame's presentation time in microseconds from the range's
      * first frame, then the range's length (end - start + 1 numbers); the segment keeps these times.

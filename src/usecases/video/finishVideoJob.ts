@@ -150,6 +150,7 @@ export async function finishVideoJob(deps: VideoDeps, jobId: string, signal?: Ab
           label: `${label} frames [${range.start}, ${range.end}) (passthrough)`,
           signal,
           ticks: range.video.ticks,
+          color: range.video.color,
         });
       }
     };

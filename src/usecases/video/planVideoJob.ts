@@ -42,9 +42,10 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
     const { framesPerShard: size, shards: ranges } = videoShards(probe, deps.settings);
     const video = {
       streamIndex: probe.video.index,
-      width: probe.video.width,
-      height: probe.video.height,
+      width: probe.video.codedWidth,
+      height: probe.video.codedHeight,
       rate: probe.video.frameRate,
+      color: probe.video.color,
     };
     const summary = {
       container: probe.container,
@@ -52,6 +53,7 @@ export async function planVideoJob(deps: VideoDeps, jobId: string, signal?: Abor
       width: probe.video.width,
       height: probe.video.height,
       rotation: probe.video.rotation,
+      color: { ...probe.video.color },
       frameRate: `${probe.video.frameRate.num}/${probe.video.frameRate.den}`,
       vfr: probe.video.vfr,
       frames: probe.video.frameCount,

@@ -1,5 +1,6 @@
 import { PermanentError } from '../../core/errors.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
+import { isVideoColor } from '../../core/videoColor.js';
 import { TERMINAL_SHARD_STATES } from '../../ports/jobLedger.js';
 import { fanIn } from '../fanIn.js';
 import { updateShardWithRetry } from '../ledgerRetry.js';
@@ -48,7 +49,8 @@ export function decodeStyleMessage(body: unknown): StyleMessage {
     typeof b.video?.width === 'number' &&
     typeof b.video.height === 'number' &&
     typeof b.video.rate?.num === 'number' &&
-    (b.video.ticks === undefined || validTicks(b.video.ticks, (b.end ?? 0) - (b.start ?? 0)));
+    (b.video.ticks === undefined || validTicks(b.video.ticks, (b.end ?? 0) - (b.start ?? 0))) &&
+    (b.video.color === undefined || isVideoColor(b.video.color));
   if (!ok)
     throw new PermanentError(`malformed style message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, {
       code: 'MalformedMessage',
@@ -111,6 +113,7 @@ export async function styleShard(
       signal,
       onLastBatch: nextMayStart,
       ticks: msg.video.ticks,
+      color: msg.video.color,
     });
     signal?.throwIfAborted();
     await deps.tools.upload(

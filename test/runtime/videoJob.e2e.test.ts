@@ -124,7 +124,7 @@ describe('the video job end to end on the local runtime with 2 worker processes'
   beforeAll(async () => {
     ctx = openContext(home.config);
     await ctx.ensureContainers();
-    await ctx.registry.add('mosaic', readFileSync(MOSAIC), { meta: { color: 'bgr' } });
+    await ctx.registry.add('mosaic', readFileSync(MOSAIC)); // BGR, from its own Image.BitmapPixelFormat
     await registerCorruptStyle(ctx, 'fragile');
     await makeInputs();
     runtime = await startLocalRuntime(home.config, createRecordingLogger());
@@ -158,7 +158,7 @@ describe('the video job end to end on the local runtime with 2 worker processes'
   });
 
   describe('(a) sections of the skyline fixture, split into shards that run in parallel', () => {
-    it('mosaic (color=bgr, 720x720 fixed) on 6 frames: same frames, duration, audio copied; the summary records frames, fps, stage times', async () => {
+    it('mosaic (BGR, inferred; 720x720 fixed) on 6 frames: same frames, duration, audio copied; the summary records frames, fps, stage times', async () => {
       const { job, output, summary } = await succeeded('skyline-6.mp4');
       const { input, output: out } = await expectSameTiming(f('skyline-6.mp4'), output);
       expect(input.packets).toBe(6);

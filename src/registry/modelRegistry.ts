@@ -11,7 +11,8 @@
  *   names the newest version carrying it. Unknown references are NotFoundError.
  * - `loadBytes` verifies the sha256 of what it read: a mismatch is PermanentError 'ModelChecksumMismatch'.
  * - `optimize` registers the SVM-rewritten graph as a new version with meta optimized_from=name@v.
- * - `add` infers settings from the model's own metadata (inferredMeta.ts).
+ * - `add` infers settings from the model's own metadata (inferredMeta.ts) and refuses a one-class
+ *   SVM without a window length (windowLength.ts): an InputError that names `--meta window_seconds=N`.
  */
 import { NotFoundError, PermanentError, PreconditionFailedError } from '../core/errors.js';
 import { decodeOrThrow, inspectModel, sha256Hex } from '../onnx/modelInfo.js';
@@ -21,6 +22,7 @@ import type { BlobStore } from '../ports/blobStore.js';
 import { inferMeta } from './inferredMeta.js';
 import { formatRef, parseModelRef, validateMeta, validateModelName, validateTags } from './modelRef.js';
 import { readAll } from './readAll.js';
+import { requireWindowLength } from './windowLength.js';
 import {
   manifestBlob,
   manifestPrefix,
@@ -99,6 +101,7 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     const info = inspectModel(bytes);
     const inferred = inferMeta(info.metadata);
     const metadata = { ...inferred, ...info.metadata, ...meta };
+    requireWindowLength(name, info.operators, metadata);
     const existing = await versionNumbers(name);
     const latest = existing.at(-1);
     if (latest !== undefined) {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel } from '../../src/onnx/onnxProto.js';
 import { readOcsvmManifest } from '../support/fixtures.js';
 import { MOSAIC } from '../support/video/media.js';
 import { cliHome, FIXTURE_MODELS_DIR, runCli } from '../support/cli.js';
@@ -85,6 +86,21 @@ describe('tessera models', () => {
     const [source, rewritten] = await listJson('ocsvm-1-2');
     expect(rewritten).toMatchObject({ ref: 'ocsvm-1-2@2', meta: { optimized_from: 'ocsvm-1-2@1' } });
     expect(rewritten!.sha256).not.toBe(source!.sha256);
+  });
+
+  it('add of a one-class SVM that does not say its window length is bad input (exit 2) naming --meta window_seconds=N', async () => {
+    const stripped = join(home.dir, 'no-window.onnx');
+    writeFileSync(stripped, encodeModel({ ...decodeModel(readFileSync(MODEL_1_1)), metadataProps: [] }));
+    const refused = await runCli(home, ['models', 'add', 'ocsvm-9-9', stripped]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/model ocsvm-9-9: .*--meta window_seconds=N/);
+    expect(await listJson('ocsvm-9-9')).toEqual([]);
+
+    const told = await runCli(home, ['models', 'add', 'ocsvm-9-9', stripped, '--meta', 'window_seconds=3600']);
+    expect(told.code, told.stderr).toBe(0);
+    const listed = await runCli(home, ['models', 'list', 'ocsvm-9-9']);
+    expect(listed.stdout.trim().split('\n')[1]).toMatch(/^ocsvm-9-9@1\s+[0-9a-f]{12}\s+\S+\s+3600 s\s/);
   });
 
   it('list shows what was inferred from a style model: mosaic (Image.BitmapPixelFormat=Bgr8) is BGR with no --meta', async () => {

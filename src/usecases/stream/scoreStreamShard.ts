@@ -55,7 +55,8 @@ export async function scoreStreamShard(deps: StreamDeps, msg: StreamScoreMessage
       counts.noModel = (counts.noModel ?? 0) + list.length;
       continue;
     }
-    const seconds = model.windowSeconds ?? 60;
+    const seconds = model.windowSeconds;
+    if (!(seconds > 0)) throw new PermanentError(`model ${model.name}@${model.version}: no window length was pinned`);
     const fit = list.filter((e) => e.window.end - e.window.start === seconds * 1000);
     counts.windowMismatch = (counts.windowMismatch ?? 0) + list.length - fit.length;
     if (fit.length === 0) continue;

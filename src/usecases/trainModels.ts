@@ -7,7 +7,7 @@ import { seriesId } from '../core/sharding.js';
 import { FEATURES, SeriesWindows, windowStartOf, writeFeatures } from '../core/windowing.js';
 import type { Logger } from '../ports/logger.js';
 import { exportOcsvmOnnx } from '../training/ocsvmExport.js';
-import { trainOcsvm } from '../training/ocsvmTrainer.js';
+import { trainOcsvm, type OcsvmGamma } from '../training/ocsvmTrainer.js';
 import { textLines } from '../lib/textLines.js';
 
 /** Where trained models go (the model registry). */
@@ -22,9 +22,11 @@ export interface ModelSink {
 export interface TrainOptions {
   readonly windowSeconds: number;
   readonly nu: number;
-  readonly gamma: number | 'scale';
+  readonly gamma: OcsvmGamma;
   /** Only windows that start before this instant (epoch ms) are used for training. */
   readonly trainUntil?: number;
+  /** Per series, keyed `DEVICE/TAG`: a cut-off that replaces `trainUntil` for that series. */
+  readonly trainUntilBySeries?: ReadonlyMap<string, number>;
   readonly modelPattern: string;
   readonly tags?: readonly string[];
   /** Series with fewer training windows are skipped. */
@@ -38,7 +40,8 @@ export interface TrainReport {
 }
 
 /**
- * `tessera train ocsvm`: one streaming pass builds every series' windows, then one
+ * `tessera train ocsvm`: one streaming pass builds every series' windows (those that start before
+ * the series' cut-off, when it has one: its own, else the global one), then one
  * StandardScaler + one-class SVM per (device, tag) is fitted, exported in skl2onnx form
  * (with `features` and `window_seconds` metadata) and registered as `ocsvm-<device>-<tag>`.
  */
@@ -51,6 +54,8 @@ export async function trainModels(
   const windowMs = options.windowSeconds * 1000;
   const series = new Map<string, SeriesWindows>();
   const errors = new RowErrorReport();
+  const cutoffOf = (series: string) => options.trainUntilBySeries?.get(series) ?? options.trainUntil;
+  const cutoffs = new Map<string, number | undefined>();
   let lineNo = 0;
   for await (const line of textLines(input.stream, input.name)) {
     lineNo += 1;
@@ -67,14 +72,22 @@ export async function trainModels(
       continue;
     }
     const { device, tag, ts, value } = row.reading;
-    const start = windowStartOf(ts, windowMs);
-    if (options.trainUntil !== undefined && start >= options.trainUntil) continue;
     const key = seriesId(row.reading);
+    let until = cutoffs.get(key);
+    if (!cutoffs.has(key)) cutoffs.set(key, (until = cutoffOf(`${device}/${tag}`)));
+    if (until !== undefined && windowStartOf(ts, windowMs) >= until) continue;
     let s = series.get(key);
     if (!s) series.set(key, (s = new SeriesWindows(device, tag, options.windowSeconds)));
     s.add(ts, value);
   }
   if (lineNo === 0) throw new InputError(input.name, 'the file is empty');
+  const seen = new Set([...series.values()].map((s) => `${s.device}/${s.tag}`));
+  const unknown = [...(options.trainUntilBySeries?.keys() ?? [])].filter((k) => !seen.has(k));
+  if (unknown.length > 0)
+    throw new InputError(
+      input.name,
+      `a training cut-off names series with no readings before it: ${unknown.join(', ')}`,
+    );
   const report: TrainReport = { trained: [], skipped: [], errors: errors.summary() };
   const minWindows = options.minWindows ?? 10;
   for (const s of [...series.values()].sort((a, b) => seriesId(a).localeCompare(seriesId(b)))) {
@@ -88,6 +101,7 @@ export async function trainModels(
       });
       continue;
     }
+    const until = cutoffs.get(seriesId(s));
     const X = new Float64Array(windows.length * FEATURES.length);
     windows.forEach((w, i) => writeFeatures(w, FEATURES, X, i * FEATURES.length));
     const fit = await trainOcsvm(X, FEATURES.length, { nu: options.nu, gamma: options.gamma });
@@ -97,6 +111,7 @@ export async function trainModels(
       train_windows: String(windows.length),
       nu: String(options.nu),
       gamma: String(fit.gamma),
+      ...(until !== undefined ? { train_until: new Date(until).toISOString() } : {}),
     };
     const added = await sink.add(name, bytes, { meta, tags: [...(options.tags ?? [])] });
     log.info('model trained', {

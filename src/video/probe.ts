@@ -2,52 +2,10 @@ import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import { parseRational, rationalValue, type Rational } from '../core/rational.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
+import type { VideoProbe } from '../core/videoProbe.js';
+import type { ProbeOptions } from '../ports/video.js';
 
-export interface VideoStreamInfo {
-  readonly index: number;
-  readonly codec: string;
-  readonly pixFmt: string;
-  /** Coded size, before rotation. */
-  readonly codedWidth: number;
-  readonly codedHeight: number;
-  /** Size as displayed (and as decoded: ffmpeg applies the rotation). */
-  readonly width: number;
-  readonly height: number;
-  /** Clockwise display rotation in degrees: 0, 90, 180 or 270. */
-  readonly rotation: 0 | 90 | 180 | 270;
-  readonly timeBase: Rational;
-  /** The real frame rate: average over the stream (never assumed to be 30). */
-  readonly frameRate: Rational;
-  readonly vfr: boolean;
-  readonly startTime: number;
-  readonly duration: number;
-  /** Counted from the packets, not trusted from the header. */
-  readonly frameCount: number;
-  readonly headerFrameCount: number | undefined;
-}
-
-export interface AudioStreamInfo {
-  readonly index: number;
-  readonly codec: string;
-  readonly sampleRate: number;
-  readonly channels: number;
-  readonly packets: number;
-  readonly startTime: number;
-  readonly duration: number;
-}
-
-export interface VideoProbe {
-  readonly container: string;
-  readonly sizeBytes: number;
-  readonly duration: number;
-  readonly startTime: number;
-  readonly video: VideoStreamInfo;
-  readonly audio: AudioStreamInfo | undefined;
-  /** Presentation times of every frame in order, in seconds from the file's start time. */
-  readonly framePts: Float64Array;
-  /** Indices (in presentation order) of the frames that are keyframes, ascending. */
-  readonly keyframes: readonly number[];
-}
+export type { AudioStreamInfo, VideoProbe, VideoStreamInfo } from '../core/videoProbe.js';
 
 interface RawStream {
   index: number;
@@ -76,15 +34,7 @@ function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
   return cw as 0 | 90 | 180 | 270;
 }
 
-export interface ProbeOptions {
-  readonly signal?: AbortSignal;
-  /**
-   * Read every video packet's time (default true): `framePts` and `keyframes`, which planning needs.
-   * Without them (false) the frame count still comes from counting the packets, but `framePts` and
-   * `keyframes` are empty and `vfr` is false: enough to verify or stitch, with less to parse.
-   */
-  readonly frameTimes?: boolean;
-}
+export type { ProbeOptions } from '../ports/video.js';
 
 interface RawPacket {
   stream_index?: number;

@@ -2,7 +2,7 @@ import { InputError, PermanentError, NotFoundError, TransientError } from '../..
 import { FEATURES } from '../../core/windowing.js';
 import type { ScoringEngine, ScoringSession } from '../../engine/scoringEngine.js';
 import type { ModelRegistry } from '../../registry/modelRegistry.js';
-import type { ModelCatalog, PinnedModel, WindowScorer } from '../../usecases/anomaly/deps.js';
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
 
 /** The planner's view of the registry: the latest version of a model, pinned by sha256. */
 export function registryCatalog(registry: ModelRegistry): ModelCatalog {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { parseTimestamp } from '../../core/timestamps.js';
+import { ocsvmModelTrainer } from '../../training/ocsvmModelTrainer.js';
 import { trainModels, type TrainReport } from '../../usecases/trainModels.js';
 import { parseCommandArgs, requirePositional } from '../args.js';
 import { fileLogger, withLocalContext } from '../context.js';
@@ -34,7 +35,10 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const report = await withLocalContext(async (ctx, config) =>
     trainModels(
       { stream: createReadStream(file), name: file },
-      { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+      {
+        sink: { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+        trainer: ocsvmModelTrainer,
+      },
       { windowSeconds, nu, gamma, trainUntil, modelPattern: config.modelPattern, tags: values.tag ?? [] },
       fileLogger(config, 'cli'),
     ),

@@ -12,13 +12,14 @@ import type { Logger } from '../../ports/logger.js';
 import type { WorkQueue } from '../../ports/workQueue.js';
 import { tracedQueue } from '../../telemetry/tracedQueue.js';
 import type { AnomalyDeps } from '../../usecases/anomaly/deps.js';
-import { anomalyJobKind } from '../../usecases/anomaly/handleMessage.js';
-import { createJobDispatcher } from '../../usecases/jobDispatcher.js';
+import { anomalyJob } from '../../usecases/anomaly/anomalyJob.js';
+import { createJobDispatcher, type Dispatch } from '../../usecases/jobDispatcher.js';
 import type { StreamDeps } from '../../usecases/stream/deps.js';
 import type { AggregateDeps } from '../../usecases/stream/aggregatePartition.js';
-import { streamJobKind } from '../../usecases/stream/streamJobKind.js';
+import { streamJob } from '../../usecases/stream/streamJob.js';
 import type { VideoDeps } from '../../usecases/video/deps.js';
-import { videoJobKind } from '../../usecases/video/videoJobKind.js';
+import { videoJob } from '../../usecases/video/videoJob.js';
+import { otelTelemetry } from '../../telemetry/otelTelemetry.js';
 import { createVideoTools } from '../../video/videoTools.js';
 import { registryStyles } from '../../adapters/models/registryStyles.js';
 import { registryCatalog, registryScorer } from '../../adapters/models/registryModels.js';
@@ -32,11 +33,12 @@ export interface LocalContext {
   readonly registry: ModelRegistry;
   readonly engine: ScoringEngine;
   readonly deps: AnomalyDeps;
+  readonly video: VideoDeps;
   readonly stream: StreamDeps;
   /** The stream aggregator's dependencies. */
   readonly aggregate: AggregateDeps;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
-  readonly dispatch: (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>;
+  readonly dispatch: Dispatch;
   ensureContainers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     blobs,
     queue,
     ledger,
+    telemetry: otelTelemetry,
     models: registryCatalog(registry),
     scorer: registryScorer(registry, engine),
     settings: anomalySettingsOf(config),
@@ -73,6 +76,7 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     queue,
     ledger,
     log,
+    telemetry: otelTelemetry,
     styles: registryStyles(registry, {
       executionProvider: config.video.executionProvider,
       intraOpThreads: config.video.threads || undefined,
@@ -95,17 +99,14 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     queue,
     ledger,
     log,
+    telemetry: otelTelemetry,
     events,
     consumerGroup: config.stream.consumerGroup,
     models: deps.models,
     scorer: deps.scorer,
     settings: { modelPattern: config.modelPattern },
   };
-  const dispatch = createJobDispatcher(deps, {
-    anomaly: anomalyJobKind(deps),
-    video: videoJobKind(video),
-    stream: streamJobKind(stream),
-  });
+  const dispatch = createJobDispatcher(deps, [anomalyJob(deps), videoJob(video), streamJob(stream)]);
   return {
     config,
     blobs,
@@ -114,12 +115,14 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
     registry,
     engine,
     deps,
+    video,
     stream,
     dispatch,
     aggregate: {
       events,
       blobs,
       log,
+      telemetry: otelTelemetry,
       consumerGroup: config.stream.consumerGroup,
       batchSize: 1000,
       waitMs: Math.max(50, config.pollMs * 20), // long waits: the log's polling backs off while a partition is idle

@@ -22,6 +22,9 @@ import { videoJob } from '../../usecases/video/videoJob.js';
 import { otelTelemetry } from '../../telemetry/otelTelemetry.js';
 import { createVideoTools } from '../../video/videoTools.js';
 import { registryStyles } from '../../adapters/models/registryStyles.js';
+import type { BlobStore } from '../../ports/blobStore.js';
+import type { VideoTools } from '../../ports/video.js';
+import { armCrashPoints } from './crashPoints.js';
 import { registryCatalog, registryScorer } from '../../adapters/models/registryModels.js';
 import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../../config/useCaseSettings.js';
 
@@ -43,9 +46,26 @@ export interface LocalContext {
   close(): Promise<void>;
 }
 
+export interface LocalContextOptions {
+  /** Arms the crash points of TESSERA_CRASH_AT (crashPoints.ts): only the runtime's workers and aggregator do. */
+  readonly crashPoints?: boolean;
+}
+
 /** The embedded default adapters over `config.home`: a directory blob store, SQLite queue and ledger. */
-export function openLocalContext(config: Config, log: Logger): LocalContext {
-  const blobs = createFsBlobStore({ root: join(config.home, 'blobs') });
+export function openLocalContext(config: Config, log: Logger, options: LocalContextOptions = {}): LocalContext {
+  const stores = {
+    blobs: createFsBlobStore({ root: join(config.home, 'blobs') }),
+    ledger: openSqliteJobLedger({ file: join(config.home, 'ledger.sqlite') }),
+    events: openSqliteEventLog({
+      file: join(config.home, 'events.sqlite'),
+      name: 'readings',
+      partitions: config.stream.partitions,
+    }),
+  };
+  const crash = options.crashPoints && config.crashAt ? armCrashPoints(config.crashAt, config.home, log) : undefined;
+  const { blobs, ledger, events } = crash ? crash.stores(stores) : stores;
+  const plainTools = videoTools(config, blobs);
+  const tools = crash ? crash.tools(plainTools) : plainTools;
   const queue = tracedQueue(
     openSqliteWorkQueue({
       file: join(config.home, 'queue.sqlite'),
@@ -54,7 +74,6 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       maxDeliveryCount: config.maxDeliveryCount,
     }),
   );
-  const ledger = openSqliteJobLedger({ file: join(config.home, 'ledger.sqlite') });
   const registry = createModelRegistry(blobs);
   const engine = createScoringEngine({
     optimize: config.optimizeModels,
@@ -82,18 +101,9 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       intraOpThreads: config.video.threads || undefined,
       batch: config.video.batch,
     }),
-    tools: createVideoTools(blobs, {
-      crf: config.video.crf,
-      preset: config.video.preset,
-      threads: config.video.ffmpegThreads,
-    }),
+    tools,
     settings: videoSettingsOf(config, join(config.home, 'cache')),
   };
-  const events = openSqliteEventLog({
-    file: join(config.home, 'events.sqlite'),
-    name: 'readings',
-    partitions: config.stream.partitions,
-  });
   const stream: StreamDeps = {
     blobs,
     queue,
@@ -139,4 +149,12 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       await blobs.close();
     },
   };
+}
+
+function videoTools(config: Config, blobs: BlobStore): VideoTools {
+  return createVideoTools(blobs, {
+    crf: config.video.crf,
+    preset: config.video.preset,
+    threads: config.video.ffmpegThreads,
+  });
 }

@@ -123,7 +123,7 @@ export function armCrashPoints(
             around('setCheckpoint', String(checkpoint.partition), () => events.setCheckpoint(checkpoint)),
         },
       };
-      return armed as S;
+      return armed;
     },
     tools: (tools) => ({
       ...tools,

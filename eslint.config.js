@@ -1,5 +1,7 @@
 // Type-aware lint. The core must stay pure: no I/O, no SDKs, no runtime.
 import tseslint from 'typescript-eslint';
+import architecture from './tools/lint/architecture.js';
+import { CYCLE_ROOTS, LAYERS } from './tools/lint/layers.js';
 
 const impure = [
   { group: ['@azure/*'], message: 'The core is pure: SDKs belong in adapters.' },
@@ -51,6 +53,15 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    // The layers (tools/lint/layers.js) and no import cycles.
+    files: ['src/**/*.ts', 'functions/src/**/*.ts', 'scorer-image/src/**/*.ts'],
+    plugins: { tessera: architecture },
+    rules: {
+      'tessera/layers': ['error', { layers: LAYERS }],
+      'tessera/no-cycles': ['error', { roots: CYCLE_ROOTS }],
     },
   },
   {

@@ -10,6 +10,7 @@
  * - peak RSS of a worker process styling a short and a long range: it must not grow with length.
  * Needs ../shared/fixtures (the real video and style model).
  */
+import { frameRanges } from '../src/core/frameRange.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,24 +165,19 @@ async function splitOnce(dir: string, round: number): Promise<number> {
   const t1 = performance.now();
   const probe = await tools.probe(VIDEO, 'skyline');
   const { shards } = videoShards(probe, video);
+  const ranges = frameRanges(probe, shards);
   const segments = shards.map((r) => path.join(dir, `segs-${round}`, `${r.shardId}.mp4`));
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < shards.length; i = next++) {
-      const r = shards[i]!;
       await tools.renderSegment({
         input: VIDEO,
         output: segments[i] ?? '',
-        streamIndex: probe.video.index,
-        seekSeconds: r.seekSeconds,
-        count: r.end - r.start,
-        width: probe.video.width,
-        height: probe.video.height,
-        rate: probe.video.frameRate,
+        range: ranges[i]!,
         fit: 'stretch',
         style: undefined,
         batch: 8,
-        label: r.shardId,
+        label: shards[i]!.shardId,
       });
     }
   };

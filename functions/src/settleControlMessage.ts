@@ -14,7 +14,8 @@
  */
 import { PermanentError, ensureError } from '../../src/core/errors.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED } from '../../src/ports/workQueue.js';
-import { backoffMs, delay } from '../../src/hosting/backoff.js';
+import { backoffMs } from '../../src/hosting/backoff.js';
+import { delay } from '../../src/lib/delay.js';
 import type { AzureContext } from '../../src/composition/azure/azureContext.js';
 import { recordDeadLetter } from '../../src/usecases/deadLetters.js';
 

@@ -11,7 +11,8 @@
  */
 import { TesseraError, TransientError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { backoffMs, delay } from '../../src/hosting/backoff.js';
+import { backoffMs } from '../../src/hosting/backoff.js';
+import { delay } from '../../src/lib/delay.js';
 import { runMessagePump } from '../../src/hosting/messagePump.js';
 import type { InstrumentedQueue } from './instrumentedQueue.js';
 import type { ShardTracker } from './shardTracker.js';

@@ -1,5 +1,5 @@
 import { TERMINAL_JOB_STATES, type JobLedger } from '../ports/jobLedger.js';
-import { delay } from '../hosting/backoff.js';
+import { delay } from '../lib/delay.js';
 import { getJobProgress, type JobProgress } from '../usecases/jobStatus.js';
 import { createProgressView } from './progress.js';
 

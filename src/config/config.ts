@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseCron } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
+import { parseCrashPoints } from '../composition/local/crashPoints.js';
 
 /** Tessera's configuration, parsed once from the environment; frozen. */
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   readonly pollMs: number;
   /** Fault injection for chaos tests: a worker sleeps this long inside every shard (TESSERA_FAULT_SHARD_DELAY_MS). */
   readonly faultShardDelayMs: number;
+  /** Fault injection for crash tests: where a worker or the aggregator kills itself, once (TESSERA_CRASH_AT; crashPoints.ts). */
+  readonly crashAt: string | undefined;
   /** Log level (TESSERA_LOG_LEVEL). */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The video job's settings (TESSERA_VIDEO_*, TESSERA_EP). */
@@ -208,6 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     optimizeModels: bool(env, 'TESSERA_OPTIMIZE_MODELS', true),
     pollMs: integer(env, 'TESSERA_POLL_MS', 100, 5, 60_000),
     faultShardDelayMs: integer(env, 'TESSERA_FAULT_SHARD_DELAY_MS', 0, 0, 600_000),
+    crashAt: crashPoints(env.TESSERA_CRASH_AT),
     logLevel: level as Config['logLevel'],
     video: loadVideoConfig(env, workers),
     scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
@@ -228,6 +232,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   return Object.freeze(config);
 }
 
+/** TESSERA_CRASH_AT, checked at once: a malformed point must not become a worker crash loop. */
+function crashPoints(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  parseCrashPoints(value);
+  return value;
+}
+
 /** The environment that reproduces a config in a child process. */
 export function configToEnv(config: Config): Record<string, string> {
   return {
@@ -243,6 +254,7 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_OPTIMIZE_MODELS: String(config.optimizeModels),
     TESSERA_POLL_MS: String(config.pollMs),
     TESSERA_FAULT_SHARD_DELAY_MS: String(config.faultShardDelayMs),
+    ...(config.crashAt ? { TESSERA_CRASH_AT: config.crashAt } : {}),
     TESSERA_LOG_LEVEL: config.logLevel,
     TESSERA_VIDEO_MODEL: config.video.model,
     TESSERA_VIDEO_SHARD_SECONDS: String(config.video.shardSeconds),

@@ -26,7 +26,6 @@ export function videoSettingsOf(config: Config, cacheDir: string): VideoSettings
     shardSeconds: v.shardSeconds,
     maxShardFrames: v.maxShardFrames,
     fit: v.fit,
-    encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads },
     batch: v.batch,
     limits: {
       maxPixels: v.maxPixels,

@@ -3,5 +3,3 @@ export function backoffMs(attempt: number, baseMs = 200, capMs = 10_000, random:
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
-
-export { delay } from '../lib/delay.js';

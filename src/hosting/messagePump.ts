@@ -4,7 +4,8 @@ import type { Logger } from '../ports/logger.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../ports/workQueue.js';
 import { instruments } from '../telemetry/metrics.js';
 import { failSpan, inSpan, SpanKind, traceContextOf } from '../telemetry/tracing.js';
-import { backoffMs, delay } from './backoff.js';
+import { delay } from '../lib/delay.js';
+import { backoffMs } from './backoff.js';
 
 export interface MessagePumpOptions {
   readonly queue: WorkQueue;

@@ -61,3 +61,17 @@ export interface EventLog {
   setCheckpoint(checkpoint: Checkpoint): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Every EventLog call passed to `inner`: a decorator spreads it and replaces only what it changes. */
+export function forwardingEventLog(inner: EventLog): EventLog {
+  return {
+    name: inner.name,
+    partitions: inner.partitions,
+    append: (key, events) => inner.append(key, events),
+    read: (partition, from, max, options) => inner.read(partition, from, max, options),
+    lastSequenceNumber: (partition) => inner.lastSequenceNumber(partition),
+    getCheckpoint: (group, partition) => inner.getCheckpoint(group, partition),
+    setCheckpoint: (checkpoint) => inner.setCheckpoint(checkpoint),
+    close: () => inner.close(),
+  };
+}

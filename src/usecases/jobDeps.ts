@@ -1,6 +1,7 @@
 import type { BlobStore } from '../ports/blobStore.js';
 import type { JobLedger } from '../ports/jobLedger.js';
 import type { Logger } from '../ports/logger.js';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { WorkQueue } from '../ports/workQueue.js';
 
 /** What every job kind's use cases need: the three ports and a logger. */
@@ -15,6 +16,13 @@ export interface JobDeps {
   readonly control?: WorkQueue;
   readonly ledger: JobLedger;
   readonly log: Logger;
+  /** Spans and work counters; none when absent. */
+  readonly telemetry?: Telemetry;
+}
+
+/** The telemetry a use case reports to. */
+export function telemetryOf(deps: { readonly telemetry?: Telemetry }): Telemetry {
+  return deps.telemetry ?? noTelemetry;
 }
 
 /** The queue that carries plan and finish messages. */

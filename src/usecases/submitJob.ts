@@ -9,8 +9,7 @@ import {
   type InputRef,
 } from '../core/jobNaming.js';
 import type { JobRecord } from '../ports/jobLedger.js';
-import { inSpan } from '../telemetry/tracing.js';
-import { lifecycleQueue, type JobDeps, type LifecycleMessage } from './jobDeps.js';
+import { lifecycleQueue, telemetryOf, type JobDeps, type LifecycleMessage } from './jobDeps.js';
 
 /**
  * A blob arrived in the inbox: create its job (idempotent: the job id comes from the blob's
@@ -19,12 +18,12 @@ import { lifecycleQueue, type JobDeps, type LifecycleMessage } from './jobDeps.j
  * vanishing. Blob metadata `model`, `fit` and `on_shard_error` travel with the job.
  */
 export function submitJob(
-  deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log'>,
+  deps: Pick<JobDeps, 'blobs' | 'queue' | 'control' | 'ledger' | 'log' | 'telemetry'>,
   blob: { container?: string; name: string },
 ): Promise<JobRecord> {
   const container = blob.container ?? CONTAINERS.inbox;
   // The job's trace starts here (under the trigger's span where the entry point has one).
-  return inSpan('submit job', { attributes: { 'tessera.input': `${container}/${blob.name}` } }, async (span) => {
+  return telemetryOf(deps).inSpan('submit job', { 'tessera.input': `${container}/${blob.name}` }, async (span) => {
     const job = await submit(deps, container, blob.name);
     span.setAttributes({ 'tessera.job.id': job.jobId, 'tessera.job.kind': job.kind, 'tessera.job.state': job.state });
     return job;

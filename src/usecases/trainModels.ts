@@ -6,23 +6,19 @@ import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
 import { seriesId } from '../core/sharding.js';
 import { FEATURES, SeriesWindows, windowStartOf, writeFeatures } from '../core/windowing.js';
 import type { Logger } from '../ports/logger.js';
-import { exportOcsvmOnnx } from '../training/ocsvmExport.js';
-import { trainOcsvm, type OcsvmGamma } from '../training/ocsvmTrainer.js';
+import type { ModelSink, ModelTrainer, OcsvmTrainingOptions } from '../ports/training.js';
 import { textLines } from '../lib/textLines.js';
 
-/** Where trained models go (the model registry). */
-export interface ModelSink {
-  add(
-    name: string,
-    bytes: Uint8Array,
-    options: { meta?: Record<string, string>; tags?: string[] },
-  ): Promise<{ name: string; version: number; sha256: string }>;
+/** What training writes to: the registry, and the trainer that fits and exports each model. */
+export interface TrainDeps {
+  readonly sink: ModelSink;
+  readonly trainer: ModelTrainer;
 }
 
 export interface TrainOptions {
   readonly windowSeconds: number;
   readonly nu: number;
-  readonly gamma: OcsvmGamma;
+  readonly gamma: OcsvmTrainingOptions['gamma'];
   /** Only windows that start before this instant (epoch ms) are used for training. */
   readonly trainUntil?: number;
   /** Per series, keyed `DEVICE/TAG`: a cut-off that replaces `trainUntil` for that series. */
@@ -47,7 +43,7 @@ export interface TrainReport {
  */
 export async function trainModels(
   input: { stream: Readable; name: string },
-  sink: ModelSink,
+  deps: TrainDeps,
   options: TrainOptions,
   log: Logger,
 ): Promise<TrainReport> {
@@ -104,8 +100,13 @@ export async function trainModels(
     const until = cutoffs.get(seriesId(s));
     const X = new Float64Array(windows.length * FEATURES.length);
     windows.forEach((w, i) => writeFeatures(w, FEATURES, X, i * FEATURES.length));
-    const fit = await trainOcsvm(X, FEATURES.length, { nu: options.nu, gamma: options.gamma });
-    const bytes = exportOcsvmOnnx(fit, { name, features: [...FEATURES], windowSeconds: options.windowSeconds });
+    const fit = await deps.trainer.trainOcsvm(X, FEATURES.length, {
+      nu: options.nu,
+      gamma: options.gamma,
+      name,
+      features: FEATURES,
+      windowSeconds: options.windowSeconds,
+    });
     const meta = {
       trained_from: input.name,
       train_windows: String(windows.length),
@@ -113,11 +114,11 @@ export async function trainModels(
       gamma: String(fit.gamma),
       ...(until !== undefined ? { train_until: new Date(until).toISOString() } : {}),
     };
-    const added = await sink.add(name, bytes, { meta, tags: [...(options.tags ?? [])] });
+    const added = await deps.sink.add(name, fit.bytes, { meta, tags: [...(options.tags ?? [])] });
     log.info('model trained', {
       model: `${added.name}@${added.version}`,
       windows: windows.length,
-      supportVectors: fit.nSupport,
+      supportVectors: fit.supportVectors,
     });
     report.trained.push({
       device: s.device,

@@ -2,22 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { PermanentError, TransientError } from '../core/errors.js';
 import { missingTool, spawnTool, trimStderr } from './ffmpeg/tool.js';
+import type { FrameTransform, PipelineTimings } from '../ports/video.js';
 
-/**
- * Turns a batch of `n` rgb24 frames into as many rgb24 frames (the style model, or nothing). It
- * owns `frames` once called: the pipeline never touches them again, so a style session may take
- * them to its thread without a copy.
- */
-export type FrameTransform = (frames: Uint8Array, n: number) => Promise<Uint8Array>;
-
-export interface PipelineTimings {
-  /** Time the model spent on frames. */
-  modelMs: number;
-  /** Time spent waiting for the decoder to deliver frames. */
-  decodeWaitMs: number;
-  /** Time spent waiting for the encoder to take frames. */
-  encodeWaitMs: number;
-}
+export type { FrameTransform, PipelineTimings } from '../ports/video.js';
 
 export interface FramePipelineOptions {
   readonly decodeArgs: readonly string[];

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
-import { parseRational, type Rational } from '../core/rational.js';
-import type { VideoColor } from '../core/videoColor.js';
+import { parseRational } from '../core/rational.js';
+import type { VideoProbe } from '../core/videoProbe.js';
+import type { ProbeOptions } from '../ports/video.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import {
   audioStreamInfo,
@@ -11,76 +12,8 @@ import {
   type RawStream,
 } from './probeStreams.js';
 
-export interface VideoStreamInfo {
-  readonly index: number;
-  readonly codec: string;
-  readonly pixFmt: string;
-  /** Coded size, before rotation. */
-  readonly codedWidth: number;
-  readonly codedHeight: number;
-  /** Size as displayed (the coded size turned by `rotation`). */
-  readonly width: number;
-  readonly height: number;
-  /**
-   * Clockwise display rotation in degrees: 0, 90, 180 or 270. The job styles the coded frames and
-   * keeps the rotation as the output's display matrix, so players show it as they show the source.
-   */
-  readonly rotation: 0 | 90 | 180 | 270;
-  /** The source's colour description (matrix, range, primaries, transfer), carried to the output. */
-  readonly color: VideoColor;
-  readonly timeBase: Rational;
-  /** The real frame rate, from the frames' own timestamps (see frameTimingOf; never assumed to be 30). */
-  readonly frameRate: Rational;
-  readonly vfr: boolean;
-  readonly startTime: number;
-  /**
-   * The video's own duration: the stream's when the container declares one (MP4, MOV, AVI), else
-   * from its frames (first to last, plus the last frame's length): a Matroska/WebM video stream
-   * declares none, and the file's duration includes audio that may run past the video.
-   */
-  readonly duration: number;
-  /** Counted from the packets, not trusted from the header. */
-  readonly frameCount: number;
-  readonly headerFrameCount: number | undefined;
-}
-
-export interface AudioStreamInfo {
-  readonly index: number;
-  readonly codec: string;
-  readonly sampleRate: number;
-  readonly channels: number;
-  readonly packets: number;
-  readonly startTime: number;
-  readonly duration: number;
-}
-
-export interface VideoProbe {
-  readonly container: string;
-  readonly sizeBytes: number;
-  readonly duration: number;
-  readonly startTime: number;
-  readonly video: VideoStreamInfo;
-  readonly audio: AudioStreamInfo | undefined;
-  /** Presentation times of every frame in order, in seconds from the file's start time. */
-  readonly framePts: Float64Array;
-  /** Indices (in presentation order) of the frames that are keyframes, ascending. */
-  readonly keyframes: readonly number[];
-}
-
-export interface ProbeOptions {
-  readonly signal?: AbortSignal;
-  /**
-   * Read every video packet's time (default true): `framePts` and `keyframes`, which planning needs.
-   * Without them (false) the frame count still comes from counting the packets, but `framePts` and
-   * `keyframes` are empty and `vfr` is false: enough to verify or stitch, with less to parse.
-   */
-  readonly frameTimes?: boolean;
-  /**
-   * The rate a probe with frame times found for this file (planning's): without frame times, it
-   * stands in for ffprobe's guess, which a container header can get wrong (60/1 for 30 fps).
-   */
-  readonly frameRate?: Rational;
-}
+export type { AudioStreamInfo, VideoProbe, VideoStreamInfo } from '../core/videoProbe.js';
+export type { ProbeOptions } from '../ports/video.js';
 
 /**
  * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real

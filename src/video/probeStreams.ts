@@ -5,7 +5,7 @@
 import { frameTimingOf } from '../core/frameRate.js';
 import { parseRational, rationalValue, type Rational } from '../core/rational.js';
 import type { VideoColor } from '../core/videoColor.js';
-import type { AudioStreamInfo, VideoStreamInfo } from './probe.js';
+import type { AudioStreamInfo, VideoStreamInfo } from '../core/videoProbe.js';
 
 export interface RawStream {
   index: number;

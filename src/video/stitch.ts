@@ -3,25 +3,13 @@ import { PermanentError } from '../core/errors.js';
 import { rationalValue } from '../core/rational.js';
 import { concatList, stitchArgs } from './ffmpeg/args.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
-import { probeVideo, type VideoProbe } from './probe.js';
+import { probeVideo } from './probe.js';
+import type { StitchCheck, StitchRequest } from '../ports/video.js';
 
 /** How far a variable-rate frame may land from its source time: a millisecond (they are kept to the microsecond). */
 const VFR_FRAME_TOLERANCE = 0.001;
 
-export interface StitchCheck {
-  readonly frames: { readonly input: number; readonly output: number };
-  /** A variable-rate video: the largest distance of a frame's output time from its source time, in seconds. */
-  readonly frameTimeDrift?: number;
-  readonly duration: { readonly input: number; readonly output: number; readonly tolerance: number };
-  /** Clockwise display rotation, degrees: the output keeps the source's. */
-  readonly rotation: { readonly input: number; readonly output: number };
-  readonly audio: {
-    readonly input: string | null;
-    readonly output: string | null;
-    readonly inputPackets: number;
-    readonly outputPackets: number;
-  };
-}
+export type { StitchCheck } from '../ports/video.js';
 
 /**
  * Concatenates the segments (no re-encode), muxes the original audio by copy, then verifies the
@@ -34,16 +22,7 @@ export interface StitchCheck {
  * offsets, and every frame's output time is checked against its source time (`probe.framePts`),
  * within VFR_FRAME_TOLERANCE.
  */
-export async function stitchVideo(o: {
-  segments: readonly string[];
-  original: string;
-  probe: VideoProbe;
-  output: string;
-  workDir: string;
-  label: string;
-  signal?: AbortSignal;
-  segmentMicros?: readonly number[];
-}): Promise<StitchCheck> {
+export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
   const list = `${o.workDir}/segments.ffconcat`;
   const variableRate = o.segmentMicros !== undefined;
   await writeFile(list, concatList(o.segments, o.segmentMicros));

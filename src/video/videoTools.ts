@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, PermanentError } from '../core/errors.js';
 import { fitGeometry } from '../core/framePlan.js';
 import type { BlobStore } from '../ports/blobStore.js';
-import type { VideoTools } from '../usecases/video/deps.js';
+import type { PipelineTimings, RenderRequest, VideoTools } from '../ports/video.js';
 import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings } from './ffmpeg/args.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
-import { runFramePipeline, type PipelineTimings } from './framePipeline.js';
+import { runFramePipeline } from './framePipeline.js';
 import { probeVideo } from './probe.js';
 import { stitchVideo } from './stitch.js';
 
@@ -49,30 +49,33 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
     probe: probeVideo,
     async renderSegment(o) {
       await mkdir(dirname(o.output), { recursive: true });
-      if (!o.style) return passthrough(o.input, o.output, o, encode);
-      const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
+      const { stream, ticks } = o.range;
+      const seekSeconds = o.range.seekSeconds ?? undefined;
+      const count = o.range.end - o.range.start;
+      if (!o.style) return passthrough(o, encode);
+      const fit = fitGeometry(stream.width, stream.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
         decodeArgs: decodeArgs(o.input, {
-          streamIndex: o.streamIndex,
-          seekSeconds: o.seekSeconds,
-          count: o.count,
-          width: o.width,
-          height: o.height,
+          streamIndex: stream.index,
+          seekSeconds,
+          count,
+          width: stream.width,
+          height: stream.height,
           fit,
           threads: encode.threads,
         }),
         encodeArgs: encodeArgs(o.output, {
-          width: o.width,
-          height: o.height,
+          width: stream.width,
+          height: stream.height,
           fit,
-          rate: o.rate,
+          rate: stream.rate,
           settings: encode,
-          ticks: o.ticks,
+          ticks,
           label: o.label,
-          color: o.color,
+          color: stream.color,
         }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
-        frames: o.count,
+        frames: count,
         batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
         transform: o.style.transform(fit.modelWidth, fit.modelHeight),
         label: o.label,
@@ -85,26 +88,35 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
 }
 
 /** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
-async function passthrough(
-  input: string,
-  output: string,
-  o: Parameters<VideoTools['renderSegment']>[0],
-  encode: EncodeSettings,
-): Promise<PipelineTimings> {
+async function passthrough(o: RenderRequest, encode: EncodeSettings): Promise<PipelineTimings> {
   const started = performance.now();
-  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode, label: o.label }), {
-    signal: o.signal,
+  const { stream } = o.range;
+  const count = o.range.end - o.range.start;
+  const args = passthroughArgs(o.input, o.output, {
+    streamIndex: stream.index,
+    seekSeconds: o.range.seekSeconds ?? undefined,
+    count,
+    width: stream.width,
+    height: stream.height,
+    rate: stream.rate,
+    settings: encode,
+    ticks: o.range.ticks,
+    label: o.label,
+    color: stream.color,
   });
+  const run = await runTool('ffmpeg', args, { signal: o.signal });
   o.signal?.throwIfAborted();
   if (run.code !== 0)
     throw new PermanentError(`${o.label}: ffmpeg could not re-encode the frames: ${trimStderr(run.stderr)}`, {
       code: 'DecodeFailed',
     });
-  const count = writtenFrames(run.stdout.toString('utf8'));
-  if (count !== o.count)
+  const written = writtenFrames(run.stdout.toString('utf8'));
+  if (written !== count)
     throw new PermanentError(
-      `${o.label}: re-encoded ${count} frames, expected ${o.count} (truncated or corrupt video?)`,
-      { code: 'FrameCountMismatch' },
+      `${o.label}: re-encoded ${written} frames, expected ${count} (truncated or corrupt video?)`,
+      {
+        code: 'FrameCountMismatch',
+      },
     );
   return { modelMs: 0, decodeWaitMs: 0, encodeWaitMs: performance.now() - started };
 }

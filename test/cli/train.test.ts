@@ -97,7 +97,7 @@ describe('tessera train ocsvm: gamma and cut-offs as a user brings them', () => 
       expect.objectContaining({ gamma: '0.25', train_windows: '15', train_until: '2018-01-01T00:15:00.000Z' }),
       expect.objectContaining({ gamma: '0.25', train_windows: '20', train_until: '2018-01-01T01:20:00.000Z' }),
     ]);
-  });
+  }, 120_000);
 
   it('bad usage (exit 2) names the reason and trains nothing', async () => {
     const cases: [string[], RegExp][] = [
@@ -113,5 +113,5 @@ describe('tessera train ocsvm: gamma and cut-offs as a user brings them', () => 
       expect(result.stderr).toMatch(reason);
     }
     expect(await listJson()).toHaveLength(before);
-  });
+  }, 180_000);
 });

@@ -10,7 +10,7 @@ import type { LocalContext } from '../../src/composition/local/localContext.js';
 import { startLocalRuntime, type LocalRuntime } from '../../src/composition/local/localRuntime.js';
 import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
-import { unscoredBatches } from '../../src/usecases/stream/planStreamRun.js';
+import { unscoredBatches } from '../../src/usecases/stream/streamBatches.js';
 import { startStreamRun } from '../../src/usecases/stream/startStreamRun.js';
 import { fixturesDir, ocsvmDir } from '../support/fixtures.js';
 import { openContext, registerOracleModels, tempHome, waitForJob } from '../support/localHarness.js';

@@ -216,7 +216,7 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(
       [...a.lines, ...b.lines].some(
         (l) =>
-          l.msg === 'shard scored' &&
+          l.msg === 'shard done' &&
           l.pump !== undefined &&
           typeof l.messageId === 'string' &&
           typeof l.shardId === 'string',

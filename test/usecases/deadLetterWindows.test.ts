@@ -9,7 +9,8 @@ import { CONTAINERS, partBlobName, shardOutputName } from '../../src/core/jobNam
 import type { JobRecord } from '../../src/ports/jobLedger.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage } from '../../src/ports/workQueue.js';
 import type { AnomalyDeps } from '../../src/usecases/anomaly/deps.js';
-import { scoreShard, type ScoreMessage } from '../../src/usecases/anomaly/scoreShard.js';
+import type { ScoreMessage } from '../../src/usecases/anomaly/deps.js';
+import { anomalyShard as scoreShard } from '../support/usecases/lifecycle.js';
 import { recordDeadLetter, sweepDeadLetters } from '../../src/usecases/deadLetters.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { createGate, hookedLedger } from '../support/usecases/faultyPorts.js';
@@ -199,7 +200,7 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
     const w = (world = await openWorld());
     const clean = await cleanRun(w);
     const before = await finishWithoutSlowShard(w);
-    await scoreShard(w.deps, before.held.body as ScoreMessage);
+    await scoreShard(w.deps, before.held.body);
     await expectUnchanged(w, before, clean);
   });
 
@@ -257,7 +258,7 @@ describe('a slow duplicate worker finishes a shard after it was dead-lettered an
         await recordDeadLetter(w.deps, second!.body, 'Permanent', 'injected: the second delivery failed permanently');
       },
     });
-    await scoreShard(w.withPorts({ ledger }), held!.body as ScoreMessage);
+    await scoreShard(w.withPorts({ ledger }), held!.body);
     expect(reads).toBe(3); // its write lost the ETag race, it re-read S as failed and left it
     await drainQueue(w.deps); // the finish
 

@@ -10,8 +10,9 @@ import { openSqliteJobLedger } from '../../src/adapters/local/sqliteJobLedger.js
 import { CONTAINERS, finishMessageId, resultBlobName } from '../../src/core/jobNaming.js';
 import { TERMINAL_JOB_STATES, type JobLedger, type JobRecord } from '../../src/ports/jobLedger.js';
 import type { BlobStore } from '../../src/ports/blobStore.js';
-import { finishJob } from '../../src/usecases/anomaly/finishJob.js';
-import { scoreShard, type ScoreMessage } from '../../src/usecases/anomaly/scoreShard.js';
+import { anomalyFinish as finishJob } from '../support/usecases/lifecycle.js';
+import type { ScoreMessage } from '../../src/usecases/anomaly/deps.js';
+import { anomalyShard as scoreShard } from '../support/usecases/lifecycle.js';
 import { fanIn } from '../../src/usecases/fanIn.js';
 import { reconcileJobs } from '../../src/usecases/reconcileJobs.js';
 import { InjectedCrash, createBarrier, createGate, hookedLedger } from '../support/usecases/faultyPorts.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/ports/jobLedger.js';
-import { planJob } from '../../src/usecases/anomaly/planJob.js';
+import { anomalyPlan as planJob } from '../support/usecases/lifecycle.js';
 import { ocsvmDir, readOcsvmManifest } from '../support/fixtures.js';
 import { InjectedCrash, hookedLedger } from '../support/usecases/faultyPorts.js';
 import { drainQueue, messageHandler, queuedMessages } from '../support/usecases/queueDriver.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/ports/jobLedger.js';
-import type { ScoreMessage } from '../../src/usecases/anomaly/scoreShard.js';
+import type { ScoreMessage } from '../../src/usecases/anomaly/deps.js';
 import { reconcileJobs } from '../../src/usecases/reconcileJobs.js';
 import { drainQueue, messageHandler, queuedMessages } from '../support/usecases/queueDriver.js';
 import {

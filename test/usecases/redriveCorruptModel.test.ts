@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { readAll } from '../../src/registry/readAll.js';
-import type { ScoreMessage } from '../../src/usecases/anomaly/scoreShard.js';
+import type { ScoreMessage } from '../../src/usecases/anomaly/deps.js';
 import { sweepDeadLetters } from '../../src/usecases/deadLetters.js';
 import { redriveDeadLetters } from '../../src/usecases/redriveDeadLetters.js';
 import { hookedLedger } from '../support/usecases/faultyPorts.js';

@@ -1,23 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { decodeStyleMessage } from '../../src/usecases/video/styleShard.js';
+import { decodeStyleMessage } from '../../src/usecases/video/styleRange.js';
 
+const range = {
+  start: 4,
+  end: 8,
+  seekSeconds: 0.35,
+  stream: { index: 0, width: 64, height: 48, rate: { num: 100, den: 7 } },
+};
 const body = {
   kind: 'style',
   jobId: 'j1',
   shardId: 'f000000004-000000008',
-  start: 4,
-  end: 8,
-  seekSeconds: 0.35,
+  range,
   model: { name: 'toon', version: 1, sha256: 'ab' },
   fit: 'stretch',
-  video: { streamIndex: 0, width: 64, height: 48, rate: { num: 100, den: 7 } },
 };
+
+function decodeError(message: unknown): unknown {
+  try {
+    decodeStyleMessage(message);
+  } catch (thrown) {
+    return thrown;
+  }
+  return undefined;
+}
 
 describe('decodeStyleMessage', () => {
   it("takes a constant-rate range, and a variable-rate one with its frames' times", () => {
     expect(decodeStyleMessage(body)).toEqual(body);
-    const timed = { ...body, video: { ...body.video, ticks: [0, 100_000, 150_000, 200_000, 250_000] } };
-    expect(decodeStyleMessage(timed).video.ticks).toEqual([0, 100_000, 150_000, 200_000, 250_000]);
+    const timed = { ...body, range: { ...range, ticks: [0, 100_000, 150_000, 200_000, 250_000] } };
+    expect(decodeStyleMessage(timed).range.ticks).toEqual([0, 100_000, 150_000, 200_000, 250_000]);
   });
 
   it.each([
@@ -27,24 +39,30 @@ describe('decodeStyleMessage', () => {
     ['not whole microseconds', [0, 100_000.5, 150_000, 200_000, 250_000]],
     ['not a list', '0,1,2,3,4'],
   ])('refuses frame times %s, naming the message', (_why, ticks) => {
-    let error: unknown;
-    try {
-      decodeStyleMessage({ ...body, video: { ...body.video, ticks } });
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(error).toMatchObject({
+    expect(decodeError({ ...body, range: { ...range, ticks } })).toMatchObject({
       code: 'MalformedMessage',
       message: expect.stringMatching(/^malformed style message: .*"shardId":"f000000004-000000008"/),
     });
   });
+
+  it.each([
+    ['an empty range', { ...range, end: 4 }],
+    ['a negative start', { ...range, start: -1 }],
+    ['no stream', { ...range, stream: undefined }],
+    ['a stream without a rate', { ...range, stream: { index: 0, width: 64, height: 48 } }],
+    ['the old loose fields instead of a range', undefined],
+  ])('refuses %s', (_why, r) => {
+    expect(decodeError({ ...body, range: r })).toMatchObject({ code: 'MalformedMessage' });
+  });
 });
 
 describe('decodeStyleMessage: the source colour', () => {
+  const withColor = (color: unknown) => ({ ...body, range: { ...range, stream: { ...range.stream, color } } });
+
   it('takes a colour description of ffmpeg names, or none', () => {
     const color = { space: 'bt470bg', range: 'pc', primaries: 'bt470bg', transfer: 'smpte170m' };
-    expect(decodeStyleMessage({ ...body, video: { ...body.video, color } }).video.color).toEqual(color);
-    expect(decodeStyleMessage({ ...body, video: { ...body.video, color: {} } }).video.color).toEqual({});
+    expect(decodeStyleMessage(withColor(color)).range.stream.color).toEqual(color);
+    expect(decodeStyleMessage(withColor({})).range.stream.color).toEqual({});
   });
 
   it.each([
@@ -52,6 +70,6 @@ describe('decodeStyleMessage: the source colour', () => {
     ['something that would be an ffmpeg option', { space: 'bt709 -vf evil' }],
     ['not an object', 'bt709'],
   ])('refuses %s', (_why, color) => {
-    expect(() => decodeStyleMessage({ ...body, video: { ...body.video, color } })).toThrow(/^malformed style message/);
+    expect(decodeError(withColor(color))).toMatchObject({ code: 'MalformedMessage' });
   });
 });

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { PermanentError } from '../../src/core/errors.js';
 import type { LocalContext } from '../../src/composition/local/localContext.js';
-import type { VideoDeps, VideoTools } from '../../src/usecases/video/deps.js';
-import { finishVideoJob } from '../../src/usecases/video/finishVideoJob.js';
+import type { VideoTools } from '../../src/ports/video.js';
+import type { VideoDeps } from '../../src/usecases/video/deps.js';
+import { videoFinish as finishVideoJob } from '../support/usecases/lifecycle.js';
 import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
@@ -41,7 +42,6 @@ describe('finishVideoJob, duplicated', () => {
         shardSeconds: v.shardSeconds,
         maxShardFrames: v.maxShardFrames,
         fit: v.fit,
-        encode: { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads },
         batch: v.batch,
         limits: {
           maxPixels: v.maxPixels,

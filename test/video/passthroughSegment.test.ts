@@ -27,17 +27,12 @@ describe('renderSegment without a model (pass-through)', () => {
 
   function render(start: number, count: number, output: string) {
     // The planner's seek: midway between the frame before the range and its first.
-    const seekSeconds = start === 0 ? undefined : ((probe.framePts[start - 1] ?? 0) + (probe.framePts[start] ?? 0)) / 2;
-    const { index: streamIndex, width, height, frameRate: rate } = probe.video;
+    const seekSeconds = start === 0 ? null : ((probe.framePts[start - 1] ?? 0) + (probe.framePts[start] ?? 0)) / 2;
+    const { index, width, height, frameRate: rate } = probe.video;
     return tools.renderSegment({
       input: section,
       output,
-      streamIndex,
-      seekSeconds,
-      count,
-      width,
-      height,
-      rate,
+      range: { start, end: start + count, seekSeconds, stream: { index, width, height, rate } },
       fit: 'stretch',
       style: undefined,
       batch: 8,
@@ -49,22 +44,22 @@ describe('renderSegment without a model (pass-through)', () => {
     const vfr = await makeVfrVideo(media.file('vfr.mp4'));
     const p = await probeVideo(vfr, 'inbox/vfr.mp4');
     const ticks = rangeTicks(videoTicks(p.framePts, p.video.duration), 3, 9); // across the jump from 100 ms to 50 ms frames
-    const { index: streamIndex, width, height, frameRate: rate } = p.video;
+    const { index, width, height, frameRate: rate } = p.video;
     const output = media.file('out/vfr.mp4');
     await tools.renderSegment({
       input: vfr,
       output,
-      streamIndex,
-      seekSeconds: (p.framePts[2]! + p.framePts[3]!) / 2,
-      count: 6,
-      width,
-      height,
-      rate,
+      range: {
+        start: 3,
+        end: 9,
+        seekSeconds: (p.framePts[2]! + p.framePts[3]!) / 2,
+        stream: { index, width, height, rate },
+        ticks,
+      },
       fit: 'stretch',
       style: undefined,
       batch: 8,
       label: 'frames [3, 9)',
-      ticks,
     });
     const out = await probeVideo(output, 'segment');
     expect(Array.from(out.framePts, (t) => Math.round(t * 1e6))).toEqual(ticks.slice(0, -1));

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { InputError } from '../../src/core/errors.js';
-import type { VideoLimits } from '../../src/usecases/video/deps.js';
+import type { VideoLimits } from '../../src/core/videoLimits.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
-import { validateProbe } from '../../src/video/validateProbe.js';
+import { validateProbe } from '../../src/core/videoLimits.js';
 import {
   ffmpeg,
   firstFrameGray,

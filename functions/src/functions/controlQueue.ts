@@ -1,6 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import type { AzureContext } from '../../../src/composition/azure/azureContext.js';
-import { decodeEnvelope } from '../../../src/usecases/jobMessages.js';
+import { forwardLifecycleToWorkers } from '../../../src/usecases/forwardLifecycle.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
 import { decodeMessageBody } from '../messageBody.js';
@@ -20,33 +19,10 @@ async function controlQueueHandler(message: unknown, invocation: InvocationConte
   };
   await settleControlMessage(ctx, message, delivery, async () => {
     const body = decodeMessageBody(message);
-    if (await forwardToWorkers(ctx, body, delivery.messageId)) return;
+    if (await forwardLifecycleToWorkers(ctx.deps, body, delivery.messageId, ctx.settings.workerLifecycleKinds)) return;
     await ctx.dispatch(body);
     ctx.log.info('control message handled', delivery);
   });
-}
-
-/**
- * Plan and finish of the job kinds that need the scorer's tools (settings.workerLifecycleKinds:
- * video, whose plan probes and whose finish stitches with ffmpeg) go on to the work queue, where the
- * scorer's dispatcher runs them; the same message id, so a redelivery forwards nothing twice.
- * Returns whether it forwarded.
- */
-async function forwardToWorkers(ctx: AzureContext, body: unknown, messageId: string): Promise<boolean> {
-  const kinds = ctx.settings.workerLifecycleKinds;
-  if (kinds.length === 0) return false;
-  const envelope = decodeEnvelope(body);
-  if (envelope.kind !== 'plan' && envelope.kind !== 'finish') return false;
-  const job = await ctx.ledger.getJob(envelope.jobId);
-  if (!job || !kinds.includes(job.kind)) return false;
-  await ctx.queue.send([{ messageId, body: { kind: envelope.kind, jobId: envelope.jobId }, subject: envelope.kind }]);
-  ctx.log.info('control message forwarded to the workers', {
-    messageId,
-    jobId: job.jobId,
-    jobKind: job.kind,
-    kind: envelope.kind,
-  });
-  return true;
 }
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */

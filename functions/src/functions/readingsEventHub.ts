@@ -1,26 +1,17 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { InputError, PermanentError } from '../../../src/core/errors.js';
-import type { EventLog, EventRecord } from '../../../src/ports/eventLog.js';
-import {
-  aggregateStep,
-  restorePartition,
-  type AggregateDeps,
-} from '../../../src/usecases/stream/aggregatePartition.js';
+import type { EventRecord } from '../../../src/ports/eventLog.js';
+import { aggregateDelivered } from '../../../src/usecases/stream/aggregateDelivered.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
 
 /**
  * A batch of reading events from one partition (Event Hubs trigger, cardinality many): validate,
  * window and commit them with the stream aggregator, exactly as the embedded runtime's loop does.
- *
- * The host delivers the events, so instead of the aggregator reading the log, `aggregateDelivered`
- * restores the partition's aggregator from Tessera's own checkpoint (restorePartition), then runs
- * aggregateStep over a view of the log that serves the delivered events; aggregateStep commits the
- * snapshot, the window batch, then the checkpoint, as always. Events at or before Tessera's
- * checkpoint (the host redelivers after a failure or a rebalance) are skipped: nothing is counted
- * twice. Events the host skipped (it checkpoints past a batch whose retries ran out) are read from
- * the event log itself before the delivered ones: nothing is lost while the hub retains them.
- * A throw hands the batch to the retry policy; invalid events never throw (they are dead-lettered).
+ * The host delivers the events; aggregateDelivered (src/usecases/stream) restores the partition
+ * from Tessera's own checkpoint, skips what it committed already, reads any gap from the log, and
+ * commits. A throw hands the batch to the retry policy; invalid events never throw (they are
+ * dead-lettered).
  */
 async function readingsEventHubHandler(messages: unknown, invocation: InvocationContext): Promise<void> {
   const ctx = await contextFor(invocation);
@@ -34,51 +25,6 @@ async function readingsEventHubHandler(messages: unknown, invocation: Invocation
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */
 export const readingsEventHub = tracedHandler('pubsub', 'readingsEventHub', readingsEventHubHandler);
-
-/** Restores the partition, processes the delivered records after its checkpoint, commits. */
-export async function aggregateDelivered(
-  deps: AggregateDeps,
-  records: readonly EventRecord[],
-): Promise<{ skipped: number; fromLog: number; next: number }> {
-  const partition = records[0]!.partition;
-  const { aggregator, next: start } = await restorePartition(deps, partition);
-  const fresh = records.filter((r) => r.sequenceNumber >= start);
-  const last = records[records.length - 1]!.sequenceNumber;
-  let next = start;
-  let fromLog = 0;
-  const events = deliveredView(deps.events, fresh, () => (fromLog += 1));
-  while (next <= last) {
-    const after = await aggregateStep({ ...deps, events }, partition, aggregator, next);
-    if (after === next)
-      throw new PermanentError(`partition ${partition}: no event at sequence number ${next} in the batch or the log`);
-    next = after;
-  }
-  return { skipped: records.length - fresh.length, fromLog, next };
-}
-
-/** The log as aggregateStep reads it: the delivered events, preceded by any gap read from the log itself. */
-function deliveredView(log: EventLog, delivered: readonly EventRecord[], countFromLog: () => void): EventLog {
-  const first = delivered[0]?.sequenceNumber ?? Number.POSITIVE_INFINITY;
-  return {
-    name: log.name,
-    partitions: log.partitions,
-    append: (key, events) => log.append(key, events),
-    async read(partition, from, max) {
-      if (from < first) {
-        const gap = (await log.read(partition, from, Math.min(max, first - from))).filter(
-          (r) => r.sequenceNumber < first,
-        );
-        gap.forEach(countFromLog);
-        if (gap.length > 0) return gap;
-      }
-      return delivered.filter((r) => r.sequenceNumber >= from).slice(0, max);
-    },
-    lastSequenceNumber: (partition) => log.lastSequenceNumber(partition),
-    getCheckpoint: (group, partition) => log.getCheckpoint(group, partition),
-    setCheckpoint: (checkpoint) => log.setCheckpoint(checkpoint),
-    close: () => Promise.resolve(),
-  };
-}
 
 type Metadata = Record<string, unknown>;
 

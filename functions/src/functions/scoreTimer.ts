@@ -1,8 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { parseCron, previousRun } from '../../../src/core/cron.js';
+import { parseCron } from '../../../src/core/cron.js';
 import { InputError, PermanentError } from '../../../src/core/errors.js';
-import { unscoredBatches } from '../../../src/usecases/stream/planStreamRun.js';
-import { startStreamRun } from '../../../src/usecases/stream/startStreamRun.js';
+import { scoreSchedule } from '../../../src/usecases/scheduledWork.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
 
@@ -33,23 +32,16 @@ async function scoreTimerHandler(timer: Timer, invocation: InvocationContext): P
   const ctx = await contextFor(invocation);
   if (!ctx.stream)
     throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
-  const tick = previousRun(parseCron(ctx.settings.config.scoreCron), Date.now());
-  const pending = await unscoredBatches(ctx.stream.deps);
-  if (pending.length === 0) {
-    ctx.log.info('score tick: no unscored window batches', {
-      tick: new Date(tick).toISOString(),
-      pastDue: timer.isPastDue,
-    });
-    return;
-  }
-  const job = await startStreamRun(ctx.stream.deps, tick);
-  ctx.log.info('score tick', {
-    tick: new Date(tick).toISOString(),
+  // A schedule per invocation: the host calls once per occurrence, and startStreamRun makes one run per tick.
+  const tick = await scoreSchedule(ctx.stream.deps, ctx.settings.config.scoreCron).tick(Date.now());
+  const fields = {
+    tick: tick ? new Date(tick.tick).toISOString() : undefined,
     pastDue: timer.isPastDue,
-    batches: pending.length,
-    jobId: job?.jobId,
-    state: job?.state,
-  });
+    batches: tick?.batches,
+    scoreablePending: tick?.scoreablePending,
+  };
+  if (!tick?.run) ctx.log.info('score tick: no unscored window batches (or pending windows with a model)', fields);
+  else ctx.log.info('score tick', { ...fields, jobId: tick.run.jobId, state: tick.run.state });
 }
 
 /** The handler as registered: the invocation in its own span (tracedHandler.ts). */

@@ -4,7 +4,7 @@ import type { ScoringEngine, ScoringSession } from '../../engine/scoringEngine.j
 import type { ModelRegistry } from '../../registry/modelRegistry.js';
 import type { ModelVersion } from '../../registry/modelVersion.js';
 import { windowSecondsOf } from '../../registry/windowLength.js';
-import type { ModelCatalog, PinnedModel, WindowScorer } from '../../usecases/anomaly/deps.js';
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
 
 /**
  * The planner's view of the registry: the latest version of a model, pinned by sha256 with its

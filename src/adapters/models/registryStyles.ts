@@ -2,7 +2,7 @@ import { NotFoundError, PermanentError } from '../../core/errors.js';
 import type { ModelRegistry } from '../../registry/modelRegistry.js';
 import { instruments } from '../../telemetry/metrics.js';
 import { inSpan } from '../../telemetry/tracing.js';
-import type { OpenStyle, PinnedStyle, StyleModels } from '../../usecases/video/deps.js';
+import type { OpenStyle, PinnedStyle, StyleModels } from '../../ports/video.js';
 import { createFrameStylizer, type FrameStylizer } from '../../video/style/frameStylizer.js';
 import type { ExecutionProvider } from '../../video/style/executionProvider.js';
 import { styleSpecOf } from '../../video/style/styleSpec.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/config.js';
 import { parseTimestamp } from '../../core/timestamps.js';
+import { ocsvmModelTrainer } from '../../training/ocsvmModelTrainer.js';
 import { trainModels } from '../../usecases/trainModels.js';
 import { runTool, trimStderr } from '../../video/ffmpeg/tool.js';
 import { fileLogger, withLocalContext } from '../context.js';
@@ -28,7 +29,10 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
     (ctx) =>
       trainModels(
         { stream: createReadStream(SAMPLE), name: 'samples/sensor_data.csv' },
-        { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+        {
+          sink: { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+          trainer: ocsvmModelTrainer,
+        },
         {
           windowSeconds: 60,
           nu: 0.05,

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { parseTimestamp } from '../../core/timestamps.js';
-import type { OcsvmGamma } from '../../training/ocsvmTrainer.js';
+import type { OcsvmTrainingOptions } from '../../ports/training.js';
+import { ocsvmModelTrainer } from '../../training/ocsvmModelTrainer.js';
 import { trainModels, type TrainReport } from '../../usecases/trainModels.js';
 import { parseCommandArgs, requirePositional } from '../args.js';
 import { fileLogger, withLocalContext } from '../context.js';
@@ -33,7 +34,10 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const report = await withLocalContext(async (ctx, config) =>
     trainModels(
       { stream: createReadStream(file), name: file },
-      { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+      {
+        sink: { add: async (name, bytes, opts) => (await ctx.registry.add(name, bytes, opts)).record },
+        trainer: ocsvmModelTrainer,
+      },
       {
         windowSeconds,
         nu,
@@ -51,7 +55,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** scikit-learn's gamma: 'scale', 'auto' or a positive number. */
-function gammaOf(value: string): OcsvmGamma {
+function gammaOf(value: string): OcsvmTrainingOptions['gamma'] {
   if (value === 'scale' || value === 'auto') return value;
   const gamma = Number(value);
   if (value.trim() === '' || !(gamma > 0) || !Number.isFinite(gamma))

@@ -37,14 +37,16 @@ import { createModelRegistry, type ModelRegistry } from '../../registry/modelReg
 import { registryCatalog, registryScorer } from '../../adapters/models/registryModels.js';
 import { registryStyles } from '../../adapters/models/registryStyles.js';
 import type { AnomalyDeps } from '../../usecases/anomaly/deps.js';
-import { anomalyJobKind } from '../../usecases/anomaly/handleMessage.js';
+import { anomalyJob } from '../../usecases/anomaly/anomalyJob.js';
 import type { JobDeps } from '../../usecases/jobDeps.js';
-import { createJobDispatcher, type JobKind } from '../../usecases/jobDispatcher.js';
+import { createJobDispatcher, type Dispatch } from '../../usecases/jobDispatcher.js';
+import type { JobKind } from '../../usecases/jobKind.js';
 import type { AggregateDeps } from '../../usecases/stream/aggregatePartition.js';
 import type { StreamDeps } from '../../usecases/stream/deps.js';
-import { streamJobKind } from '../../usecases/stream/streamJobKind.js';
+import { streamJob } from '../../usecases/stream/streamJob.js';
 import type { VideoDeps } from '../../usecases/video/deps.js';
-import { videoJobKind } from '../../usecases/video/videoJobKind.js';
+import { videoJob } from '../../usecases/video/videoJob.js';
+import { otelTelemetry } from '../../telemetry/otelTelemetry.js';
 import { createVideoTools } from '../../video/videoTools.js';
 import type { AzureSettings, Identity } from './azureConfig.js';
 import { aggregatorSettingsOf, anomalySettingsOf, videoSettingsOf } from '../../config/useCaseSettings.js';
@@ -74,7 +76,7 @@ export interface AzureContext extends Ports {
   readonly stream: StreamContext | undefined;
   readonly log: Logger;
   /** Runs the use case a queue message asks for, whatever its job's kind. */
-  readonly dispatch: (body: unknown, signal?: AbortSignal, nextMayStart?: () => void) => Promise<void>;
+  readonly dispatch: Dispatch;
   /** The same ports and caches, with use cases that log to `log`. */
   withLog(log: Logger): AzureContext;
   /** Creates the containers: emulators only (in Azure, infra creates them and the identities may not). */
@@ -182,6 +184,7 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
     control,
     ledger,
     log,
+    telemetry: otelTelemetry,
     models: shared.models,
     scorer: shared.scorer,
     settings: anomalySettingsOf(config),
@@ -192,13 +195,13 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
     control,
     ledger,
     log,
+    telemetry: otelTelemetry,
     styles: shared.styles,
     tools: shared.tools,
     settings: videoSettingsOf(config, join(settings.scratchDir, 'cache')),
   };
   const stream = ports.events && streamContext(ports.events, deps, config);
-  const kinds: Record<string, JobKind> = { anomaly: anomalyJobKind(deps), video: videoJobKind(video) };
-  if (stream) kinds['stream'] = streamJobKind(stream.deps);
+  const kinds: JobKind[] = [anomalyJob(deps), videoJob(video), ...(stream ? [streamJob(stream.deps)] : [])];
   const dispatch = createJobDispatcher(deps, kinds);
   return {
     ...ports,
@@ -218,7 +221,7 @@ function assemble(ports: Ports, shared: Shared, log: Logger, close: () => Promis
 /** The stream's deps over the same ports, as the embedded runtime builds them (src/composition/local/localContext.ts). */
 function streamContext(events: EventLog, deps: AzureContext['deps'], config: AzureSettings['config']): StreamContext {
   const s = config.stream;
-  const { blobs, queue, control, ledger, log, models, scorer } = deps;
+  const { blobs, queue, control, ledger, log, models, scorer, telemetry } = deps;
   return {
     deps: {
       blobs,
@@ -226,6 +229,7 @@ function streamContext(events: EventLog, deps: AzureContext['deps'], config: Azu
       control,
       ledger,
       log,
+      telemetry,
       events,
       consumerGroup: s.consumerGroup,
       models,
@@ -236,6 +240,7 @@ function streamContext(events: EventLog, deps: AzureContext['deps'], config: Azu
       events,
       blobs,
       log,
+      telemetry,
       consumerGroup: s.consumerGroup,
       // The Event Hubs trigger hands over its batch: one step per delivery, never a wait.
       batchSize: 10_000,

@@ -14,7 +14,7 @@ import { createLogger } from '../../hosting/logger.js';
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { role: 'aggregator', pid: process.pid } });
 const telemetry = await startTelemetry({ service: 'tessera-aggregator' });
-const ctx = openLocalContext(config, log);
+const ctx = openLocalContext(config, log, { crashPoints: true });
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
 

@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { PermanentError, ensureError } from '../../core/errors.js';
 import type { BlobChange, BlobChangeFeed } from '../../ports/blobStore.js';
 import type { Logger } from '../../ports/logger.js';
-import { delay } from '../../hosting/backoff.js';
+import { delay } from '../../lib/delay.js';
 
 export interface InboxWatcherOptions {
   readonly feed: BlobChangeFeed;

@@ -3,15 +3,11 @@ import { startHttpIngest } from '../../ingest/httpIngest.js';
 import { join } from 'node:path';
 import { configToEnv, type Config } from '../../config/config.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
-import { parseCron, previousRun } from '../../core/cron.js';
-import { unscoredBatches } from '../../usecases/stream/planStreamRun.js';
-import { startStreamRun } from '../../usecases/stream/startStreamRun.js';
 import { ensureError } from '../../core/errors.js';
 import type { Logger } from '../../ports/logger.js';
-import { sweepDeadLetters } from '../../usecases/deadLetters.js';
-import { reconcileJobs } from '../../usecases/reconcileJobs.js';
+import { reconciler, scoreSchedule } from '../../usecases/scheduledWork.js';
 import { submitJob } from '../../usecases/submitJob.js';
-import { delay } from '../../hosting/backoff.js';
+import { delay } from '../../lib/delay.js';
 import { runInboxWatcher } from './inboxWatcher.js';
 import { openLocalContext } from './localContext.js';
 import { claimRuntime } from './runtimeLock.js';
@@ -38,7 +34,8 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   await ctx.ensureContainers();
   mkdirSync(join(config.home, 'logs'), { recursive: true });
   const stop = new AbortController();
-  const schedule = parseCron(config.scoreCron);
+  const schedule = scoreSchedule(ctx.stream, config.scoreCron);
+  const reconcile = reconciler({ staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
   const workers = startWorkerPool({
     size: config.workers,
     env: configToEnv(config),
@@ -75,24 +72,11 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     stop.signal,
   );
 
-  const reconciler = (async () => {
-    // Messages reach the dead-letter queue out of sequence order (a lock expiring late, a re-drive),
-    // so besides following new ones, every 30th tick sweeps the whole dead-letter queue again.
-    let dlqCursor = 0;
-    let lastScoreTick = 0;
-    for (let tick = 0; !stop.signal.aborted; tick++) {
+  const background = (async () => {
+    while (!stop.signal.aborted) {
       try {
-        // The score schedule: once per cron tick, a run over the windows no run has scored yet.
-        const scoreTick = previousRun(schedule, Date.now());
-        if (scoreTick > lastScoreTick) {
-          if ((await unscoredBatches(ctx.stream)).length > 0) await startStreamRun(ctx.stream, scoreTick);
-          lastScoreTick = scoreTick;
-        }
-        dlqCursor = await sweepDeadLetters(ctx.deps, tick % 30 === 0 ? 0 : dlqCursor);
-        await reconcileJobs(ctx.deps, {
-          staleJobMs: config.lockDurationMs * 2,
-          staleShardMs: config.lockDurationMs * 2,
-        });
+        await schedule.tick(Date.now());
+        await reconcile.tick(ctx.deps, [ctx.queue]);
       } catch (error) {
         log.warn('reconciler: transient failure', { error: ensureError(error).message });
       }
@@ -109,7 +93,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     stop() {
       stopped ??= (async () => {
         stop.abort();
-        await Promise.all([watcher, reconciler]);
+        await Promise.all([watcher, background]);
         await ingest.close();
         await Promise.all([workers.stop(), aggregator.stop()]);
         await ctx.close();

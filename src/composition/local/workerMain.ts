@@ -20,7 +20,7 @@ const telemetry = await startTelemetry({
   service: 'tessera-worker',
   attributes: { 'tessera.worker': process.env.TESSERA_WORKER_ID ?? '0' },
 });
-const ctx = openLocalContext(config, log);
+const ctx = openLocalContext(config, log, { crashPoints: true });
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

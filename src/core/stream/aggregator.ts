@@ -1,4 +1,3 @@
-import type { EventRecord } from '../../ports/eventLog.js';
 import { seriesId } from '../sharding.js';
 import {
   DEFAULT_DEDUPE_CAPACITY,
@@ -9,6 +8,7 @@ import {
   type AggregatorSnapshot,
   type AggregatorStats,
   type EmittedWindow,
+  type EventPosition,
 } from './aggregatorTypes.js';
 import { NumberHeap } from './minHeap.js';
 import type { StreamReading } from './readingSchema.js';
@@ -90,7 +90,7 @@ export class PartitionAggregator {
   }
 
   /** Feeds one event's decoded readings. Records must come in partition order (replays are ignored). */
-  process(record: EventRecord, readings: readonly StreamReading[]): void {
+  process(record: EventPosition, readings: readonly StreamReading[]): void {
     if (record.partition !== this.partition)
       throw new RangeError(
         `partition ${this.partition}'s aggregator was given an event of partition ${record.partition}`,

@@ -2,6 +2,12 @@ import type { Window } from '../windowing.js';
 import type { StreamWindowState } from './streamWindow.js';
 import type { WindowSpec } from './windowSpec.js';
 
+/** Where an event sat in its log: all the aggregator needs of it besides its readings (an EventRecord fits). */
+export interface EventPosition {
+  readonly partition: number;
+  readonly sequenceNumber: number;
+}
+
 /** What happens to a reading older than watermark − lateArrivalTolerance. */
 export type LatePolicy = 'adjust' | 'drop';
 

@@ -1,31 +1,5 @@
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
 import type { JobDeps } from '../jobDeps.js';
-
-/** A registered model version, pinned for a job's lineage. */
-export interface PinnedModel {
-  readonly name: string;
-  readonly version: number;
-  readonly sha256: string;
-  /** From the model's metadata (`window_seconds`): the catalog refuses to pin a model without it. */
-  readonly windowSeconds: number;
-}
-
-/** Finds the model of a series at planning time. */
-export interface ModelCatalog {
-  /** The latest version of `name`, or undefined when no such model is registered. */
-  latest(name: string): Promise<PinnedModel | undefined>;
-}
-
-/** Scores feature rows with a pinned model version. Throws PermanentError for a corrupt or unfit model. */
-export interface WindowScorer {
-  /** The feature names the model expects, in order (from its `features` metadata). */
-  features(model: PinnedModel): Promise<string[]>;
-  score(
-    model: PinnedModel,
-    rows: Float32Array,
-    nRows: number,
-    nFeatures: number,
-  ): Promise<{ scores: Float32Array; labels: Int32Array }>;
-}
 
 /** Knobs the anomaly job reads. */
 export interface AnomalySettings {
@@ -42,23 +16,19 @@ export interface AnomalyDeps extends JobDeps {
   readonly models: ModelCatalog;
   readonly scorer: WindowScorer;
   readonly settings: AnomalySettings;
-  readonly now?: () => number;
 }
 
 export const JOB_KIND = 'anomaly';
 
-/** Queue messages of the anomaly job. */
-export type AnomalyMessage =
-  | { readonly kind: 'plan'; readonly jobId: string }
-  | {
-      readonly kind: 'score';
-      readonly jobId: string;
-      readonly shardId: string;
-      readonly device: string;
-      readonly tag: string;
-      readonly model: PinnedModel;
-      readonly windowSeconds: number;
-      readonly parts: number;
-      readonly rows: number;
-    }
-  | { readonly kind: 'finish'; readonly jobId: string };
+/** One shard of an anomaly job: one series' rows over whole windows, in `parts` part blobs. */
+export interface ScoreMessage {
+  readonly kind: 'score';
+  readonly jobId: string;
+  readonly shardId: string;
+  readonly device: string;
+  readonly tag: string;
+  readonly model: PinnedModel;
+  readonly windowSeconds: number;
+  readonly parts: number;
+  readonly rows: number;
+}

@@ -1,6 +1,3 @@
-import type { Span } from '@opentelemetry/api';
-import { instruments } from '../../telemetry/metrics.js';
-import { inSpan } from '../../telemetry/tracing.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { PartitionAggregator } from '../../core/stream/aggregator.js';
 import type { AggregatorOptions, AggregatorSnapshot, EmittedWindow } from '../../core/stream/aggregatorTypes.js';
@@ -9,6 +6,8 @@ import { encodeWindowBatch, windowBatchName, type StoredWindow } from '../../cor
 import type { BlobStore } from '../../ports/blobStore.js';
 import type { EventLog, EventRecord } from '../../ports/eventLog.js';
 import type { Logger } from '../../ports/logger.js';
+import type { Telemetry, TelemetrySpan } from '../../ports/telemetry.js';
+import { telemetryOf } from '../jobDeps.js';
 import { readBlobText } from '../readBlobText.js';
 
 export interface AggregateDeps {
@@ -22,6 +21,8 @@ export interface AggregateDeps {
   readonly batchSize: number;
   readonly waitMs: number;
   readonly now?: () => number;
+  /** Spans per step and the events counter; none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -127,14 +128,12 @@ export async function aggregateStep(
   });
   if (records.length === 0) return next;
   // A span per step that read something (an idle partition's empty reads are not traced).
-  return inSpan(
+  return telemetryOf(deps).inSpan(
     'aggregate step',
     {
-      attributes: {
-        'tessera.partition': partition,
-        'tessera.events': records.length,
-        'tessera.sequence.first': records[0]!.sequenceNumber,
-      },
+      'tessera.partition': partition,
+      'tessera.events': records.length,
+      'tessera.sequence.first': records[0]!.sequenceNumber,
     },
     (span) => commitStep(deps, partition, aggregator, next, records, span),
   );
@@ -146,7 +145,7 @@ async function commitStep(
   aggregator: PartitionAggregator,
   next: number,
   records: EventRecord[],
-  span: Span,
+  span: TelemetrySpan,
 ): Promise<number> {
   const nowMs = (deps.now ?? Date.now)();
   let invalid = 0;
@@ -200,8 +199,8 @@ async function commitStep(
       .delete(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, next - 1))
       .catch(() => undefined);
   span.setAttributes({ 'tessera.events.dead_lettered': invalid, 'tessera.windows.emitted': emitted.length });
-  instruments().events.add(records.length - invalid, { partition, outcome: 'accepted' });
-  if (invalid > 0) instruments().events.add(invalid, { partition, outcome: 'dead_lettered' });
+  telemetryOf(deps).count('events', records.length - invalid, { partition, outcome: 'accepted' });
+  if (invalid > 0) telemetryOf(deps).count('events', invalid, { partition, outcome: 'dead_lettered' });
   return last.sequenceNumber + 1;
 }
 

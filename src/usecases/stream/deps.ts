@@ -1,4 +1,4 @@
-import type { ModelCatalog, PinnedModel, WindowScorer } from '../anomaly/deps.js';
+import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
 import type { EventLog } from '../../ports/eventLog.js';
 import type { JobDeps } from '../jobDeps.js';
 
@@ -23,4 +23,10 @@ export interface StreamScoreMessage {
   readonly part: string;
   /** Model per tag; null when the series has no model. */
   readonly models: Readonly<Record<string, PinnedModel | null>>;
+}
+
+/** A window as a run carries it: with the batch it came from (`_pending/…` for one held back by an earlier run). */
+export interface RunWindow {
+  readonly batch: string;
+  readonly window: import('../../core/windowStore.js').StoredWindow;
 }

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { PreconditionFailedError } from '../../core/errors.js';
 import { planMessageId } from '../../core/jobNaming.js';
 import type { JobRecord } from '../../ports/jobLedger.js';
-import { inSpan } from '../../telemetry/tracing.js';
-import { lifecycleQueue, type JobDeps, type LifecycleMessage } from '../jobDeps.js';
+import { lifecycleQueue, telemetryOf, type JobDeps, type LifecycleMessage } from '../jobDeps.js';
 import { STREAM_JOB_KIND } from './deps.js';
 
 /** The run of one schedule tick: its id comes from the tick, so a tick never makes two runs. */
@@ -20,12 +19,12 @@ export function streamRunId(tickMs: number): string {
  * whatever is still unscored (a missed or failed run is caught up, never scored twice).
  */
 export function startStreamRun(
-  deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log'>,
+  deps: Pick<JobDeps, 'ledger' | 'queue' | 'control' | 'log' | 'telemetry'>,
   tickMs: number,
 ): Promise<JobRecord | undefined> {
-  return inSpan(
+  return telemetryOf(deps).inSpan(
     'start stream run',
-    { attributes: { 'tessera.tick': new Date(tickMs).toISOString() } },
+    { 'tessera.tick': new Date(tickMs).toISOString() },
     async (span) => {
       const job = await start(deps, tickMs);
       span.setAttribute('tessera.job.id', job?.jobId ?? '');

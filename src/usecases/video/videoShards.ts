@@ -1,6 +1,6 @@
 import { framesPerShard, planFrameShards, type FrameShard } from '../../core/framePlan.js';
 import { rationalValue } from '../../core/rational.js';
-import type { VideoProbe } from '../../video/probe.js';
+import type { VideoProbe } from '../../core/videoProbe.js';
 import type { VideoSettings } from './deps.js';
 
 /**

@@ -1,13 +1,14 @@
 import { PermanentError, ensureError } from '../../../src/core/errors.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../../../src/ports/workQueue.js';
 import type { AnomalyDeps } from '../../../src/usecases/anomaly/deps.js';
-import { anomalyJobKind } from '../../../src/usecases/anomaly/handleMessage.js';
+import { anomalyJob } from '../../../src/usecases/anomaly/anomalyJob.js';
 import { recordDeadLetter } from '../../../src/usecases/deadLetters.js';
 import { createJobDispatcher } from '../../../src/usecases/jobDispatcher.js';
+import type { JobDeps } from '../../../src/usecases/jobDeps.js';
 
 /** What a queue message asks for, run with `deps` (the runtime's dispatcher over the anomaly job kind). */
 export function messageHandler(deps: AnomalyDeps): (body: unknown, signal?: AbortSignal) => Promise<void> {
-  return createJobDispatcher(deps, { anomaly: anomalyJobKind(deps) });
+  return createJobDispatcher(deps, [anomalyJob(deps)]);
 }
 
 export interface DrainLog {
@@ -25,7 +26,7 @@ export interface DrainLog {
  * holding the message, when `holdWhen` matches it.
  */
 export async function drainQueue(
-  deps: AnomalyDeps,
+  deps: JobDeps,
   options: {
     handle?: (body: unknown) => Promise<void>;
     maxSteps?: number;
@@ -33,7 +34,7 @@ export async function drainQueue(
   } = {},
 ): Promise<DrainLog> {
   const queue: WorkQueue = deps.queue;
-  const handle = options.handle ?? messageHandler(deps);
+  const handle = options.handle ?? messageHandler(deps as AnomalyDeps);
   const log: DrainLog = { completed: [], deadLettered: [], abandoned: [] };
   for (let step = 0; step < (options.maxSteps ?? 10_000); step++) {
     const [message] = await queue.receive({ maxMessages: 1, maxWaitMs: 0 });

@@ -1,6 +1,15 @@
-import { InputError } from '../core/errors.js';
-import type { VideoLimits } from '../usecases/video/deps.js';
-import type { VideoProbe } from './probe.js';
+import { InputError } from './errors.js';
+import type { VideoProbe } from './videoProbe.js';
+
+/** What a video job accepts, checked before any work is queued. */
+export interface VideoLimits {
+  readonly maxPixels: number;
+  readonly maxSeconds: number;
+  readonly maxBytes: number;
+  /** Accepted container names (ffprobe's format names, any of a comma list matches). */
+  readonly containers: readonly string[];
+  readonly codecs: readonly string[];
+}
 
 /** Checks a probed video against the job limits; a violation is an InputError naming the input and the numbers. */
 export function validateProbe(probe: VideoProbe, limits: VideoLimits, label: string): void {

@@ -1,0 +1,97 @@
+import { NotFoundError, PermanentError } from '../../core/errors.js';
+import { CONTAINERS, partBlobName, shardOutputName } from '../../core/jobNaming.js';
+import { scoreLine } from '../../core/scoreRows.js';
+import { forEachShardRow } from '../../core/sharding.js';
+import { SeriesWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
+import { delay } from '../../lib/delay.js';
+import type { Counts, ShardContext, ShardWork } from '../jobKind.js';
+import { inputLabel } from '../jobLifecycle.js';
+import { readBlobText } from '../readBlobText.js';
+import { shardOutputMetadata } from '../shardOutput.js';
+import type { AnomalyDeps, ScoreMessage } from './deps.js';
+
+/** Checks a `score` message body and narrows it; a malformed body is permanent. */
+export function decodeScoreMessage(body: unknown): ScoreMessage {
+  const b = body as Partial<ScoreMessage> | null;
+  const ok =
+    !!b &&
+    b.kind === 'score' &&
+    typeof b.jobId === 'string' &&
+    typeof b.shardId === 'string' &&
+    typeof b.device === 'string' &&
+    typeof b.tag === 'string' &&
+    typeof b.windowSeconds === 'number' &&
+    b.windowSeconds > 0 &&
+    typeof b.parts === 'number' &&
+    typeof b.rows === 'number' &&
+    typeof b.model?.name === 'string' &&
+    typeof b.model.version === 'number' &&
+    typeof b.model.sha256 === 'string';
+  if (!ok)
+    throw new PermanentError(`malformed score message: ${JSON.stringify(body)?.slice(0, 200) ?? ''}`, {
+      code: 'MalformedMessage',
+    });
+  return b as ScoreMessage;
+}
+
+/**
+ * Scores one shard of an anomaly job: reads its parts, builds its windows, scores them with the
+ * pinned model, and writes one output named after the job and the shard.
+ */
+export function scoreAnomalyShard(deps: AnomalyDeps, msg: ScoreMessage, ctx: ShardContext): ShardWork {
+  const output = shardOutputName(msg.jobId, msg.shardId);
+  return { output, compute: () => computeShard(deps, msg, output, ctx) };
+}
+
+async function computeShard(deps: AnomalyDeps, msg: ScoreMessage, output: string, ctx: ShardContext): Promise<Counts> {
+  const { signal } = ctx;
+  const modelRef = `${msg.model.name}@${msg.model.version}`;
+  const featureNames = parseFeatureList((await deps.scorer.features(msg.model)).join(','));
+  if (!featureNames)
+    throw new PermanentError(
+      `model ${modelRef}: its "features" metadata names an unknown feature (known: mean, std, min, max)`,
+    );
+  // Parts are folded into window accumulators one at a time: memory grows with windows, not rows.
+  const series = new SeriesWindows(msg.device, msg.tag, msg.windowSeconds);
+  let rows = 0;
+  for (let part = 0; part < msg.parts; part++) {
+    const name = partBlobName(msg.jobId, msg.shardId, part);
+    const text = await readBlobText(deps.blobs, CONTAINERS.work, name).catch((error: unknown) => {
+      throw error instanceof NotFoundError
+        ? new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is missing`, { cause: error })
+        : error;
+    });
+    rows += forEachShardRow(text, (ts, value) => series.add(ts, value));
+    signal?.throwIfAborted();
+  }
+  if (rows !== msg.rows)
+    throw new PermanentError(`shard ${msg.shardId}: expected ${msg.rows} rows in ${msg.parts} parts, found ${rows}`);
+  if (deps.settings.faultShardDelayMs > 0) await delay(deps.settings.faultShardDelayMs, signal);
+  signal?.throwIfAborted();
+  const windows = series.windows();
+  const nf = featureNames.length;
+  const features = new Float32Array(windows.length * nf);
+  windows.forEach((w, i) => writeFeatures(w, featureNames, features, i * nf));
+  const { scores, labels } = await deps.scorer.score(msg.model, features, windows.length, nf);
+  signal?.throwIfAborted();
+  const lineage = {
+    model: modelRef,
+    modelSha256: msg.model.sha256,
+    inputBlob: inputLabel(ctx.job),
+    inputEtag: ctx.job.input.etag ?? '',
+  };
+  let text = '';
+  let anomalies = 0;
+  windows.forEach((w, i) => {
+    const label = labels[i] ?? 0;
+    if (label === -1) anomalies += 1;
+    text += scoreLine(w, scores[i] ?? Number.NaN, label, lineage);
+  });
+  signal?.throwIfAborted();
+  const counts = { windows: windows.length, anomalies, rows };
+  await deps.blobs.put(CONTAINERS.work, output, text, {
+    contentType: 'text/csv',
+    metadata: shardOutputMetadata(counts),
+  });
+  return counts;
+}

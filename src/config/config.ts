@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { parseCron } from '../core/cron.js';
+import { parseCron, type CronSchedule } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
 import { parseCrashPoints } from '../composition/local/crashPoints.js';
 
@@ -36,7 +36,11 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The video job's settings (TESSERA_VIDEO_*, TESSERA_EP). */
   readonly video: VideoConfig;
-  /** When stream runs score the closed windows: five-field cron in UTC (TESSERA_SCORE_CRON, default hourly). */
+  /**
+   * When stream runs score the closed windows, in UTC (TESSERA_SCORE_CRON, default hourly): five
+   * fields, the six-field NCRONTAB form, names or a macro (core/cron.ts). Kept as written and parsed
+   * only by what uses it (`scoreCronOf`), so a bad value stops `up` and the timer Function, nothing else.
+   */
   readonly scoreCron: string;
   /** The sensor stream (TESSERA_STREAM_*). */
   readonly stream: StreamConfig;
@@ -103,14 +107,13 @@ function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: re
   return raw as T;
 }
 
-function cron(env: Env, key: string, fallback: string): string {
-  const raw = env[key] || fallback;
+/** The score schedule of a config: an InputError naming TESSERA_SCORE_CRON when it is not a schedule. */
+export function scoreCronOf(config: Pick<Config, 'scoreCron'>): CronSchedule {
   try {
-    parseCron(raw);
+    return parseCron(config.scoreCron);
   } catch (error) {
-    throw new InputError(key, error instanceof Error ? error.message : String(error));
+    throw new InputError('TESSERA_SCORE_CRON', error instanceof Error ? error.message : String(error));
   }
-  return raw;
 }
 
 function list(env: Env, key: string, fallback: readonly string[]): readonly string[] {
@@ -164,6 +167,9 @@ function loadVideoConfig(env: Env, workers: number): VideoConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** TESSERA_SCORE_CRON's default: hourly, on the hour (UTC). */
+export const DEFAULT_SCORE_CRON = '0 * * * *';
+
 function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
@@ -214,7 +220,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     crashAt: crashPoints(env.TESSERA_CRASH_AT),
     logLevel: level as Config['logLevel'],
     video: loadVideoConfig(env, workers),
-    scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
+    scoreCron: env.TESSERA_SCORE_CRON || DEFAULT_SCORE_CRON,
     stream: Object.freeze({
       partitions: integer(env, 'TESSERA_STREAM_PARTITIONS', 4, 1, 1024),
       consumerGroup: env.TESSERA_STREAM_CONSUMER_GROUP || 'aggregator',

@@ -1,6 +1,11 @@
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { PartitionAggregator } from '../../core/stream/aggregator.js';
-import type { AggregatorOptions, AggregatorSnapshot, EmittedWindow } from '../../core/stream/aggregatorTypes.js';
+import type {
+  AggregatorOptions,
+  AggregatorSnapshot,
+  AggregatorSnapshotV1,
+  EmittedWindow,
+} from '../../core/stream/aggregatorTypes.js';
 import { decodeReadings, type DecodeLimits, type ReadingReject } from '../../core/stream/readingSchema.js';
 import { encodeWindowBatch, windowBatchName, type StoredWindow } from '../../core/windowStore.js';
 import type { BlobStore } from '../../ports/blobStore.js';
@@ -50,7 +55,8 @@ export interface DeadLetteredEvent {
 
 /** What a step committed, with the snapshot and the batch it wrote (so a restart can undo an uncommitted step). */
 interface StepState {
-  readonly snapshot: AggregatorSnapshot;
+  /** Version 1 in what was written before watermarks were per device: restore migrates it. */
+  readonly snapshot: AggregatorSnapshot | AggregatorSnapshotV1;
   readonly batch: string | null;
 }
 

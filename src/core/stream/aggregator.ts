@@ -25,7 +25,8 @@ import { gridOf, type WindowGrid } from './windowSpec.js';
  *   goes back): devices sharing a partition may be far apart in event time (one backfilling last
  *   month while another sends live), and one's readings never make another's late;
  * - a reading older than its device's watermark − lateArrivalTolerance is too late: dropped, or its
- *   time moved up to that bound ('adjust'), and counted either way;
+ *   time moved up to that bound ('adjust'; never for a reading marked backfill, which is dropped),
+ *   and counted either way;
  * - a window is emitted (revision 1) once its device's watermark reaches its end; a reading accepted
  *   for an emitted window updates it, and it is emitted again as revision 2, 3… at the end of that
  *   `process`;
@@ -260,7 +261,8 @@ export class PartitionAggregator {
     let ts = r.ts;
     const floor = d.watermark - this.lateMs;
     if (ts < floor) {
-      if (this.drop) {
+      // History is never re-timed: a backfill too late for its device is dropped, and reported.
+      if (this.drop || r.backfill) {
         this.dropped += 1;
         return `${ts} is ${floor - ts} ms before device ${d.id}'s watermark less the late tolerance (${floor})`;
       }

@@ -84,6 +84,19 @@ describe('PartitionAggregator: a watermark per device', () => {
     expect(a.stats()).toMatchObject({ dropped: 1 });
   });
 
+  it('a reading marked backfill is never re-timed: too late for its device, it is dropped and reported, even under adjust', () => {
+    const rejects: StreamReject[] = [];
+    const a = new PartitionAggregator(options); // adjust
+    a.process(recordOf(0), [readingOf(T0 + 120 * S, 1, { deviceId: 'a' })]);
+    a.process(
+      recordOf(1),
+      [readingOf(T0, 2, { deviceId: 'a', backfill: true }), readingOf(T0, 3, { deviceId: 'a' })],
+      rejects,
+    );
+    expect(rejects.map((r) => r.index)).toEqual([0]);
+    expect(a.stats()).toMatchObject({ dropped: 1, adjusted: 1 });
+  });
+
   it('flush(untilMs) raises every device, and a device first seen after it starts there', () => {
     const a = new PartitionAggregator({ ...options, latePolicy: 'drop' });
     a.process(recordOf(0), [readingOf(T0, 1, { deviceId: 'a' })]);

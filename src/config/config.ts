@@ -60,11 +60,17 @@ export interface StreamConfig {
   readonly lateMs: number;
   /** What happens to an event later than that: adjust (default) or drop (TESSERA_STREAM_LATE_POLICY). */
   readonly latePolicy: 'adjust' | 'drop';
-  /** Event times further than this from now are dead-lettered (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
+  /** Event times further than this from now are refused (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
   readonly maxPastSeconds: number;
   readonly maxFutureSeconds: number;
-  /** Loopback port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
+  /** The same for readings marked `backfill` (TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS, default 20 years). */
+  readonly backfillMaxPastSeconds: number;
+  /** Port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
   readonly ingestPort: number;
+  /** Address it listens on (TESSERA_INGEST_HOST, default 127.0.0.1); beyond loopback it needs `ingestToken`. */
+  readonly ingestHost: string;
+  /** Bearer token every POST must carry (TESSERA_INGEST_TOKEN); none by default. */
+  readonly ingestToken: string | undefined;
 }
 
 export interface VideoConfig {
@@ -231,7 +237,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       latePolicy: oneOf(env, 'TESSERA_STREAM_LATE_POLICY', 'adjust', ['adjust', 'drop'] as const),
       maxPastSeconds: integer(env, 'TESSERA_STREAM_MAX_PAST_SECONDS', 7 * 86_400, 1, 100 * 365 * 86_400),
       maxFutureSeconds: integer(env, 'TESSERA_STREAM_MAX_FUTURE_SECONDS', 300, 0, 365 * 86_400),
+      backfillMaxPastSeconds: integer(
+        env,
+        'TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS',
+        20 * 365 * 86_400,
+        1,
+        100 * 365 * 86_400,
+      ),
       ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
+      ingestHost: env.TESSERA_INGEST_HOST || '127.0.0.1',
+      ingestToken: env.TESSERA_INGEST_TOKEN || undefined,
     }),
     ...overrides,
   };
@@ -245,7 +260,7 @@ function crashPoints(value: string | undefined): string | undefined {
   return value;
 }
 
-/** The environment that reproduces a config in a child process. */
+/** The environment that reproduces a config in a child process (less the ingest token, which no child needs). */
 export function configToEnv(config: Config): Record<string, string> {
   return {
     TESSERA_HOME: config.home,
@@ -288,6 +303,9 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_STREAM_LATE_POLICY: config.stream.latePolicy,
     TESSERA_STREAM_MAX_PAST_SECONDS: String(config.stream.maxPastSeconds),
     TESSERA_STREAM_MAX_FUTURE_SECONDS: String(config.stream.maxFutureSeconds),
+    TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS: String(config.stream.backfillMaxPastSeconds),
     TESSERA_INGEST_PORT: String(config.stream.ingestPort),
+    TESSERA_INGEST_HOST: config.stream.ingestHost,
+    // Not TESSERA_INGEST_TOKEN: only the parent serves the endpoint, and a secret stays where it is needed.
   };
 }

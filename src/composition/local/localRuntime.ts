@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { startHttpIngest } from '../../ingest/httpIngest.js';
 import { join } from 'node:path';
 import { configToEnv, scoreCronOf, type Config } from '../../config/config.js';
+import { aggregatorSettingsOf } from '../../config/useCaseSettings.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { ensureError } from '../../core/errors.js';
 import type { Logger } from '../../ports/logger.js';
@@ -53,7 +54,10 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   });
   const ingest = await startHttpIngest({
     log: ctx.aggregate.events,
+    host: config.stream.ingestHost,
     port: config.stream.ingestPort,
+    token: config.stream.ingestToken,
+    limits: aggregatorSettingsOf(config).limits,
     logger: log.child({ component: 'ingest' }),
   });
   writeFileSync(join(config.home, 'ingest.url'), ingest.url);

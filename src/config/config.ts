@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { parseCron } from '../core/cron.js';
+import { parseCron, type CronSchedule } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
 import { parseCrashPoints } from '../composition/local/crashPoints.js';
 
@@ -36,7 +36,11 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The video job's settings (TESSERA_VIDEO_*, TESSERA_EP). */
   readonly video: VideoConfig;
-  /** When stream runs score the closed windows: five-field cron in UTC (TESSERA_SCORE_CRON, default hourly). */
+  /**
+   * When stream runs score the closed windows, in UTC (TESSERA_SCORE_CRON, default hourly): five
+   * fields, the six-field NCRONTAB form, names or a macro (core/cron.ts). Kept as written and parsed
+   * only by what uses it (`scoreCronOf`), so a bad value stops `up` and the timer Function, nothing else.
+   */
   readonly scoreCron: string;
   /** The sensor stream (TESSERA_STREAM_*). */
   readonly stream: StreamConfig;
@@ -56,11 +60,17 @@ export interface StreamConfig {
   readonly lateMs: number;
   /** What happens to an event later than that: adjust (default) or drop (TESSERA_STREAM_LATE_POLICY). */
   readonly latePolicy: 'adjust' | 'drop';
-  /** Event times further than this from now are dead-lettered (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
+  /** Event times further than this from now are refused (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
   readonly maxPastSeconds: number;
   readonly maxFutureSeconds: number;
-  /** Loopback port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
+  /** The same for readings marked `backfill` (TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS, default 20 years). */
+  readonly backfillMaxPastSeconds: number;
+  /** Port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
   readonly ingestPort: number;
+  /** Address it listens on (TESSERA_INGEST_HOST, default 127.0.0.1); beyond loopback it needs `ingestToken`. */
+  readonly ingestHost: string;
+  /** Bearer token every POST must carry (TESSERA_INGEST_TOKEN); none by default. */
+  readonly ingestToken: string | undefined;
 }
 
 export interface VideoConfig {
@@ -103,14 +113,13 @@ function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: re
   return raw as T;
 }
 
-function cron(env: Env, key: string, fallback: string): string {
-  const raw = env[key] || fallback;
+/** The score schedule of a config: an InputError naming TESSERA_SCORE_CRON when it is not a schedule. */
+export function scoreCronOf(config: Pick<Config, 'scoreCron'>): CronSchedule {
   try {
-    parseCron(raw);
+    return parseCron(config.scoreCron);
   } catch (error) {
-    throw new InputError(key, error instanceof Error ? error.message : String(error));
+    throw new InputError('TESSERA_SCORE_CRON', error instanceof Error ? error.message : String(error));
   }
-  return raw;
 }
 
 function list(env: Env, key: string, fallback: readonly string[]): readonly string[] {
@@ -164,6 +173,9 @@ function loadVideoConfig(env: Env, workers: number): VideoConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** TESSERA_SCORE_CRON's default: hourly, on the hour (UTC). */
+export const DEFAULT_SCORE_CRON = '0 * * * *';
+
 function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
@@ -214,7 +226,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     crashAt: crashPoints(env.TESSERA_CRASH_AT),
     logLevel: level as Config['logLevel'],
     video: loadVideoConfig(env, workers),
-    scoreCron: cron(env, 'TESSERA_SCORE_CRON', '0 * * * *'),
+    scoreCron: env.TESSERA_SCORE_CRON || DEFAULT_SCORE_CRON,
     stream: Object.freeze({
       partitions: integer(env, 'TESSERA_STREAM_PARTITIONS', 4, 1, 1024),
       consumerGroup: env.TESSERA_STREAM_CONSUMER_GROUP || 'aggregator',
@@ -225,7 +237,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       latePolicy: oneOf(env, 'TESSERA_STREAM_LATE_POLICY', 'adjust', ['adjust', 'drop'] as const),
       maxPastSeconds: integer(env, 'TESSERA_STREAM_MAX_PAST_SECONDS', 7 * 86_400, 1, 100 * 365 * 86_400),
       maxFutureSeconds: integer(env, 'TESSERA_STREAM_MAX_FUTURE_SECONDS', 300, 0, 365 * 86_400),
+      backfillMaxPastSeconds: integer(
+        env,
+        'TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS',
+        20 * 365 * 86_400,
+        1,
+        100 * 365 * 86_400,
+      ),
       ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
+      ingestHost: env.TESSERA_INGEST_HOST || '127.0.0.1',
+      ingestToken: env.TESSERA_INGEST_TOKEN || undefined,
     }),
     ...overrides,
   };
@@ -239,7 +260,7 @@ function crashPoints(value: string | undefined): string | undefined {
   return value;
 }
 
-/** The environment that reproduces a config in a child process. */
+/** The environment that reproduces a config in a child process (less the ingest token, which no child needs). */
 export function configToEnv(config: Config): Record<string, string> {
   return {
     TESSERA_HOME: config.home,
@@ -282,6 +303,9 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_STREAM_LATE_POLICY: config.stream.latePolicy,
     TESSERA_STREAM_MAX_PAST_SECONDS: String(config.stream.maxPastSeconds),
     TESSERA_STREAM_MAX_FUTURE_SECONDS: String(config.stream.maxFutureSeconds),
+    TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS: String(config.stream.backfillMaxPastSeconds),
     TESSERA_INGEST_PORT: String(config.stream.ingestPort),
+    TESSERA_INGEST_HOST: config.stream.ingestHost,
+    // Not TESSERA_INGEST_TOKEN: only the parent serves the endpoint, and a secret stays where it is needed.
   };
 }

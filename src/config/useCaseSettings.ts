@@ -56,6 +56,10 @@ export function aggregatorSettingsOf(config: Config): {
       lateArrivalToleranceMs: s.lateMs,
       latePolicy: s.latePolicy,
     },
-    limits: { maxPastMs: s.maxPastSeconds * 1000, maxFutureMs: s.maxFutureSeconds * 1000 },
+    limits: {
+      maxPastMs: s.maxPastSeconds * 1000,
+      maxFutureMs: s.maxFutureSeconds * 1000,
+      maxBackfillPastMs: s.backfillMaxPastSeconds * 1000,
+    },
   };
 }

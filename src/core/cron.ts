@@ -1,91 +1,86 @@
+import { Cron, CronPattern } from 'croner';
+
 /**
- * Cron schedules, five fields (minute hour day-of-month month day-of-week), in UTC: `*`, numbers,
- * lists (`1,15`), ranges (`1-5`) and steps (`*\/15`, `0-30/10`). Day-of-month and day-of-week
- * combine as in classic cron: when both are restricted, either may match.
+ * Cron schedules in UTC, parsed and evaluated by croner (a pure computation: no timer is started
+ * without a callback, and none is given here). Accepted: five fields (minute hour day month
+ * weekday), the six-field NCRONTAB form of Azure Functions (second first), names (`JAN`, `MON`),
+ * `*`, `?`, lists, ranges and steps (`5/10` = 5 to the end in steps of 10, as NCRONTAB reads it), and
+ * the macros `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`.
+ * Day of month and day of week must both match when both are restricted, as in NCRONTAB (the
+ * Functions host's parser), so that a schedule fires at the same instants here and there. Not
+ * accepted: croner's `L`, `W` and `#` (NCRONTAB has no such thing).
  */
 export interface CronSchedule {
   readonly text: string;
-  readonly minutes: ReadonlySet<number>;
-  readonly hours: ReadonlySet<number>;
-  readonly days: ReadonlySet<number>;
-  readonly months: ReadonlySet<number>;
-  readonly weekdays: ReadonlySet<number>;
-  readonly anyDay: boolean;
-  readonly anyWeekday: boolean;
+  /** The six-field NCRONTAB form of the same schedule (numbers only), for the Functions timer. */
+  readonly ncrontab: string;
+  readonly cron: Cron;
 }
 
-function field(text: string, min: number, max: number, name: string): Set<number> {
-  const out = new Set<number>();
-  for (const part of text.split(',')) {
-    const [range = '', stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`cron ${name}: bad step in "${part}"`);
-    let lo: number, hi: number;
-    if (range === '*') [lo, hi] = [min, max];
-    else if (range.includes('-')) [lo, hi] = range.split('-').map(Number) as [number, number];
-    else [lo, hi] = [Number(range), stepText === undefined ? Number(range) : max];
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi > max || lo > hi)
-      throw new Error(`cron ${name}: "${part}" is outside ${min}-${max}`);
-    for (let v = lo; v <= hi; v += step) out.add(name === 'day-of-week' && v === 7 ? 0 : v);
-  }
-  return out;
-}
+const OPTIONS = { mode: '5-or-6-parts', sloppyRanges: true } as const;
+/** croner's mark of a weekday without `#n` or `L`. */
+const ANY_OCCURRENCE = 0b111111;
 
-/** Parses a five-field cron expression; throws an Error naming the bad field. */
+/** Parses a schedule; throws an Error saying what is wrong with it. */
 export function parseCron(text: string): CronSchedule {
-  const parts = text.trim().split(/\s+/);
-  if (parts.length !== 5)
-    throw new Error(`cron "${text}": expected 5 fields (minute hour day month weekday), found ${parts.length}`);
-  const [m = '', h = '', dom = '', mon = '', dow = ''] = parts;
-  return {
-    text,
-    minutes: field(m, 0, 59, 'minute'),
-    hours: field(h, 0, 23, 'hour'),
-    days: field(dom, 1, 31, 'day-of-month'),
-    months: field(mon, 1, 12, 'month'),
-    weekdays: field(dow, 0, 7, 'day-of-week'),
-    anyDay: dom === '*',
-    anyWeekday: dow === '*',
-  };
+  const trimmed = text.trim();
+  let pattern: CronPattern;
+  try {
+    pattern = new CronPattern(trimmed, undefined, OPTIONS);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+    throw new Error(`cron "${text}": ${reason}`);
+  }
+  if (
+    pattern.lastDayOfMonth ||
+    pattern.lastWeekday ||
+    pattern.nearestWeekdays.some((v) => v !== 0) ||
+    pattern.dayOfWeek.some((v) => v !== 0 && v !== ANY_OCCURRENCE)
+  ) {
+    throw new Error(`cron "${text}": L, W and # are not supported (the Functions host's NCRONTAB has no such fields)`);
+  }
+  const cron = new Cron(trimmed, { ...OPTIONS, utcOffset: 0, domAndDow: true, paused: true });
+  if (cron.nextRun(new Date(0)) === null) throw new Error(`cron "${text}" never fires`);
+  return { text, ncrontab: ncrontabOf(pattern), cron };
 }
 
-function dayMatches(s: CronSchedule, d: Date): boolean {
-  const dom = s.days.has(d.getUTCDate());
-  const dow = s.weekdays.has(d.getUTCDay());
-  if (s.anyDay && s.anyWeekday) return true;
-  if (s.anyDay) return dow;
-  if (s.anyWeekday) return dom;
-  return dom || dow;
-}
-
-/** The first scheduled minute strictly after `afterMs` (epoch ms, UTC). */
+/** The first scheduled instant strictly after `afterMs` (epoch ms, UTC). */
 export function nextRun(s: CronSchedule, afterMs: number): number {
-  const d = new Date(Math.floor(afterMs / 60_000) * 60_000 + 60_000);
-  for (let i = 0; i < 366 * 24 * 60 * 5; i++) {
-    if (!s.months.has(d.getUTCMonth() + 1) || !dayMatches(s, d)) {
-      d.setUTCHours(0, 0, 0, 0);
-      d.setUTCDate(d.getUTCDate() + 1);
-      continue;
-    }
-    if (!s.hours.has(d.getUTCHours())) {
-      d.setUTCMinutes(0, 0, 0);
-      d.setUTCHours(d.getUTCHours() + 1);
-      continue;
-    }
-    if (s.minutes.has(d.getUTCMinutes())) return d.getTime();
-    d.setUTCMinutes(d.getUTCMinutes() + 1);
-  }
-  throw new Error(`cron "${s.text}" never fires`);
+  const next = s.cron.nextRun(new Date(afterMs));
+  if (next === null) throw new Error(`cron "${s.text}" never fires`);
+  return next.getTime();
 }
 
-/** The last scheduled minute at or before `atMs`: the tick a run at `atMs` belongs to. */
+/** The last scheduled instant at or before `atMs`: the tick a run at `atMs` belongs to. */
 export function previousRun(s: CronSchedule, atMs: number): number {
-  // Step back a day at a time until a run is found after that point, then walk forward.
-  for (let back = 1; back <= 366 * 5; back++) {
-    let t = nextRun(s, atMs - back * 86_400_000);
-    if (t > atMs) continue;
-    for (let next = nextRun(s, t); next <= atMs; next = nextRun(s, t)) t = next;
-    return t;
+  // croner looks strictly before its reference (whole seconds): one second on includes atMs's own.
+  const [previous] = s.cron.previousRuns(1, new Date(Math.floor(atMs / 1000) * 1000 + 1000));
+  if (previous === undefined) throw new Error(`cron "${s.text}" never fired before ${new Date(atMs).toISOString()}`);
+  return previous.getTime();
+}
+
+/** Six fields of value lists, as croner parsed them: what NCRONTAB reads the same way. */
+function ncrontabOf(p: CronPattern): string {
+  return [
+    field(p.second, 0),
+    field(p.minute, 0),
+    field(p.hour, 0),
+    field(p.day, 1),
+    field(p.month, 1),
+    field(p.dayOfWeek, 0),
+  ].join(' ');
+}
+
+/** `*` when every value is set, else ranges and single values (`1-5,10`); `flags[i]` is value `i + base`. */
+function field(flags: readonly number[], base: number): string {
+  if (flags.every((v) => v !== 0)) return '*';
+  const parts: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === 0) continue;
+    let j = i;
+    while (j + 1 < flags.length && flags[j + 1] !== 0) j++;
+    parts.push(j === i ? String(i + base) : `${i + base}-${j + base}`);
+    i = j;
   }
-  throw new Error(`cron "${s.text}" never fires`);
+  return parts.join(',');
 }

@@ -11,7 +11,7 @@ export interface StoredWindow extends Window {
   readonly partition: number;
   readonly firstSequenceNumber: number;
   readonly lastSequenceNumber: number;
-  /** The partition's watermark (event time) when the window was emitted. */
+  /** Its device's watermark (event time) when the window was emitted. */
   readonly watermark: number;
 }
 

@@ -1,19 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureError, InputError } from '../core/errors.js';
+import { DEFAULT_MAX_BYTES, decodeReadings, type DecodeLimits } from '../core/stream/readingSchema.js';
 import type { EventLog } from '../ports/eventLog.js';
 import type { Logger } from '../ports/logger.js';
 import { readCappedBody } from './readCappedBody.js';
-import { readingPartitionKey } from './readingEvent.js';
+import { isLoopback, ownOrigins, refuseRequest } from './requestGuards.js';
 
 export interface HttpIngestOptions {
   readonly log: EventLog;
-  /** Default 127.0.0.1: loopback only. */
+  /** Default 127.0.0.1: loopback only. Any other address needs `token`. */
   readonly host?: string;
   /** Default 0: an ephemeral port (see the returned `port`). */
   readonly port?: number;
-  /** Hard cap on a request body; above it the answer is 413 and the rest is not read. Default 4 MiB. */
-  readonly maxBodyBytes?: number;
+  /**
+   * The consumer's decoding limits: what they reject is refused here with 400 instead of being
+   * stored and dead-lettered later, and `maxBytes` (default 1 MiB) is the body limit (413 above it).
+   */
+  readonly limits: Omit<DecodeLimits, 'nowMs'>;
+  /** A bearer token every POST must carry (`Authorization: Bearer …`); required beyond loopback. */
+  readonly token?: string;
+  /** The clock the time limits are judged by; default Date.now. */
+  readonly now?: () => number;
   readonly logger: Logger;
 }
 
@@ -25,41 +33,60 @@ export interface HttpIngest {
   close(): Promise<void>;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-
 /**
  * The local runtime's HTTP producer endpoint, on node:http.
- * - `POST /events`: the body (one reading, or a batch of them, as JSON) is appended as it is, one event per
- *   request, keyed by its (first) reading's `deviceId`; a body that does not parse goes in keyless and the
- *   consumer dead-letters it. Answers 202 `{ partition, sequenceNumber }`; 413 over `maxBodyBytes`;
- *   400 for a body that is not UTF-8 (the log stores text); 503 when the append fails.
- * - `GET /healthz`: 200. Other paths: 404; other methods: 405 with `Allow`.
+ * - `POST /events`: the body (one reading, or a batch of them, as `tessera.reading/v1` JSON) is
+ *   checked as the consumer will check it and, when every reading passes, appended as it is, one
+ *   event per request, keyed by its first reading's `deviceId`: 202 `{ partition, sequenceNumber }`.
+ *   Refused, with nothing stored: 403 a foreign `Origin`, 401 a missing or wrong bearer token (when
+ *   one is set), 415 a Content-Type other than application/json, 413 a body over the decoder's
+ *   limit, 400 a body that is not UTF-8 or not a valid message (`rejects` lists each bad reading by
+ *   index with its reason). What needs the stream's state (lateness, duplicates) is judged later by
+ *   the aggregator. 503 when the append fails.
+ * - `GET /healthz`: 200. Other paths: 404; other methods: 405 with `Allow`. No CORS headers, ever.
  */
 export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpIngest> {
-  const { log, logger } = options;
+  const { log, logger, limits } = options;
   const host = options.host ?? '127.0.0.1';
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new InputError('maxBodyBytes', `must be a positive integer, got ${maxBodyBytes}`);
-  }
+  const token = options.token === '' ? undefined : options.token;
+  if (!isLoopback(host) && token === undefined)
+    throw new InputError(
+      'TESSERA_INGEST_TOKEN',
+      `the ingest endpoint would listen on ${host}, beyond loopback, with no bearer token: set one, or listen on 127.0.0.1`,
+    );
+  const maxBodyBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const now = options.now ?? Date.now;
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let origins: ReadonlySet<string> = new Set();
 
   const postEvent = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = refuseRequest(req, origins, token);
+    if (refused)
+      return reply(res, refused.status, { error: refused.error }, { ...refused.headers, connection: 'close' });
     const read = await readCappedBody(req, maxBodyBytes);
     if (!read.ok) {
       if (read.reason === 'aborted') return;
-      reply(res, 413, { error: `body over ${maxBodyBytes} bytes` }, { connection: 'close' });
-      return;
+      return reply(res, 413, { error: `body over the limit of ${maxBodyBytes} bytes` }, { connection: 'close' });
     }
     let body: string;
     try {
       body = decoder.decode(read.body);
     } catch {
-      reply(res, 400, { error: 'body is not UTF-8 text' });
-      return;
+      return reply(res, 400, { error: 'body is not UTF-8 text' });
     }
-    const partitionKey = readingPartitionKey(body);
-    const [record] = await log.append(partitionKey, [{ body }]);
+    const decoded = decodeReadings(body, { ...limits, nowMs: now() });
+    if (decoded.rejects.length > 0) {
+      const whole = decoded.rejects[0]!.index === null;
+      return reply(res, 400, {
+        error: whole
+          ? `not a reading message: ${decoded.rejects[0]!.reason}`
+          : `${decoded.rejects.length} reading(s) rejected; nothing was stored`,
+        rejects: decoded.rejects,
+      });
+    }
+    const first = decoded.readings[0];
+    if (first === undefined) return reply(res, 400, { error: 'the batch has no readings', rejects: [] });
+    const [record] = await log.append(first.deviceId, [{ body }]);
     if (record === undefined) throw new Error('the event log appended nothing');
     logger.debug('event ingested', {
       partition: record.partition,
@@ -100,8 +127,9 @@ export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpI
     });
   });
   const port = (server.address() as AddressInfo).port;
+  origins = ownOrigins(host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info('http ingest listening', { url, log: log.name });
+  logger.info('http ingest listening', { url, log: log.name, token: token !== undefined });
 
   return {
     url,

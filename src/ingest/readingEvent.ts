@@ -15,6 +15,8 @@ export interface ReadingEventBody {
   /** Event time, ISO 8601 UTC. */
   readonly ts: string;
   readonly value: number;
+  /** History sent on purpose (`send --backfill`): held to the backfill horizon, never re-timed. */
+  readonly backfill?: true;
 }
 
 /**
@@ -27,7 +29,7 @@ export function readingEventId(reading: Reading): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-export function readingEventBody(reading: Reading): ReadingEventBody {
+export function readingEventBody(reading: Reading, backfill = false): ReadingEventBody {
   return {
     schema: READING_SCHEMA,
     id: readingEventId(reading),
@@ -35,7 +37,27 @@ export function readingEventBody(reading: Reading): ReadingEventBody {
     tag: reading.tag,
     ts: formatTimestamp(reading.ts),
     value: reading.value,
+    ...(backfill ? { backfill: true as const } : {}),
   };
+}
+
+/**
+ * A JSON reading message with every reading marked `"backfill": true` (the single form, or each
+ * object of a batch's `readings`); a body that is not such a message is returned as it is (the
+ * decoder then says what is wrong with it).
+ */
+export function markedBackfill(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  if (!isObject(parsed)) return body;
+  if (parsed.readings === undefined) return JSON.stringify({ ...parsed, backfill: true });
+  if (!Array.isArray(parsed.readings)) return body;
+  const readings: unknown[] = parsed.readings.map((r: unknown) => (isObject(r) ? { ...r, backfill: true } : r));
+  return JSON.stringify({ ...parsed, readings });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
 import { checkReadingsHeader, parseReadingRow, type RowErrorReason } from '../core/readings.js';
 import { textLines } from '../lib/textLines.js';
-import { readingEventBody, readingPartitionKey } from './readingEvent.js';
+import { markedBackfill, readingEventBody, readingPartitionKey } from './readingEvent.js';
 
 /** One event to append, with the line it came from (1-based; a CSV's header is line 1). */
 export interface DraftEvent {
@@ -20,11 +20,16 @@ export type DraftItem =
  * - A `TS,Device,Tag,Value` CSV (header checked; a wrong one is an InputError naming the input): each
  *   valid row becomes a `tessera.reading/v1` body keyed by its device; a malformed row is yielded as
  *   rejected, with its line number and reason, and is not sent.
- * - JSON lines (the first line starts with `{` or `[`): each non-blank line is sent as it is, keyed by
- *   its `deviceId` when it has one; the consumer validates it.
- * Blank lines are skipped.
+ * - JSON lines (the first line starts with `{` or `[`): each non-blank line is a message as it is,
+ *   keyed by its `deviceId` when it has one.
+ * With `backfill`, every reading is marked `"backfill": true` (a JSON line is rewritten to say so).
+ * Blank lines are skipped. The caller validates the bodies (`sendEvents`).
  */
-export async function* readingsCsvToEvents(input: Readable, inputName: string): AsyncGenerator<DraftItem> {
+export async function* readingsCsvToEvents(
+  input: Readable,
+  inputName: string,
+  backfill = false,
+): AsyncGenerator<DraftItem> {
   let line = 0;
   let jsonLines = false;
   for await (const text of textLines(input, inputName)) {
@@ -39,7 +44,8 @@ export async function* readingsCsvToEvents(input: Readable, inputName: string): 
     }
     if (text.trim() === '') continue;
     if (jsonLines) {
-      const body = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+      const raw = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+      const body = backfill ? markedBackfill(raw) : raw;
       yield { ok: true, event: { line, partitionKey: readingPartitionKey(body), body } };
       continue;
     }
@@ -48,7 +54,7 @@ export async function* readingsCsvToEvents(input: Readable, inputName: string): 
       yield { ok: false, line, reason: row.reason, detail: row.detail };
       continue;
     }
-    const body = readingEventBody(row.reading);
+    const body = readingEventBody(row.reading, backfill);
     yield { ok: true, event: { line, partitionKey: body.deviceId, body: JSON.stringify(body) } };
   }
 }

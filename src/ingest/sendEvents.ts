@@ -2,6 +2,7 @@ import { delay } from '../lib/delay.js';
 import type { Readable } from 'node:stream';
 import { InputError, positiveInteger } from '../core/errors.js';
 import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
+import { decodeReadings, type DecodeLimits } from '../core/stream/readingSchema.js';
 import type { EventLog, OutgoingEvent } from '../ports/eventLog.js';
 import { readingsCsvToEvents, type DraftEvent } from './readingsCsvToEvents.js';
 import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
@@ -18,6 +19,19 @@ export interface SendEventsOptions {
   readonly ratePerSecond?: number;
   /** Stops reading; events already read and paced are still appended, then the result says `aborted`. */
   readonly signal?: AbortSignal;
+  /** The consumer's decoding limits: what they would reject is not sent, and is reported instead. */
+  readonly limits: Omit<DecodeLimits, 'nowMs'>;
+  /** Marks every reading `"backfill": true`: history, held to the backfill horizon (see readingTypes.ts). */
+  readonly backfill?: boolean;
+  /** The clock the time limits are judged by; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** The sequence numbers a send appended to one partition (its events are all in between, with others'). */
+export interface SentRange {
+  readonly partition: number;
+  readonly first: number;
+  readonly last: number;
 }
 
 export interface SendEventsResult {
@@ -25,8 +39,13 @@ export interface SendEventsResult {
   readonly sent: number;
   /** Append calls made (each one batch, in one partition). */
   readonly batches: number;
-  /** Data rows read, and the malformed CSV rows (not sent) by reason with their first line numbers. */
+  /**
+   * Data lines read, and what was not sent by reason with its first line numbers: malformed CSV rows,
+   * and messages the consumer would reject (each bad reading of a JSON batch line counts).
+   */
   readonly rejectedRows: RowErrorSummary;
+  /** Per partition written to, the first and last sequence numbers appended. */
+  readonly ranges: readonly SentRange[];
   readonly aborted: boolean;
 }
 
@@ -36,15 +55,19 @@ const MIN_PAUSE_MS = 10;
 
 /**
  * The engine of `tessera send`: reads readings from a stream, turns them into events (see
- * readingsCsvToEvents) and appends them with the device id as partition key, so each device's events
- * stay in one partition in input order. Rows are gathered into batches of `batchSize`; a batch goes out
- * as one append per device in it. With a rate, pending events are flushed before every pause.
+ * readingsCsvToEvents), checks each as the consumer will (`decodeReadings` with the same limits, so
+ * what would only be dead-lettered later is reported now and not sent), and appends the good ones
+ * with the device id as partition key, so each device's events stay in one partition in input order.
+ * Rows are gathered into batches of `batchSize`; a batch goes out as one append per device in it.
+ * With a rate, pending events are flushed before every pause.
  */
 export async function sendEvents(options: SendEventsOptions): Promise<SendEventsResult> {
   const { log, input, inputName, signal } = options;
   const batchSize = positiveInteger('batch size', options.batchSize ?? DEFAULT_BATCH);
   const bucket = options.ratePerSecond === undefined ? undefined : rateLimiter(options.ratePerSecond, batchSize);
   const report = new RowErrorReport();
+  const now = options.now ?? Date.now;
+  const ranges = new Map<number, { first: number; last: number }>();
   let pending: DraftEvent[] = [];
   let sent = 0;
   let batches = 0;
@@ -58,7 +81,12 @@ export async function sendEvents(options: SendEventsOptions): Promise<SendEvents
     }
     pending = [];
     for (const [key, events] of groups) {
-      await log.append(key, events);
+      const records = await log.append(key, events);
+      for (const r of records) {
+        const range = ranges.get(r.partition);
+        if (range === undefined) ranges.set(r.partition, { first: r.sequenceNumber, last: r.sequenceNumber });
+        else range.last = Math.max(range.last, r.sequenceNumber);
+      }
       sent += events.length;
       batches += 1;
     }
@@ -70,15 +98,17 @@ export async function sendEvents(options: SendEventsOptions): Promise<SendEvents
   signal?.addEventListener('abort', stopReading, { once: true });
   try {
     if (signal?.aborted === true) stopReading();
-    for await (const item of readingsCsvToEvents(input, inputName)) {
+    for await (const item of readingsCsvToEvents(input, inputName, options.backfill)) {
       if (signal?.aborted === true) break;
       report.countRow();
       if (!item.ok) {
         report.reject(item.line, item.reason, item.detail);
         continue;
       }
+      const event = checked(item.event, options.limits, now(), report);
+      if (event === undefined) continue;
       if (bucket !== undefined && !(await admit(bucket, flush, signal))) break;
-      pending.push(item.event);
+      pending.push(event);
       if (pending.length >= batchSize) await flush();
     }
   } catch (error) {
@@ -87,7 +117,28 @@ export async function sendEvents(options: SendEventsOptions): Promise<SendEvents
     signal?.removeEventListener('abort', stopReading);
   }
   await flush();
-  return { sent, batches, rejectedRows: report.summary(), aborted: signal?.aborted === true };
+  return {
+    sent,
+    batches,
+    rejectedRows: report.summary(),
+    ranges: [...ranges].sort((a, b) => a[0] - b[0]).map(([partition, r]) => ({ partition, ...r })),
+    aborted: signal?.aborted === true,
+  };
+}
+
+/** The event keyed by its first reading's device when the consumer would accept all of it; else its rejects go to the report. */
+function checked(
+  event: DraftEvent,
+  limits: Omit<DecodeLimits, 'nowMs'>,
+  nowMs: number,
+  report: RowErrorReport,
+): DraftEvent | undefined {
+  const decoded = decodeReadings(event.body, { ...limits, nowMs });
+  for (const r of decoded.rejects)
+    report.reject(event.line, r.reason, r.index !== null && r.index > 0 ? `reading ${r.index}: ${r.detail}` : r.detail);
+  const first = decoded.readings[0];
+  if (decoded.rejects.length > 0 || first === undefined) return undefined;
+  return first.deviceId === event.partitionKey ? event : { ...event, partitionKey: first.deviceId };
 }
 
 /** Waits for a token, flushing what is pending before each pause. False when aborted meanwhile. */

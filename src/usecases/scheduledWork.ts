@@ -1,6 +1,6 @@
 import { PermanentError, ensureError } from '../core/errors.js';
 import { modelNameFor, CONTAINERS } from '../core/jobNaming.js';
-import { parseCron, previousRun } from '../core/cron.js';
+import { previousRun, type CronSchedule } from '../core/cron.js';
 import type { JobRecord } from '../ports/jobLedger.js';
 import type { WorkQueue } from '../ports/workQueue.js';
 import { sweepDeadLetters } from './deadLetters.js';
@@ -29,10 +29,12 @@ export interface ScoreTick {
  * batches no successful run has scored, and the pending windows whose series has a model by now,
  * when there are any. The run's id comes from the tick, so a repeated or duplicated tick starts one
  * run, and a late one catches up what the missed ones left. A tick already handled by this
- * schedule returns undefined. A bad expression throws an InputError naming it at once.
+ * schedule returns undefined.
  */
-export function scoreSchedule(deps: StreamDeps, cron: string): { tick(nowMs: number): Promise<ScoreTick | undefined> } {
-  const schedule = parseCron(cron);
+export function scoreSchedule(
+  deps: StreamDeps,
+  schedule: CronSchedule,
+): { tick(nowMs: number): Promise<ScoreTick | undefined> } {
   let last = Number.NEGATIVE_INFINITY;
   return {
     async tick(nowMs) {

@@ -194,9 +194,15 @@ describe('readingsEventHub and scoreTimer against Azurite and the test brokers',
     expect((await ctx.ledger.getJob(jobs[0]!.jobId))?.state).not.toBe('planning');
   });
 
-  it('ncrontabSchedule puts a zero second in front of TESSERA_SCORE_CRON and names the setting when it is bad', () => {
+  it('ncrontabSchedule writes TESSERA_SCORE_CRON as six NCRONTAB fields, whatever form it was given in, and names the setting when it is bad', () => {
     expect(ncrontabSchedule('0 * * * *')).toBe('0 0 * * * *');
-    expect(ncrontabSchedule(' */15  2 * * 1-5 ')).toBe('0 */15 2 * * 1-5');
-    expect(() => ncrontabSchedule('0 0 * * * *')).toThrow(/TESSERA_SCORE_CRON/);
+    expect(ncrontabSchedule(' */15  2 * * 1-5 ')).toBe('0 0,15,30,45 2 * * 1-5');
+    expect(ncrontabSchedule('0 30 9 * * MON-FRI')).toBe('0 30 9 * * 1-5'); // six fields, as Functions users write them
+    expect(ncrontabSchedule('@daily')).toBe('0 0 0 * * *');
+    expect(ncrontabSchedule('0 0 1 JAN,jul SUN')).toBe('0 0 0 1 1,7 0');
+    expect(ncrontabSchedule('0 0 * * 7')).toBe('0 0 0 * * 0'); // NCRONTAB has no weekday 7
+    expect(ncrontabSchedule('5/20 * * * *')).toBe('0 5,25,45 * * * *');
+    expect(() => ncrontabSchedule('0 0 * * * * *')).toThrow(/TESSERA_SCORE_CRON/);
+    expect(() => ncrontabSchedule('0 0 L * *')).toThrow(/TESSERA_SCORE_CRON.*L, W and #/);
   });
 });

@@ -29,6 +29,9 @@ async function readEverything(log: EventLog): Promise<EventRecord[]> {
   return all;
 }
 
+/** The consumer's limits, with a clock and a past horizon that take the fixtures' 2018 and 2024 readings. */
+const WIDE = { limits: { maxPastMs: 20 * 365 * 86_400_000 }, now: () => Date.UTC(2024, 0, 2) };
+
 const csv = (...rows: string[]): Readable => Readable.from([Buffer.from(['TS,Device,Tag,Value', ...rows].join('\n'))]);
 
 describe('sendEvents', () => {
@@ -48,7 +51,7 @@ describe('sendEvents', () => {
 
   it('sends the sensor fixture: every row once, each device in one partition in file order', async () => {
     const log = await openLog(4);
-    const result = await sendEvents({ log, input: createReadStream(SENSOR_CSV), inputName: SENSOR_CSV });
+    const result = await sendEvents({ ...WIDE, log, input: createReadStream(SENSOR_CSV), inputName: SENSOR_CSV });
     const lines = readFileSync(SENSOR_CSV, 'utf8').trim().split('\n').slice(1);
     expect(lines).toHaveLength(17_768);
     expect(result).toMatchObject({
@@ -93,7 +96,13 @@ describe('sendEvents', () => {
       (_, n) => `2024-01-01T00:00:${String(n % 60).padStart(2, '0')}Z,d${n % 3},t,${n}`,
     );
     const started = performance.now();
-    const result = await sendEvents({ log, input: csv(...rows), inputName: 'paced.csv', ratePerSecond: 2_000 });
+    const result = await sendEvents({
+      ...WIDE,
+      log,
+      input: csv(...rows),
+      inputName: 'paced.csv',
+      ratePerSecond: 2_000,
+    });
     const elapsed = performance.now() - started;
     expect(result.sent).toBe(500);
     expect(elapsed).toBeGreaterThanOrEqual(200); // 500 events at 2000/s, starting with an empty bucket: ~250 ms
@@ -103,6 +112,7 @@ describe('sendEvents', () => {
   it('reports malformed rows with their line numbers and does not send them', async () => {
     const log = await openLog(2);
     const result = await sendEvents({
+      ...WIDE,
       log,
       inputName: 'messy.csv',
       input: csv(
@@ -140,8 +150,8 @@ describe('sendEvents', () => {
   it('builds a versioned body with an id stable across sends and distinct across readings', async () => {
     const log = await openLog(1);
     const rows = ['2018-08-28 23:00:05.000,1,1,10.16', '2018-08-28 23:00:05.000,1,4,84.53'];
-    await sendEvents({ log, input: csv(...rows), inputName: 'a.csv' });
-    await sendEvents({ log, input: csv(...rows), inputName: 'other-name.csv' });
+    await sendEvents({ ...WIDE, log, input: csv(...rows), inputName: 'a.csv' });
+    await sendEvents({ ...WIDE, log, input: csv(...rows), inputName: 'other-name.csv' });
     const bodies = (await readEverything(log)).map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(Object.keys(bodies[0]!)).toEqual(['schema', 'id', 'deviceId', 'tag', 'ts', 'value']);
     expect(bodies[0]).toMatchObject({
@@ -156,7 +166,7 @@ describe('sendEvents', () => {
     expect(bodies[0]!.id).not.toBe(bodies[1]!.id);
   });
 
-  it('sends JSON lines as they are, keyed by deviceId, and leaves validation to the consumer', async () => {
+  it('checks JSON lines as the consumer will: sends the good ones as they are, keyed by deviceId, and reports the rest by line', async () => {
     const log = await openLog(4);
     const lines = [
       '{"schema":"tessera.reading/v1","id":"a","deviceId":"7","tag":"t","ts":"2024-01-01T00:00:00Z","value":1}',
@@ -164,27 +174,93 @@ describe('sendEvents', () => {
       '{not json',
       '',
       '{"deviceId":7}',
+      '{"schema":"tessera.reading/v1","readings":[{"deviceId":"8","tag":"t","ts":"2024-01-01T00:00:02Z","value":3},{"deviceId":"8","tag":"","ts":"2024-01-01T00:00:02Z","value":3}]}',
+      '{"schema":"tessera.reading/v1","readings":[{"deviceId":"9","tag":"t","ts":"2024-01-01T00:00:03Z","value":4}]}',
     ];
-    const result = await sendEvents({ log, input: Readable.from([Buffer.from(lines.join('\n'))]), inputName: 'stdin' });
-    expect(result.sent).toBe(4);
-    expect(result.rejectedRows.badRows).toBe(0);
+    const result = await sendEvents({
+      ...WIDE,
+      log,
+      input: Readable.from([Buffer.from(lines.join('\n'))]),
+      inputName: 'stdin',
+    });
+    expect(result.sent).toBe(2);
+    expect(
+      Object.fromEntries(Object.entries(result.rejectedRows.byReason).map(([reason, e]) => [reason, e.firstRows])),
+    ).toEqual({
+      'not an object': [2],
+      'malformed json': [3],
+      'wrong type': [5],
+      'invalid device or tag': [6],
+    });
+    expect(result.rejectedRows.byReason['invalid device or tag']!.example).toMatch(/^line 6: reading 1: /);
     const records = await readEverything(log);
-    expect(records.map((r) => r.body).sort()).toEqual(lines.filter((l) => l !== '').sort());
-    const keyOf = (body: string) => records.find((r) => r.body === body)?.partitionKey;
-    expect([keyOf(lines[0]!), keyOf(lines[1]!), keyOf(lines[2]!), keyOf(lines[4]!)]).toEqual([
-      '7',
-      '7',
-      undefined,
-      undefined,
-    ]);
+    expect(records.map((r) => r.body).sort()).toEqual([lines[0], lines[6]].sort());
+    expect(records.map((r) => r.partitionKey).sort()).toEqual(['7', '9']);
+  });
+
+  it('does not send what the consumer would dead-letter: history beyond the live horizon is reported, with its lines', async () => {
+    const log = await openLog(4);
+    const rows = readFileSync(SENSOR_CSV, 'utf8').trim().split('\n').slice(1, 20);
+    const result = await sendEvents({ log, input: csv(...rows), inputName: 'sample.csv', limits: {} });
+    expect(result.sent).toBe(0);
+    expect(result.ranges).toEqual([]);
+    expect(result.rejectedRows.byReason).toEqual({
+      'timestamp too far in the past': {
+        count: 19,
+        firstRows: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        example: expect.stringMatching(/^line 2: 2018-08-28T23:00:05\.000Z is \d+ ms beyond the limit/),
+      },
+    });
+    expect(await readEverything(log)).toEqual([]);
+  });
+
+  it('with backfill, marks every reading, CSV row or JSON line, and sends history within the backfill horizon', async () => {
+    const log = await openLog(4);
+    const rows = readFileSync(SENSOR_CSV, 'utf8').trim().split('\n').slice(1, 20);
+    const result = await sendEvents({ log, input: csv(...rows), inputName: 'sample.csv', limits: {}, backfill: true });
+    expect(result).toMatchObject({ sent: 19, rejectedRows: { badRows: 0 } });
+    const json = [
+      '{"deviceId":"7","tag":"t","ts":"2018-01-01T00:00:00Z","value":1}',
+      '{"schema":"tessera.reading/v1","readings":[{"deviceId":"8","tag":"t","ts":"2018-01-01T00:00:00Z","value":2}]}',
+      '{"deviceId":"7","tag":"t","ts":"1990-01-01T00:00:00Z","value":1}',
+    ];
+    const more = await sendEvents({
+      log,
+      input: Readable.from([json.join('\n')]),
+      inputName: 'history.jsonl',
+      limits: {},
+      backfill: true,
+    });
+    expect(more.sent).toBe(2);
+    expect(Object.keys(more.rejectedRows.byReason)).toEqual(['timestamp too far in the past']); // 1990: beyond 20 years
+    const bodies = (await readEverything(log)).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(bodies).toHaveLength(21);
+    const readings = bodies.flatMap((b) =>
+      Array.isArray(b.readings) ? (b.readings as Record<string, unknown>[]) : [b],
+    );
+    expect(readings.every((r) => r.backfill === true)).toBe(true);
+  });
+
+  it('returns the sequence numbers it appended, per partition', async () => {
+    const log = await openLog(4);
+    const rows = Array.from({ length: 9 }, (_, n) => `2024-01-01T00:00:0${n}Z,d${n % 3},t,${n}`);
+    const result = await sendEvents({ ...WIDE, log, input: csv(...rows), inputName: 'r.csv', batchSize: 2 });
+    const records = await readEverything(log);
+    const expected = [...new Set(records.map((r) => r.partition))].sort().map((partition) => {
+      const seqs = records.filter((r) => r.partition === partition).map((r) => r.sequenceNumber);
+      return { partition, first: Math.min(...seqs), last: Math.max(...seqs) };
+    });
+    expect(result.ranges).toEqual(expected);
   });
 
   it('rejects a wrong header with an InputError naming the input, and sends nothing', async () => {
     const log = await openLog(1);
     const input = Readable.from([Buffer.from('timestamp,value\n2013-12-02 21:15:00,73.9\n')]);
-    await expect(sendEvents({ log, input, inputName: 'nab.csv' })).rejects.toThrow(InputError);
-    await expect(sendEvents({ log, input: csv(), inputName: 'x', batchSize: 0 })).rejects.toThrow(InputError);
-    await expect(sendEvents({ log, input: csv(), inputName: 'x', ratePerSecond: 0 })).rejects.toThrow(InputError);
+    await expect(sendEvents({ ...WIDE, log, input, inputName: 'nab.csv' })).rejects.toThrow(InputError);
+    await expect(sendEvents({ ...WIDE, log, input: csv(), inputName: 'x', batchSize: 0 })).rejects.toThrow(InputError);
+    await expect(sendEvents({ ...WIDE, log, input: csv(), inputName: 'x', ratePerSecond: 0 })).rejects.toThrow(
+      InputError,
+    );
     expect(await log.lastSequenceNumber(0)).toBe(-1);
   });
 
@@ -194,7 +270,7 @@ describe('sendEvents', () => {
     input.write('TS,Device,Tag,Value\n');
     for (let n = 0; n < 5; n++) input.write(`2024-01-01T00:00:0${n}Z,d${n % 2},t,${n}\n`);
     const controller = new AbortController();
-    const sending = sendEvents({ log, input, inputName: 'stdin', signal: controller.signal });
+    const sending = sendEvents({ ...WIDE, log, input, inputName: 'stdin', signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     const result = await sending; // the input never ends: only the abort can finish it
     expect(result).toMatchObject({ sent: 5, aborted: true });

@@ -40,6 +40,7 @@ describe('the stream, killed at every step boundary of the aggregator and of a r
       crashAt,
       async (ctx) => {
         const sent = await sendEvents({
+          limits: { maxPastMs: overrides.stream!.maxPastSeconds * 1000 },
           log: ctx.aggregate.events,
           input: Readable.from([readingsCsv, `${flush.join('\n')}\n`]),
           inputName: 'readings.csv',

@@ -1,3 +1,4 @@
+import { aggregatorSettingsOf } from '../../src/config/useCaseSettings.js';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,12 +77,14 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
 
   it('windows the replayed readings exactly as the oracle, and a run scores them as scikit-learn does', async () => {
     const sent = await sendEvents({
+      limits: aggregatorSettingsOf(config).limits,
       log: ctx.aggregate.events,
       input: createReadStream(SENSOR_CSV),
       inputName: SENSOR_CSV,
     });
     expect(sent.sent).toBe(17_768);
     await sendEvents({
+      limits: aggregatorSettingsOf(config).limits,
       log: ctx.aggregate.events,
       input: (await import('node:stream')).Readable.from([flushEvents(['1', '2', '3'])]),
       inputName: 'flush',
@@ -134,6 +137,7 @@ describe('the sensor stream end to end: events in, windows by event time, schedu
     const start = parseTimestamp('2018-08-29T03:12:00Z')!;
     const late = `TS,Device,Tag,Value\n2018-08-29 03:12:10.000,1,1,99.5\n`;
     await sendEvents({
+      limits: aggregatorSettingsOf(config).limits,
       log: ctx.aggregate.events,
       input: (await import('node:stream')).Readable.from([late]),
       inputName: 'late',
@@ -173,6 +177,7 @@ describe('the aggregator SIGKILLed mid-stream', () => {
       let killed = false;
       for (let i = 1; i < lines.length; i += 2000) {
         await sendEvents({
+          limits: aggregatorSettingsOf(config).limits,
           log: ctx.aggregate.events,
           input: Readable.from([`${lines[0]}\n${lines.slice(i, i + 2000).join('\n')}\n`]),
           inputName: `slice ${i}`,
@@ -188,6 +193,7 @@ describe('the aggregator SIGKILLed mid-stream', () => {
       }
       expect(killed).toBe(true);
       await sendEvents({
+        limits: aggregatorSettingsOf(config).limits,
         log: ctx.aggregate.events,
         input: Readable.from([flushEvents(['1', '2', '3'])]),
         inputName: 'flush',

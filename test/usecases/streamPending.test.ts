@@ -8,6 +8,7 @@ import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { detailOf } from '../../src/usecases/jobDetail.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { scoreSchedule } from '../../src/usecases/scheduledWork.js';
+import { parseCron } from '../../src/core/cron.js';
 import { pendingBlobs } from '../../src/usecases/stream/streamBatches.js';
 import { createJobDispatcher } from '../../src/usecases/jobDispatcher.js';
 import { drainQueue } from '../support/usecases/queueDriver.js';
@@ -40,7 +41,7 @@ const scoredSeries = async (w: KindWorld, jobId: string) =>
 describe('stream windows whose series has no model', () => {
   it('stay pending, are reported, and the first run after the model is registered scores them once', async () => {
     const w = (world = await streamWorld({ models: (d, t) => `${d}/${t}` !== '2/3' }));
-    const schedule = scoreSchedule(w.ctx.stream, '0 * * * *');
+    const schedule = scoreSchedule(w.ctx.stream, parseCron('0 * * * *'));
     const first = await w.submit('first');
     await runToEnd(w);
     const s1 = await summary(w, first);

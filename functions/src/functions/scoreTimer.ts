@@ -1,25 +1,18 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { parseCron } from '../../../src/core/cron.js';
-import { InputError, PermanentError } from '../../../src/core/errors.js';
+import { DEFAULT_SCORE_CRON, scoreCronOf } from '../../../src/config/config.js';
+import { PermanentError } from '../../../src/core/errors.js';
 import { scoreSchedule } from '../../../src/usecases/scheduledWork.js';
 import { contextFor } from '../context.js';
 import { tracedHandler } from '../tracedHandler.js';
 
-/** TESSERA_SCORE_CRON's default (src/config/config.ts): hourly, on the hour, UTC. */
-const DEFAULT_CRON = '0 * * * *';
-
 /**
- * The Functions form of a five-field cron (minute hour day month weekday, UTC): NCRONTAB's six
- * fields, with second 0 in front (`0 * * * *` → `0 0 * * * *`). Throws InputError naming
- * TESSERA_SCORE_CRON for a bad expression, so the app fails at indexing instead of never firing.
+ * The Functions form of TESSERA_SCORE_CRON: NCRONTAB's six fields written from the schedule as
+ * core/cron.ts parsed it (`0 * * * *` → `0 0 * * * *`, `@daily` → `0 0 0 * * *`, `0 9 * * MON-FRI`
+ * → `0 0 9 * * 1-5`), so the host fires exactly when the code's tick expects. Throws InputError
+ * naming TESSERA_SCORE_CRON for a bad expression, so the app fails at indexing instead of never firing.
  */
 export function ncrontabSchedule(cron: string): string {
-  try {
-    parseCron(cron);
-  } catch (error) {
-    throw new InputError('TESSERA_SCORE_CRON', (error as Error).message);
-  }
-  return `0 ${cron.trim().split(/\s+/).join(' ')}`;
+  return scoreCronOf({ scoreCron: cron }).ncrontab;
 }
 
 /**
@@ -33,7 +26,7 @@ async function scoreTimerHandler(timer: Timer, invocation: InvocationContext): P
   if (!ctx.stream)
     throw new PermanentError('the sensor stream is not configured: the Functions context opened no event log');
   // A schedule per invocation: the host calls once per occurrence, and startStreamRun makes one run per tick.
-  const tick = await scoreSchedule(ctx.stream.deps, ctx.settings.config.scoreCron).tick(Date.now());
+  const tick = await scoreSchedule(ctx.stream.deps, scoreCronOf(ctx.settings.config)).tick(Date.now());
   const fields = {
     tick: tick ? new Date(tick.tick).toISOString() : undefined,
     pastDue: timer.isPastDue,
@@ -50,7 +43,7 @@ export const scoreTimer = tracedHandler('timer', 'scoreTimer', scoreTimerHandler
 // The schedule is read once, at indexing, from the same setting the code's tick uses (process.env
 // is the app settings here). runOnStartup stays false: a restart must not start a run between ticks.
 app.timer('scoreTimer', {
-  schedule: ncrontabSchedule(process.env['TESSERA_SCORE_CRON'] || DEFAULT_CRON),
+  schedule: ncrontabSchedule(process.env['TESSERA_SCORE_CRON'] || DEFAULT_SCORE_CRON),
   runOnStartup: false,
   useMonitor: true,
   retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: 1000, maximumInterval: 60000 },

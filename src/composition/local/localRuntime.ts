@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startHttpIngest } from '../../ingest/httpIngest.js';
 import { join } from 'node:path';
-import { configToEnv, type Config } from '../../config/config.js';
+import { configToEnv, scoreCronOf, type Config } from '../../config/config.js';
+import { aggregatorSettingsOf } from '../../config/useCaseSettings.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { ensureError } from '../../core/errors.js';
 import type { Logger } from '../../ports/logger.js';
@@ -29,12 +30,13 @@ export interface LocalRuntime {
  * All state lives under `config.home`.
  */
 export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
+  const scoreCron = scoreCronOf(config); // a bad schedule stops the runtime before it starts anything
   const release = claimRuntime(config.home, config.workers);
   const ctx = openLocalContext(config, log);
   await ctx.ensureContainers();
   mkdirSync(join(config.home, 'logs'), { recursive: true });
   const stop = new AbortController();
-  const schedule = scoreSchedule(ctx.stream, config.scoreCron);
+  const schedule = scoreSchedule(ctx.stream, scoreCron);
   const reconcile = reconciler({ staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
   const workers = startWorkerPool({
     size: config.workers,
@@ -52,7 +54,10 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   });
   const ingest = await startHttpIngest({
     log: ctx.aggregate.events,
+    host: config.stream.ingestHost,
     port: config.stream.ingestPort,
+    token: config.stream.ingestToken,
+    limits: aggregatorSettingsOf(config).limits,
     logger: log.child({ component: 'ingest' }),
   });
   writeFileSync(join(config.home, 'ingest.url'), ingest.url);

@@ -6,35 +6,32 @@ import {
   DEFAULT_OUT_OF_ORDER_TOLERANCE_MS,
   type AggregatorOptions,
   type AggregatorSnapshot,
+  type AggregatorSnapshotV1,
   type AggregatorStats,
   type EmittedWindow,
   type EventPosition,
+  type StreamReject,
 } from './aggregatorTypes.js';
-import { NumberHeap } from './minHeap.js';
+import { DeviceWindows } from './deviceWindows.js';
 import type { StreamReading } from './readingSchema.js';
 import { RecentIds } from './recentIds.js';
 import { StreamWindow } from './streamWindow.js';
 import { gridOf, type WindowGrid } from './windowSpec.js';
 
-interface Series {
-  readonly device: string;
-  readonly tag: string;
-  readonly sizeMs: number;
-  readonly hopMs: number;
-  readonly windows: Map<number, StreamWindow>;
-  /** The window the last reading went to (tumbling): most readings go to the same one. */
-  last: StreamWindow | undefined;
-}
-
 /**
  * Deterministic event-time aggregation of one event log partition, fed in partition order.
  *
- * - watermark = max event time seen − outOfOrderTolerance (never goes back);
- * - a reading older than watermark − lateArrivalTolerance is too late: dropped, or its time moved
- *   up to that bound ('adjust'), and counted either way;
- * - a window is emitted (revision 1) once the watermark reaches its end; a reading accepted for an
- *   emitted window updates it, and it is emitted again as revision 2, 3… at the end of that `process`;
- * - emitted windows are kept until the watermark passes end + lateArrivalTolerance, then forgotten;
+ * - each device has its own watermark = max event time of its readings − outOfOrderTolerance (never
+ *   goes back): devices sharing a partition may be far apart in event time (one backfilling last
+ *   month while another sends live), and one's readings never make another's late;
+ * - a reading older than its device's watermark − lateArrivalTolerance is too late: dropped, or its
+ *   time moved up to that bound ('adjust'; never for a reading marked backfill, which is dropped),
+ *   and counted either way;
+ * - a window is emitted (revision 1) once its device's watermark reaches its end; a reading accepted
+ *   for an emitted window updates it, and it is emitted again as revision 2, 3… at the end of that
+ *   `process`;
+ * - emitted windows are kept until the device's watermark passes end + lateArrivalTolerance, then
+ *   forgotten;
  * - an event at or below the last processed sequence number is a replay and ignored, and so is a
  *   reading whose producer id (per device) is among the last `dedupeCapacity` ids seen (checked
  *   before lateness: a redelivered too-late reading counts as a duplicate, not dropped twice).
@@ -50,15 +47,21 @@ export class PartitionAggregator {
   private readonly drop: boolean;
   private readonly defaultGrid: WindowGrid;
   private readonly grids = new Map<string, WindowGrid>();
-  private readonly series = new Map<string, Map<string, Series>>();
-  /** Every window held, by end: what closes and expires together. */
-  private readonly byEnd = new Map<number, StreamWindow[]>();
-  private readonly closeHeap = new NumberHeap();
-  private readonly expireHeap = new NumberHeap();
+  private readonly gridFor = (device: string, tag: string): WindowGrid =>
+    this.grids.get(seriesId({ device, tag })) ?? this.defaultGrid;
+  private readonly devices = new Map<string, DeviceWindows>();
+  /** The last device a reading went to: readings of one device come in runs. */
+  private lastDevice: DeviceWindows | undefined;
+  /** The devices the current `process` gave readings to. */
+  private touched: DeviceWindows[] = [];
   private dirty: StreamWindow[] = [];
   private pending: EmittedWindow[] = [];
   private ids: RecentIds;
-  private watermark = -Infinity;
+  /**
+   * The watermark a device starts at: -Infinity, raised by `flush(untilMs)`; after restoring a
+   * version 1 snapshot (one watermark per partition), that watermark, which every device then had.
+   */
+  private floor = -Infinity;
   private lastSequenceNumber = -1;
   private events = 0;
   private duplicateEvents = 0;
@@ -89,8 +92,11 @@ export class PartitionAggregator {
     this.ids = new RecentIds(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
   }
 
-  /** Feeds one event's decoded readings. Records must come in partition order (replays are ignored). */
-  process(record: EventPosition, readings: readonly StreamReading[]): void {
+  /**
+   * Feeds one event's decoded readings. Records must come in partition order (replays are ignored).
+   * A reading dropped as too late is added to `rejects` (when given) with its index in `readings`.
+   */
+  process(record: EventPosition, readings: readonly StreamReading[], rejects?: StreamReject[]): void {
     if (record.partition !== this.partition)
       throw new RangeError(
         `partition ${this.partition}'s aggregator was given an event of partition ${record.partition}`,
@@ -102,8 +108,12 @@ export class PartitionAggregator {
     }
     this.lastSequenceNumber = seq;
     this.events += 1;
-    for (let i = 0; i < readings.length; i++) this.accept(readings[i] as StreamReading, seq);
-    this.settle();
+    for (let i = 0; i < readings.length; i++) {
+      const late = this.accept(readings[i] as StreamReading, seq);
+      if (late !== undefined) rejects?.push({ index: i, reason: 'too late', detail: late });
+    }
+    this.settle(this.touched);
+    this.touched.length = 0;
   }
 
   /** Emitted windows (first emissions and revisions) since the last call, in emission order. */
@@ -114,21 +124,33 @@ export class PartitionAggregator {
   }
 
   /**
-   * With `untilMs`: moves the watermark up to it (never back; e.g. for an idle partition) and emits
-   * what is due. Without: end of stream, emits every open window whatever its end.
+   * With `untilMs`: moves every device's watermark up to it (never back; e.g. for an idle partition)
+   * and emits what is due. Without: end of stream, emits every open window whatever its end.
    */
   flush(untilMs?: number): void {
+    const all = [...this.devices.values()];
     if (untilMs === undefined) {
-      this.emit(Infinity);
+      const out = this.dirty;
+      this.dirty = [];
+      for (const d of all) d.closeDue(Infinity, out);
+      this.publish(out);
       return;
     }
-    if (untilMs > this.watermark) this.watermark = untilMs;
-    this.settle();
+    if (untilMs > this.floor) this.floor = untilMs;
+    for (const d of all) if (untilMs > d.watermark) d.watermark = untilMs;
+    this.settle(all);
   }
 
-  /** The partition's watermark, -Infinity before the first event. */
+  /** The highest watermark of the partition's devices (or the one `flush` set); -Infinity before the first event. */
   currentWatermark(): number {
-    return this.watermark;
+    let max = this.floor;
+    for (const d of this.devices.values()) if (d.watermark > max) max = d.watermark;
+    return max;
+  }
+
+  /** A device's watermark: where its readings become too late. */
+  deviceWatermark(device: string): number {
+    return this.devices.get(device)?.watermark ?? this.floor;
   }
 
   stats(): AggregatorStats {
@@ -158,12 +180,18 @@ export class PartitionAggregator {
 
   snapshot(): AggregatorSnapshot {
     const windows = [];
-    for (const ws of this.byEnd.values()) for (const w of ws) windows.push(w.state());
+    const devices: [string, number][] = [];
+    for (const d of this.devices.values()) {
+      devices.push([d.id, d.watermark]);
+      for (const w of d.windows()) windows.push(w.state());
+    }
+    devices.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     windows.sort((a, b) => compareKeys(a.device, a.tag, a.start, b.device, b.tag, b.start));
     return {
-      version: 1,
+      version: 2,
       partition: this.partition,
-      watermark: this.watermark === -Infinity ? null : this.watermark,
+      watermark: this.floor === -Infinity ? null : this.floor,
+      devices,
       lastSequenceNumber: this.lastSequenceNumber,
       windows,
       pending: this.pending.slice(),
@@ -172,22 +200,26 @@ export class PartitionAggregator {
     };
   }
 
-  /** An aggregator that continues exactly where the snapshot's left off. `options` must be the same as then. */
-  static restore(snapshot: AggregatorSnapshot, options: AggregatorOptions): PartitionAggregator {
-    if (snapshot.version !== 1) throw new RangeError(`unknown aggregator snapshot version ${String(snapshot.version)}`);
+  /**
+   * An aggregator that continues exactly where the snapshot's left off. `options` must be the same as
+   * then. A version 1 snapshot (one watermark for the whole partition) is migrated: every device
+   * starts at that watermark, as it was for each of them, and goes on with its own from there.
+   */
+  static restore(snapshot: AggregatorSnapshot | AggregatorSnapshotV1, options: AggregatorOptions): PartitionAggregator {
+    const version: unknown = snapshot.version;
+    if (version !== 1 && version !== 2) throw new RangeError(`unknown aggregator snapshot version ${String(version)}`);
     if (snapshot.partition !== options.partition)
       throw new RangeError(`snapshot of partition ${snapshot.partition} restored as partition ${options.partition}`);
     const a = new PartitionAggregator(options);
-    a.watermark = snapshot.watermark ?? -Infinity;
+    a.floor = snapshot.watermark ?? -Infinity;
+    if (snapshot.version === 2) for (const [id, wm] of snapshot.devices) a.devices.set(id, new DeviceWindows(id, wm));
     a.lastSequenceNumber = snapshot.lastSequenceNumber;
     a.ids = RecentIds.from(a.ids.capacity, snapshot.recentIds);
     a.pending = snapshot.pending.slice();
     a.setStats(snapshot.stats);
     for (const state of snapshot.windows) {
       const w = StreamWindow.fromState(state);
-      a.seriesOf(w.device, w.tag).windows.set(w.start, w);
-      a.hold(w);
-      if (w.revision > 0) a.expireHeap.push(w.end);
+      a.deviceOf(w.device).restore(w, a.gridFor);
       if (w.dirty) a.dirty.push(w);
     }
     return a;
@@ -205,34 +237,51 @@ export class PartitionAggregator {
     this.windowsForgotten = s.windowsForgotten;
   }
 
-  private accept(r: StreamReading, seq: number): void {
+  private deviceOf(id: string): DeviceWindows {
+    let d = this.lastDevice;
+    if (d !== undefined && d.id === id) return d;
+    d = this.devices.get(id);
+    if (d === undefined) this.devices.set(id, (d = new DeviceWindows(id, this.floor)));
+    this.lastDevice = d;
+    return d;
+  }
+
+  /** Adds one reading; returns why it was dropped as too late, or undefined. */
+  private accept(r: StreamReading, seq: number): string | undefined {
     this.readings += 1;
     if (r.id !== undefined && this.ids.seenOrAdd(r.deviceId, r.id)) {
       this.duplicateReadings += 1;
-      return;
+      return undefined;
+    }
+    const d = this.deviceOf(r.deviceId);
+    if (d.touchedBy !== seq) {
+      d.touchedBy = seq;
+      this.touched.push(d);
     }
     let ts = r.ts;
-    const floor = this.watermark - this.lateMs;
+    const floor = d.watermark - this.lateMs;
     if (ts < floor) {
-      if (this.drop) {
+      // History is never re-timed: a backfill too late for its device is dropped, and reported.
+      if (this.drop || r.backfill) {
         this.dropped += 1;
-        return;
+        return `${ts} is ${floor - ts} ms before device ${d.id}'s watermark less the late tolerance (${floor})`;
       }
       ts = floor;
       this.adjusted += 1;
     }
-    const s = this.seriesOf(r.deviceId, r.tag);
+    const s = d.series(r.tag, this.gridFor);
     if (s.hopMs === s.sizeMs) {
       const start = Math.floor(ts / s.sizeMs) * s.sizeMs;
       let w = s.last;
-      if (w === undefined || w.start !== start) w = s.last = this.windowOf(s, start);
+      if (w === undefined || w.start !== start) w = s.last = d.windowOf(s, start);
       this.addTo(w, r.value, seq);
     } else {
       for (let start = Math.floor(ts / s.hopMs) * s.hopMs; start + s.sizeMs > ts; start -= s.hopMs)
-        this.addTo(this.windowOf(s, start), r.value, seq);
+        this.addTo(d.windowOf(s, start), r.value, seq);
     }
     const wm = ts - this.oooMs;
-    if (wm > this.watermark) this.watermark = wm;
+    if (wm > d.watermark) d.watermark = wm;
+    return undefined;
   }
 
   private addTo(w: StreamWindow, value: number, seq: number): void {
@@ -243,51 +292,17 @@ export class PartitionAggregator {
     }
   }
 
-  private seriesOf(device: string, tag: string): Series {
-    let tags = this.series.get(device);
-    if (tags === undefined) this.series.set(device, (tags = new Map<string, Series>()));
-    let s = tags.get(tag);
-    if (s === undefined) {
-      const grid = this.grids.get(seriesId({ device, tag })) ?? this.defaultGrid;
-      s = { device, tag, sizeMs: grid.sizeMs, hopMs: grid.hopMs, windows: new Map(), last: undefined };
-      tags.set(tag, s);
-    }
-    return s;
-  }
-
-  private windowOf(s: Series, start: number): StreamWindow {
-    let w = s.windows.get(start);
-    if (w === undefined) {
-      w = new StreamWindow(s.device, s.tag, start, start + s.sizeMs);
-      s.windows.set(start, w);
-      this.hold(w);
-    }
-    return w;
-  }
-
-  private hold(w: StreamWindow): void {
-    const bucket = this.byEnd.get(w.end);
-    if (bucket === undefined) this.byEnd.set(w.end, [w]);
-    else bucket.push(w);
-    if (w.revision === 0) this.closeHeap.push(w.end);
-  }
-
-  /** Emits what the watermark closed and what late readings revised, then forgets what can no longer change. */
-  private settle(): void {
-    if (this.closeHeap.peek() <= this.watermark || this.dirty.length > 0) this.emit(this.watermark);
-    const horizon = this.watermark - this.lateMs;
-    while (this.expireHeap.size > 0 && this.expireHeap.peek() <= horizon) this.forget(this.expireHeap.pop() as number);
-  }
-
-  /** Emits the open windows ending at or before `until`, and every revised one, sorted by end, device, tag, start. */
-  private emit(until: number): void {
+  /** Emits what the devices' watermarks closed and what late readings revised, then forgets what can no longer change. */
+  private settle(devices: readonly DeviceWindows[]): void {
     const out = this.dirty;
     this.dirty = [];
-    while (this.closeHeap.size > 0 && this.closeHeap.peek() <= until) {
-      const end = this.closeHeap.pop() as number;
-      for (const w of this.byEnd.get(end) ?? []) if (w.revision === 0) out.push(w);
-      this.expireHeap.push(end);
-    }
+    for (const d of devices) if (d.hasDue()) d.closeDue(d.watermark, out);
+    if (out.length > 0) this.publish(out);
+    for (const d of devices) this.windowsForgotten += d.expire(this.lateMs);
+  }
+
+  /** Emits `out` (newly closed and revised windows), sorted by end, device, tag, start. */
+  private publish(out: StreamWindow[]): void {
     out.sort((a, b) => a.end - b.end || compareKeys(a.device, a.tag, a.start, b.device, b.tag, b.start));
     for (const w of out) {
       w.revision += 1;
@@ -312,20 +327,9 @@ export class PartitionAggregator {
         firstSequenceNumber: w.firstSequenceNumber,
         lastSequenceNumber: w.lastSequenceNumber,
         eventCount: w.eventCount,
-        watermark: this.watermark,
+        watermark: this.deviceWatermark(device),
       });
     }
-  }
-
-  private forget(end: number): void {
-    for (const w of this.byEnd.get(end) ?? []) {
-      const s = this.series.get(w.device)?.get(w.tag);
-      if (s === undefined) continue;
-      s.windows.delete(w.start);
-      if (s.last === w) s.last = undefined;
-      this.windowsForgotten += 1;
-    }
-    this.byEnd.delete(end);
   }
 }
 

@@ -46,8 +46,15 @@ export interface EmittedWindow extends Window {
   readonly lastSequenceNumber: number;
   /** Events (not readings) that contributed; `count` is the readings. */
   readonly eventCount: number;
-  /** The partition's watermark when this revision was emitted. */
+  /** Its device's watermark when this revision was emitted. */
   readonly watermark: number;
+}
+
+/** A reading the aggregator dropped because its device's stream had moved past it: its index in the event's readings. */
+export interface StreamReject {
+  readonly index: number;
+  readonly reason: 'too late';
+  readonly detail: string;
 }
 
 export interface AggregatorStats {
@@ -73,10 +80,12 @@ export interface AggregatorStats {
 
 /** Plain JSON (no Infinity, no NaN): `JSON.parse(JSON.stringify(s))` restores the same aggregator. */
 export interface AggregatorSnapshot {
-  readonly version: 1;
+  readonly version: 2;
   readonly partition: number;
-  /** null before the first event. */
+  /** The watermark a device not in `devices` starts at (raised by `flush(untilMs)`); null for none. */
   readonly watermark: number | null;
+  /** Each device's watermark, sorted by device id. */
+  readonly devices: readonly (readonly [string, number])[];
   /** -1 before the first event. */
   readonly lastSequenceNumber: number;
   /** Open windows and the emitted ones kept for revisions, sorted by device, tag, start. */
@@ -86,4 +95,11 @@ export interface AggregatorSnapshot {
   /** Remembered [deviceId, id] pairs, oldest first; the last `current` of them are the current generation. */
   readonly recentIds: { readonly pairs: readonly (readonly [string, string])[]; readonly current: number };
   readonly stats: AggregatorStats;
+}
+
+/** The snapshot written before watermarks were per device: one watermark for the whole partition. Still restorable. */
+export interface AggregatorSnapshotV1 extends Omit<AggregatorSnapshot, 'version' | 'devices'> {
+  readonly version: 1;
+  /** The partition's watermark; null before the first event. */
+  readonly watermark: number | null;
 }

@@ -76,7 +76,15 @@ export class FieldValues {
   reading(minTs: number, maxTs: number): StreamReading | undefined {
     const ts = this.ts;
     if (ts > maxTs || ts < minTs) return undefined;
-    return { id: this.id, deviceId: this.deviceId, tag: this.tag, ts, value: this.value, properties: undefined };
+    return {
+      id: this.id,
+      deviceId: this.deviceId,
+      tag: this.tag,
+      ts,
+      value: this.value,
+      properties: undefined,
+      backfill: false,
+    };
   }
 
   private readTsText(s: string, start: number, n: number): number {

@@ -21,6 +21,11 @@ const readingProperties = {
     description: 'A finite number (JSON cannot carry NaN or Infinity; strings such as "NaN" are rejected).',
   },
   properties: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+  backfill: {
+    type: 'boolean',
+    description:
+      'History sent late on purpose (a replay, a backfill): held to the backfill horizon instead of the live one, never re-timed.',
+  },
 } as const;
 
 /** JSON Schema (2020-12) of the v1 format, for documentation and producers. Limits (size, time) are not in it. */

@@ -1,6 +1,7 @@
 import { parseEventTime } from './eventTime.js';
 import { fastSingleReading } from './fastReading.js';
 import {
+  DEFAULT_MAX_BACKFILL_PAST_MS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_FUTURE_MS,
   DEFAULT_MAX_PAST_MS,
@@ -16,6 +17,21 @@ export * from './readingTypes.js';
 
 const NO_REJECTS: readonly ReadingReject[] = Object.freeze([]);
 
+/** The event times a reading may have: [minTs, maxTs], or [backfillMinTs, maxTs] for one marked backfill. */
+interface Bounds {
+  readonly minTs: number;
+  readonly backfillMinTs: number;
+  readonly maxTs: number;
+}
+
+function boundsOf(limits: DecodeLimits): Bounds {
+  return {
+    minTs: limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS),
+    backfillMinTs: limits.nowMs - (limits.maxBackfillPastMs ?? DEFAULT_MAX_BACKFILL_PAST_MS),
+    maxTs: limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS),
+  };
+}
+
 /**
  * Decodes and validates one message body. Never throws: whatever is wrong becomes a reject with a
  * stable reason. The whole message is rejected (index null) when it is over `maxBytes` (checked
@@ -29,7 +45,7 @@ export function decodeReadings(body: string, limits: DecodeLimits): DecodedReadi
   const maxTs = limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS);
   const fast = fastSingleReading(body, minTs, maxTs);
   if (fast !== undefined) return { readings: [fast], rejects: NO_REJECTS };
-  return decodeParsed(body, minTs, maxTs);
+  return decodeParsed(body, boundsOf(limits));
 }
 
 /**
@@ -40,14 +56,10 @@ export function decodeReadings(body: string, limits: DecodeLimits): DecodedReadi
 export function decodeReadingsGeneral(body: string, limits: DecodeLimits): DecodedReadings {
   const tooBig = oversized(body, limits.maxBytes ?? DEFAULT_MAX_BYTES);
   if (tooBig !== undefined) return tooBig;
-  return decodeParsed(
-    body,
-    limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS),
-    limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS),
-  );
+  return decodeParsed(body, boundsOf(limits));
 }
 
-function decodeParsed(body: string, minTs: number, maxTs: number): DecodedReadings {
+function decodeParsed(body: string, bounds: Bounds): DecodedReadings {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -70,12 +82,12 @@ function decodeParsed(body: string, minTs: number, maxTs: number): DecodedReadin
   const message = parsed as Record<string, unknown>;
   const batch = message.readings;
   if (batch === undefined) {
-    decodeOne(message, 0, minTs, maxTs, readings, rejects);
+    decodeOne(message, 0, bounds, readings, rejects);
   } else {
     const envelope = checkEnvelope(message.schema, batch);
     if (envelope !== undefined) return rejected(envelope);
     const items = batch as unknown[];
-    for (let i = 0; i < items.length; i++) decodeOne(items[i], i, minTs, maxTs, readings, rejects);
+    for (let i = 0; i < items.length; i++) decodeOne(items[i], i, bounds, readings, rejects);
   }
   return { readings, rejects: rejects.length > 0 ? rejects : NO_REJECTS };
 }
@@ -105,8 +117,7 @@ function checkEnvelope(schema: unknown, batch: unknown): ReadingReject | undefin
 function decodeOne(
   item: unknown,
   index: number,
-  minTs: number,
-  maxTs: number,
+  bounds: Bounds,
   readings: StreamReading[],
   rejects: ReadingReject[],
 ): void {
@@ -125,7 +136,8 @@ function decodeOne(
     rawTs = o.ts,
     value = o.value,
     id = o.id,
-    properties = o.properties;
+    properties = o.properties,
+    backfill = o.backfill;
   const problem =
     checkName('deviceId', deviceId) ??
     checkName('tag', tag) ??
@@ -133,19 +145,25 @@ function decodeOne(
     (id !== undefined && (typeof id !== 'string' || id === '')
       ? (['wrong type', `"id" must be a non-empty string, found ${describe(id)}`] as const)
       : undefined) ??
-    (properties !== undefined ? checkProperties(properties) : undefined);
+    (properties !== undefined ? checkProperties(properties) : undefined) ??
+    (backfill !== undefined && typeof backfill !== 'boolean'
+      ? (['wrong type', `"backfill" must be true or false, found ${describe(backfill)}`] as const)
+      : undefined);
   if (problem !== undefined) {
     rejects.push({ index, reason: problem[0], detail: problem[1] });
     return;
   }
   const ts = typeof rawTs === 'number' && Number.isSafeInteger(rawTs) ? rawTs : decodeTs(rawTs, index, rejects);
   if (ts === undefined) return;
+  const maxTs = bounds.maxTs;
+  const minTs = backfill === true ? bounds.backfillMinTs : bounds.minTs;
   if (ts > maxTs || ts < minTs) {
     const future = ts > maxTs;
+    const hint = future || backfill === true ? '' : ' (historical data: send it marked "backfill": true)';
     rejects.push({
       index,
       reason: future ? 'timestamp too far in the future' : 'timestamp too far in the past',
-      detail: `${formatEventTime(ts)} is ${Math.abs(future ? ts - maxTs : minTs - ts)} ms beyond the limit`,
+      detail: `${formatEventTime(ts)} is ${Math.abs(future ? ts - maxTs : minTs - ts)} ms beyond the limit${hint}`,
     });
     return;
   }
@@ -156,6 +174,7 @@ function decodeOne(
     ts,
     value: value as number,
     properties: properties as Record<string, string | number | boolean> | undefined,
+    backfill: backfill === true,
   });
 }
 

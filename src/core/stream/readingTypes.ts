@@ -3,11 +3,15 @@
  * one reading or a batch:
  *
  *   { "schema"?: "tessera.reading/v1", "id"?: "…", "deviceId": "7", "tag": "4",
- *     "ts": "2018-08-28T23:00:05Z" | 1535497205000, "value": 84.53, "properties"?: { "k": "v" } }
+ *     "ts": "2018-08-28T23:00:05Z" | 1535497205000, "value": 84.53, "properties"?: { "k": "v" },
+ *     "backfill"?: true }
  *   { "schema": "tessera.reading/v1", "readings": [ reading, … ] }
  *
  * `ts` is ISO 8601 (no zone = UTC, as in the sensor files) or integer epoch milliseconds. `id` is the
  * producer's event id, unique per device: a reading whose id was seen recently is a duplicate.
+ * `backfill: true` marks a historical reading sent late on purpose (a replay, a backfill, seed data):
+ * it is held to the backfill horizon (`maxBackfillPastMs`) instead of `maxPastMs`, and the aggregator
+ * never re-times it (too late for its device, it is dropped and reported instead).
  * Unknown fields are ignored (a tolerant reader), so producers may add fields within v1.
  * The decoder is `decodeReadings` (`readingSchema.ts`); the JSON Schema document is in `readingJsonSchema.ts`.
  */
@@ -24,6 +28,8 @@ export interface StreamReading {
   /** Finite. */
   readonly value: number;
   readonly properties: Readonly<Record<string, string | number | boolean>> | undefined;
+  /** Sent as history (`"backfill": true`): held to the backfill horizon, never re-timed. */
+  readonly backfill: boolean;
 }
 
 /** Why a message or a reading was rejected. Stable strings: they key the dead-letter store and counters. */
@@ -38,7 +44,9 @@ export type RejectReason =
   | 'non-finite value'
   | 'unparseable timestamp'
   | 'timestamp too far in the future'
-  | 'timestamp too far in the past';
+  | 'timestamp too far in the past'
+  /** Not the decoder's: the aggregator's, for a reading its device's watermark had passed (`StreamReject`). */
+  | 'too late';
 
 export interface ReadingReject {
   /** null: the whole message (size, JSON, envelope); otherwise the reading's position (0 for the single form). */
@@ -54,6 +62,8 @@ export interface DecodeLimits {
   readonly maxFutureMs?: number;
   /** How far before `nowMs` an event time may be. Default 7 days (Event Hubs' longest standard retention). */
   readonly maxPastMs?: number;
+  /** The same for a reading marked `backfill`. Default 20 years. */
+  readonly maxBackfillPastMs?: number;
   /** The clock the time limits are measured from (the caller's; the core never reads one). */
   readonly nowMs: number;
 }
@@ -61,6 +71,7 @@ export interface DecodeLimits {
 export const DEFAULT_MAX_BYTES = 1_048_576;
 export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 export const DEFAULT_MAX_PAST_MS = 7 * 86_400_000;
+export const DEFAULT_MAX_BACKFILL_PAST_MS = 20 * 365 * 86_400_000;
 
 export interface DecodedReadings {
   readonly readings: StreamReading[];

@@ -1,6 +1,12 @@
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { PartitionAggregator } from '../../core/stream/aggregator.js';
-import type { AggregatorOptions, AggregatorSnapshot, EmittedWindow } from '../../core/stream/aggregatorTypes.js';
+import type {
+  AggregatorOptions,
+  AggregatorSnapshot,
+  AggregatorSnapshotV1,
+  EmittedWindow,
+  StreamReject,
+} from '../../core/stream/aggregatorTypes.js';
 import { decodeReadings, type DecodeLimits, type ReadingReject } from '../../core/stream/readingSchema.js';
 import { encodeWindowBatch, windowBatchName, type StoredWindow } from '../../core/windowStore.js';
 import type { BlobStore } from '../../ports/blobStore.js';
@@ -50,7 +56,8 @@ export interface DeadLetteredEvent {
 
 /** What a step committed, with the snapshot and the batch it wrote (so a restart can undo an uncommitted step). */
 interface StepState {
-  readonly snapshot: AggregatorSnapshot;
+  /** Version 1 in what was written before watermarks were per device: restore migrates it. */
+  readonly snapshot: AggregatorSnapshot | AggregatorSnapshotV1;
   readonly batch: string | null;
 }
 
@@ -149,9 +156,13 @@ async function commitStep(
 ): Promise<number> {
   const nowMs = (deps.now ?? Date.now)();
   let invalid = 0;
+  const late: StreamReject[] = [];
   for (const r of records) {
     const decoded = decodeReadings(r.body, { ...deps.limits, nowMs });
-    if (decoded.rejects.length > 0) {
+    late.length = 0;
+    aggregator.process(r, decoded.readings, late);
+    const rejects = late.length === 0 ? decoded.rejects : withLate(decoded.rejects, late);
+    if (rejects.length > 0) {
       invalid += 1;
       const dead: DeadLetteredEvent = {
         partition,
@@ -159,7 +170,7 @@ async function commitStep(
         offset: r.offset,
         enqueuedTime: r.enqueuedTime.toISOString(),
         partitionKey: r.partitionKey ?? null,
-        rejects: decoded.rejects,
+        rejects,
         body: r.body.slice(0, 65_536),
         size: Buffer.byteLength(r.body),
       };
@@ -167,7 +178,6 @@ async function commitStep(
         contentType: 'application/json',
       });
     }
-    aggregator.process(r, decoded.readings);
   }
   const first = records[0]!;
   const last = records[records.length - 1]!;
@@ -202,6 +212,22 @@ async function commitStep(
   telemetryOf(deps).count('events', records.length - invalid, { partition, outcome: 'accepted' });
   if (invalid > 0) telemetryOf(deps).count('events', invalid, { partition, outcome: 'dead_lettered' });
   return last.sequenceNumber + 1;
+}
+
+/**
+ * The decoder's rejects and the aggregator's (too late), each with its index in the message: the
+ * aggregator counts among the readings the decoder kept, which skip the indexes it rejected.
+ */
+function withLate(decoded: readonly ReadingReject[], late: readonly StreamReject[]): ReadingReject[] {
+  const skipped = new Set(decoded.map((r) => r.index));
+  const out: ReadingReject[] = [...decoded];
+  let index = -1;
+  let kept = -1;
+  for (const reject of late) {
+    while (kept < reject.index) if (!skipped.has(++index)) kept += 1;
+    out.push({ ...reject, index });
+  }
+  return out;
 }
 
 /** Aggregates one partition until `signal` aborts. */

@@ -2,6 +2,7 @@ import { InputError } from '../../core/errors.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import type { BlobStore } from '../../ports/blobStore.js';
 import type { EventLog } from '../../ports/eventLog.js';
+import { delay } from '../../lib/delay.js';
 import { readBlobText } from '../readBlobText.js';
 import { deadLetterEventBlob, type DeadLetteredEvent } from './aggregatePartition.js';
 
@@ -52,4 +53,45 @@ export async function redriveDeadLetteredEvents(
     redriven += 1;
   }
   return { redriven, refused };
+}
+
+/** Sequence numbers appended to one partition, first to last. */
+export interface SequenceRange {
+  readonly partition: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * What the aggregator made of events a producer just sent: waits (polling every `pollMs`, at most
+ * `timeoutMs`) until the consumer group's checkpoint has passed the last of each range, then
+ * returns the events in the ranges it dead-lettered. `consumed` is false when it timed out (or
+ * `signal` aborted); the events dead-lettered by then are returned all the same.
+ */
+export async function deadLettersOfSent(
+  deps: { readonly blobs: BlobStore; readonly events: EventLog; readonly consumerGroup: string },
+  ranges: readonly SequenceRange[],
+  options: { readonly timeoutMs: number; readonly pollMs?: number; readonly signal?: AbortSignal },
+): Promise<{ consumed: boolean; deadLettered: DeadLetteredEvent[] }> {
+  const deadline = Date.now() + options.timeoutMs;
+  let waiting = [...ranges];
+  for (;;) {
+    const left: SequenceRange[] = [];
+    for (const r of waiting)
+      if (((await deps.events.getCheckpoint(deps.consumerGroup, r.partition))?.sequenceNumber ?? -1) < r.last)
+        left.push(r);
+    waiting = left;
+    if (waiting.length === 0 || Date.now() >= deadline || options.signal?.aborted === true) break;
+    await delay(Math.min(options.pollMs ?? 200, Math.max(0, deadline - Date.now())), options.signal);
+  }
+  const deadLettered: DeadLetteredEvent[] = [];
+  for (const r of ranges) {
+    const prefix = deadLetterEventBlob(r.partition, 0).replace(/[^/]+$/, '');
+    for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
+      const seq = Number(b.name.slice(prefix.length, -'.json'.length));
+      if (seq >= r.first && seq <= r.last)
+        deadLettered.push(JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, b.name)) as DeadLetteredEvent);
+    }
+  }
+  return { consumed: waiting.length === 0, deadLettered };
 }

@@ -134,9 +134,10 @@ describe('PartitionAggregator: snapshot and restore', () => {
   it('a snapshot is plain JSON and names its partition; restoring into another partition fails', () => {
     const a = new PartitionAggregator({ partition: 3, windows: { kind: 'tumbling', sizeSeconds: 60 } });
     expect(a.snapshot()).toEqual({
-      version: 1,
+      version: 2,
       partition: 3,
       watermark: null,
+      devices: [],
       lastSequenceNumber: -1,
       windows: [],
       pending: [],

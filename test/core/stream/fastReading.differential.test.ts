@@ -299,6 +299,7 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
         ts: NOW - i,
         value: i,
         properties: undefined,
+        backfill: false,
       }),
     );
   });

@@ -28,6 +28,7 @@ describe('decodeReadings: the v1 reading format', () => {
           ts: Date.UTC(2018, 7, 28, 23, 0, 5),
           value: 84.53,
           properties: undefined,
+          backfill: false,
         },
       ],
       rejects: [],
@@ -60,6 +61,7 @@ describe('decodeReadings: the v1 reading format', () => {
         ts: Date.UTC(2018, 7, 28, 23, 0, 5),
         value: 84.53,
         properties: { unit: 'C', calibrated: true, gain: 2 },
+        backfill: false,
       },
     ]);
   });
@@ -150,6 +152,39 @@ describe('decodeReadings: the v1 reading format', () => {
     expect(r.rejects).toHaveLength(1);
     expect(r.rejects[0]).toMatchObject({ index, reason });
     expect(r.rejects[0]!.detail.length).toBeGreaterThan(0);
+  });
+
+  it('holds a reading marked backfill to the backfill horizon instead of the live one', () => {
+    const old = { ...good, ts: NOW - 30 * 86_400_000 };
+    const live = decodeReadings(body(old), limits);
+    expect(live.rejects).toEqual([
+      {
+        index: 0,
+        reason: 'timestamp too far in the past',
+        detail: expect.stringContaining('send it marked "backfill": true'),
+      },
+    ]);
+    const backfill = decodeReadings(body({ ...old, backfill: true }), limits);
+    expect(backfill.rejects).toEqual([]);
+    expect(backfill.readings[0]).toMatchObject({ ts: old.ts, backfill: true });
+    const batch = decodeReadings(
+      body({ schema: READING_SCHEMA_V1, readings: [{ ...old, backfill: true }, old] }),
+      limits,
+    );
+    expect(batch.readings.map((r) => r.backfill)).toEqual([true]);
+    expect(batch.rejects.map((r) => r.index)).toEqual([1]);
+    const horizon = { ...limits, maxBackfillPastMs: 60 * 86_400_000 };
+    expect(decodeReadings(body({ ...old, backfill: true }), horizon).rejects).toEqual([]);
+    expect(decodeReadings(body({ ...old, ts: NOW - 61 * 86_400_000, backfill: true }), horizon).rejects).toMatchObject([
+      { reason: 'timestamp too far in the past' },
+    ]);
+    expect(decodeReadings(body({ ...good, ts: NOW + 3_600_000, backfill: true }), limits).rejects).toMatchObject([
+      { reason: 'timestamp too far in the future' },
+    ]);
+    expect(decodeReadings(body({ ...good, backfill: 1 }), limits).rejects).toMatchObject([
+      { reason: 'wrong type', detail: expect.stringContaining('"backfill"') },
+    ]);
+    expect(decodeReadings(body({ ...good, backfill: false }), limits).readings).toHaveLength(1);
   });
 
   it('accepts timestamps exactly at the limits', () => {

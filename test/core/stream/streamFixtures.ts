@@ -28,7 +28,7 @@ export function recordOf(sequenceNumber: number, body = '{}', overrides: Partial
 
 /** A decoded reading with overridable defaults. */
 export function readingOf(ts: number, value: number, overrides: Partial<StreamReading> = {}): StreamReading {
-  return { id: undefined, deviceId: 'd', tag: 't', ts, value, properties: undefined, ...overrides };
+  return { id: undefined, deviceId: 'd', tag: 't', ts, value, properties: undefined, backfill: false, ...overrides };
 }
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */

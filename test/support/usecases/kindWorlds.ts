@@ -3,6 +3,7 @@
  * the real local adapters, a small real input of the kind, the kind over any ports a test wraps,
  * and a check that a job's results are whole and unduplicated, from an oracle outside the lifecycle.
  */
+import { aggregatorSettingsOf } from '../../../src/config/useCaseSettings.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -184,6 +185,7 @@ export async function streamWorld(
   // Readings of a series no model covers, after the data, on each device's partition: every real window closes.
   const flush = [2, 4].flatMap((m) => ['1', '2'].map((d) => `${at(LAST_TS + m * 60_000)},${d},flush,0`));
   await sendEvents({
+    limits: aggregatorSettingsOf(config).limits,
     log: ctx.aggregate.events,
     input: Readable.from([smallCsv(), `${flush.join('\n')}\n`]),
     inputName: 'small.csv',

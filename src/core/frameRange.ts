@@ -1,16 +1,19 @@
 import type { FrameShard } from './framePlan.js';
 import { rangeTicks, videoTicks } from './framePlan.js';
 import type { Rational } from './rational.js';
+import { isVideoColor, type VideoColor } from './videoColor.js';
 import type { VideoProbe } from './videoProbe.js';
 
 /** The video stream a range is cut from: what a worker needs to decode exactly its frames and encode them alike. */
 export interface RangeStream {
   /** The stream's index in its file. */
   readonly index: number;
-  /** Size as displayed (and decoded). */
+  /** The coded size: frames are styled as coded, and the output keeps the source's display rotation. */
   readonly width: number;
   readonly height: number;
   readonly rate: Rational;
+  /** The source's colour description, which the segment keeps; absent in ranges planned before it was. */
+  readonly color?: VideoColor;
 }
 
 /**
@@ -47,9 +50,10 @@ export function rangeLabel(input: string, range: Pick<FrameRange, 'start' | 'end
 export function frameRanges(probe: VideoProbe, shards: readonly FrameShard[]): FrameRange[] {
   const stream: RangeStream = {
     index: probe.video.index,
-    width: probe.video.width,
-    height: probe.video.height,
+    width: probe.video.codedWidth,
+    height: probe.video.codedHeight,
     rate: probe.video.frameRate,
+    color: probe.video.color,
   };
   const ticks = probe.video.vfr
     ? videoTicks(probe.framePts, probe.video.startTime - probe.startTime + probe.video.duration)
@@ -89,6 +93,7 @@ export function isFrameRange(value: unknown): value is FrameRange {
     typeof r.stream.height === 'number' &&
     typeof r.stream.rate?.num === 'number' &&
     typeof r.stream.rate.den === 'number' &&
-    (r.ticks === undefined || validRangeTicks(r.ticks, (r.end ?? 0) - (r.start ?? 0)))
+    (r.ticks === undefined || validRangeTicks(r.ticks, (r.end ?? 0) - (r.start ?? 0))) &&
+    (r.stream.color === undefined || isVideoColor(r.stream.color))
   );
 }

@@ -1,4 +1,5 @@
 import type { Rational } from './rational.js';
+import type { VideoColor } from './videoColor.js';
 
 /**
  * What a probe of a video file tells: its streams, the real frame rate, the exact frame count and
@@ -12,16 +13,26 @@ export interface VideoStreamInfo {
   /** Coded size, before rotation. */
   readonly codedWidth: number;
   readonly codedHeight: number;
-  /** Size as displayed (and as decoded: ffmpeg applies the rotation). */
+  /** Size as displayed (the coded size turned by `rotation`). */
   readonly width: number;
   readonly height: number;
-  /** Clockwise display rotation in degrees: 0, 90, 180 or 270. */
+  /**
+   * Clockwise display rotation in degrees: 0, 90, 180 or 270. The job styles the coded frames and
+   * keeps the rotation as the output's display matrix, so players show it as they show the source.
+   */
   readonly rotation: 0 | 90 | 180 | 270;
+  /** The source's colour description (matrix, range, primaries, transfer), carried to the output. */
+  readonly color: VideoColor;
   readonly timeBase: Rational;
-  /** The real frame rate: average over the stream (never assumed to be 30). */
+  /** The real frame rate, from the frames' own timestamps (see frameRate.ts; never assumed to be 30). */
   readonly frameRate: Rational;
   readonly vfr: boolean;
   readonly startTime: number;
+  /**
+   * The video's own duration: the stream's when the container declares one (MP4, MOV, AVI), else
+   * from its frames (first to last, plus the last frame's length): a Matroska/WebM video stream
+   * declares none, and the file's duration includes audio that may run past the video.
+   */
   readonly duration: number;
   /** Counted from the packets, not trusted from the header. */
   readonly frameCount: number;

@@ -3,8 +3,8 @@ export interface PinnedModel {
   readonly name: string;
   readonly version: number;
   readonly sha256: string;
-  /** From the model's metadata (`window_seconds`); undefined when it has none. */
-  readonly windowSeconds: number | undefined;
+  /** From the model's metadata (`window_seconds`): the catalog refuses to pin a model without it. */
+  readonly windowSeconds: number;
 }
 
 /** Model catalog port: finds the model of a series at planning time. */

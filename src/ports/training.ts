@@ -10,8 +10,8 @@ export interface ModelSink {
 export interface OcsvmTrainingOptions {
   /** Upper bound on the fraction of training errors, lower bound on the fraction of support vectors; in (0, 1]. */
   readonly nu: number;
-  /** RBF gamma, or 'scale' as scikit-learn computes it. */
-  readonly gamma: number | 'scale';
+  /** RBF gamma as scikit-learn takes it: a positive number, 'scale' (1 / (n_features * X.var())) or 'auto' (1 / n_features). */
+  readonly gamma: number | 'scale' | 'auto';
   /** The model's name, and the metadata a scorer needs: its feature names (in column order) and window length. */
   readonly name: string;
   readonly features: readonly string[];

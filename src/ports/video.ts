@@ -1,5 +1,6 @@
 import type { FitPolicy } from '../core/framePlan.js';
 import type { FrameRange } from '../core/frameRange.js';
+import type { Rational } from '../core/rational.js';
 import type { VideoProbe } from '../core/videoProbe.js';
 
 /** A style model version pinned for a job. */
@@ -52,6 +53,8 @@ export interface StitchCheck {
   /** A variable-rate video: the largest distance of a frame's output time from its source time, in seconds. */
   readonly frameTimeDrift?: number;
   readonly duration: { readonly input: number; readonly output: number; readonly tolerance: number };
+  /** Clockwise display rotation, degrees: the output keeps the source's. */
+  readonly rotation: { readonly input: number; readonly output: number };
   readonly audio: {
     readonly input: string | null;
     readonly output: string | null;
@@ -68,6 +71,11 @@ export interface ProbeOptions {
    * `keyframes` are empty and `vfr` is false: enough to verify or stitch, with less to parse.
    */
   readonly frameTimes?: boolean;
+  /**
+   * The rate a probe with frame times found for this file (planning's): without frame times, it
+   * stands in for ffprobe's guess, which a container header can get wrong (60/1 for 30 fps).
+   */
+  readonly frameRate?: Rational;
 }
 
 /** One range to render into a segment. */
@@ -112,7 +120,8 @@ export interface StitchRequest {
  *   encodes them with the range's timing; it writes `output` whole or fails (PermanentError for bad
  *   media, with the label). A decoder that delivers another number of frames is a PermanentError.
  * - `stitch` joins the segments without re-encoding, copies the original's audio, and verifies the
- *   result (frames, duration, audio) against the probe; a failed check is a PermanentError.
+ *   result (frames, duration, display rotation, audio) against the probe; a failed check is a
+ *   PermanentError.
  */
 export interface VideoTools {
   localCopy(blob: { container: string; name: string; etag: string }, path: string): Promise<void>;

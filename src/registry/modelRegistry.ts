@@ -11,14 +11,18 @@
  *   names the newest version carrying it. Unknown references are NotFoundError.
  * - `loadBytes` verifies the sha256 of what it read: a mismatch is PermanentError 'ModelChecksumMismatch'.
  * - `optimize` registers the SVM-rewritten graph as a new version with meta optimized_from=name@v.
+ * - `add` infers settings from the model's own metadata (inferredMeta.ts) and refuses a one-class
+ *   SVM without a window length (windowLength.ts): an InputError that names `--meta window_seconds=N`.
  */
 import { NotFoundError, PermanentError, PreconditionFailedError } from '../core/errors.js';
 import { decodeOrThrow, inspectModel, sha256Hex } from '../onnx/modelInfo.js';
 import { encodeModel } from '../onnx/onnxProto.js';
 import { rewriteSvm } from '../onnx/svmRewrite.js';
 import type { BlobStore } from '../ports/blobStore.js';
+import { inferMeta } from './inferredMeta.js';
 import { formatRef, parseModelRef, validateMeta, validateModelName, validateTags } from './modelRef.js';
 import { readAll } from './readAll.js';
+import { requireWindowLength } from './windowLength.js';
 import {
   manifestBlob,
   manifestPrefix,
@@ -95,6 +99,9 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
     const meta = validateMeta(addOptions.meta ?? {});
     const tags = validateTags(addOptions.tags ?? []);
     const info = inspectModel(bytes);
+    const inferred = inferMeta(info.metadata);
+    const metadata = { ...inferred, ...info.metadata, ...meta };
+    requireWindowLength(name, info.operators, metadata);
     const existing = await versionNumbers(name);
     const latest = existing.at(-1);
     if (latest !== undefined) {
@@ -134,7 +141,8 @@ export function createModelRegistry(store: BlobStore, options: ModelRegistryOpti
         producer: info.producer,
         modelMetadata: info.metadata,
         meta,
-        metadata: { ...info.metadata, ...meta },
+        inferred,
+        metadata,
         tags,
         createdAt: now().toISOString(),
       };

@@ -26,7 +26,12 @@ export interface ModelVersion {
   readonly modelMetadata: Readonly<Record<string, string>>;
   /** User metadata given at registration (--meta key=value). */
   readonly meta: Readonly<Record<string, string>>;
-  /** modelMetadata overlaid with meta: what consumers should read. */
+  /**
+   * Settings inferred at registration from the model's own metadata (inferredMeta.ts, e.g. color=bgr
+   * from Image.BitmapPixelFormat=Bgr8); absent in manifests written before inference.
+   */
+  readonly inferred?: Readonly<Record<string, string>>;
+  /** inferred, overlaid with modelMetadata, overlaid with meta: what consumers should read. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Sorted; a tag resolves to the newest version carrying it. */
   readonly tags: readonly string[];

@@ -3,18 +3,22 @@
  * `Pipeline(StandardScaler(), OneClassSVM(kernel='rbf', nu, gamma))`:
  * - StandardScaler: per-feature mean and population std (ddof=0); a (near-)constant feature gets scale 1.
  * - OneClassSVM: libsvm (through libsvm-js, the same solver scikit-learn wraps), RBF kernel,
- *   tolerance 1e-3, shrinking on. gamma 'scale' = 1 / (nFeatures * variance of the whole scaled matrix).
+ *   tolerance 1e-3, shrinking on. gamma as scikit-learn takes it: a positive number, 'scale' =
+ *   1 / (nFeatures * variance of the whole scaled matrix), or 'auto' = 1 / nFeatures.
  * The fitted model is plain data (support vectors, dual coefficients, rho), so it can be exported to ONNX
  * and checked in TypeScript with `decision(x)`.
  */
 import { createRequire } from 'node:module';
 import { InputError, PermanentError } from '../core/errors.js';
 
+/** scikit-learn's OneClassSVM `gamma`: a positive number, 'scale' or 'auto'. */
+export type OcsvmGamma = number | 'scale' | 'auto';
+
 export interface OcsvmOptions {
   /** Upper bound on the fraction of training errors, lower bound on the fraction of support vectors; in (0, 1]. */
   nu?: number;
-  /** RBF gamma, or 'scale' as scikit-learn computes it. */
-  gamma?: number | 'scale';
+  /** RBF gamma, or 'scale' or 'auto' as scikit-learn computes them. */
+  gamma?: OcsvmGamma;
 }
 
 export interface OcsvmFit {
@@ -80,8 +84,8 @@ export async function trainOcsvm(
   if (!Number.isInteger(nFeatures) || nFeatures < 1)
     throw new InputError('nFeatures', `must be a positive integer, got ${nFeatures}`);
   if (!Number.isFinite(nu) || nu <= 0 || nu > 1) throw new InputError('nu', `must be in (0, 1], got ${nu}`);
-  if (gammaOption !== 'scale' && !(Number.isFinite(gammaOption) && gammaOption > 0)) {
-    throw new InputError('gamma', `must be 'scale' or a positive finite number, got ${String(gammaOption)}`);
+  if (gammaOption !== 'scale' && gammaOption !== 'auto' && !(Number.isFinite(gammaOption) && gammaOption > 0)) {
+    throw new InputError('gamma', `must be 'scale', 'auto' or a positive finite number, got ${String(gammaOption)}`);
   }
   const data = toFlat(X, nFeatures);
   const n = data.length / nFeatures;
@@ -89,7 +93,8 @@ export async function trainOcsvm(
   const { mean, std } = standardScaler(data, n, nFeatures);
   const scaled = new Float64Array(data.length);
   for (let i = 0; i < data.length; i++) scaled[i] = (data[i]! - mean[i % nFeatures]!) / std[i % nFeatures]!;
-  const gamma = gammaOption === 'scale' ? scaleGamma(scaled, nFeatures) : gammaOption;
+  const gamma =
+    gammaOption === 'scale' ? scaleGamma(scaled, nFeatures) : gammaOption === 'auto' ? 1 / nFeatures : gammaOption;
 
   const rows: number[][] = [];
   for (let r = 0; r < n; r++) rows.push(Array.from(scaled.subarray(r * nFeatures, (r + 1) * nFeatures)));

@@ -6,7 +6,7 @@ import { RowErrorReport, type RowErrorSummary } from '../core/rowErrors.js';
 import { seriesId } from '../core/sharding.js';
 import { FEATURES, SeriesWindows, windowStartOf, writeFeatures } from '../core/windowing.js';
 import type { Logger } from '../ports/logger.js';
-import type { ModelSink, ModelTrainer } from '../ports/training.js';
+import type { ModelSink, ModelTrainer, OcsvmTrainingOptions } from '../ports/training.js';
 import { textLines } from '../lib/textLines.js';
 
 /** What training writes to: the registry, and the trainer that fits and exports each model. */
@@ -18,9 +18,11 @@ export interface TrainDeps {
 export interface TrainOptions {
   readonly windowSeconds: number;
   readonly nu: number;
-  readonly gamma: number | 'scale';
+  readonly gamma: OcsvmTrainingOptions['gamma'];
   /** Only windows that start before this instant (epoch ms) are used for training. */
   readonly trainUntil?: number;
+  /** Per series, keyed `DEVICE/TAG`: a cut-off that replaces `trainUntil` for that series. */
+  readonly trainUntilBySeries?: ReadonlyMap<string, number>;
   readonly modelPattern: string;
   readonly tags?: readonly string[];
   /** Series with fewer training windows are skipped. */
@@ -34,7 +36,8 @@ export interface TrainReport {
 }
 
 /**
- * `tessera train ocsvm`: one streaming pass builds every series' windows, then one
+ * `tessera train ocsvm`: one streaming pass builds every series' windows (those that start before
+ * the series' cut-off, when it has one: its own, else the global one), then one
  * StandardScaler + one-class SVM per (device, tag) is fitted, exported in skl2onnx form
  * (with `features` and `window_seconds` metadata) and registered as `ocsvm-<device>-<tag>`.
  */
@@ -47,6 +50,8 @@ export async function trainModels(
   const windowMs = options.windowSeconds * 1000;
   const series = new Map<string, SeriesWindows>();
   const errors = new RowErrorReport();
+  const cutoffOf = (series: string) => options.trainUntilBySeries?.get(series) ?? options.trainUntil;
+  const cutoffs = new Map<string, number | undefined>();
   let lineNo = 0;
   for await (const line of textLines(input.stream, input.name)) {
     lineNo += 1;
@@ -63,14 +68,22 @@ export async function trainModels(
       continue;
     }
     const { device, tag, ts, value } = row.reading;
-    const start = windowStartOf(ts, windowMs);
-    if (options.trainUntil !== undefined && start >= options.trainUntil) continue;
     const key = seriesId(row.reading);
+    let until = cutoffs.get(key);
+    if (!cutoffs.has(key)) cutoffs.set(key, (until = cutoffOf(`${device}/${tag}`)));
+    if (until !== undefined && windowStartOf(ts, windowMs) >= until) continue;
     let s = series.get(key);
     if (!s) series.set(key, (s = new SeriesWindows(device, tag, options.windowSeconds)));
     s.add(ts, value);
   }
   if (lineNo === 0) throw new InputError(input.name, 'the file is empty');
+  const seen = new Set([...series.values()].map((s) => `${s.device}/${s.tag}`));
+  const unknown = [...(options.trainUntilBySeries?.keys() ?? [])].filter((k) => !seen.has(k));
+  if (unknown.length > 0)
+    throw new InputError(
+      input.name,
+      `a training cut-off names series with no readings before it: ${unknown.join(', ')}`,
+    );
   const report: TrainReport = { trained: [], skipped: [], errors: errors.summary() };
   const minWindows = options.minWindows ?? 10;
   for (const s of [...series.values()].sort((a, b) => seriesId(a).localeCompare(seriesId(b)))) {
@@ -84,6 +97,7 @@ export async function trainModels(
       });
       continue;
     }
+    const until = cutoffs.get(seriesId(s));
     const X = new Float64Array(windows.length * FEATURES.length);
     windows.forEach((w, i) => writeFeatures(w, FEATURES, X, i * FEATURES.length));
     const fit = await deps.trainer.trainOcsvm(X, FEATURES.length, {
@@ -98,6 +112,7 @@ export async function trainModels(
       train_windows: String(windows.length),
       nu: String(options.nu),
       gamma: String(fit.gamma),
+      ...(until !== undefined ? { train_until: new Date(until).toISOString() } : {}),
     };
     const added = await deps.sink.add(name, fit.bytes, { meta, tags: [...(options.tags ?? [])] });
     log.info('model trained', {

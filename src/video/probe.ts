@@ -1,46 +1,19 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
-import { parseRational, rationalValue, type Rational } from '../core/rational.js';
-import { runTool, trimStderr } from './ffmpeg/tool.js';
+import { parseRational } from '../core/rational.js';
 import type { VideoProbe } from '../core/videoProbe.js';
 import type { ProbeOptions } from '../ports/video.js';
+import { runTool, trimStderr } from './ffmpeg/tool.js';
+import {
+  audioStreamInfo,
+  framePresentationTimes,
+  videoStreamInfo,
+  type RawPacket,
+  type RawStream,
+} from './probeStreams.js';
 
 export type { AudioStreamInfo, VideoProbe, VideoStreamInfo } from '../core/videoProbe.js';
-
-interface RawStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  pix_fmt?: string;
-  width?: number;
-  height?: number;
-  r_frame_rate?: string;
-  avg_frame_rate?: string;
-  time_base?: string;
-  start_time?: string;
-  duration?: string;
-  nb_frames?: string;
-  nb_read_packets?: string;
-  sample_rate?: string;
-  channels?: number;
-  tags?: Record<string, string>;
-  side_data_list?: { rotation?: number }[];
-}
-
-function rotationOf(s: RawStream): 0 | 90 | 180 | 270 {
-  const raw = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(s.tags?.rotate ?? 0);
-  // ffprobe's display-matrix rotation is counter-clockwise; normalise to clockwise 0..270.
-  const cw = (((Math.round(-raw / 90) * 90) % 360) + 360) % 360;
-  return cw as 0 | 90 | 180 | 270;
-}
-
 export type { ProbeOptions } from '../ports/video.js';
-
-interface RawPacket {
-  stream_index?: number;
-  pts?: number | string;
-  flags?: string;
-}
 
 /**
  * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real
@@ -53,7 +26,7 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
   const size = (await stat(path)).size;
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
   // Listing the packets counts them too (each stream's nb_read_packets), so one pass does both.
-  const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,flags'] : ['-count_packets'];
+  const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,dts,flags'] : ['-count_packets'];
   const meta = await runTool(
     'ffprobe',
     ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path],
@@ -94,86 +67,18 @@ export async function probeVideo(path: string, label: string, options: ProbeOpti
       `truncated: its index declares ${declared} video frames but only ${frameCount} can be read${/partial file/i.test(stderr) ? ' (partial file)' : ''}`,
     );
   }
-  const rotation = rotationOf(v);
-  const codedWidth = v.width ?? 0,
-    codedHeight = v.height ?? 0;
-  if (codedWidth <= 0 || codedHeight <= 0)
-    throw new InputError(label, `the video stream has no size (${codedWidth}x${codedHeight})`);
-  const swap = rotation === 90 || rotation === 270;
-  const duration = Number(v.duration ?? json.format?.duration ?? 0) || 0;
-  const avg = parseRational(v.avg_frame_rate);
-  const frameRate =
-    avg ??
-    (duration > 0
-      ? { num: Math.round(frameCount * 1000), den: Math.round(duration * 1000) }
-      : (parseRational(v.r_frame_rate) ?? { num: 25, den: 1 }));
+  if (!((v.width ?? 0) > 0 && (v.height ?? 0) > 0))
+    throw new InputError(label, `the video stream has no size (${v.width ?? 0}x${v.height ?? 0})`);
+  const fileDuration = Number(json.format?.duration ?? 0) || 0;
+  const video = videoStreamInfo(v, { pts, frameCount, frameRate: options.frameRate, fileDuration });
   return {
     container: json.format?.format_name ?? 'unknown',
     sizeBytes: size,
-    duration: Number(json.format?.duration ?? duration) || duration,
+    duration: fileDuration || video.duration,
     startTime,
-    video: {
-      index: v.index,
-      codec: v.codec_name ?? 'unknown',
-      pixFmt: v.pix_fmt ?? 'unknown',
-      codedWidth,
-      codedHeight,
-      width: swap ? codedHeight : codedWidth,
-      height: swap ? codedWidth : codedHeight,
-      rotation,
-      timeBase: parseRational(v.time_base) ?? { num: 1, den: 1000 },
-      frameRate,
-      vfr: isVariableRate(pts, rationalValue(frameRate)),
-      startTime: Number(v.start_time ?? 0) || 0,
-      duration,
-      frameCount,
-      headerFrameCount: v.nb_frames === undefined ? undefined : Number(v.nb_frames),
-    },
-    audio: a
-      ? {
-          index: a.index,
-          codec: a.codec_name ?? 'unknown',
-          sampleRate: Number(a.sample_rate ?? 0),
-          channels: a.channels ?? 0,
-          packets: Number(a.nb_read_packets ?? 0),
-          startTime: Number(a.start_time ?? 0) || 0,
-          duration: Number(a.duration ?? 0) || 0,
-        }
-      : undefined,
+    video,
+    audio: a ? audioStreamInfo(a) : undefined,
     framePts: pts,
     keyframes,
   };
-}
-
-/** The video stream's packet times, sorted into presentation order, in seconds from `startTime`, and which are keyframes. */
-function framePresentationTimes(
-  raw: readonly RawPacket[],
-  index: number,
-  tb: Rational,
-  startTime: number,
-): { pts: Float64Array; keyframes: number[] } {
-  const packets: { t: number; key: boolean }[] = [];
-  for (const p of raw) {
-    const t = Number(p.pts);
-    if (p.stream_index === index && p.pts !== undefined && p.pts !== 'N/A' && Number.isFinite(t))
-      packets.push({ t, key: (p.flags ?? '').includes('K') });
-  }
-  packets.sort((x, y) => x.t - y.t);
-  const pts = new Float64Array(packets.length);
-  const keyframes: number[] = [];
-  packets.forEach((p, i) => {
-    pts[i] = (p.t * tb.num) / tb.den - startTime;
-    if (p.key) keyframes.push(i);
-  });
-  return { pts, keyframes };
-}
-
-/** Frame intervals that differ from the nominal one by more than 1% (ignoring the last) mean VFR. */
-function isVariableRate(pts: Float64Array, fps: number): boolean {
-  if (pts.length < 3 || !(fps > 0)) return false;
-  const nominal = 1 / fps;
-  for (let i = 1; i < pts.length - 1; i++) {
-    if (Math.abs((pts[i] ?? 0) - (pts[i - 1] ?? 0) - nominal) > nominal * 0.01) return true;
-  }
-  return false;
 }

@@ -13,8 +13,8 @@ export type { StitchCheck } from '../ports/video.js';
 
 /**
  * Concatenates the segments (no re-encode), muxes the original audio by copy, then verifies the
- * result against the input: the same frame count, the duration within one frame, and an audio
- * stream exactly when the input had one, with the same codec and packet count. A failed check is
+ * result against the input: the same frame count, the duration within one frame, the same display
+ * rotation, and an audio stream exactly when the input had one, with the same codec and packet count. A failed check is
  * a PermanentError carrying the numbers.
  *
  * A variable-rate video's segments come with `segmentMicros`, each one's length in microseconds
@@ -34,6 +34,7 @@ export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
       videoOffset,
       rate: o.probe.video.frameRate,
       variableRate,
+      rotation: o.probe.video.rotation,
     }),
     { signal: o.signal },
   );
@@ -48,6 +49,7 @@ export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },
     ...(drift ? { frameTimeDrift: drift.seconds } : {}),
     duration: { input: o.probe.video.duration, output: out.video.duration, tolerance: frameTime },
+    rotation: { input: o.probe.video.rotation, output: out.video.rotation },
     audio: {
       input: o.probe.audio?.codec ?? null,
       output: out.audio?.codec ?? null,
@@ -68,6 +70,8 @@ export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
       `frame ${drift.frame} at ${drift.output.toFixed(6)} s, its source at ${drift.input.toFixed(6)} s (variable frame rate; tolerance ${VFR_FRAME_TOLERANCE} s)`,
     );
   }
+  if (check.rotation.output !== check.rotation.input)
+    problems.push(`display rotation ${check.rotation.output}°, expected ${check.rotation.input}°`);
   if (check.audio.output !== check.audio.input)
     problems.push(`audio ${check.audio.output ?? 'none'}, expected ${check.audio.input ?? 'none'}`);
   else if (check.audio.outputPackets !== check.audio.inputPackets)

@@ -72,6 +72,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
           settings: encode,
           ticks,
           label: o.label,
+          color: stream.color,
         }),
         frameBytes: fit.modelWidth * fit.modelHeight * 3,
         frames: count,
@@ -101,6 +102,7 @@ async function passthrough(o: RenderRequest, encode: EncodeSettings): Promise<Pi
     settings: encode,
     ticks: o.range.ticks,
     label: o.label,
+    color: stream.color,
   });
   const run = await runTool('ffmpeg', args, { signal: o.signal });
   o.signal?.throwIfAborted();

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel } from '../../src/onnx/onnxProto.js';
 import { readOcsvmManifest } from '../support/fixtures.js';
+import { MOSAIC } from '../support/video/media.js';
 import { cliHome, FIXTURE_MODELS_DIR, runCli } from '../support/cli.js';
 
 const MODEL_1_1 = join(FIXTURE_MODELS_DIR, 'ocsvm-1-1.onnx');
@@ -62,12 +64,12 @@ describe('tessera models', () => {
     const listed = await runCli(home, ['models', 'list']);
     expect(listed.code, listed.stderr).toBe(0);
     const lines = listed.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^ocsvm-1-1@1\s/);
-    expect(lines[0]).not.toContain('[prod]');
-    expect(lines[1]).toMatch(/^ocsvm-1-1@2\s+[0-9a-f]{12} \S+ \[prod\] /);
-    expect(lines[1]).toContain('color=bgr');
-    expect(lines[1]).toContain('window_seconds=60');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^MODEL\s+SHA256\s+CREATED\s+WINDOW\s+TAGS\s+INFERRED\s+METADATA$/);
+    expect(lines[1]).toMatch(/^ocsvm-1-1@1\s+[0-9a-f]{12}\s+\S+\s+60 s\s+-\s+-\s+features=/);
+    expect(lines[2]).toMatch(/^ocsvm-1-1@2\s+[0-9a-f]{12}\s+\S+\s+60 s\s+prod\s+-\s+/);
+    expect(lines[2]).toContain('color=bgr');
+    expect(lines[2]).toContain('window_seconds=60');
 
     const [v1, v2] = await listJson('ocsvm-1-1');
     expect(v1).toMatchObject({ ref: 'ocsvm-1-1@1', tags: [], meta: {} });
@@ -84,6 +86,37 @@ describe('tessera models', () => {
     const [source, rewritten] = await listJson('ocsvm-1-2');
     expect(rewritten).toMatchObject({ ref: 'ocsvm-1-2@2', meta: { optimized_from: 'ocsvm-1-2@1' } });
     expect(rewritten!.sha256).not.toBe(source!.sha256);
+  });
+
+  it('add of a one-class SVM that does not say its window length is bad input (exit 2) naming --meta window_seconds=N', async () => {
+    const stripped = join(home.dir, 'no-window.onnx');
+    writeFileSync(stripped, encodeModel({ ...decodeModel(readFileSync(MODEL_1_1)), metadataProps: [] }));
+    const refused = await runCli(home, ['models', 'add', 'ocsvm-9-9', stripped]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/model ocsvm-9-9: .*--meta window_seconds=N/);
+    expect(await listJson('ocsvm-9-9')).toEqual([]);
+
+    const told = await runCli(home, ['models', 'add', 'ocsvm-9-9', stripped, '--meta', 'window_seconds=3600']);
+    expect(told.code, told.stderr).toBe(0);
+    const listed = await runCli(home, ['models', 'list', 'ocsvm-9-9']);
+    expect(listed.stdout.trim().split('\n')[1]).toMatch(/^ocsvm-9-9@1\s+[0-9a-f]{12}\s+\S+\s+3600 s\s/);
+  });
+
+  it('list shows what was inferred from a style model: mosaic (Image.BitmapPixelFormat=Bgr8) is BGR with no --meta', async () => {
+    expect((await runCli(home, ['models', 'add', 'mosaic', MOSAIC])).code).toBe(0);
+    expect((await runCli(home, ['models', 'add', 'mosaic', MOSAIC, '--meta', 'color=rgb'])).code).toBe(0);
+    const listed = await runCli(home, ['models', 'list', 'mosaic']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const [header, v1, v2] = listed.stdout.trim().split('\n');
+    const column = (line: string | undefined, name: string) => line?.slice(header!.indexOf(name)).split(/\s{2,}/)[0];
+    expect(column(v1, 'INFERRED')).toBe('color=bgr');
+    expect(column(v1, 'WINDOW')).toBe('-');
+    expect(v1).toContain('Image.BitmapPixelFormat=Bgr8');
+    expect(column(v2, 'INFERRED')).toBe('color=bgr (overridden)');
+    const [j1, j2] = await listJson('mosaic');
+    expect(j1!.metadata.color).toBe('bgr');
+    expect(j2!.metadata.color).toBe('rgb');
   });
 
   it('add of a file that is not an ONNX model fails without registering anything', async () => {

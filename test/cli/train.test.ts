@@ -50,3 +50,68 @@ describe('tessera train ocsvm, then run with the trained models', () => {
     expect([...models].sort()).toEqual(SERIES.map((s) => `${s}@1`));
   });
 });
+
+describe('tessera train ocsvm: gamma and cut-offs as a user brings them', () => {
+  const home = cliHome();
+  let readings: string;
+
+  /** Two series, 30 minutes of readings each (two a minute), the second starting an hour later. */
+  beforeAll(() => {
+    const rows = ['TS,Device,Tag,Value'];
+    for (const [device, start] of [
+      ['1', Date.UTC(2018, 0, 1, 0, 0)],
+      ['2', Date.UTC(2018, 0, 1, 1, 0)],
+    ] as const)
+      for (let i = 0; i < 60; i++)
+        rows.push(`${new Date(start + i * 30_000).toISOString()},${device},1,${Math.sin(i) * 10 + (i % 7)}`);
+    readings = join(home.dir, 'two-series.csv');
+    writeFileSync(readings, `${rows.join('\n')}\n`);
+  });
+  afterAll(() => home.cleanup());
+
+  const listJson = async () =>
+    JSON.parse((await runCli(home, ['models', 'list', '--json'])).stdout) as {
+      name: string;
+      meta: Record<string, string>;
+    }[];
+
+  it("--gamma auto (scikit-learn's 1 / n_features) and a cut-off per series beside the global one", async () => {
+    const trained = await runCli(home, [
+      'train',
+      'ocsvm',
+      readings,
+      '--gamma',
+      'auto',
+      '--train-until',
+      '1/1=2018-01-01T00:15:00Z',
+      '--train-until',
+      '2018-01-01T01:20:00Z',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout.trim().split('\n')).toEqual([
+      'trained ocsvm-1-1@1 on 15 windows',
+      'trained ocsvm-2-1@1 on 20 windows',
+    ]);
+    const models = await listJson();
+    expect(models.map((m) => m.meta)).toEqual([
+      expect.objectContaining({ gamma: '0.25', train_windows: '15', train_until: '2018-01-01T00:15:00.000Z' }),
+      expect.objectContaining({ gamma: '0.25', train_windows: '20', train_until: '2018-01-01T01:20:00.000Z' }),
+    ]);
+  }, 120_000);
+
+  it('bad usage (exit 2) names the reason and trains nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--gamma', 'mean'], /--gamma: must be "scale", "auto" or a positive number, got "mean"/],
+      [['--train-until', '9/9=2018-01-01T00:15:00Z'], /cut-off names series with no readings before it: 9\/9/],
+      [['--train-until', '1/1=yesterday'], /--train-until: not a timestamp: "yesterday"/],
+      [['--train-until', '2018-01-01T00:15:00Z', '--train-until', '2018-01-01T00:20:00Z'], /given twice/],
+    ];
+    const before = (await listJson()).length;
+    for (const [args, reason] of cases) {
+      const result = await runCli(home, ['train', 'ocsvm', readings, ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(reason);
+    }
+    expect(await listJson()).toHaveLength(before);
+  }, 180_000);
+});

@@ -124,7 +124,7 @@ describe('the video job end to end on the local runtime with 2 worker processes'
   beforeAll(async () => {
     ctx = openContext(home.config);
     await ctx.ensureContainers();
-    await ctx.registry.add('mosaic', readFileSync(MOSAIC), { meta: { color: 'bgr' } });
+    await ctx.registry.add('mosaic', readFileSync(MOSAIC)); // BGR, from its own Image.BitmapPixelFormat
     await registerCorruptStyle(ctx, 'fragile');
     await makeInputs();
     runtime = await startLocalRuntime(home.config, createRecordingLogger());
@@ -158,7 +158,7 @@ describe('the video job end to end on the local runtime with 2 worker processes'
   });
 
   describe('(a) sections of the skyline fixture, split into shards that run in parallel', () => {
-    it('mosaic (color=bgr, 720x720 fixed) on 6 frames: same frames, duration, audio copied; the summary records frames, fps, stage times', async () => {
+    it('mosaic (BGR, inferred; 720x720 fixed) on 6 frames: same frames, duration, audio copied; the summary records frames, fps, stage times', async () => {
       const { job, output, summary } = await succeeded('skyline-6.mp4');
       const { input, output: out } = await expectSameTiming(f('skyline-6.mp4'), output);
       expect(input.packets).toBe(6);
@@ -204,10 +204,10 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect([v.width, v.height]).toEqual([33, 17]);
     }, 150_000);
 
-    it('rotation metadata: the output is upright at the display size, the picture turned as ffmpeg displays it', async () => {
+    it('rotation metadata: the output keeps the coded size and the rotation, and shows the picture as the source does', async () => {
       const { output } = await succeeded('rotated.mp4');
       const { output: v } = await expectSameTiming(f('rotated.mp4'), output);
-      expect([v.width, v.height]).toEqual([48, 64]);
+      expect([v.width, v.height, v.rotation]).toEqual([64, 48, 90]);
       // The white box (top-left when coded) lands where ffmpeg's own upright decode of the input puts it.
       const bright = (px: Uint8Array) => Array.from(px, (p) => (p > 128 ? 1 : 0));
       const want = bright(await firstFrameGray(f('rotated.mp4'), 48, 64));

@@ -170,6 +170,39 @@ describe('trainOcsvm + exportOcsvmOnnx against scikit-learn', () => {
   });
 });
 
+describe("gamma as scikit-learn takes it: 'scale', 'auto' or a number", () => {
+  // The oracle's models were fitted with gamma='scale' on standardized windows, whose variance is 1:
+  // scikit-learn's gamma there is 1 / (4 features * 1) = 0.25, which is also what 'auto' (1 / n_features) gives.
+  it("'auto' is 1 / n_features: on the oracle's windows it reproduces scikit-learn's gamma and decisions", async () => {
+    const oracleGamma = (key: string) => {
+      const fixture = decodeModel(readFileSync(join(FIXTURES, `models/ocsvm-${key.replace('/', '-')}.onnx`)));
+      const svm = fixture.graph?.node?.find((n) => n.opType === 'SVMRegressor');
+      return svm?.attribute?.find((a) => a.name === 'kernel_params')?.floats?.[0];
+    };
+    const trainUntil = Date.parse(manifest.train_until);
+    for (const r of results.slice(0, 3)) {
+      const train = r.rows.filter((row) => row.start < trainUntil).map((row) => row.features);
+      const auto = await trainOcsvm(train, FEATURES.length, { nu: manifest.nu, gamma: 'auto' });
+      expect(auto.gamma, r.key).toBe(0.25);
+      expect(Math.fround(auto.gamma)).toBe(oracleGamma(r.key));
+      const worst = Math.max(...r.rows.map((row) => Math.abs(auto.decision(row.features) - row.decision)));
+      expect(worst, r.key).toBeLessThan(1e-3);
+    }
+  });
+
+  it("'auto' ignores the data's spread, 'scale' follows it, a number is used as given", async () => {
+    const X = [
+      [1, 20, 3],
+      [2, 10, 5],
+      [4, 40, 4],
+      [3, 30, 9],
+    ];
+    expect((await trainOcsvm(X, 3, { gamma: 'auto' })).gamma).toBeCloseTo(1 / 3, 15);
+    expect((await trainOcsvm(X, 3, { gamma: 0.7 })).gamma).toBe(0.7);
+    await expect(trainOcsvm(X, 3, { gamma: 'mean' as never })).rejects.toThrow(/'scale', 'auto' or a positive/);
+  });
+});
+
 describe('trainOcsvm input validation', () => {
   const rows = [
     [1, 2, 3, 4],

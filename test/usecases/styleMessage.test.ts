@@ -55,3 +55,21 @@ describe('decodeStyleMessage', () => {
     expect(decodeError({ ...body, range: r })).toMatchObject({ code: 'MalformedMessage' });
   });
 });
+
+describe('decodeStyleMessage: the source colour', () => {
+  const withColor = (color: unknown) => ({ ...body, range: { ...range, stream: { ...range.stream, color } } });
+
+  it('takes a colour description of ffmpeg names, or none', () => {
+    const color = { space: 'bt470bg', range: 'pc', primaries: 'bt470bg', transfer: 'smpte170m' };
+    expect(decodeStyleMessage(withColor(color)).range.stream.color).toEqual(color);
+    expect(decodeStyleMessage(withColor({})).range.stream.color).toEqual({});
+  });
+
+  it.each([
+    ['a range that is not tv or pc', { range: 'full' }],
+    ['something that would be an ffmpeg option', { space: 'bt709 -vf evil' }],
+    ['not an object', 'bt709'],
+  ])('refuses %s', (_why, color) => {
+    expect(decodeError(withColor(color))).toMatchObject({ code: 'MalformedMessage' });
+  });
+});

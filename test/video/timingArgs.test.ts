@@ -58,11 +58,11 @@ describe('variable-rate segment timing', () => {
     // Frames at 0, 100 and 150 ms, the range 250 ms long (the last number is its length, not a frame).
     const vfr = encodeArgs('out.mp4', { ...o, ticks: [0, 100_000, 150_000, 250_000] });
     expect(vfr[vfr.indexOf('-vf') + 1]).toBe(
-      "settb=1/1000000,setpts='if(lt(N,2),0+(N-0)*100000,150000)',scale=64:48:flags=bicubic:out_color_matrix=bt709:out_range=tv",
+      "settb=1/1000000,setpts='if(lt(N,2),0+(N-0)*100000,150000)',scale=64:48:flags=bicubic:out_color_matrix=bt601:out_range=limited",
     );
     expect(vfr.join(' ')).toContain('-fps_mode passthrough -enc_time_base 1/1000000 -video_track_timescale 1000000');
     const cfr = encodeArgs('out.mp4', o);
-    expect(cfr[cfr.indexOf('-vf') + 1]).toBe('scale=64:48:flags=bicubic:out_color_matrix=bt709:out_range=tv');
+    expect(cfr[cfr.indexOf('-vf') + 1]).toBe('scale=64:48:flags=bicubic:out_color_matrix=bt601:out_range=limited');
     expect(cfr).not.toContain('-enc_time_base');
     const pass = passthroughArgs('in.mp4', 'out.mp4', {
       ...o,

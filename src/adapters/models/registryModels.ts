@@ -1,22 +1,23 @@
-import { InputError, PermanentError, NotFoundError, TransientError } from '../../core/errors.js';
+import { ensureError, InputError, PermanentError, NotFoundError, TransientError } from '../../core/errors.js';
 import { FEATURES } from '../../core/windowing.js';
 import type { ScoringEngine, ScoringSession } from '../../engine/scoringEngine.js';
 import type { ModelRegistry } from '../../registry/modelRegistry.js';
+import type { ModelVersion } from '../../registry/modelVersion.js';
+import { windowSecondsOf } from '../../registry/windowLength.js';
 import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
 
-/** The planner's view of the registry: the latest version of a model, pinned by sha256. */
+/**
+ * The planner's view of the registry: the latest version of a model, pinned by sha256 with its
+ * window length. A version without a usable `window_seconds` (registered before registration
+ * required it) cannot be pinned: a PermanentError names it and how to fix it, where the job used to
+ * score it silently on 60 s windows.
+ */
 export function registryCatalog(registry: ModelRegistry): ModelCatalog {
   return {
     async latest(name) {
+      let record;
       try {
-        const record = await registry.resolve(name);
-        const ws = Number(record.metadata.window_seconds);
-        return {
-          name: record.name,
-          version: record.version,
-          sha256: record.sha256,
-          windowSeconds: Number.isFinite(ws) && ws > 0 ? ws : undefined,
-        };
+        record = await registry.resolve(name);
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         // An invalid model name (from an odd device or tag) means no model can exist for it;
@@ -24,8 +25,24 @@ export function registryCatalog(registry: ModelRegistry): ModelCatalog {
         if (error instanceof InputError) return undefined;
         throw error;
       }
+      return { name: record.name, version: record.version, sha256: record.sha256, windowSeconds: pinnedWindow(record) };
     },
   };
+}
+
+function pinnedWindow(record: ModelVersion): number {
+  const fix = `register it again with --meta window_seconds=N (N the window length in seconds it was trained on)`;
+  let seconds;
+  try {
+    seconds = windowSecondsOf(record.metadata, `model ${record.ref}`);
+  } catch (error) {
+    throw new PermanentError(`${ensureError(error).message}; ${fix}`, { code: 'ModelWithoutWindow', cause: error });
+  }
+  if (seconds === undefined)
+    throw new PermanentError(`model ${record.ref} has no window length (metadata window_seconds): ${fix}`, {
+      code: 'ModelWithoutWindow',
+    });
+  return seconds;
 }
 
 /**

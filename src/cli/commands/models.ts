@@ -3,6 +3,7 @@ import { InputError, PermanentError } from '../../core/errors.js';
 import { parseCommandArgs, parseKeyValues, requirePositional } from '../args.js';
 import { withLocalContext } from '../context.js';
 import { println, type CliIo } from '../io.js';
+import { modelTable } from '../modelTable.js';
 
 /** `tessera models add NAME FILE [--meta k=v]… [--tag T]…`, `models list [NAME]`, `models optimize REF [--tag T]…`. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
@@ -42,16 +43,7 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
       case 'list': {
         const records = await ctx.registry.list(positionals[0]);
         if (values.json) println(io, JSON.stringify(records, null, 2));
-        else
-          for (const r of records) {
-            const meta = Object.entries(r.metadata)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(' ');
-            println(
-              io,
-              `${r.ref.padEnd(24)} ${r.sha256.slice(0, 12)} ${r.createdAt} ${r.tags.length ? `[${r.tags.join(',')}] ` : ''}${meta}`,
-            );
-          }
+        else for (const line of modelTable(records)) println(io, line);
         return 0;
       }
       case 'optimize': {

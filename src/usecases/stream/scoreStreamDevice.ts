@@ -66,7 +66,8 @@ async function computeDevice(
       held.push(...list);
       continue;
     }
-    const seconds = model.windowSeconds ?? 60;
+    const seconds = model.windowSeconds;
+    if (!(seconds > 0)) throw new PermanentError(`model ${model.name}@${model.version}: no window length was pinned`);
     const fit = list.filter((e) => e.window.end - e.window.start === seconds * 1000);
     add('windowMismatch', list.length - fit.length);
     if (fit.length === 0) continue;

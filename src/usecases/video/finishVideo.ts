@@ -84,11 +84,16 @@ async function stitch(deps: VideoDeps, ctx: FinishContext): Promise<Detail> {
   try {
     const segments = shards.map((_, i) => `${attemptDir}/segment-${String(i).padStart(6, '0')}.mp4`);
     // A variable-rate video's ranges carry their lengths: the stitch joins them at exactly those
-    // offsets and checks every frame's time, which needs the input's. Probed while the segments arrive.
+    // offsets and checks every frame's time, which needs the input's. Otherwise the input is checked
+    // at the rate its ranges were planned at (found from its frames' times). Probed while the segments arrive.
     const lengths = shards.map((s) => rangeOf(s)?.ticks?.at(-1));
     const segmentMicros = lengths.every((us) => us !== undefined) ? lengths : undefined;
     const [probe] = await Promise.all([
-      deps.tools.probe(input, label, { signal, frameTimes: segmentMicros !== undefined }),
+      deps.tools.probe(input, label, {
+        signal,
+        frameTimes: segmentMicros !== undefined,
+        frameRate: shards[0] && rangeOf(shards[0])?.stream.rate,
+      }),
       gatherSegments(deps, ctx, input, segments),
     ]);
     const output = `${attemptDir}/output.mp4`;

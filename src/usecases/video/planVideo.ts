@@ -59,6 +59,7 @@ function probeSummary(probe: VideoProbe): Record<string, JsonValue> {
     width: probe.video.width,
     height: probe.video.height,
     rotation: probe.video.rotation,
+    color: { ...probe.video.color },
     frameRate: `${probe.video.frameRate.num}/${probe.video.frameRate.den}`,
     vfr: probe.video.vfr,
     frames: probe.video.frameCount,

@@ -1,6 +1,8 @@
 import { PermanentError } from '../../core/errors.js';
 import { VFR_TIMESCALE, type FitGeometry } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
+import type { VideoColor } from '../../core/videoColor.js';
+import { colorArgs } from './colorArgs.js';
 
 /** Encoder settings of a video job (x264). */
 export interface EncodeSettings {
@@ -21,7 +23,8 @@ function threadsArgs(threads: number | undefined): string[] {
 /**
  * Decodes frames [start, start + count) of the video stream to raw rgb24 on stdout, fitted to
  * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
- * `-frames:v` stops at its end. Rotation metadata is applied (frames come out upright).
+ * `-frames:v` stops at its end. Frames come out as coded: a display rotation is not applied (the
+ * output keeps it as metadata). The source's matrix and range convert them to RGB.
  */
 export function decodeArgs(
   input: string,
@@ -45,6 +48,7 @@ export function decodeArgs(
     '-nostdin',
     ...threadsArgs(o.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    '-noautorotate',
     '-i',
     input,
     '-map',
@@ -137,8 +141,8 @@ function segmentTiming(
 
 /**
  * Encodes raw rgb24 frames from stdin into an H.264 mp4 segment at the source's exact frame rate,
- * restoring the frame's original size (cropping a letterbox). Odd sizes are kept exactly by
- * encoding 4:4:4 (4:2:0 needs even sizes).
+ * restoring the frame's original size (cropping a letterbox) and the source's colour (colorArgs).
+ * Odd sizes are kept exactly by encoding 4:4:4 (4:2:0 needs even sizes).
  */
 export function encodeArgs(
   output: string,
@@ -150,15 +154,17 @@ export function encodeArgs(
     settings: EncodeSettings;
     ticks?: readonly number[];
     label?: string;
+    color?: VideoColor;
   },
 ): string[] {
   const timing = segmentTiming(o.rate, o.ticks, undefined, o.label ?? output);
+  const color = colorArgs(o.color);
   const filters: string[] = [...timing.filters];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
     filters.push(`crop=${o.fit.innerWidth}:${o.fit.innerHeight}:${o.fit.padLeft}:${o.fit.padTop}`);
   }
   const even = o.width % 2 === 0 && o.height % 2 === 0;
-  filters.push(`scale=${o.width}:${o.height}:flags=bicubic:out_color_matrix=bt709:out_range=tv`);
+  filters.push(`scale=${o.width}:${o.height}:flags=bicubic:${color.scale}`);
   return [
     '-v',
     'error',
@@ -184,14 +190,7 @@ export function encodeArgs(
     ...threadsArgs(o.settings.threads),
     '-pix_fmt',
     even ? 'yuv420p' : 'yuv444p',
-    '-colorspace',
-    'bt709',
-    '-color_primaries',
-    'bt709',
-    '-color_trc',
-    'bt709',
-    '-color_range',
-    'tv',
+    ...color.tags,
     ...timing.output,
     '-y',
     '-f',
@@ -202,7 +201,7 @@ export function encodeArgs(
 
 /**
  * A range re-encoded with no model in between (pass-through): one ffmpeg, no raw pipe, frames kept
- * in YUV. The segment matches a styled one (same size, x264 settings, pixel format, colour tags,
+ * in YUV. The segment matches a styled one (coded size, x264 settings, pixel format, colour,
  * timescale, constant-rate timestamps from the frame index), so the stitch can still copy.
  * ffmpeg reports its progress on stdout (`frame=N` … `progress=end`): the frames it wrote.
  */
@@ -219,10 +218,12 @@ export function passthroughArgs(
     settings: EncodeSettings;
     ticks?: readonly number[];
     label?: string;
+    color?: VideoColor;
   },
 ): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   const timing = segmentTiming(o.rate, o.ticks, `setpts=N*${o.rate.den}/(${o.rate.num}*TB)`, o.label ?? input);
+  const color = colorArgs(o.color);
   return [
     '-v',
     'error',
@@ -232,6 +233,7 @@ export function passthroughArgs(
     'pipe:1',
     ...threadsArgs(o.settings.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    '-noautorotate',
     '-i',
     input,
     '-map',
@@ -244,10 +246,7 @@ export function passthroughArgs(
     '-fps_mode',
     'passthrough',
     '-vf',
-    [
-      ...timing.filters,
-      `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:out_color_matrix=bt709:out_range=tv`,
-    ].join(','),
+    [...timing.filters, `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:${color.scale}`].join(','),
     '-c:v',
     'libx264',
     '-preset',
@@ -257,14 +256,7 @@ export function passthroughArgs(
     ...threadsArgs(o.settings.threads),
     '-pix_fmt',
     even ? 'yuv420p' : 'yuv444p',
-    '-colorspace',
-    'bt709',
-    '-color_primaries',
-    'bt709',
-    '-color_trc',
-    'bt709',
-    '-color_range',
-    'tv',
+    ...color.tags,
     ...timing.output,
     '-y',
     '-f',
@@ -275,13 +267,21 @@ export function passthroughArgs(
 
 /**
  * Joins the segments without re-encoding and muxes the original audio by copy. `videoOffset`
- * shifts the video to where the source's video started, so audio stays in sync.
+ * shifts the video to where the source's video started, so audio stays in sync. A `rotation`
+ * (clockwise) becomes the video's display matrix, as the source's was: ffmpeg 5.1's `rotate` tag,
+ * whose angle is counter-clockwise (what ffprobe reports back).
  */
 export function stitchArgs(
   concatList: string,
   original: string,
   output: string,
-  o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational; variableRate?: boolean },
+  o: {
+    audioStreamIndex: number | undefined;
+    videoOffset: number;
+    rate: Rational;
+    variableRate?: boolean;
+    rotation?: number;
+  },
 ): string[] {
   // The concat demuxer offsets each segment by its duration rounded to microseconds; snapping every
   // timestamp back onto the frame grid makes the stitched timing exact (the drift is far below a frame).
@@ -312,7 +312,12 @@ export function stitchArgs(
     '-c',
     'copy',
     ...(!o.variableRate && Number.isInteger(tick) ? ['-bsf:v', `setts=${snap('pts')}:${snap('dts')}`] : []),
+    ...(o.rotation ? ['-metadata:s:v:0', `rotate=${(360 - o.rotation) % 360}`] : []),
     '-video_track_timescale',
+    String(timescale),
+    // The video's start offset is an edit in the movie's timescale: in the default 1/1000 s it
+    // lands up to 1.3 ms off its frame grid (0.214 s became 217/1020); in the track's it is exact.
+    '-movie_timescale',
     String(timescale),
     '-movflags',
     '+faststart',

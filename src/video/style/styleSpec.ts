@@ -3,6 +3,8 @@
  * record (inputs, outputs and metadata as `tessera models add` stores them):
  * - one float32 NCHW input with 3 channels, and a float32 NCHW output with 3 channels;
  * - channel order from metadata `color` (`rgb`, the default, or `bgr`);
+ * - metadata `gamma`, if present, `srgb`: frames reach the model gamma-encoded, as decoded (a model
+ *   that wants linear light, `linear`, is refused rather than fed the wrong values);
  * - value range from metadata `range` (`lo,hi`, default `0,255`), for the input and, unless
  *   `output_range` says otherwise, the output;
  * - a fixed spatial size when H and W are numbers (frames must arrive at that size), and the
@@ -64,6 +66,7 @@ export function styleSpecOf(record: StyleModelRecord, options: StyleSpecOptions 
   const outShape = imageShape(output, 'output', fail);
 
   const color = colorOf(record.metadata.color, fail);
+  gammaOf(record.metadata.gamma, fail);
   const range = rangeOf('range', record.metadata.range, [0, 255], fail);
   const outputRange = rangeOf('output_range', record.metadata.output_range, range, fail);
 
@@ -112,6 +115,16 @@ function colorOf(value: string | undefined, fail: Fail): ColorOrder {
   const v = value.trim().toLowerCase();
   if (v === 'rgb' || v === 'bgr') return v;
   return fail(`metadata color must be rgb or bgr, got ${JSON.stringify(value)}`);
+}
+
+function gammaOf(value: string | undefined, fail: Fail): void {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === 'srgb') return;
+  if (v === 'linear')
+    fail(
+      'it takes linear-light frames (gamma=linear, e.g. from Image.ColorSpaceGamma=Linear) and the stylizer feeds gamma-encoded ones; register it with --meta gamma=srgb to run it on them anyway',
+    );
+  fail(`metadata gamma must be srgb or linear, got ${JSON.stringify(value)}`);
 }
 
 function rangeOf(

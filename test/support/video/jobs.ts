@@ -59,7 +59,8 @@ export async function readSummary(ctx: LocalContext, jobId: string): Promise<Rec
 
 /**
  * The output against its input, by ffprobe alone: the same frame count, the duration within one
- * frame (of the input's average rate), audio exactly when the input had it, same codec and packets.
+ * frame (of the input's average rate), audio exactly when the input had it, same codec and packets,
+ * and the same display rotation.
  */
 export async function expectSameTiming(
   input: string,
@@ -78,6 +79,6 @@ export async function expectSameTiming(
     aOut = audioOf(b);
   expect(aOut?.codec, 'audio codec').toBe(aIn?.codec);
   expect(aOut?.packets, 'audio packets').toBe(aIn?.packets);
-  expect(vOut.rotation ?? 0, 'the output is upright').toBe(0);
+  expect(vOut.rotation ?? 0, "the output keeps the source's display rotation").toBe(vIn.rotation ?? 0);
   return { input: vIn, output: vOut };
 }

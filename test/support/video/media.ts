@@ -84,6 +84,54 @@ export async function makeVideo(out: string, o: LavfiVideo = {}): Promise<string
   return out;
 }
 
+/** Where a clip's audio lies against its video: starting 0.2 s before it or after it, or running 0.5 s past its end. */
+export type AudioPlacement = 'before' | 'after' | 'past';
+
+/** Video and audio codecs each container commonly carries (WebM: VP8 and Opus only). */
+const CONTAINER_CODECS: Readonly<Record<string, { video: string[]; audio: string[] }>> = {
+  mp4: { video: ['-c:v', 'libx264', '-preset', 'ultrafast'], audio: ['-c:a', 'aac'] },
+  mov: { video: ['-c:v', 'libx264', '-preset', 'ultrafast'], audio: ['-c:a', 'aac'] },
+  mkv: { video: ['-c:v', 'libx264', '-preset', 'ultrafast'], audio: ['-c:a', 'ac3'] },
+  webm: { video: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8'], audio: ['-c:a', 'libopus'] },
+  avi: { video: ['-c:v', 'libx264', '-preset', 'ultrafast'], audio: ['-c:a', 'libmp3lame'] },
+};
+
+/**
+ * A 0.3 s, 30 fps, 64x48 clip with audio placed as asked, in the container its extension names.
+ * Frames keep their own times (no frames are duplicated to fill the gap before a late video).
+ * `headerRate` writes a wrong frame rate into a Matroska/WebM header (its default frame duration)
+ * while the frames stay 1/30 s apart, as files from some muxers do: ffprobe then reports it.
+ */
+export async function makeClipWithAudio(out: string, placement: AudioPlacement, headerRate?: number): Promise<string> {
+  const codecs = CONTAINER_CODECS[path.extname(out).slice(1)];
+  if (!codecs) throw new Error(`makeClipWithAudio: no codecs for ${out}`);
+  const offset = (input: 'video' | 'audio') =>
+    (placement === 'before' && input === 'video') || (placement === 'after' && input === 'audio')
+      ? ['-itsoffset', '0.2']
+      : [];
+  await ffmpeg(
+    ...offset('video'),
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=30:duration=0.3',
+    ...offset('audio'),
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${placement === 'past' ? 0.8 : 0.3}`,
+    '-fps_mode',
+    'passthrough',
+    ...(headerRate ? ['-r', String(headerRate)] : []),
+    ...codecs.video,
+    '-pix_fmt',
+    'yuv420p',
+    ...codecs.audio,
+    out,
+  );
+  return out;
+}
+
 /** A copy of `src` whose video stream carries a `rotate` tag (ffmpeg 5.1 writes it as a display matrix). */
 export async function withRotateTag(src: string, out: string, degrees: number): Promise<string> {
   await ffmpeg('-i', src, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, out);

@@ -1,14 +1,16 @@
 /**
- * The golden test: the exact golden input through mosaic.onnx (registered with color=bgr) must
- * reproduce Python onnxruntime's output (golden/skyline-t5-720.mosaic.png): max per-channel
+ * The golden test: the exact golden input through mosaic.onnx, registered as a user would with no
+ * `--meta` (its own metadata says Image.BitmapPixelFormat=Bgr8, from which the registry infers
+ * color=bgr; before, it had to be passed by hand), must reproduce Python onnxruntime's output (golden/skyline-t5-720.mosaic.png): max per-channel
  * difference ≤ 2, mean ≤ 0.5. Also: a batch of 2 equals two batches of 1, and the uint8 ↔ float
  * conversion nodes take a small fraction of the model's time. Four mosaic frames in all (~0.4 s each).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectModel } from '../../../src/onnx/modelInfo.js';
+import { createModelRegistry } from '../../../src/registry/modelRegistry.js';
 import { createFrameStylizer, type FrameStylizer } from '../../../src/video/style/frameStylizer.js';
 import { styleSpecOf } from '../../../src/video/style/styleSpec.js';
+import { MemoryBlobStore } from '../../support/memoryBlobStore.js';
 import { decodeRgb, diffRgb, goldenPath, styleModelPath, type RgbImage } from './rgbImage.js';
 
 const SIDE = 720;
@@ -21,13 +23,14 @@ describe('frame stylizer against the Python onnxruntime golden (mosaic, 720x720)
 
   beforeAll(async () => {
     const bytes = readFileSync(styleModelPath('mosaic'));
-    const info = inspectModel(bytes);
-    const spec = styleSpecOf({ ...info, metadata: { ...info.metadata, color: 'bgr' }, ref: 'mosaic@1' });
+    const { record } = await createModelRegistry(new MemoryBlobStore()).add('mosaic', bytes);
+    const spec = styleSpecOf(record);
+    expect(spec.color).toBe('bgr');
     stylizer = await createFrameStylizer(bytes, spec, { executionProvider: 'cpu', label: 'mosaic@1' });
     input = await decodeRgb(goldenPath('skyline-t5-720.png'), SIDE, SIDE);
     golden = await decodeRgb(goldenPath('skyline-t5-720.mosaic.png'), SIDE, SIDE);
   });
-  afterAll(async () => stylizer.dispose());
+  afterAll(async () => stylizer?.dispose());
 
   it('matches the golden output within max 2 and mean 0.5', async () => {
     single = await stylizer.stylize(input.data, 1, SIDE, SIDE);

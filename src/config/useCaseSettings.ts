@@ -14,7 +14,6 @@ export function anomalySettingsOf(config: Config): AnomalySettings {
     windowsPerShard: config.windowsPerShard,
     planBufferRows: config.planBufferRows,
     errorBudget: config.errorBudget,
-    defaultWindowSeconds: 60,
     faultShardDelayMs: config.faultShardDelayMs,
   };
 }

@@ -7,7 +7,6 @@ export interface AnomalySettings {
   readonly windowsPerShard: number;
   readonly planBufferRows: number;
   readonly errorBudget: number;
-  readonly defaultWindowSeconds: number;
   readonly faultShardDelayMs: number;
 }
 

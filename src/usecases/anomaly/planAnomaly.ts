@@ -1,4 +1,4 @@
-import { InputError, NotFoundError } from '../../core/errors.js';
+import { InputError, NotFoundError, PermanentError } from '../../core/errors.js';
 import { CONTAINERS, modelNameFor, partBlobName } from '../../core/jobNaming.js';
 import { checkReadingsHeader, parseReadingRow } from '../../core/readings.js';
 import { RowErrorReport, checkErrorBudget, type RowErrorSummary } from '../../core/rowErrors.js';
@@ -139,7 +139,10 @@ async function readAndRoute(
   return { router, errors: errors.summary(), series, models };
 }
 
-/** A series' model: the one pinned by an earlier attempt, else the latest registered. */
+/**
+ * A series' model: the one pinned by an earlier attempt, else the latest registered. A series
+ * without one has no window length (its rows are rejected); a pinned model always has one.
+ */
 async function seriesPlan(
   deps: AnomalyDeps,
   pinned: Pins,
@@ -148,10 +151,15 @@ async function seriesPlan(
   tag: string,
 ): Promise<SeriesPlan> {
   const pin = pinned[key];
-  if (pin !== undefined) {
-    const model = pin ? { ...pin, windowSeconds: pin.windowSeconds ?? undefined } : undefined;
-    return { device, tag, model, windowSeconds: pin?.windowSeconds ?? deps.settings.defaultWindowSeconds };
-  }
-  const model = await deps.models.latest(modelNameFor(deps.settings.modelPattern, { device, tag }));
-  return { device, tag, model, windowSeconds: model?.windowSeconds ?? deps.settings.defaultWindowSeconds };
+  const model =
+    pin === undefined
+      ? await deps.models.latest(modelNameFor(deps.settings.modelPattern, { device, tag }))
+      : pin === null
+        ? undefined
+        : { ...pin, windowSeconds: pin.windowSeconds ?? Number.NaN };
+  if (model && !(model.windowSeconds > 0))
+    throw new PermanentError(`model ${model.name}@${model.version} has no window length (window_seconds)`, {
+      code: 'ModelWithoutWindow',
+    });
+  return { device, tag, model, windowSeconds: model?.windowSeconds ?? 0 };
 }

@@ -106,7 +106,19 @@ var controlQueueName = 'control'
 var eventHubName = 'readings'
 var aggregatorConsumerGroup = 'aggregator'
 var ledgerTable = 'jobledger'
+// The blob extension parks a blob whose function keeps failing here, on the trigger's own account
+// (the data account): created up front so the Functions identity's queue role can be scoped to it.
+var blobTriggerPoisonQueue = 'webjobs-blobtrigger-poison'
 var deploymentContainer = 'app-package'
+// GPUs on one node of each allowed GPU size: a scorer takes one, so the pool holds at most
+// gpuMaxCount times this many scorers (the KEDA ScaledObject's maxReplicaCount, SCORER_MAX_REPLICAS).
+var gpusPerNode = {
+  Standard_NC40ads_H100_v5: 1
+  Standard_NC80adis_H100_v5: 2
+  Standard_NC24ads_A100_v4: 1
+  Standard_NC48ads_A100_v4: 2
+  Standard_NC96ads_A100_v4: 4
+}
 var scorerNamespace = 'tessera'
 var scorerServiceAccount = 'tessera-scorer'
 
@@ -136,6 +148,7 @@ module dataStorage 'modules/storage.bicep' = {
     tags: allTags
     containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected, containers.checkpoints]
     tables: [ledgerTable]
+    queues: [blobTriggerPoisonQueue]
     enableVersioning: true
     softDeleteRetentionDays: 14
     lifecycleRules: [
@@ -331,11 +344,14 @@ module functionsHostRoles 'modules/rbac/storage.bicep' = {
   scope: rg
   params: {
     storageAccountName: hostStorage.outputs.name
-    // The Functions host keeps leases, keys and Event Hubs checkpoints in blobs, and its blob
-    // trigger's poison messages in queues, of its own account: the one place it needs Owner.
+    // AzureWebJobsStorage: the host keeps leases, keys and Event Hubs checkpoints in blobs and
+    // uses queues and tables of its own account: Blob Data Owner, Queue Data Contributor and Table
+    // Data Contributor, the roles the Functions documentation lists for an identity-based host
+    // storage connection.
     accountRoles: [
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Owner' }
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Queue Data Contributor' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' }
     ]
   }
 }
@@ -347,8 +363,9 @@ module dataRoles 'modules/rbac/storage.bicep' = {
     storageAccountName: dataStorage.outputs.name
     containerRoles: concat(
       [
-        // Functions: submit (inbox), plan (writes parts to work), finish (results), dead letters (rejected).
-        { container: containers.inbox, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        // Functions: the blob trigger on inbox needs Blob Data Owner there (its documented role; it
+        // covers submit's writes too), plan writes parts to work, finish results, dead letters rejected.
+        { container: containers.inbox, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Owner' } }
         { container: containers.work, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.results, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.rejected, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
@@ -374,6 +391,10 @@ module dataRoles 'modules/rbac/storage.bicep' = {
           ]
         : []
     )
+    queueRoles: [
+      // The blob trigger parks a poison blob's message in this queue of the trigger's account.
+      { queue: blobTriggerPoisonQueue, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Queue Data Contributor' } }
+    ]
     tableRoles: [
       { table: ledgerTable, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
       { table: ledgerTable, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
@@ -413,6 +434,9 @@ module controlQueueRoles 'modules/rbac/servicebus.bicep' = {
       // Functions: its trigger receives plan and finish messages; submit and re-drive send them.
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+      // The Service Bus trigger's scale controller reads the queue's message count through the
+      // management API, which needs Manage rights: Data Owner, on this one queue only.
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Owner' }
       // Scorer: the fan-in after a job's last shard sends its finish message.
       { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
     ]
@@ -543,6 +567,9 @@ output TESSERA_MAX_DELIVERIES string = string(queueMaxDeliveryCount)
 
 @description('TESSERA_LOG_LEVEL for the scorer.')
 output TESSERA_LOG_LEVEL string = logLevel
+
+@description('The most scorer replicas KEDA may ask for: the GPU pool\'s gpuMaxCount nodes times the GPUs of one node (one GPU per scorer).')
+output SCORER_MAX_REPLICAS string = string(gpuMaxCount * gpusPerNode[gpuVmSize])
 
 @description('The Application Insights component: the scorer\'s predeploy hook reads its connection string into the azd environment (never a deployment output).')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -23,6 +23,9 @@ param containers string[] = []
 @description('Optional. Tables to create.')
 param tables string[] = []
 
+@description('Optional. Queues to create (so that a role can be scoped to one queue).')
+param queues string[] = []
+
 @description('Optional. Keep previous versions of every blob, so an overwrite never loses an input.')
 param enableVersioning bool = true
 
@@ -104,6 +107,18 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
   for table in tables: {
     parent: tableService
     name: table
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-04-01' = if (!empty(queues)) {
+  parent: account
+  name: 'default'
+}
+
+resource storageQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-04-01' = [
+  for queue in queues: {
+    parent: queueService
+    name: queue
   }
 ]
 

@@ -450,7 +450,10 @@ module hubRoles 'modules/rbac/eventhubs.bicep' = {
     namespaceName: eventHubs.outputs.name
     hubName: eventHubName
     roles: [
+      // The Event Hubs trigger's documented roles: Data Receiver and Data Owner (the scale controller
+      // reads the hub's partitions and the trigger manages its consumer's position), on this one hub.
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Event Hubs Data Receiver' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Event Hubs Data Owner' }
     ]
   }
 }

@@ -13,6 +13,7 @@ var builtInRoles = {
   'Azure Service Bus Data Sender': '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   'Azure Service Bus Data Receiver': '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   'Azure Service Bus Data Owner': '090c5cfd-751d-490a-894a-3ce6f1109419'
+  'Azure Event Hubs Data Owner': 'f526a384-b230-433a-b45c-95f59c4a2dec'
   'Azure Event Hubs Data Receiver': 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde'
   'Azure Event Hubs Data Sender': '2b629674-e913-4c01-ae53-ef4638d8f975'
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'

@@ -44,9 +44,18 @@ param gpuMaxCount int = 4
 @description('Optional. Run the GPU pool on spot VMs.')
 param gpuSpot bool = false
 
-@description('Optional. AKS tier: Free (no SLA) or Standard (uptime SLA, hourly fee).')
+@description('Optional. AKS tier: Standard (the uptime SLA, about $73 a month) by default; Free has no SLA, for experiments.')
 @allowed(['Free', 'Standard'])
-param aksTier string = 'Free'
+param aksTier string = 'Standard'
+
+@description('Optional. Spread the AKS system pool over availability zones 1, 2 and 3 when the region has them (regionsWithZones); false: no zones. The GPU pool stays zone-less: GPU sizes are often offered in one or two zones of a region only.')
+param aksZoneRedundant bool = true
+
+@description('Optional. Client (application) id of the Entra ID app registration for the HTTP API (see functions/README.md, Authentication). Empty: the API requires authentication and refuses every call (401) until one is set.')
+param apiClientId string = ''
+
+@description('Optional. Client ids of the applications allowed to call the HTTP API; empty: any application of the tenant with a token for it.')
+param apiAllowedClientApplications string[] = []
 
 @description('Optional. Peek-lock duration of the work and control queues in seconds. The worker renews the lock every third of it while a shard runs (the Functions host renews control messages likewise); a crashed worker\'s shard is redelivered after it. Sets TESSERA_LOCK_MS.')
 @minValue(5)
@@ -84,6 +93,47 @@ param logLevel string = 'info'
 param tags object = {}
 
 var abbrs = loadJsonContent('abbreviations.json')
+// Regions with availability zones (learn.microsoft.com/azure/reliability/availability-zones-region-support,
+// the list as of 2025; a region that gains zones is added here).
+var regionsWithZones = [
+  'australiaeast'
+  'austriaeast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'chilecentral'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'indonesiacentral'
+  'israelcentral'
+  'italynorth'
+  'japaneast'
+  'japanwest'
+  'koreacentral'
+  'malaysiawest'
+  'mexicocentral'
+  'newzealandnorth'
+  'northeurope'
+  'norwayeast'
+  'polandcentral'
+  'qatarcentral'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'spaincentral'
+  'swedencentral'
+  'switzerlandnorth'
+  'uaenorth'
+  'uksouth'
+  'westeurope'
+  'westus2'
+  'westus3'
+]
+var systemPoolZones = aksZoneRedundant && contains(regionsWithZones, toLower(location)) ? ['1', '2', '3'] : []
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, { 'azd-env-name': environmentName, application: 'tessera' })
 
@@ -151,6 +201,7 @@ module dataStorage 'modules/storage.bicep' = {
     queues: [blobTriggerPoisonQueue]
     enableVersioning: true
     softDeleteRetentionDays: 14
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     lifecycleRules: [
       {
         name: 'expire-intermediate-work'
@@ -176,6 +227,7 @@ module hostStorage 'modules/storage.bicep' = {
     containers: [deploymentContainer]
     enableVersioning: false
     softDeleteRetentionDays: 7
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 
@@ -186,6 +238,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     name: '${abbrs.serviceBusNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     queues: [
       {
         name: workQueueName
@@ -212,6 +265,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     name: '${abbrs.eventHubNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     hubName: eventHubName
     partitionCount: eventHubPartitionCount
     consumerGroups: [aggregatorConsumerGroup]
@@ -236,6 +290,7 @@ module cluster 'modules/aks.bicep' = {
     location: location
     tags: allTags
     tier: aksTier
+    systemZones: systemPoolZones
     gpuVmSize: gpuVmSize
     gpuMaxCount: gpuMaxCount
     gpuSpot: gpuSpot
@@ -330,6 +385,9 @@ module functionApp 'modules/functions.bicep' = {
     deploymentContainer: deploymentContainer
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appSettings: functionsSettings
+    apiClientId: apiClientId
+    apiAllowedClientApplications: apiAllowedClientApplications
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 

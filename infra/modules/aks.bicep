@@ -14,9 +14,12 @@ param tags object = {}
 @description('Optional. Kubernetes version; empty takes the region\'s default.')
 param kubernetesVersion string = ''
 
-@description('Optional. Free has no SLA; Standard adds the uptime SLA (and a fixed hourly fee).')
+@description('Optional. Standard has the uptime SLA (and a fixed hourly fee); Free has none.')
 @allowed(['Free', 'Standard'])
-param tier string = 'Free'
+param tier string = 'Standard'
+
+@description('Optional. Availability zones of the system pool (empty: none); the GPU pool is zone-less.')
+param systemZones string[] = []
 
 @description('Optional. VM size of the system pool.')
 param systemVmSize string = 'Standard_D4ds_v5'
@@ -119,6 +122,7 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         count: 1
         minCount: 1
         maxCount: systemMaxCount
+        availabilityZones: empty(systemZones) ? null : systemZones
         nodeTaints: ['CriticalAddonsOnly=true:NoSchedule']
       }
       {

@@ -32,6 +32,9 @@ param partitionCount int = 4
 @maxValue(7)
 param messageRetentionInDays int = 1
 
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
+
 @description('Required. Consumer groups to create on the hub.')
 param consumerGroups string[]
 
@@ -70,6 +73,27 @@ resource groups 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-
     }
   }
 ]
+
+// Operational and runtime audit logs and metrics go to Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
 
 @description('The namespace\'s resource id.')
 output resourceId string = namespace.id

@@ -16,6 +16,9 @@ param tags object = {}
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
 
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
+
 @description('Required. Queues to create.')
 param queues {
   @description('Required. Queue name.')
@@ -65,6 +68,27 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
     }
   }
 ]
+
+// Operational and runtime audit logs and metrics go to Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
 
 @description('The namespace\'s resource id.')
 output resourceId string = namespace.id

@@ -44,6 +44,9 @@ param lifecycleRules {
   deleteAfterDays: int
 }[] = []
 
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
+
 @description('Optional. Days after which previous blob versions are deleted (0: kept). Bounds what versioning costs.')
 @minValue(0)
 param deletePreviousVersionsAfterDays int = 30
@@ -98,7 +101,7 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 ]
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-04-01' = if (!empty(tables)) {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-04-01' = {
   parent: account
   name: 'default'
 }
@@ -110,7 +113,7 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
   }
 ]
 
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-04-01' = if (!empty(queues)) {
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-04-01' = {
   parent: account
   name: 'default'
 }
@@ -179,6 +182,83 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-04
     }
   }
   dependsOn: [blobContainers]
+}
+
+// Diagnostic settings: the account takes metrics only; each service's reads, writes and deletes are
+// logs of that service (which is why the queue and table services are declared even without queues
+// or tables: every account has them).
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: account
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
 }
 
 @description('The account\'s resource id.')

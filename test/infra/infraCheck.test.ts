@@ -171,4 +171,15 @@ describe('infra:check on deliberately broken files', () => {
       `resolves to ${rel('project-bad-hook/worker/infra/hooks/prepare.sh')}, which does not exist`,
     );
   });
+
+  it('a resource whose logs go to no Log Analytics workspace though the deployment has one', () => {
+    expect(errors(check(fixture('project-missing-diagnostics')))).toEqual([
+      expect.objectContaining({
+        rule: 'diagnostic-settings',
+        file: rel('project-missing-diagnostics/infra/main.bicep'),
+        line: 17,
+        resource: 'bus (Microsoft.ServiceBus/namespaces)',
+      }),
+    ]);
+  });
 });

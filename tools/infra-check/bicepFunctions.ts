@@ -95,6 +95,9 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   },
   empty([v], node) {
     const line = lineOf(node);
+    // A resource's id or name is never empty.
+    if (v?.kind === 'ref' && ['id', 'name'].includes(v.path[v.path.length - 1] ?? ''))
+      return { kind: 'bool', line, value: false };
     if (v?.kind === 'null') return { kind: 'bool', line, value: true };
     if (v?.kind === 'string' && v.value !== undefined) return { kind: 'bool', line, value: v.value === '' };
     if (v?.kind === 'object' && (v.props.length > 0 || !v.open))

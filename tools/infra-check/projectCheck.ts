@@ -15,6 +15,7 @@ import { triggerBindings } from './functionBindings.js';
 import { roleGrants } from './roleGrants.js';
 import { checkGrantRoles } from './roleRules.js';
 import { checkTriggerRoles } from './triggerRoles.js';
+import { checkDiagnostics } from './diagnosticsRule.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,6 +76,7 @@ export function checkProject(azureYaml: string, files: BicepFiles, cwd: string):
   const rel = (p: string) => relative(cwd, p) || p;
   const grants = roleGrants(program);
   out.push(...checkGrantRoles(grants, rel));
+  out.push(...checkDiagnostics(program, rel));
   for (const [name, svc] of Object.entries(isObj(root.services) ? root.services : {})) {
     if (!isObj(svc) || svc.host !== 'function') continue;
     const dir = resolve(base, typeof svc.project === 'string' ? svc.project : '.');

@@ -89,6 +89,9 @@ param functionsCanRedrive bool = true
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
+@description('Optional. Put storage, Service Bus, Event Hubs, the registry and the Function App behind private endpoints in a VNet that the Function App (VNet integration) and the AKS nodes join. Raises the idle cost (Service Bus and the registry must be Premium; see infra/README.md, Private networking) and deploying then needs a machine inside the VNet.')
+param privateNetworking bool = false
+
 @description('Optional. Tags for every resource.')
 param tags object = {}
 
@@ -133,6 +136,15 @@ var regionsWithZones = [
   'westus2'
   'westus3'
 ]
+// privateNetworking: the private DNS zones, by the endpoint kind that uses each.
+var privateDnsZones = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  servicebus: 'privatelink.servicebus.windows.net'
+  registry: 'privatelink.azurecr.io'
+  sites: 'privatelink.azurewebsites.net'
+}
 var systemPoolZones = aksZoneRedundant && contains(regionsWithZones, toLower(location)) ? ['1', '2', '3'] : []
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, { 'azd-env-name': environmentName, application: 'tessera' })
@@ -178,6 +190,24 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: allTags
 }
 
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: allTags
+    privateDnsZoneNames: [
+      privateDnsZones.blob
+      privateDnsZones.queue
+      privateDnsZones.table
+      privateDnsZones.servicebus
+      privateDnsZones.registry
+      privateDnsZones.sites
+    ]
+  }
+}
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
@@ -199,6 +229,7 @@ module dataStorage 'modules/storage.bicep' = {
     containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected, containers.checkpoints]
     tables: [ledgerTable]
     queues: [blobTriggerPoisonQueue]
+    privateOnly: privateNetworking
     enableVersioning: true
     softDeleteRetentionDays: 14
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
@@ -225,6 +256,7 @@ module hostStorage 'modules/storage.bicep' = {
     location: location
     tags: allTags
     containers: [deploymentContainer]
+    privateOnly: privateNetworking
     enableVersioning: false
     softDeleteRetentionDays: 7
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
@@ -238,6 +270,9 @@ module serviceBus 'modules/servicebus.bicep' = {
     name: '${abbrs.serviceBusNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    // Private endpoints need Premium.
+    skuName: privateNetworking ? 'Premium' : 'Standard'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     queues: [
       {
@@ -265,6 +300,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     name: '${abbrs.eventHubNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     hubName: eventHubName
     partitionCount: eventHubPartitionCount
@@ -279,6 +315,34 @@ module registry 'modules/registry.bicep' = {
     name: '${abbrs.containerRegistryRegistries}${resourceToken}'
     location: location
     tags: allTags
+    // Private endpoints need Premium.
+    skuName: privateNetworking ? 'Premium' : 'Basic'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+  }
+}
+
+// privateNetworking: AKS joins a subnet it did not create, so its control plane runs as an identity
+// that already has Network Contributor on that one subnet when the cluster is created (a
+// system-assigned identity would exist only afterwards).
+module clusterIdentity 'modules/identity.bicep' = if (privateNetworking) {
+  name: 'identity-cluster'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}aks-${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module nodeSubnetRoles 'modules/rbac/subnet.bicep' = if (privateNetworking) {
+  name: 'rbac-node-subnet'
+  scope: rg
+  params: {
+    virtualNetworkName: privateNetworking ? network.outputs.name : ''
+    subnetName: 'aks'
+    roles: [
+      { principalId: privateNetworking ? clusterIdentity.outputs.principalId : '', principalType: 'ServicePrincipal', role: 'Network Contributor' }
+    ]
   }
 }
 
@@ -295,7 +359,10 @@ module cluster 'modules/aks.bicep' = {
     gpuMaxCount: gpuMaxCount
     gpuSpot: gpuSpot
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    nodeSubnetId: privateNetworking ? network.outputs.aksSubnetId : ''
+    controlPlaneIdentityId: privateNetworking ? clusterIdentity.outputs.resourceId : ''
   }
+  dependsOn: [nodeSubnetRoles]
 }
 
 module functionsIdentity 'modules/identity.bicep' = {
@@ -388,8 +455,45 @@ module functionApp 'modules/functions.bicep' = {
     apiClientId: apiClientId
     apiAllowedClientApplications: apiAllowedClientApplications
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    virtualNetworkSubnetId: privateNetworking ? network.outputs.functionsSubnetId : ''
+    privateOnly: privateNetworking
   }
 }
+
+// ---- privateNetworking: one private endpoint per service sub-resource, its DNS in the linked zone. ----
+
+// The for-expression needs names known at the start of the deployment; the targets are looked up by them.
+var privateEndpointNames = privateNetworking
+  ? ['data-blob', 'data-queue', 'data-table', 'host-blob', 'host-queue', 'host-table', 'servicebus', 'eventhubs', 'registry', 'functions']
+  : []
+var privateEndpointTargets = {
+  'data-blob': { id: dataStorage.outputs.resourceId, group: 'blob', zone: privateDnsZones.blob }
+  'data-queue': { id: dataStorage.outputs.resourceId, group: 'queue', zone: privateDnsZones.queue }
+  'data-table': { id: dataStorage.outputs.resourceId, group: 'table', zone: privateDnsZones.table }
+  'host-blob': { id: hostStorage.outputs.resourceId, group: 'blob', zone: privateDnsZones.blob }
+  'host-queue': { id: hostStorage.outputs.resourceId, group: 'queue', zone: privateDnsZones.queue }
+  'host-table': { id: hostStorage.outputs.resourceId, group: 'table', zone: privateDnsZones.table }
+  servicebus: { id: serviceBus.outputs.resourceId, group: 'namespace', zone: privateDnsZones.servicebus }
+  eventhubs: { id: eventHubs.outputs.resourceId, group: 'namespace', zone: privateDnsZones.servicebus }
+  registry: { id: registry.outputs.resourceId, group: 'registry', zone: privateDnsZones.registry }
+  functions: { id: functionApp.outputs.resourceId, group: 'sites', zone: privateDnsZones.sites }
+}
+
+module privateEndpoints 'modules/private-endpoint.bicep' = [
+  for endpoint in privateEndpointNames: {
+    name: 'pep-${endpoint}'
+    scope: rg
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${endpoint}-${resourceToken}'
+      location: location
+      tags: allTags
+      subnetId: network.outputs.endpointSubnetId
+      targetId: privateEndpointTargets[endpoint].id
+      groupId: privateEndpointTargets[endpoint].group
+      privateDnsZoneName: privateEndpointTargets[endpoint].zone
+    }
+  }
+]
 
 // ---- Role assignments: least privilege per component, by role name (modules/roles.bicep). ----
 

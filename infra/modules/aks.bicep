@@ -47,6 +47,12 @@ param gpuMaxCount int = 4
 @description('Optional. Run the GPU pool on spot VMs (evictable, much cheaper). Shards on an evicted node are redelivered after their lock expires.')
 param gpuSpot bool = false
 
+@description('Optional. Resource id of the subnet both node pools join (privateNetworking: the nodes reach the private endpoints). Empty: AKS creates its own VNet.')
+param nodeSubnetId string = ''
+
+@description('Optional. Resource id of a user-assigned identity for the control plane (with Network Contributor on nodeSubnetId before the cluster is created). Empty: a system-assigned one.')
+param controlPlaneIdentityId string = ''
+
 @description('Required. Resource id of the Log Analytics workspace for Container Insights.')
 param logAnalyticsWorkspaceId string
 
@@ -61,9 +67,16 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
     name: 'Base'
     tier: tier
   }
-  identity: {
-    type: 'SystemAssigned'
-  }
+  identity: empty(controlPlaneIdentityId)
+    ? {
+        type: 'SystemAssigned'
+      }
+    : {
+        type: 'UserAssigned'
+        userAssignedIdentities: {
+          '${controlPlaneIdentityId}': {}
+        }
+      }
   properties: {
     kubernetesVersion: empty(kubernetesVersion) ? null : kubernetesVersion
     dnsPrefix: name
@@ -123,6 +136,7 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         minCount: 1
         maxCount: systemMaxCount
         availabilityZones: empty(systemZones) ? null : systemZones
+        vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
         nodeTaints: ['CriticalAddonsOnly=true:NoSchedule']
       }
       {
@@ -136,6 +150,7 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         count: 0
         minCount: 0
         maxCount: gpuMaxCount
+        vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
         scaleSetPriority: gpuSpot ? 'Spot' : 'Regular'
         scaleSetEvictionPolicy: gpuSpot ? 'Delete' : null
         spotMaxPrice: gpuSpot ? -1 : null

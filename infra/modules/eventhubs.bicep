@@ -14,6 +14,10 @@ param tags object = {}
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
 
+@description('Optional. Disabled: reachable through private endpoints only.')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Optional. Throughput units (Standard) or processing units (Premium).')
 @minValue(1)
 @maxValue(40)
@@ -50,7 +54,7 @@ resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     isAutoInflateEnabled: false
   }
 }

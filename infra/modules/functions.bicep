@@ -51,6 +51,12 @@ param apiAllowedClientApplications string[] = []
 @description('Optional. Resource id of the Log Analytics workspace that receives the app\'s logs and metrics (diagnostic settings). Empty: none.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Optional. Resource id of the subnet (delegated to Microsoft.App/environments) the app\'s outbound traffic goes through: VNet integration. Empty: none.')
+param virtualNetworkSubnetId string = ''
+
+@description('Optional. Refuse the public network but for Event Grid (its webhook delivers inbox/ uploads): the API and deployments then come through the app\'s private endpoint (privateNetworking).')
+param privateOnly bool = false
+
 @description('Optional. Memory of one instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -105,8 +111,24 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Enabled even when private: Event Grid's webhook is public, let in by its service tag below;
+    // everything else comes through the private endpoint (access restrictions do not apply there).
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
+      ipSecurityRestrictionsDefaultAction: privateOnly ? 'Deny' : 'Allow'
+      ipSecurityRestrictions: privateOnly
+        ? [
+            {
+              name: 'event-grid'
+              action: 'Allow'
+              priority: 100
+              tag: 'ServiceTag'
+              ipAddress: 'AzureEventGrid'
+            }
+          ]
+        : []
+      scmIpSecurityRestrictionsDefaultAction: privateOnly ? 'Deny' : 'Allow'
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'

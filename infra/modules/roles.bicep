@@ -20,6 +20,8 @@ var builtInRoles = {
   AcrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
   'Azure Kubernetes Service RBAC Cluster Admin': 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
+  // privateNetworking: the cluster's identity manages the node subnet it joins.
+  'Network Contributor': '4d97b98b-1d4f-4787-a291-c67834d212e7'
 }
 
 @export()

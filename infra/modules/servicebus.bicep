@@ -12,9 +12,13 @@ param location string = resourceGroup().location
 @description('Optional. Tags for the namespace.')
 param tags object = {}
 
-@description('Optional. Tier. Standard is the cheapest with duplicate detection; Premium adds isolation and private networking.')
+@description('Optional. Tier. Standard is the cheapest with duplicate detection; Premium adds isolation and private endpoints.')
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
+
+@description('Optional. Disabled: reachable through private endpoints only (needs Premium).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
 
 @description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
 param logAnalyticsWorkspaceId string = ''
@@ -44,11 +48,12 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   sku: {
     name: skuName
     tier: skuName
+    capacity: skuName == 'Premium' ? 1 : null
   }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 

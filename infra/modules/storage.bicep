@@ -17,6 +17,9 @@ param tags object = {}
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
 param skuName string = 'Standard_LRS'
 
+@description('Optional. Refuse the public network but for trusted Azure services (Event Grid\'s dead-lettering, with its identity): data then flows through private endpoints (privateNetworking).')
+param privateOnly bool = false
+
 @description('Optional. Blob containers to create (private).')
 param containers string[] = []
 
@@ -68,9 +71,11 @@ resource account 'Microsoft.Storage/storageAccounts@2026-04-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
+    // publicNetworkAccess stays Enabled even when private: with Disabled, Azure ignores the trusted
+    // services bypass, and Event Grid could no longer dead-letter into the account.
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 }

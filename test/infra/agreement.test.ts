@@ -304,4 +304,10 @@ describe('infra agrees with the code', () => {
       /fieldPath: data\.SCORER_MAX_REPLICAS\n\s+targets:\n\s+- select:\n\s+kind: ScaledObject[\s\S]*?- spec\.maxReplicaCount/,
     );
   });
+
+  it('main.parameters.json passes only params main.bicep declares', () => {
+    const file = JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, unknown> };
+    const params = decls.filter((d) => d.kind === 'param').map((d) => d.name);
+    for (const name of Object.keys(file.parameters)) expect(params, name).toContain(name);
+  });
 });

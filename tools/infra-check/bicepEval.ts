@@ -131,7 +131,14 @@ function stringValue(node: SyntaxNode, env: Env): BicepValue {
     const known = v?.kind === 'number' || v?.kind === 'bool' || (v?.kind === 'string' && v.value !== undefined);
     out = known && out !== undefined ? out + String(v.value) : undefined;
   }
-  return { kind: 'string', line: lineOf(node), value: out, ...(refs.length > 0 ? { refs } : {}) };
+  const nonEmpty = out === undefined && kids(node).some((p) => p.type !== 'interpolation' && stringPartText(p) !== '');
+  return {
+    kind: 'string',
+    line: lineOf(node),
+    value: out,
+    ...(refs.length > 0 ? { refs } : {}),
+    ...(nonEmpty ? { nonEmpty } : {}),
+  };
 }
 
 function lookup(node: SyntaxNode, env: Env): BicepValue {

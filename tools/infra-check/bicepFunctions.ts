@@ -100,6 +100,7 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
       return { kind: 'bool', line, value: false };
     if (v?.kind === 'null') return { kind: 'bool', line, value: true };
     if (v?.kind === 'string' && v.value !== undefined) return { kind: 'bool', line, value: v.value === '' };
+    if (v?.kind === 'string' && v.nonEmpty) return { kind: 'bool', line, value: false };
     if (v?.kind === 'object' && (v.props.length > 0 || !v.open))
       return { kind: 'bool', line, value: v.props.length === 0 };
     if (v?.kind === 'array') {

@@ -11,6 +11,8 @@ export type BicepValue =
       readonly line: number;
       readonly value: string | undefined;
       readonly refs?: readonly (BicepValue & { kind: 'ref' })[];
+      /** Interpolated with literal text around it: whatever its value, it is not empty. */
+      readonly nonEmpty?: boolean;
     }
   | { readonly kind: 'number'; readonly line: number; readonly value: number }
   | { readonly kind: 'bool'; readonly line: number; readonly value: boolean }

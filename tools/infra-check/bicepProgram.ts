@@ -75,12 +75,15 @@ export class BicepProgram {
 
   private constructor(private readonly files: BicepFiles) {}
 
-  /** Instantiates `entry` (its own params unknown: they are chosen at deployment) and every module below it. */
-  static load(entry: string, files: BicepFiles): BicepProgram | undefined {
+  /**
+   * Instantiates `entry` and every module below it. Its own params are unknown (chosen at deployment)
+   * unless `params` gives them (a what-if: then the others take their defaults).
+   */
+  static load(entry: string, files: BicepFiles, params?: ReadonlyMap<string, BicepValue>): BicepProgram | undefined {
     const file = files.get(entry);
     if (!file?.parses) return undefined;
     const program = new BicepProgram(files);
-    program.instantiate(file, 'main', undefined, false);
+    program.instantiate(file, 'main', params, false);
     for (const mod of [...program.modules]) program.declareResources(mod);
     return program;
   }

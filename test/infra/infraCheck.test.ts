@@ -142,9 +142,15 @@ describe('infra:check on deliberately broken files', () => {
     expect(errors(check(fixture('user-access-admin.bicep'))).map((f) => f.rule)).toContain('broad-role');
   });
 
-  it("a trigger without the roles its documentation requires: the blob trigger's queue role on its account", () => {
+  it("a trigger without the roles its documentation requires (the blob trigger's queue role), and one on a container nothing creates", () => {
     const found = errors(check(fixture('project-missing-trigger-role')));
     expect(found).toEqual([
+      expect.objectContaining({
+        rule: 'trigger-target',
+        file: rel('project-missing-trigger-role/app/src/archive.ts'),
+        line: 8,
+        message: expect.stringContaining('blob trigger on "archive": the deployment creates no such entity'),
+      }),
       expect.objectContaining({
         rule: 'trigger-role',
         file: rel('project-missing-trigger-role/app/src/uploads.ts'),
@@ -155,29 +161,34 @@ describe('infra:check on deliberately broken files', () => {
     ]);
   });
 
-  it('azure.yaml as azd reads it: a hook path resolved from the service folder, one-platform hooks, Docker target, kustomize edits and env', () => {
-    const found = errors(check(fixture('project-bad-hook'))).map((f) => `${f.rule}:${f.line}`);
-    expect(found.sort()).toEqual(
+  it('azure.yaml as azd reads it: a hook path resolved from the service folder, one-platform hooks, Docker target, kustomize edits and env, fields, folders, outputs', () => {
+    const found = errors(check(fixture('project-bad-hook')));
+    expect(found.map((f) => `${f.rule}:${f.line}`).sort()).toEqual(
       [
-        'azure-yaml-hook-path:32',
-        'azure-yaml-hook-platform:35',
-        'azure-yaml-docker-target:16',
-        'azure-yaml-kustomize-edit:21',
-        'azure-yaml-env:23',
+        'azure-yaml-schema:8',
+        'azure-yaml-output:14',
+        'azure-yaml-docker-target:19',
+        'azure-yaml-kustomize-edit:24',
+        'azure-yaml-env:26',
+        'azure-yaml-hook-path:35',
+        'azure-yaml-path:37',
+        'azure-yaml-hook-platform:42',
+        'trigger-role:1',
       ].sort(),
     );
-    const [hook] = errors(check(fixture('project-bad-hook'))).filter((f) => f.rule === 'azure-yaml-hook-path');
+    const hook = found.find((f) => f.rule === 'azure-yaml-hook-path');
     expect(hook?.message).toContain(
       `resolves to ${rel('project-bad-hook/worker/infra/hooks/prepare.sh')}, which does not exist`,
     );
   });
 
-  it('a resource whose logs go to no Log Analytics workspace though the deployment has one', () => {
+  it('a resource whose logs go to no Log Analytics workspace though the deployment has one; a role no one can read before deploying', () => {
     expect(errors(check(fixture('project-missing-diagnostics')))).toEqual([
+      expect.objectContaining({ rule: 'role-guid', line: 62, resource: 'anyGrant (main>anyGrant)' }),
       expect.objectContaining({
         rule: 'diagnostic-settings',
         file: rel('project-missing-diagnostics/infra/main.bicep'),
-        line: 17,
+        line: 23,
         resource: 'bus (Microsoft.ServiceBus/namespaces)',
       }),
     ]);

@@ -162,12 +162,7 @@ export function checkAzureYaml(path: string, ctx: AzureYamlContext): Finding[] {
     if (!isObj(svc)) continue;
     const dir = resolve(base, typeof svc.project === 'string' ? svc.project : '.');
     if (!exists(dir, true))
-      error(
-        'azure-yaml-path',
-        [...p, 'project'],
-        `service ${name}: project ${String(svc.project)} is not a folder`,
-        `service ${name}`,
-      );
+      error('azure-yaml-path', [...p, 'project'], `service ${name}: project ${String(svc.project)} is not a folder`);
     if (!HOSTS.includes(typeof svc.host === 'string' ? svc.host : ''))
       error('azure-yaml-schema', [...p, 'host'], `service ${name}: host must be one of ${HOSTS.join(', ')}`);
     if (svc.language !== undefined && !LANGUAGES.includes(typeof svc.language === 'string' ? svc.language : ''))

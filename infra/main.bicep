@@ -44,9 +44,18 @@ param gpuMaxCount int = 4
 @description('Optional. Run the GPU pool on spot VMs.')
 param gpuSpot bool = false
 
-@description('Optional. AKS tier: Free (no SLA) or Standard (uptime SLA, hourly fee).')
+@description('Optional. AKS tier: Standard (the uptime SLA, about $73 a month) by default; Free has no SLA, for experiments.')
 @allowed(['Free', 'Standard'])
-param aksTier string = 'Free'
+param aksTier string = 'Standard'
+
+@description('Optional. Spread the AKS system pool over availability zones 1, 2 and 3 when the region has them (regionsWithZones); false: no zones. The GPU pool stays zone-less: GPU sizes are often offered in one or two zones of a region only.')
+param aksZoneRedundant bool = true
+
+@description('Optional. Client (application) id of the Entra ID app registration for the HTTP API (see functions/README.md, Authentication). Empty: the API requires authentication and refuses every call (401) until one is set.')
+param apiClientId string = ''
+
+@description('Optional. Client ids of the applications allowed to call the HTTP API; empty: any application of the tenant with a token for it.')
+param apiAllowedClientApplications string[] = []
 
 @description('Optional. Peek-lock duration of the work and control queues in seconds. The worker renews the lock every third of it while a shard runs (the Functions host renews control messages likewise); a crashed worker\'s shard is redelivered after it. Sets TESSERA_LOCK_MS.')
 @minValue(5)
@@ -80,10 +89,63 @@ param functionsCanRedrive bool = true
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
+@description('Optional. Put storage, Service Bus, Event Hubs, the registry and the Function App behind private endpoints in a VNet that the Function App (VNet integration) and the AKS nodes join. Raises the idle cost (Service Bus and the registry must be Premium; see infra/README.md, Private networking) and deploying then needs a machine inside the VNet.')
+param privateNetworking bool = false
+
 @description('Optional. Tags for every resource.')
 param tags object = {}
 
 var abbrs = loadJsonContent('abbreviations.json')
+// Regions with availability zones (learn.microsoft.com/azure/reliability/availability-zones-region-support,
+// the list as of 2025; a region that gains zones is added here).
+var regionsWithZones = [
+  'australiaeast'
+  'austriaeast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'chilecentral'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'indonesiacentral'
+  'israelcentral'
+  'italynorth'
+  'japaneast'
+  'japanwest'
+  'koreacentral'
+  'malaysiawest'
+  'mexicocentral'
+  'newzealandnorth'
+  'northeurope'
+  'norwayeast'
+  'polandcentral'
+  'qatarcentral'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'spaincentral'
+  'swedencentral'
+  'switzerlandnorth'
+  'uaenorth'
+  'uksouth'
+  'westeurope'
+  'westus2'
+  'westus3'
+]
+// privateNetworking: the private DNS zones, by the endpoint kind that uses each.
+var privateDnsZones = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  servicebus: 'privatelink.servicebus.windows.net'
+  registry: 'privatelink.azurecr.io'
+  sites: 'privatelink.azurewebsites.net'
+}
+var systemPoolZones = aksZoneRedundant && contains(regionsWithZones, toLower(location)) ? ['1', '2', '3'] : []
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, { 'azd-env-name': environmentName, application: 'tessera' })
 
@@ -106,7 +168,19 @@ var controlQueueName = 'control'
 var eventHubName = 'readings'
 var aggregatorConsumerGroup = 'aggregator'
 var ledgerTable = 'jobledger'
+// The blob extension parks a blob whose function keeps failing here, on the trigger's own account
+// (the data account): created up front so the Functions identity's queue role can be scoped to it.
+var blobTriggerPoisonQueue = 'webjobs-blobtrigger-poison'
 var deploymentContainer = 'app-package'
+// GPUs on one node of each allowed GPU size: a scorer takes one, so the pool holds at most
+// gpuMaxCount times this many scorers (the KEDA ScaledObject's maxReplicaCount, SCORER_MAX_REPLICAS).
+var gpusPerNode = {
+  Standard_NC40ads_H100_v5: 1
+  Standard_NC80adis_H100_v5: 2
+  Standard_NC24ads_A100_v4: 1
+  Standard_NC48ads_A100_v4: 2
+  Standard_NC96ads_A100_v4: 4
+}
 var scorerNamespace = 'tessera'
 var scorerServiceAccount = 'tessera-scorer'
 
@@ -114,6 +188,24 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
   location: location
   tags: allTags
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: allTags
+    privateDnsZoneNames: [
+      privateDnsZones.blob
+      privateDnsZones.queue
+      privateDnsZones.table
+      privateDnsZones.servicebus
+      privateDnsZones.registry
+      privateDnsZones.sites
+    ]
+  }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -136,8 +228,11 @@ module dataStorage 'modules/storage.bicep' = {
     tags: allTags
     containers: [containers.inbox, containers.work, containers.results, containers.models, containers.windows, containers.rejected, containers.checkpoints]
     tables: [ledgerTable]
+    queues: [blobTriggerPoisonQueue]
+    privateOnly: privateNetworking
     enableVersioning: true
     softDeleteRetentionDays: 14
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     lifecycleRules: [
       {
         name: 'expire-intermediate-work'
@@ -161,8 +256,10 @@ module hostStorage 'modules/storage.bicep' = {
     location: location
     tags: allTags
     containers: [deploymentContainer]
+    privateOnly: privateNetworking
     enableVersioning: false
     softDeleteRetentionDays: 7
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
 
@@ -173,6 +270,10 @@ module serviceBus 'modules/servicebus.bicep' = {
     name: '${abbrs.serviceBusNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    // Private endpoints need Premium.
+    skuName: privateNetworking ? 'Premium' : 'Standard'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     queues: [
       {
         name: workQueueName
@@ -199,6 +300,8 @@ module eventHubs 'modules/eventhubs.bicep' = {
     name: '${abbrs.eventHubNamespaces}${resourceToken}'
     location: location
     tags: allTags
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     hubName: eventHubName
     partitionCount: eventHubPartitionCount
     consumerGroups: [aggregatorConsumerGroup]
@@ -212,6 +315,34 @@ module registry 'modules/registry.bicep' = {
     name: '${abbrs.containerRegistryRegistries}${resourceToken}'
     location: location
     tags: allTags
+    // Private endpoints need Premium.
+    skuName: privateNetworking ? 'Premium' : 'Basic'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+  }
+}
+
+// privateNetworking: AKS joins a subnet it did not create, so its control plane runs as an identity
+// that already has Network Contributor on that one subnet when the cluster is created (a
+// system-assigned identity would exist only afterwards).
+module clusterIdentity 'modules/identity.bicep' = if (privateNetworking) {
+  name: 'identity-cluster'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}aks-${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module nodeSubnetRoles 'modules/rbac/subnet.bicep' = if (privateNetworking) {
+  name: 'rbac-node-subnet'
+  scope: rg
+  params: {
+    virtualNetworkName: privateNetworking ? network.outputs.name : ''
+    subnetName: 'aks'
+    roles: [
+      { principalId: privateNetworking ? clusterIdentity.outputs.principalId : '', principalType: 'ServicePrincipal', role: 'Network Contributor' }
+    ]
   }
 }
 
@@ -223,11 +354,15 @@ module cluster 'modules/aks.bicep' = {
     location: location
     tags: allTags
     tier: aksTier
+    systemZones: systemPoolZones
     gpuVmSize: gpuVmSize
     gpuMaxCount: gpuMaxCount
     gpuSpot: gpuSpot
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    nodeSubnetId: privateNetworking ? network.outputs.aksSubnetId : ''
+    controlPlaneIdentityId: privateNetworking ? clusterIdentity.outputs.resourceId : ''
   }
+  dependsOn: [nodeSubnetRoles]
 }
 
 module functionsIdentity 'modules/identity.bicep' = {
@@ -317,8 +452,48 @@ module functionApp 'modules/functions.bicep' = {
     deploymentContainer: deploymentContainer
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appSettings: functionsSettings
+    apiClientId: apiClientId
+    apiAllowedClientApplications: apiAllowedClientApplications
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    virtualNetworkSubnetId: privateNetworking ? network.outputs.functionsSubnetId : ''
+    privateOnly: privateNetworking
   }
 }
+
+// ---- privateNetworking: one private endpoint per service sub-resource, its DNS in the linked zone. ----
+
+// The for-expression needs names known at the start of the deployment; the targets are looked up by them.
+var privateEndpointNames = privateNetworking
+  ? ['data-blob', 'data-queue', 'data-table', 'host-blob', 'host-queue', 'host-table', 'servicebus', 'eventhubs', 'registry', 'functions']
+  : []
+var privateEndpointTargets = {
+  'data-blob': { id: dataStorage.outputs.resourceId, group: 'blob', zone: privateDnsZones.blob }
+  'data-queue': { id: dataStorage.outputs.resourceId, group: 'queue', zone: privateDnsZones.queue }
+  'data-table': { id: dataStorage.outputs.resourceId, group: 'table', zone: privateDnsZones.table }
+  'host-blob': { id: hostStorage.outputs.resourceId, group: 'blob', zone: privateDnsZones.blob }
+  'host-queue': { id: hostStorage.outputs.resourceId, group: 'queue', zone: privateDnsZones.queue }
+  'host-table': { id: hostStorage.outputs.resourceId, group: 'table', zone: privateDnsZones.table }
+  servicebus: { id: serviceBus.outputs.resourceId, group: 'namespace', zone: privateDnsZones.servicebus }
+  eventhubs: { id: eventHubs.outputs.resourceId, group: 'namespace', zone: privateDnsZones.servicebus }
+  registry: { id: registry.outputs.resourceId, group: 'registry', zone: privateDnsZones.registry }
+  functions: { id: functionApp.outputs.resourceId, group: 'sites', zone: privateDnsZones.sites }
+}
+
+module privateEndpoints 'modules/private-endpoint.bicep' = [
+  for endpoint in privateEndpointNames: {
+    name: 'pep-${endpoint}'
+    scope: rg
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${endpoint}-${resourceToken}'
+      location: location
+      tags: allTags
+      subnetId: network.outputs.endpointSubnetId
+      targetId: privateEndpointTargets[endpoint].id
+      groupId: privateEndpointTargets[endpoint].group
+      privateDnsZoneName: privateEndpointTargets[endpoint].zone
+    }
+  }
+]
 
 // ---- Role assignments: least privilege per component, by role name (modules/roles.bicep). ----
 
@@ -331,11 +506,14 @@ module functionsHostRoles 'modules/rbac/storage.bicep' = {
   scope: rg
   params: {
     storageAccountName: hostStorage.outputs.name
-    // The Functions host keeps leases, keys and Event Hubs checkpoints in blobs, and its blob
-    // trigger's poison messages in queues, of its own account: the one place it needs Owner.
+    // AzureWebJobsStorage: the host keeps leases, keys and Event Hubs checkpoints in blobs and
+    // uses queues and tables of its own account: Blob Data Owner, Queue Data Contributor and Table
+    // Data Contributor, the roles the Functions documentation lists for an identity-based host
+    // storage connection.
     accountRoles: [
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Owner' }
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Queue Data Contributor' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' }
     ]
   }
 }
@@ -347,8 +525,9 @@ module dataRoles 'modules/rbac/storage.bicep' = {
     storageAccountName: dataStorage.outputs.name
     containerRoles: concat(
       [
-        // Functions: submit (inbox), plan (writes parts to work), finish (results), dead letters (rejected).
-        { container: containers.inbox, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
+        // Functions: the blob trigger on inbox needs Blob Data Owner there (its documented role; it
+        // covers submit's writes too), plan writes parts to work, finish results, dead letters rejected.
+        { container: containers.inbox, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Owner' } }
         { container: containers.work, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.results, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
         { container: containers.rejected, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Blob Data Contributor' } }
@@ -374,6 +553,10 @@ module dataRoles 'modules/rbac/storage.bicep' = {
           ]
         : []
     )
+    queueRoles: [
+      // The blob trigger parks a poison blob's message in this queue of the trigger's account.
+      { queue: blobTriggerPoisonQueue, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Queue Data Contributor' } }
+    ]
     tableRoles: [
       { table: ledgerTable, request: { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
       { table: ledgerTable, request: { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Storage Table Data Contributor' } }
@@ -413,6 +596,9 @@ module controlQueueRoles 'modules/rbac/servicebus.bicep' = {
       // Functions: its trigger receives plan and finish messages; submit and re-drive send them.
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Receiver' }
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
+      // The Service Bus trigger's scale controller reads the queue's message count through the
+      // management API, which needs Manage rights: Data Owner, on this one queue only.
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Owner' }
       // Scorer: the fan-in after a job's last shard sends its finish message.
       { principalId: scorerPrincipal, principalType: 'ServicePrincipal', role: 'Azure Service Bus Data Sender' }
     ]
@@ -426,7 +612,10 @@ module hubRoles 'modules/rbac/eventhubs.bicep' = {
     namespaceName: eventHubs.outputs.name
     hubName: eventHubName
     roles: [
+      // The Event Hubs trigger's documented roles: Data Receiver and Data Owner (the scale controller
+      // reads the hub's partitions and the trigger manages its consumer's position), on this one hub.
       { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Event Hubs Data Receiver' }
+      { principalId: funcPrincipal, principalType: 'ServicePrincipal', role: 'Azure Event Hubs Data Owner' }
     ]
   }
 }
@@ -543,6 +732,9 @@ output TESSERA_MAX_DELIVERIES string = string(queueMaxDeliveryCount)
 
 @description('TESSERA_LOG_LEVEL for the scorer.')
 output TESSERA_LOG_LEVEL string = logLevel
+
+@description('The most scorer replicas KEDA may ask for: the GPU pool\'s gpuMaxCount nodes times the GPUs of one node (one GPU per scorer).')
+output SCORER_MAX_REPLICAS string = string(gpuMaxCount * gpusPerNode[gpuVmSize])
 
 @description('The Application Insights component: the scorer\'s predeploy hook reads its connection string into the azd environment (never a deployment output).')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

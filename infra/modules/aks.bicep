@@ -14,9 +14,12 @@ param tags object = {}
 @description('Optional. Kubernetes version; empty takes the region\'s default.')
 param kubernetesVersion string = ''
 
-@description('Optional. Free has no SLA; Standard adds the uptime SLA (and a fixed hourly fee).')
+@description('Optional. Standard has the uptime SLA (and a fixed hourly fee); Free has none.')
 @allowed(['Free', 'Standard'])
-param tier string = 'Free'
+param tier string = 'Standard'
+
+@description('Optional. Availability zones of the system pool (empty: none); the GPU pool is zone-less.')
+param systemZones string[] = []
 
 @description('Optional. VM size of the system pool.')
 param systemVmSize string = 'Standard_D4ds_v5'
@@ -44,6 +47,12 @@ param gpuMaxCount int = 4
 @description('Optional. Run the GPU pool on spot VMs (evictable, much cheaper). Shards on an evicted node are redelivered after their lock expires.')
 param gpuSpot bool = false
 
+@description('Optional. Resource id of the subnet both node pools join (privateNetworking: the nodes reach the private endpoints). Empty: AKS creates its own VNet.')
+param nodeSubnetId string = ''
+
+@description('Optional. Resource id of a user-assigned identity for the control plane (with Network Contributor on nodeSubnetId before the cluster is created). Empty: a system-assigned one.')
+param controlPlaneIdentityId string = ''
+
 @description('Required. Resource id of the Log Analytics workspace for Container Insights.')
 param logAnalyticsWorkspaceId string
 
@@ -58,9 +67,16 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
     name: 'Base'
     tier: tier
   }
-  identity: {
-    type: 'SystemAssigned'
-  }
+  identity: empty(controlPlaneIdentityId)
+    ? {
+        type: 'SystemAssigned'
+      }
+    : {
+        type: 'UserAssigned'
+        userAssignedIdentities: {
+          '${controlPlaneIdentityId}': {}
+        }
+      }
   properties: {
     kubernetesVersion: empty(kubernetesVersion) ? null : kubernetesVersion
     dnsPrefix: name
@@ -119,6 +135,8 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         count: 1
         minCount: 1
         maxCount: systemMaxCount
+        availabilityZones: empty(systemZones) ? null : systemZones
+        vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
         nodeTaints: ['CriticalAddonsOnly=true:NoSchedule']
       }
       {
@@ -132,6 +150,7 @@ resource aks 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         count: 0
         minCount: 0
         maxCount: gpuMaxCount
+        vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
         scaleSetPriority: gpuSpot ? 'Spot' : 'Regular'
         scaleSetEvictionPolicy: gpuSpot ? 'Delete' : null
         spotMaxPrice: gpuSpot ? -1 : null

@@ -14,6 +14,10 @@ param tags object = {}
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
 
+@description('Optional. Disabled: reachable through private endpoints only.')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Optional. Throughput units (Standard) or processing units (Premium).')
 @minValue(1)
 @maxValue(40)
@@ -32,6 +36,9 @@ param partitionCount int = 4
 @maxValue(7)
 param messageRetentionInDays int = 1
 
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
+
 @description('Required. Consumer groups to create on the hub.')
 param consumerGroups string[]
 
@@ -47,7 +54,7 @@ resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     isAutoInflateEnabled: false
   }
 }
@@ -70,6 +77,27 @@ resource groups 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-
     }
   }
 ]
+
+// Operational and runtime audit logs and metrics go to Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
 
 @description('The namespace\'s resource id.')
 output resourceId string = namespace.id

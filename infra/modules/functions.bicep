@@ -1,6 +1,7 @@
 // A Flex Consumption Function App on Node 22 that runs as a user-assigned identity: its host storage,
 // its deployment package and every binding connect with that identity; basic publishing
-// credentials (FTP, SCM) are off, HTTPS only, TLS 1.2.
+// credentials (FTP, SCM) are off, HTTPS only, TLS 1.2. The HTTP API requires an Entra ID token
+// (App Service authentication) as well as a function key; logs and metrics go to Log Analytics.
 
 @description('Required. Name of the Function App (globally unique host name).')
 param name string
@@ -40,6 +41,21 @@ param nodeVersion string = '22'
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+@description('Optional. Client (application) id of the Entra ID app registration that represents the HTTP API: callers need a token for it (audience api://<id> or the id). Empty: authentication is still required, no identity provider is configured, so every API call is refused with 401 until one is set (TESSERA_API_CLIENT_ID).')
+param apiClientId string = ''
+
+@description('Optional. Client ids of the applications allowed to call the API (empty: any application of the tenant with a token for it).')
+param apiAllowedClientApplications string[] = []
+
+@description('Optional. Resource id of the Log Analytics workspace that receives the app\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
+
+@description('Optional. Resource id of the subnet (delegated to Microsoft.App/environments) the app\'s outbound traffic goes through: VNet integration. Empty: none.')
+param virtualNetworkSubnetId string = ''
+
+@description('Optional. Refuse the public network but for Event Grid (its webhook delivers inbox/ uploads): the API and deployments then come through the app\'s private endpoint (privateNetworking).')
+param privateOnly bool = false
 
 @description('Optional. Memory of one instance in MB.')
 @allowed([512, 2048, 4096])
@@ -95,8 +111,24 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Enabled even when private: Event Grid's webhook is public, let in by its service tag below;
+    // everything else comes through the private endpoint (access restrictions do not apply there).
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
+      ipSecurityRestrictionsDefaultAction: privateOnly ? 'Deny' : 'Allow'
+      ipSecurityRestrictions: privateOnly
+        ? [
+            {
+              name: 'event-grid'
+              action: 'Allow'
+              priority: 100
+              tag: 'ServiceTag'
+              ipAddress: 'AzureEventGrid'
+            }
+          ]
+        : []
+      scmIpSecurityRestrictionsDefaultAction: privateOnly ? 'Deny' : 'Allow'
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -144,6 +176,68 @@ resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01'
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// App Service authentication (Easy Auth) in front of every HTTP function: a request without a valid
+// Entra ID token for the API's registration is refused with 401 before any function runs; the
+// function keys stay a second factor. The blob extension's webhook (Event Grid delivers inbox/
+// uploads there with its system key) is excluded.
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/runtime/webhooks/blobs']
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: !empty(apiClientId)
+        registration: {
+          clientId: empty(apiClientId) ? null : apiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: empty(apiClientId) ? [] : ['api://${apiClientId}', apiClientId]
+          defaultAuthorizationPolicy: {
+            allowedApplications: apiAllowedClientApplications
+          }
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}
+
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: app
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -12,9 +12,13 @@ param location string = resourceGroup().location
 @description('Optional. Tags for the registry.')
 param tags object = {}
 
-@description('Optional. Tier.')
+@description('Optional. Tier. Private endpoints need Premium.')
 @allowed(['Basic', 'Standard', 'Premium'])
 param skuName string = 'Basic'
+
+@description('Optional. Disabled: reachable through private endpoints only (needs Premium).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
 
 resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   name: name
@@ -26,7 +30,8 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   properties: {
     adminUserEnabled: false
     anonymousPullEnabled: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkRuleBypassOptions: 'AzureServices'
     policies: {
       azureADAuthenticationAsArmPolicy: {
         status: 'enabled'

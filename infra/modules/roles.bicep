@@ -13,12 +13,15 @@ var builtInRoles = {
   'Azure Service Bus Data Sender': '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   'Azure Service Bus Data Receiver': '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   'Azure Service Bus Data Owner': '090c5cfd-751d-490a-894a-3ce6f1109419'
+  'Azure Event Hubs Data Owner': 'f526a384-b230-433a-b45c-95f59c4a2dec'
   'Azure Event Hubs Data Receiver': 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde'
   'Azure Event Hubs Data Sender': '2b629674-e913-4c01-ae53-ef4638d8f975'
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   AcrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
   'Azure Kubernetes Service RBAC Cluster Admin': 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
+  // privateNetworking: the cluster's identity manages the node subnet it joins.
+  'Network Contributor': '4d97b98b-1d4f-4787-a291-c67834d212e7'
 }
 
 @export()

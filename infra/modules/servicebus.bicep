@@ -12,9 +12,16 @@ param location string = resourceGroup().location
 @description('Optional. Tags for the namespace.')
 param tags object = {}
 
-@description('Optional. Tier. Standard is the cheapest with duplicate detection; Premium adds isolation and private networking.')
+@description('Optional. Tier. Standard is the cheapest with duplicate detection; Premium adds isolation and private endpoints.')
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
+
+@description('Optional. Disabled: reachable through private endpoints only (needs Premium).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
 
 @description('Required. Queues to create.')
 param queues {
@@ -41,11 +48,12 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   sku: {
     name: skuName
     tier: skuName
+    capacity: skuName == 'Premium' ? 1 : null
   }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -65,6 +73,27 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
     }
   }
 ]
+
+// Operational and runtime audit logs and metrics go to Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
 
 @description('The namespace\'s resource id.')
 output resourceId string = namespace.id

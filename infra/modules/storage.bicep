@@ -17,11 +17,17 @@ param tags object = {}
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
 param skuName string = 'Standard_LRS'
 
+@description('Optional. Refuse the public network but for trusted Azure services (Event Grid\'s dead-lettering, with its identity): data then flows through private endpoints (privateNetworking).')
+param privateOnly bool = false
+
 @description('Optional. Blob containers to create (private).')
 param containers string[] = []
 
 @description('Optional. Tables to create.')
 param tables string[] = []
+
+@description('Optional. Queues to create (so that a role can be scoped to one queue).')
+param queues string[] = []
 
 @description('Optional. Keep previous versions of every blob, so an overwrite never loses an input.')
 param enableVersioning bool = true
@@ -40,6 +46,9 @@ param lifecycleRules {
   @description('Required. Days after last modification before a blob is deleted.')
   deleteAfterDays: int
 }[] = []
+
+@description('Optional. Resource id of the Log Analytics workspace that receives this resource\'s logs and metrics (diagnostic settings). Empty: none.')
+param logAnalyticsWorkspaceId string = ''
 
 @description('Optional. Days after which previous blob versions are deleted (0: kept). Bounds what versioning costs.')
 @minValue(0)
@@ -62,9 +71,11 @@ resource account 'Microsoft.Storage/storageAccounts@2026-04-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
+    // publicNetworkAccess stays Enabled even when private: with Disabled, Azure ignores the trusted
+    // services bypass, and Event Grid could no longer dead-letter into the account.
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 }
@@ -95,7 +106,7 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 ]
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-04-01' = if (!empty(tables)) {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-04-01' = {
   parent: account
   name: 'default'
 }
@@ -104,6 +115,18 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
   for table in tables: {
     parent: tableService
     name: table
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-04-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource storageQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-04-01' = [
+  for queue in queues: {
+    parent: queueService
+    name: queue
   }
 ]
 
@@ -164,6 +187,83 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-04
     }
   }
   dependsOn: [blobContainers]
+}
+
+// Diagnostic settings: the account takes metrics only; each service's reads, writes and deletes are
+// logs of that service (which is why the queue and table services are declared even without queues
+// or tables: every account has them).
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: account
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
 }
 
 @description('The account\'s resource id.')

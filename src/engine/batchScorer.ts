@@ -2,8 +2,9 @@
  * Runs a scoring session over row-major float32 rows in fixed-size batches, gathering one score and
  * one label per row.
  */
-import * as ort from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { PermanentError } from '../core/errors.js';
+import { onnxRuntime } from '../onnx/onnxRuntime.js';
 import { instruments } from '../telemetry/metrics.js';
 import { inSpan } from '../telemetry/tracing.js';
 import type { ScoringSignature } from './scoringSignature.js';
@@ -16,7 +17,7 @@ export interface ScoreResult {
 
 /** The subset of an onnxruntime session the scorer uses (a recording fake can stand in for it). */
 export interface RunnableSession {
-  run(feeds: Record<string, ort.Tensor>, fetches: readonly string[]): Promise<Record<string, ort.Tensor>>;
+  run(feeds: Record<string, Tensor>, fetches: readonly string[]): Promise<Record<string, Tensor>>;
 }
 
 export interface BatchPlan {
@@ -41,6 +42,7 @@ export function scoreInBatches(
     'tessera.batches': Math.ceil(nRows / plan.batchSize),
   };
   return inSpan('onnx score', { attributes }, async () => {
+    const ort = await onnxRuntime();
     const f = signature.nFeatures;
     const { batchSize } = plan;
     const scores = new Float32Array(nRows);
@@ -70,7 +72,7 @@ export function scoreInBatches(
   });
 }
 
-function copyLabels(data: ort.Tensor['data'], labels: Int32Array, start: number): void {
+function copyLabels(data: Tensor['data'], labels: Int32Array, start: number): void {
   if (data instanceof BigInt64Array) {
     for (let i = 0; i < data.length; i++) labels[start + i] = Number(data[i]);
   } else if (data instanceof Int32Array) {

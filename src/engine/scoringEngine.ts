@@ -14,10 +14,11 @@
  *   from the session (labels are then the sign of the score: the same values). The checksum is always
  *   that of the bytes received.
  */
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { InputError, PermanentError, TransientError } from '../core/errors.js';
 import { decodeOrThrow, describeModel, sha256Hex, type ModelInfo } from '../onnx/modelInfo.js';
 import { encodeModel } from '../onnx/onnxProto.js';
+import { onnxRuntime } from '../onnx/onnxRuntime.js';
 import { pruneToOutputs } from '../onnx/pruneGraph.js';
 import { rewriteSvm } from '../onnx/svmRewrite.js';
 import { scoreInBatches, type BatchPlan, type ScoreResult } from './batchScorer.js';
@@ -74,7 +75,7 @@ export interface ScoringEngine {
 
 interface Entry extends ScoringSession {
   readonly cacheKey: string;
-  readonly ort: ort.InferenceSession;
+  readonly ort: InferenceSession;
   readonly plan: BatchPlan;
   inFlight: number;
   closed: boolean;
@@ -86,7 +87,7 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
   const batchSize = options.batchSize ?? 4096;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new InputError('batchSize', `must be a positive integer, got ${batchSize}`);
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: [...(options.executionProviders ?? ['cpu'])],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
@@ -121,7 +122,9 @@ export function createScoringEngine(options: ScoringEngineOptions = {}): Scoring
     // Labels that are Cast(Sign(score)) are derived from the scores: the session need not compute them.
     const prune = optimize && signature.labelIsSignOfScore;
     const runnable = prune ? pruneToOutputs(rewrittenModel, [signature.scoreOutput]) : rewrittenModel;
-    let session: ort.InferenceSession;
+    // Loaded outside the try: a runtime that will not load is this process's fault, not the model's.
+    const ort = await onnxRuntime();
+    let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(
         rewritten > 0 || prune ? encodeModel(runnable) : bytes,

@@ -29,14 +29,14 @@ const triggerOf = (r: Registration) => {
 const BACKOFF = { strategy: 'exponentialBackoff', maxRetryCount: 5 };
 
 describe('stream function registrations (what the host receives)', () => {
-  it('readingsEventHub: an Event Hubs trigger, batches (cardinality many), consumer group aggregator, identity connection TESSERA_EVENTHUBS, exponential backoff', () => {
+  it('readingsEventHub: an Event Hubs trigger, batches (cardinality many), the consumer group of setting TESSERA_EVENTHUB_CONSUMER_GROUP, identity connection TESSERA_EVENTHUBS, exponential backoff', () => {
     const r = registration('readingsEventHub');
     expect(r.callback).toBe(handlers.get('readingsEventHub'));
     expect(triggerOf(r)).toMatchObject({
       type: 'eventHubTrigger',
       direction: 'in',
       eventHubName: '%TESSERA_EVENTHUB_NAME%',
-      consumerGroup: 'aggregator',
+      consumerGroup: '%TESSERA_EVENTHUB_CONSUMER_GROUP%',
       connection: 'TESSERA_EVENTHUBS',
       cardinality: 'many',
     });

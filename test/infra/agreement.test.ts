@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseBicep } from '../../tools/infra-check/bicepSyntax.js';
@@ -154,10 +154,10 @@ describe('infra agrees with the code', () => {
         `${name} parsed`,
       ).toBe(true);
     }
-    // The trigger binds the same hub setting and the same consumer group.
+    // The trigger binds the same hub and consumer group settings the event log reads.
     const trigger = read('functions/src/functions/readingsEventHub.ts');
     expect(trigger).toContain("eventHubName: '%TESSERA_EVENTHUB_NAME%'");
-    expect(trigger).toContain(`consumerGroup: '${AZURE_DEFAULTS.eventHubConsumerGroup}'`);
+    expect(trigger).toContain("consumerGroup: '%TESSERA_EVENTHUB_CONSUMER_GROUP%'");
     expect(trigger).toContain("connection: 'TESSERA_EVENTHUBS'");
     // Roles: Event Hubs Data Receiver on the hub, Blob Data Contributor on the checkpoints container.
     const hubRoles = declValue('module', 'hubRoles');
@@ -220,17 +220,94 @@ describe('infra agrees with the code', () => {
     // Values a hook puts into the azd environment instead of an output (not for the deployment history).
     const hook = read('infra/hooks/predeploy-scorer.sh');
     const setByHook = [...hook.matchAll(/azd env set ([A-Z_]+)/g)].map((m) => m[1]);
-    expect(setByHook).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
-    expect(azure).toMatchObject({
-      services: { scorer: { hooks: { predeploy: { posix: { run: './infra/hooks/predeploy-scorer.sh' } } } } },
-    });
+    expect(setByHook).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING', 'KEDA_OPERATOR_RESTARTED_FOR']);
     // … from the component the Bicep names.
-    for (const [, ref] of hook.matchAll(/"\$\{([A-Z_]+)\}"/g))
-      if (ref !== 'AZURE_RESOURCE_GROUP') expect(outputs, `the hook reads output ${ref}`).toContain(ref);
+    for (const [, ref] of hook.matchAll(/"\$\{([A-Z_]+)(?::[?-][^}]*)?\}"/g))
+      if (ref !== 'AZURE_RESOURCE_GROUP' && !setByHook.includes(ref))
+        expect(outputs, `the hook reads output ${ref}`).toContain(ref);
+    // What azd itself sets: the image it pushed for the service.
+    const setByAzd = ['SERVICE_SCORER_IMAGE_NAME'];
     for (const value of Object.values(env)) {
       for (const [, ref] of value.matchAll(/\$\{([A-Z_]+)\}/g)) {
-        if (!setByHook.includes(ref)) expect(outputs, `azure.yaml references output ${ref}`).toContain(ref);
+        if (!setByHook.includes(ref) && !setByAzd.includes(ref ?? ''))
+          expect(outputs, `azure.yaml references output ${ref}`).toContain(ref);
       }
     }
+  });
+
+  it("azd runs the hooks from where azure.yaml says, on Windows and POSIX: a service hook's path starts in the service's folder", () => {
+    type Hook = { shell: string; run: string };
+    type Hooks = Record<string, { windows?: Hook; posix?: Hook }>;
+    const azure = parse(read('azure.yaml')) as {
+      hooks: Hooks;
+      services: Record<string, { project: string; hooks?: Hooks }>;
+    };
+    const all = [
+      { base: repo, hooks: azure.hooks },
+      ...Object.values(azure.services).map((svc) => ({ base: join(repo, svc.project), hooks: svc.hooks ?? {} })),
+    ];
+    const seen: string[] = [];
+    for (const { base, hooks } of all) {
+      for (const [event, hook] of Object.entries(hooks)) {
+        expect(hook.posix, `${event} posix`).toMatchObject({ shell: 'sh', run: expect.stringMatching(/\.sh$/) });
+        expect(hook.windows, `${event} windows`).toMatchObject({ shell: 'pwsh', run: expect.stringMatching(/\.ps1$/) });
+        for (const h of [hook.posix!, hook.windows!]) {
+          expect(existsSync(resolve(base, h.run)), `${event}: ${h.run} from ${base}`).toBe(true);
+          seen.push(relative(repo, resolve(base, h.run)));
+        }
+      }
+    }
+    expect(seen.sort()).toEqual([
+      'infra/hooks/postdeploy.ps1',
+      'infra/hooks/postdeploy.sh',
+      'infra/hooks/predeploy-scorer.ps1',
+      'infra/hooks/predeploy-scorer.sh',
+    ]);
+  });
+
+  it('deploying rewrites no tracked file: no kustomize edits; the image comes through the generated .env; kustomize is a listed prerequisite', () => {
+    const azure = parse(read('azure.yaml')) as {
+      services: { scorer: { k8s: { kustomize: { edits?: unknown; env: Record<string, string> } } } };
+    };
+    const kustomize = azure.services.scorer.k8s.kustomize;
+    expect(kustomize.edits).toBeUndefined();
+    expect(kustomize.env['SCORER_IMAGE']).toBe('${SERVICE_SCORER_IMAGE_NAME}');
+    const wiring = parse(read('infra/k8s/components/azure-wiring/kustomization.yaml')) as {
+      replacements: { source: { fieldPath: string }; targets: { select: { kind: string }; fieldPaths: string[] }[] }[];
+    };
+    const into = (field: string) =>
+      wiring.replacements
+        .filter((r) => r.source.fieldPath === `data.${field}`)
+        .flatMap((r) => r.targets.flatMap((t) => t.fieldPaths.map((f) => `${t.select.kind}:${f}`)));
+    expect(into('SCORER_IMAGE')).toEqual(['Deployment:spec.template.spec.containers.[name=scorer].image']);
+    expect(read('infra/.gitignore')).toMatch(/^k8s\/overlays\/\*\/\.env$/m);
+    expect(read('infra/README.md')).toMatch(/Prerequisites[\s\S]*`kustomize`[\s\S]*### The one command/);
+  });
+
+  it('the KEDA ceiling follows the GPU pool: gpuMaxCount nodes times the GPUs of one node', () => {
+    const output = decls.find((d) => d.kind === 'output' && d.name === 'SCORER_MAX_REPLICAS');
+    expect(output?.value?.text).toBe('string(gpuMaxCount * gpusPerNode[gpuVmSize])');
+    const perNode = declValue('var', 'gpusPerNode');
+    const allowed = (file: string) => {
+      const text = read(file);
+      const block = /@allowed\(\[([^\]]*)\]\)\nparam gpuVmSize/.exec(text)?.[1] ?? '';
+      return [...block.matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
+    };
+    expect(keys(perNode).sort()).toEqual(allowed('infra/main.bicep'));
+    expect(allowed('infra/modules/aks.bicep')).toEqual(allowed('infra/main.bicep'));
+    const azure = parse(read('azure.yaml')) as {
+      services: { scorer: { k8s: { kustomize: { env: Record<string, string> } } } };
+    };
+    expect(azure.services.scorer.k8s.kustomize.env['SCORER_MAX_REPLICAS']).toBe('${SCORER_MAX_REPLICAS}');
+    const wiring = read('infra/k8s/components/azure-wiring/kustomization.yaml');
+    expect(wiring).toMatch(
+      /fieldPath: data\.SCORER_MAX_REPLICAS\n\s+targets:\n\s+- select:\n\s+kind: ScaledObject[\s\S]*?- spec\.maxReplicaCount/,
+    );
+  });
+
+  it('main.parameters.json passes only params main.bicep declares', () => {
+    const file = JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, unknown> };
+    const params = decls.filter((d) => d.kind === 'param').map((d) => d.name);
+    for (const name of Object.keys(file.parameters)) expect(params, name).toContain(name);
   });
 });

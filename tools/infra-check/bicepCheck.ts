@@ -5,14 +5,26 @@ import { parseBicep } from './bicepSyntax.js';
 import { declarationBody, declarations, resources, stringLiteral, toValue, type BicepDecl } from './bicepModel.js';
 import type { BicepTypes } from './bicepTypes.js';
 import { checkResourceBody } from './typeCheck.js';
+import { BicepFiles } from './bicepFiles.js';
+import { evaluate, fileEnv } from './bicepEval.js';
+import { checkProviderRequired } from './providerRequired.js';
+import { checkRoleMaps } from './roleRules.js';
 import { checkDescriptions, checkFileSecurity, checkResourceSecurity } from './securityRules.js';
 
 /** Checks one .bicep file: syntax first (a file that does not parse gets no further checks, and fails), then types, security and style. */
-export function checkBicepFile(path: string, types: BicepTypes, cwd = process.cwd()): Finding[] {
+export function checkBicepFile(
+  path: string,
+  types: BicepTypes,
+  cwd = process.cwd(),
+  files = new BicepFiles(),
+): Finding[] {
   const file = relative(cwd, path) || path;
   const source = readFileSync(path, 'utf8');
   const { root, findings } = parseBicep(file, source);
   if (findings.length > 0) return findings;
+  // Bodies are evaluated (variables, loops, conditions, known functions) before their properties are
+  // checked, so a typo inside a `for` body or a variable is found too; params stay unknown.
+  const env = fileEnv(files.add(path, root, true), files);
 
   const decls = declarations(root);
   const out: Finding[] = [];
@@ -62,9 +74,13 @@ export function checkBicepFile(path: string, types: BicepTypes, cwd = process.cw
           message: `${r.type}@${r.apiVersion} exists (index.json) but ${found.file} is not vendored: its properties were not checked`,
         });
         break;
-      case 'ok':
-        if (r.body) {
-          for (const p of checkResourceBody(types, found.body, r.body, r.existing))
+      case 'ok': {
+        const bodyNode = declarationBody(r.node);
+        const body = bodyNode ? evaluate(bodyNode, env) : undefined;
+        if (body) {
+          const problems = checkResourceBody(types, found.body, body, r.existing);
+          if (!r.existing) problems.push(...checkProviderRequired(r.type, body));
+          for (const p of problems)
             out.push({ severity: 'error', rule: p.rule, file, line: p.line, resource, message: p.message });
         }
         if (!r.existing && !r.apiVersion.includes('preview')) {
@@ -80,13 +96,20 @@ export function checkBicepFile(path: string, types: BicepTypes, cwd = process.cw
             });
         }
         break;
+      }
     }
   }
   out.push(...checkResourceSecurity(file, all));
   out.push(...checkFileSecurity(file, root, decls));
   out.push(...checkDescriptions(file, decls));
   out.push(...checkModules(path, file, decls));
-  return out;
+  out.push(...checkRoleMaps(file, decls, env));
+  // A variable used by several resources is checked once per use: report each problem once.
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const key = `${f.rule}:${f.line}:${f.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** Module references: the file exists, parses, and the params passed are the module's own, required ones included. */

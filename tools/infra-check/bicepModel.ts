@@ -2,13 +2,35 @@ import type { SyntaxNode } from './bicepSyntax.js';
 
 /** A Bicep value, as far as it can be known without evaluating it. */
 export type BicepValue =
-  | { readonly kind: 'object'; readonly line: number; readonly props: readonly BicepProp[] }
+  /** `open`: more properties may come from a value known only at deployment (union with a param). */
+  | { readonly kind: 'object'; readonly line: number; readonly props: readonly BicepProp[]; readonly open?: boolean }
   | { readonly kind: 'array'; readonly line: number; readonly items: readonly BicepValue[] }
-  | { readonly kind: 'string'; readonly line: number; readonly value: string | undefined }
+  /** `value` undefined: computed at deployment; `refs` are the resource properties it was built from. */
+  | {
+      readonly kind: 'string';
+      readonly line: number;
+      readonly value: string | undefined;
+      readonly refs?: readonly (BicepValue & { kind: 'ref' })[];
+      /** Interpolated with literal text around it: whatever its value, it is not empty. */
+      readonly nonEmpty?: boolean;
+    }
   | { readonly kind: 'number'; readonly line: number; readonly value: number }
   | { readonly kind: 'bool'; readonly line: number; readonly value: boolean }
   | { readonly kind: 'null'; readonly line: number }
-  | { readonly kind: 'expr'; readonly line: number; readonly text: string; readonly node: SyntaxNode };
+  | { readonly kind: 'expr'; readonly line: number; readonly text: string; readonly node: SyntaxNode }
+  /** One of several values, chosen at deployment (a condition the checker cannot decide). */
+  | { readonly kind: 'either'; readonly line: number; readonly options: readonly BicepValue[] }
+  /** An array item that exists only under a deployment-time condition (concat(…, cond ? [x] : [])). */
+  | { readonly kind: 'optional'; readonly line: number; readonly value: BicepValue }
+  /** A property of a resource or module instance, known by what it refers to (bicepProgram.ts). */
+  | { readonly kind: 'ref'; readonly line: number; readonly target: RefTarget; readonly path: readonly string[] };
+
+/** What a `ref` value points at: a resource or module instance of a deployment (bicepProgram.ts). */
+export interface RefTarget {
+  readonly kind: 'resource' | 'module';
+  /** Unique within one deployment: the instance path, e.g. `main>dataStorage>account`. */
+  readonly id: string;
+}
 
 export interface BicepProp {
   readonly key: string;
@@ -47,7 +69,15 @@ export interface BicepResource {
 
 const line = (n: SyntaxNode): number => n.startPosition.row + 1;
 
+/** A node's named children without comments (tree-sitter keeps comments as named children anywhere). */
+export const kids = (n: SyntaxNode): SyntaxNode[] => n.namedChildren.filter((c) => c.type !== 'comment');
+
 const ESCAPES: Record<string, string> = { "\\'": "'", '\\\\': '\\', '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\$': '$' };
+
+/** The text of one literal part of a string node (string content or an escape sequence). */
+export function stringPartText(part: SyntaxNode): string {
+  return part.type === 'escape_sequence' ? (ESCAPES[part.text] ?? part.text) : part.text;
+}
 
 /** The literal text of a string node, or undefined when it interpolates. */
 export function stringLiteral(node: SyntaxNode): string | undefined {
@@ -55,7 +85,7 @@ export function stringLiteral(node: SyntaxNode): string | undefined {
   let out = '';
   for (const child of node.namedChildren) {
     if (child.type === 'interpolation') return undefined;
-    out += child.type === 'escape_sequence' ? (ESCAPES[child.text] ?? child.text) : child.text;
+    out += stringPartText(child);
   }
   if (node.namedChildCount === 0) {
     const raw = node.text;
@@ -72,7 +102,7 @@ export function toValue(node: SyntaxNode): BicepValue {
       const props: BicepProp[] = [];
       for (const p of node.namedChildren) {
         if (p.type !== 'object_property') continue;
-        const [keyNode, valueNode] = p.namedChildren.filter((c) => c.type !== 'decorators');
+        const [keyNode, valueNode] = kids(p).filter((c) => c.type !== 'decorators');
         if (!keyNode || !valueNode) continue;
         const key = keyNode.type === 'string' ? (stringLiteral(keyNode) ?? keyNode.text) : keyNode.text;
         props.push({ key, line: line(p), value: toValue(valueNode) });
@@ -80,7 +110,13 @@ export function toValue(node: SyntaxNode): BicepValue {
       return { kind: 'object', line: at, props };
     }
     case 'array':
-      return { kind: 'array', line: at, items: node.namedChildren.filter((c) => c.type !== 'decorators').map(toValue) };
+      return {
+        kind: 'array',
+        line: at,
+        items: kids(node)
+          .filter((c) => c.type !== 'decorators')
+          .map(toValue),
+      };
     case 'string':
       return { kind: 'string', line: at, value: stringLiteral(node) };
     case 'number':
@@ -127,7 +163,7 @@ export function declarations(root: SyntaxNode): BicepDecl[] {
   for (const node of root.namedChildren) {
     const kind = DECL_KINDS[node.type];
     if (!kind) continue;
-    const named = node.namedChildren;
+    const named = kids(node);
     const name = named[0]?.text ?? '';
     const last = named[named.length - 1];
     const hasDefault = kind === 'param' && node.children.some((c) => c.type === '=');
@@ -146,10 +182,9 @@ export function declarations(root: SyntaxNode): BicepDecl[] {
 
 /** The body object of a resource or module declaration, through `[for …: …]` and `if (…)`. */
 export function declarationBody(node: SyntaxNode): SyntaxNode | undefined {
-  let body: SyntaxNode | undefined = node.namedChildren[node.namedChildren.length - 1];
+  let body: SyntaxNode | undefined = kids(node)[kids(node).length - 1];
   for (let i = 0; i < 3 && body && body.type !== 'object'; i++) {
-    if (body.type === 'for_statement' || body.type === 'if_statement')
-      body = body.namedChildren[body.namedChildren.length - 1];
+    if (body.type === 'for_statement' || body.type === 'if_statement') body = kids(body)[kids(body).length - 1];
     else return undefined;
   }
   return body?.type === 'object' ? body : undefined;

@@ -14,6 +14,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { ScaledJob } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
@@ -65,6 +66,11 @@ export const KINDS: Readonly<Record<string, KindInfo>> = {
     PodDisruptionBudget,
     'kubernetes-models/policy/v1/PodDisruptionBudget',
     'IPodDisruptionBudget',
+  ),
+  'networking.k8s.io/v1/NetworkPolicy': kind(
+    NetworkPolicy,
+    'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    'INetworkPolicy',
   ),
   'keda.sh/v1alpha1/ScaledObject': kind(
     ScaledObject,

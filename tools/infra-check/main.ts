@@ -21,7 +21,10 @@ if (!existsSync(resolve(typesDir, 'index.json'))) {
 }
 
 const started = Date.now();
-const { findings, files } = runInfraCheck({ paths: paths.length > 0 ? paths : [resolve(repo, 'infra')], typesDir });
+const { findings, files } = runInfraCheck({
+  paths: paths.length > 0 ? paths : [resolve(repo, 'infra'), resolve(repo, 'azure.yaml')],
+  typesDir,
+});
 const errors = findings.filter((f) => f.severity === 'error');
 for (const f of findings) if (!quiet || f.severity === 'error') process.stdout.write(`${formatFinding(f)}\n`);
 const notes = findings.length - errors.length;

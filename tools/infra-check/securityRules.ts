@@ -1,14 +1,15 @@
 import type { Finding } from './findings.js';
+import { BUILT_IN_ROLES } from './builtInRoles.js';
 import { descendants, stringLiteral, type BicepDecl, type BicepResource, type BicepValue } from './bicepModel.js';
 import type { SyntaxNode } from './bicepSyntax.js';
 
-/** Roles no Tessera component needs: granting one is always a finding. */
-export const FORBIDDEN_ROLES: Readonly<Record<string, string>> = {
-  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635': 'Owner',
-  'b24988ac-6180-42a0-ab88-20f7382dd24c': 'Contributor',
-  '18d7d88d-d35e-4fb5-a5c3-7773c4a72b9d': 'User Access Administrator',
-  'f58310d9-a9f6-439a-9e8d-f62e7b41a168': 'Role Based Access Control Administrator',
-};
+/** Roles no Tessera component needs: granting one is always a finding (GUIDs from builtInRoles.ts). */
+export const FORBIDDEN_ROLES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['Owner', 'Contributor', 'User Access Administrator', 'Role Based Access Control Administrator'].map((name) => [
+    BUILT_IN_ROLES[name] ?? '',
+    name,
+  ]),
+);
 const FORBIDDEN_ROLE_NAMES = new Set(Object.values(FORBIDDEN_ROLES).map((n) => n.toLowerCase()));
 
 /** A required literal setting: `path` inside the resource body must equal one of `expected`. */

@@ -4,7 +4,7 @@ import type { BicepProp, BicepValue } from './bicepModel.js';
 
 /** A property problem, reported by the caller with file and resource. */
 export interface TypeProblem {
-  readonly rule: 'unknown-property' | 'read-only-property' | 'type-mismatch' | 'invalid-value';
+  readonly rule: 'unknown-property' | 'read-only-property' | 'type-mismatch' | 'invalid-value' | 'missing-property';
   readonly line: number;
   readonly message: string;
 }
@@ -21,7 +21,12 @@ interface Shape {
   readonly additional: TypeRef | undefined;
   readonly owner: TypeRef;
   readonly typeName: string;
+  /** False when a discriminated object's variant is not known: its required properties cannot be told. */
+  readonly complete: boolean;
 }
+
+/** Resource-body keys Bicep or ARM fills in, which a body never sets. */
+const IMPLIED = new Set(['id', 'type', 'apiversion']);
 
 /** Checks a resource body's property names and literal types against its type definition. */
 export function checkResourceBody(
@@ -55,6 +60,7 @@ function shapeOf(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind: 'o
       additional: t.additionalProperties ? types.follow(ref, t.additionalProperties) : undefined,
       owner: ref,
       typeName: t.name,
+      complete: true,
     };
   }
   if (t.type === TypeBaseKind.DiscriminatedObjectType) {
@@ -70,7 +76,7 @@ function shapeOf(types: BicepTypes, ref: TypeRef, value: BicepValue & { kind: 'o
       }
     }
     // Property refs of the elements live in the same file as the discriminated type in every types.json.
-    return { props, additional: undefined, owner: ref, typeName: t.name };
+    return { props, additional: undefined, owner: ref, typeName: t.name, complete: chosen !== undefined };
   }
   return undefined;
 }
@@ -117,6 +123,18 @@ function checkObject(
     }
     checkValue(types, types.follow(shape.owner, prop.type), p, where, problems);
   }
+  if (!shape.complete || value.open) return;
+  const given = new Set(value.props.map((p) => p.key.toLowerCase()));
+  for (const [key, prop] of Object.entries(shape.props)) {
+    const required = (prop.flags & ObjectTypePropertyFlags.Required) !== 0;
+    const readOnly = (prop.flags & ObjectTypePropertyFlags.ReadOnly) !== 0;
+    if (!required || readOnly || given.has(key.toLowerCase()) || (top && IMPLIED.has(key.toLowerCase()))) continue;
+    problems.push({
+      rule: 'missing-property',
+      line: value.line,
+      message: `"${path ? `${path}.${key}` : key}" is required by ${shape.typeName}`,
+    });
+  }
 }
 
 function literalKind(v: BicepValue): string {
@@ -141,7 +159,14 @@ function checkValue(
   problems: TypeProblem[],
 ): void {
   const v = p.value;
-  if (v.kind === 'expr' || v.kind === 'null') return; // evaluated at deployment: not checkable offline
+  if (v.kind === 'either') {
+    for (const option of v.options)
+      checkValue(types, ref, { key: p.key, line: option.line, value: option }, where, problems);
+    return;
+  }
+  if (v.kind === 'optional')
+    return checkValue(types, ref, { key: p.key, line: v.line, value: v.value }, where, problems);
+  if (v.kind === 'expr' || v.kind === 'null' || v.kind === 'ref') return; // known only at deployment
   const t = types.resolve(ref);
   const mismatch = (expected: string): void => {
     problems.push({

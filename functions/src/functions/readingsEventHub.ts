@@ -81,13 +81,14 @@ function scalars(value: unknown): Record<string, string | number | boolean> {
 }
 
 // Identity-based connection (TESSERA_EVENTHUBS__fullyQualifiedNamespace, __credential, __clientId).
-// The consumer group is the aggregator's own (TESSERA_STREAM_CONSUMER_GROUP defaults to it), so the
-// host's position and Tessera's checkpoints follow the same readers. The retry policy reruns a failed
+// The consumer group is the app setting TESSERA_EVENTHUB_CONSUMER_GROUP (infra sets `aggregator`), the
+// one the Azure event log reads for Tessera's checkpoints (src/composition/azure/azureConfig.ts), so
+// the host's position and Tessera's checkpoints follow the same readers and cannot name two groups. The retry policy reruns a failed
 // batch (storage or checkpoint trouble) with backoff before the host moves past it; a batch it moves
 // past is still read from the log by the next invocation (aggregateDelivered).
 app.eventHub('readingsEventHub', {
   eventHubName: '%TESSERA_EVENTHUB_NAME%',
-  consumerGroup: 'aggregator',
+  consumerGroup: '%TESSERA_EVENTHUB_CONSUMER_GROUP%',
   connection: 'TESSERA_EVENTHUBS',
   cardinality: 'many',
   retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: 1000, maximumInterval: 60000 },

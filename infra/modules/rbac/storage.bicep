@@ -1,4 +1,4 @@
-// Role assignments on a storage account, its containers or its tables, by role name.
+// Role assignments on a storage account, its containers, queues or tables, by role name.
 
 import { builtInRoles, roleRequest } from '../roles.bicep'
 
@@ -12,6 +12,14 @@ param accountRoles roleRequest[] = []
 param containerRoles {
   @description('Required. Container name.')
   container: string
+  @description('Required. The role request.')
+  request: roleRequest
+}[] = []
+
+@description('Optional. Roles on single queues.')
+param queueRoles {
+  @description('Required. Queue name.')
+  queue: string
   @description('Required. The role request.')
   request: roleRequest
 }[] = []
@@ -31,6 +39,10 @@ resource account 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
     name: 'default'
   }
 
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+  }
+
   resource tableService 'tableServices' existing = {
     name: 'default'
   }
@@ -40,6 +52,13 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   for entry in containerRoles: {
     parent: account::blobService
     name: entry.container
+  }
+]
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-04-01' existing = [
+  for entry in queueRoles: {
+    parent: account::queueService
+    name: entry.queue
   }
 ]
 
@@ -74,6 +93,18 @@ resource onContainer 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+resource onQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (entry, i) in queueRoles: {
+    name: guid(queues[i].id, entry.request.principalId, builtInRoles[entry.request.role])
+    scope: queues[i]
+    properties: {
+      principalId: entry.request.principalId
+      principalType: entry.request.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[entry.request.role])
+    }
+  }
+]
+
 resource onTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (entry, i) in tableRoles: {
     name: guid(tables[i].id, entry.request.principalId, builtInRoles[entry.request.role])
@@ -87,4 +118,4 @@ resource onTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 @description('How many role assignments this module made.')
-output count int = length(accountRoles) + length(containerRoles) + length(tableRoles)
+output count int = length(accountRoles) + length(containerRoles) + length(queueRoles) + length(tableRoles)

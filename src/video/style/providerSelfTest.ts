@@ -11,8 +11,8 @@
  * `verifyExecutionProviderOnce` memoizes the outcome per provider for the process.
  */
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { PermanentError } from '../../core/errors.js';
+import { onnxRuntime } from '../../onnx/onnxRuntime.js';
 import {
   ORT_PROVIDER_NAMES,
   parseExecutionProvider,
@@ -105,6 +105,7 @@ export async function verifyExecutionProvider(requested: ExecutionProvider): Pro
     const x = inputValues();
     let y: Float32Array;
     try {
+      const ort = await onnxRuntime();
       const session = await ort.InferenceSession.create(testModel(), {
         ...sessionOptionsFor(provider, 1),
         enableProfiling: true,

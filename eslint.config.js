@@ -41,6 +41,8 @@ export default tseslint.config(
       '.bench-venv/**',
       'eslint.config.js',
       'bench/run.js',
+      'tools/lint/**',
+      'test/lint/fixtures/**',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

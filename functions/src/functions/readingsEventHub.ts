@@ -14,9 +14,11 @@ import { tracedHandler } from '../tracedHandler.js';
  * window and commit them with the stream aggregator, exactly as the embedded runtime's loop does.
  *
  * The host delivers the events, so instead of the aggregator reading the log, `aggregateDelivered`
- * restores the partition's aggregator from Tessera's own checkpoint (restorePartition), then runs
- * aggregateStep over a view of the log that serves the delivered events; aggregateStep commits the
- * snapshot, the window batch, then the checkpoint, as always. Events at or before Tessera's
+ * claims the partition and restores its aggregator from Tessera's own checkpoint (restorePartition),
+ * then runs aggregateStep over a view of the log that serves the delivered events; aggregateStep
+ * commits the snapshot, the checkpoint under the claim, then the window batch, as always. An
+ * invocation still running for this partition on another instance (the host rebalanced) is fenced
+ * by the claim: its commit fails and its batch is retried, from the new checkpoint. Events at or before Tessera's
  * checkpoint (the host redelivers after a failure or a rebalance) are skipped: nothing is counted
  * twice. Events the host skipped (it checkpoints past a batch whose retries ran out) are read from
  * the event log itself before the delivered ones: nothing is lost while the hub retains them.
@@ -41,14 +43,15 @@ export async function aggregateDelivered(
   records: readonly EventRecord[],
 ): Promise<{ skipped: number; fromLog: number; next: number }> {
   const partition = records[0]!.partition;
-  const { aggregator, next: start } = await restorePartition(deps, partition);
+  const owned = await restorePartition(deps, partition);
+  const start = owned.next;
   const fresh = records.filter((r) => r.sequenceNumber >= start);
   const last = records[records.length - 1]!.sequenceNumber;
   let next = start;
   let fromLog = 0;
   const events = deliveredView(deps.events, fresh, () => (fromLog += 1));
   while (next <= last) {
-    const after = await aggregateStep({ ...deps, events }, partition, aggregator, next);
+    const after = await aggregateStep({ ...deps, events }, owned, next);
     if (after === next)
       throw new PermanentError(`partition ${partition}: no event at sequence number ${next} in the batch or the log`);
     next = after;
@@ -75,7 +78,8 @@ function deliveredView(log: EventLog, delivered: readonly EventRecord[], countFr
     },
     lastSequenceNumber: (partition) => log.lastSequenceNumber(partition),
     getCheckpoint: (group, partition) => log.getCheckpoint(group, partition),
-    setCheckpoint: (checkpoint) => log.setCheckpoint(checkpoint),
+    setCheckpoint: (checkpoint, lease) => log.setCheckpoint(checkpoint, lease),
+    claimPartition: (group, partition, ownerId) => log.claimPartition(group, partition, ownerId),
     close: () => Promise.resolve(),
   };
 }

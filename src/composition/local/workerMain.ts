@@ -1,13 +1,14 @@
 /**
  * A worker process of the embedded runtime: pulls messages from the work queue and runs the
  * anomaly job's use cases. On SIGTERM or SIGINT it stops receiving, settles the message in hand,
- * closes its stores and exits.
+ * closes its stores and exits. When the runtime that forked it dies, it exits within seconds.
  */
 import { loadConfig } from '../../config/config.js';
 import { startTelemetry } from '../../telemetry/setup.js';
 import { ensureError } from '../../core/errors.js';
 import { recordDeadLetter } from '../../usecases/deadLetters.js';
 import { openLocalContext } from './localContext.js';
+import { exitWithParent } from './parentWatch.js';
 import { createLogger } from '../../hosting/logger.js';
 import { runMessagePump } from '../../hosting/messagePump.js';
 
@@ -28,6 +29,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stop.abort();
   });
 }
+exitWithParent(stop, log);
 
 try {
   await runMessagePump(

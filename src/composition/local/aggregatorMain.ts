@@ -13,17 +13,17 @@ import { ensureError } from '../../core/errors.js';
 import { runPartition } from '../../usecases/stream/aggregatePartition.js';
 import { openLocalContext } from './localContext.js';
 import { createLogger } from '../../hosting/logger.js';
-import { exitWithParent } from './parentWatch.js';
+import { exitWithParent, reportFailure } from './parentWatch.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, fields: { role: 'aggregator', pid: process.pid } });
 const telemetry = await startTelemetry({ service: 'tessera-aggregator' });
-const ctx = openLocalContext(config, log);
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
 exitWithParent(stop, log);
 
 try {
+  const ctx = openLocalContext(config, log);
   await ctx.ensureContainers();
   const partitions = Array.from({ length: config.stream.partitions }, (_, p) => p);
   const deps = { ...ctx.aggregate, ownerId: `${hostname()} pid ${process.pid}` };
@@ -39,8 +39,7 @@ try {
   if (failed) throw failed.reason;
   log.info('aggregator stopped');
 } catch (error) {
-  log.error('aggregator crashed', { error: ensureError(error).stack ?? String(error) });
-  process.exitCode = 1;
+  reportFailure(ensureError(error), config.home, log, 'aggregator');
 } finally {
   await telemetry.shutdown();
 }

@@ -15,6 +15,7 @@ import { delay } from '../../hosting/backoff.js';
 import { runInboxWatcher } from './inboxWatcher.js';
 import { openLocalContext } from './localContext.js';
 import { claimRuntime } from './runtimeLock.js';
+import { checkLocalDatabases } from './localDatabases.js';
 import { startWorkerPool, type WorkerPool } from './workerPool.js';
 
 export interface LocalRuntime {
@@ -23,6 +24,8 @@ export interface LocalRuntime {
   readonly aggregator: WorkerPool;
   /** Where the HTTP ingest endpoint listens (POST /events). */
   readonly ingestUrl: string;
+  /** Settles with the reason when a pool gave up replacing a child that keeps crashing (the runtime cannot go on). */
+  readonly failed: Promise<Error>;
   /** Stops watching, lets the workers drain, and releases the runtime lock. */
   stop(): Promise<void>;
 }
@@ -34,6 +37,12 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
   const release = claimRuntime(config.home, config.workers);
+  try {
+    checkLocalDatabases(config.home, log);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const ctx = openLocalContext(config, log);
   await ctx.ensureContainers();
   mkdirSync(join(config.home, 'logs'), { recursive: true });
@@ -106,6 +115,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     workers,
     aggregator,
     ingestUrl: ingest.url,
+    failed: Promise.race([workers.gaveUp, aggregator.gaveUp]),
     stop() {
       stopped ??= (async () => {
         stop.abort();

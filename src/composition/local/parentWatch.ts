@@ -1,4 +1,5 @@
 import type { Logger } from '../../ports/logger.js';
+import { explainFailure } from './localDatabases.js';
 
 /** How often the parent's pid is looked at, besides the IPC channel's disconnect. */
 const CHECK_MS = 1000;
@@ -33,4 +34,21 @@ export function exitWithParent(stop: AbortController, log: Logger, graceMs = 300
     if (process.ppid !== parent) onGone(`re-parented to ${process.ppid}`);
   }, CHECK_MS);
   timer.unref();
+}
+
+/** What a child tells the pool before it exits on an error: the reason, for the pool's log and its giving up. */
+export interface ChildFailure {
+  readonly kind: 'fatal';
+  readonly message: string;
+}
+
+/**
+ * Logs why this child is dying and tells its pool over IPC (a damaged SQLite file is found and
+ * named, see explainFailure), so the runtime's console says why, not only that, a worker exited.
+ */
+export function reportFailure(error: Error, home: string, log: Logger, role: string): void {
+  const explained = explainFailure(error, home);
+  log.error(`${role} crashed`, { error: explained === error ? (error.stack ?? error.message) : explained.message });
+  process.exitCode = 1;
+  if (process.connected) process.send?.({ kind: 'fatal', message: explained.message } satisfies ChildFailure);
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseCron } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
+import { formatTimestamp, parseTimestamp } from '../core/timestamps.js';
 
 /** Tessera's configuration, parsed once from the environment; frozen. */
 export interface Config {
@@ -15,6 +16,12 @@ export interface Config {
   readonly windowsPerShard: number;
   /** Rows the planner buffers before writing parts: bounds its memory (TESSERA_PLAN_BUFFER_ROWS). */
   readonly planBufferRows: number;
+  /**
+   * The event times a batch file may hold: a row before TESSERA_MIN_TIMESTAMP (default 1970-01-01) or
+   * at or after TESSERA_MAX_TIMESTAMP (default 2100-01-01) is rejected as out of range. Epoch ms.
+   */
+  readonly minTimestampMs: number;
+  readonly maxTimestampMs: number;
   /** Fraction of bad rows a job tolerates (TESSERA_ERROR_BUDGET, default 0.01). */
   readonly errorBudget: number;
   /** Peek-lock duration of the work queue (TESSERA_LOCK_MS). */
@@ -170,6 +177,13 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   return n;
 }
 
+function timestamp(env: Env, key: string, fallback: string): number {
+  const raw = env[key] || fallback;
+  const ms = parseTimestamp(raw);
+  if (ms === undefined) throw new InputError(key, `must be an ISO 8601 time such as ${fallback}, got "${raw}"`);
+  return ms;
+}
+
 function fraction(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
@@ -201,6 +215,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     modelPattern: pattern,
     windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 720, 1, 1_000_000),
     planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 100_000, 100, 100_000_000),
+    minTimestampMs: timestamp(env, 'TESSERA_MIN_TIMESTAMP', '1970-01-01T00:00:00Z'),
+    maxTimestampMs: timestamp(env, 'TESSERA_MAX_TIMESTAMP', '2100-01-01T00:00:00Z'),
     errorBudget: fraction(env, 'TESSERA_ERROR_BUDGET', 0.01),
     lockDurationMs: integer(env, 'TESSERA_LOCK_MS', 30_000, 100, 300_000),
     maxDeliveryCount: integer(env, 'TESSERA_MAX_DELIVERIES', 5, 1, 100),
@@ -225,6 +241,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     }),
     ...overrides,
   };
+  if (config.minTimestampMs >= config.maxTimestampMs)
+    throw new InputError(
+      'TESSERA_MIN_TIMESTAMP',
+      `must be before TESSERA_MAX_TIMESTAMP (${formatTimestamp(config.minTimestampMs)} is not before ${formatTimestamp(config.maxTimestampMs)})`,
+    );
   return Object.freeze(config);
 }
 
@@ -236,6 +257,8 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_MODEL_PATTERN: config.modelPattern,
     TESSERA_WINDOWS_PER_SHARD: String(config.windowsPerShard),
     TESSERA_PLAN_BUFFER_ROWS: String(config.planBufferRows),
+    TESSERA_MIN_TIMESTAMP: formatTimestamp(config.minTimestampMs),
+    TESSERA_MAX_TIMESTAMP: formatTimestamp(config.maxTimestampMs),
     TESSERA_ERROR_BUDGET: String(config.errorBudget),
     TESSERA_LOCK_MS: String(config.lockDurationMs),
     TESSERA_MAX_DELIVERIES: String(config.maxDeliveryCount),

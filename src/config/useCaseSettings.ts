@@ -16,6 +16,7 @@ export function anomalySettingsOf(config: Config): AnomalySettings {
     errorBudget: config.errorBudget,
     defaultWindowSeconds: 60,
     faultShardDelayMs: config.faultShardDelayMs,
+    timestampRange: { minMs: config.minTimestampMs, maxMs: config.maxTimestampMs },
   };
 }
 

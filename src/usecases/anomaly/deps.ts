@@ -1,3 +1,4 @@
+import type { TimestampRange } from '../../core/timestamps.js';
 import type { JobDeps } from '../jobDeps.js';
 
 /** A registered model version, pinned for a job's lineage. */
@@ -35,6 +36,8 @@ export interface AnomalySettings {
   readonly errorBudget: number;
   readonly defaultWindowSeconds: number;
   readonly faultShardDelayMs: number;
+  /** Rows with event times outside are rejected as out of range (none: any time is accepted). */
+  readonly timestampRange?: TimestampRange;
 }
 
 /** The anomaly job's dependencies: the shared job ports (with the optional control queue) and its models. */

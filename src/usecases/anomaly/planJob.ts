@@ -150,7 +150,7 @@ async function readAndRoute(deps: AnomalyDeps, job: JobRecord, inputName: string
     }
     if (line.trim() === '') continue;
     errors.countRow();
-    const row = parseReadingRow(line);
+    const row = parseReadingRow(line, deps.settings.timestampRange);
     if (!row.ok) {
       errors.reject(lineNo, row.reason, row.detail);
       continue;

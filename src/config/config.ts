@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseCron } from '../core/cron.js';
+import { DEFAULT_VIDEO_CONTAINERS } from '../video/ffmpeg/inputs.js';
 import { InputError } from '../core/errors.js';
 import { formatTimestamp, parseTimestamp } from '../core/timestamps.js';
 
@@ -161,7 +162,7 @@ function loadVideoConfig(env: Env, workers: number): VideoConfig {
     maxPixels: integer(env, 'TESSERA_VIDEO_MAX_PIXELS', 3840 * 2160, 1, 1e9),
     maxSeconds: integer(env, 'TESSERA_VIDEO_MAX_SECONDS', 4 * 3600, 1, 1e7),
     maxBytes: integer(env, 'TESSERA_VIDEO_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
-    containers: list(env, 'TESSERA_VIDEO_CONTAINERS', ['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts']),
+    containers: list(env, 'TESSERA_VIDEO_CONTAINERS', DEFAULT_VIDEO_CONTAINERS),
     codecs: list(env, 'TESSERA_VIDEO_CODECS', ['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'mjpeg', 'prores']),
   });
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { PermanentError } from '../core/errors.js';
 import { rationalValue } from '../core/rational.js';
 import { concatList, stitchArgs } from './ffmpeg/args.js';
+import { SEGMENT_FORMATS } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 
@@ -41,6 +42,8 @@ export async function stitchVideo(o: {
   label: string;
   signal?: AbortSignal;
   segmentMicros?: readonly number[];
+  /** The demuxers the original may be read with (the accepted containers). */
+  formats?: readonly string[];
 }): Promise<StitchCheck> {
   const list = `${o.workDir}/segments.ffconcat`;
   const variableRate = o.segmentMicros !== undefined;
@@ -53,6 +56,7 @@ export async function stitchVideo(o: {
       videoOffset,
       rate: o.probe.video.frameRate,
       variableRate,
+      formats: o.formats,
     }),
     { signal: o.signal },
   );
@@ -60,7 +64,11 @@ export async function stitchVideo(o: {
     throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, {
       code: 'StitchFailed',
     });
-  const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: variableRate });
+  const out = await probeVideo(o.output, `${o.label} (stitched)`, {
+    signal: o.signal,
+    frameTimes: variableRate,
+    formats: SEGMENT_FORMATS,
+  });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
   const drift = variableRate ? frameTimeDrift(o.probe.framePts, out.framePts) : undefined;
   const check: StitchCheck = {

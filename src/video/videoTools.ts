@@ -8,13 +8,21 @@ import { fitGeometry } from '../core/framePlan.js';
 import type { BlobStore } from '../ports/blobStore.js';
 import type { VideoTools } from '../usecases/video/deps.js';
 import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings } from './ffmpeg/args.js';
+import { DEFAULT_VIDEO_CONTAINERS } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { runFramePipeline, type PipelineTimings } from './framePipeline.js';
 import { probeVideo } from './probe.js';
 import { stitchVideo } from './stitch.js';
 
-/** The ffmpeg-backed VideoTools over a blob store. */
-export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): VideoTools {
+/**
+ * The ffmpeg-backed VideoTools over a blob store. A source is read only as a local file in one of
+ * `containers` (the accepted ones, TESSERA_VIDEO_CONTAINERS), by every probe, decode and stitch.
+ */
+export function createVideoTools(
+  blobs: BlobStore,
+  encode: EncodeSettings,
+  containers: readonly string[] = DEFAULT_VIDEO_CONTAINERS,
+): VideoTools {
   return {
     async localCopy(blob, path) {
       if ((await stat(path).catch(() => undefined))?.isFile()) return;
@@ -46,10 +54,10 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
     async removeLocal(path) {
       await rm(path, { recursive: true, force: true });
     },
-    probe: probeVideo,
+    probe: (path, label, options) => probeVideo(path, label, { ...options, formats: containers }),
     async renderSegment(o) {
       await mkdir(dirname(o.output), { recursive: true });
-      if (!o.style) return passthrough(o.input, o.output, o, encode);
+      if (!o.style) return passthrough(o.input, o.output, o, encode, containers);
       const fit = fitGeometry(o.width, o.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
         decodeArgs: decodeArgs(o.input, {
@@ -60,6 +68,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
           height: o.height,
           fit,
           threads: encode.threads,
+          formats: containers,
         }),
         encodeArgs: encodeArgs(o.output, {
           width: o.width,
@@ -79,7 +88,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
         onLastBatch: o.onLastBatch,
       });
     },
-    stitch: stitchVideo,
+    stitch: (o) => stitchVideo({ ...o, formats: containers }),
   };
 }
 
@@ -89,9 +98,11 @@ async function passthrough(
   output: string,
   o: Parameters<VideoTools['renderSegment']>[0],
   encode: EncodeSettings,
+  formats: readonly string[],
 ): Promise<PipelineTimings> {
   const started = performance.now();
-  const run = await runTool('ffmpeg', passthroughArgs(input, output, { ...o, settings: encode, label: o.label }), {
+  const args = passthroughArgs(input, output, { ...o, settings: encode, label: o.label, formats });
+  const run = await runTool('ffmpeg', args, {
     signal: o.signal,
   });
   o.signal?.throwIfAborted();

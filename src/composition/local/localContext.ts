@@ -78,11 +78,15 @@ export function openLocalContext(config: Config, log: Logger): LocalContext {
       intraOpThreads: config.video.threads || undefined,
       batch: config.video.batch,
     }),
-    tools: createVideoTools(blobs, {
-      crf: config.video.crf,
-      preset: config.video.preset,
-      threads: config.video.ffmpegThreads,
-    }),
+    tools: createVideoTools(
+      blobs,
+      {
+        crf: config.video.crf,
+        preset: config.video.preset,
+        threads: config.video.ffmpegThreads,
+      },
+      config.video.containers,
+    ),
     settings: videoSettingsOf(config, join(config.home, 'cache')),
   };
   const events = openSqliteEventLog({

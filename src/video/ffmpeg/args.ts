@@ -1,6 +1,7 @@
 import { PermanentError } from '../../core/errors.js';
 import { VFR_TIMESCALE, type FitGeometry } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
+import { DEFAULT_VIDEO_CONTAINERS, SEGMENT_FORMATS, inputWhitelist } from './inputs.js';
 
 /** Encoder settings of a video job (x264). */
 export interface EncodeSettings {
@@ -21,7 +22,8 @@ function threadsArgs(threads: number | undefined): string[] {
 /**
  * Decodes frames [start, start + count) of the video stream to raw rgb24 on stdout, fitted to
  * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
- * `-frames:v` stops at its end. Rotation metadata is applied (frames come out upright).
+ * `-frames:v` stops at its end. Rotation metadata is applied (frames come out upright). The source
+ * is read from a local file with one of `formats` (the accepted containers) only.
  */
 export function decodeArgs(
   input: string,
@@ -33,6 +35,7 @@ export function decodeArgs(
     height: number;
     fit: FitGeometry;
     threads?: number;
+    formats?: readonly string[];
   },
 ): string[] {
   const filters = [`scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`];
@@ -45,6 +48,7 @@ export function decodeArgs(
     '-nostdin',
     ...threadsArgs(o.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     input,
     '-map',
@@ -163,6 +167,7 @@ export function encodeArgs(
     '-v',
     'error',
     '-nostdin',
+    ...inputWhitelist('pipe', ['rawvideo']),
     '-f',
     'rawvideo',
     '-pix_fmt',
@@ -219,6 +224,7 @@ export function passthroughArgs(
     settings: EncodeSettings;
     ticks?: readonly number[];
     label?: string;
+    formats?: readonly string[];
   },
 ): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
@@ -232,6 +238,7 @@ export function passthroughArgs(
     'pipe:1',
     ...threadsArgs(o.settings.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     input,
     '-map',
@@ -275,13 +282,20 @@ export function passthroughArgs(
 
 /**
  * Joins the segments without re-encoding and muxes the original audio by copy. `videoOffset`
- * shifts the video to where the source's video started, so audio stays in sync.
+ * shifts the video to where the source's video started, so audio stays in sync. The original is
+ * read with one of `formats` (the accepted containers) only.
  */
 export function stitchArgs(
   concatList: string,
   original: string,
   output: string,
-  o: { audioStreamIndex: number | undefined; videoOffset: number; rate: Rational; variableRate?: boolean },
+  o: {
+    audioStreamIndex: number | undefined;
+    videoOffset: number;
+    rate: Rational;
+    variableRate?: boolean;
+    formats?: readonly string[];
+  },
 ): string[] {
   // The concat demuxer offsets each segment by its duration rounded to microseconds; snapping every
   // timestamp back onto the frame grid makes the stitched timing exact (the drift is far below a frame).
@@ -298,12 +312,15 @@ export function stitchArgs(
     'error',
     '-nostdin',
     ...(o.videoOffset > 0 ? ['-itsoffset', o.videoOffset.toFixed(6)] : []),
+    // The concat demuxer opens our segments with the same whitelists.
+    ...inputWhitelist('file', ['concat', ...SEGMENT_FORMATS]),
     '-f',
     'concat',
     '-safe',
     '0',
     '-i',
     concatList,
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     original,
     '-map',

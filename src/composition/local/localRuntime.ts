@@ -76,6 +76,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
       cursorFile: join(config.home, 'inbox.cursor'),
       pollMs: config.pollMs,
       log: log.child({ component: 'inbox' }),
+      adopt: () => ctx.blobs.adoptStrayFiles(CONTAINERS.inbox),
       onBlob: async (change) => {
         const job = await submitJob(ctx.deps, { container: CONTAINERS.inbox, name: change.name });
         log.info('inbox blob accepted', { blob: change.name, jobId: job.jobId, state: job.state });

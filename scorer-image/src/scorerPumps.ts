@@ -11,7 +11,7 @@
  */
 import { TesseraError, TransientError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { backoffMs, delay } from '../../src/hosting/backoff.js';
+import { backoffMs, delay, type RetryPolicy } from '../../src/hosting/backoff.js';
 import { runMessagePump } from '../../src/hosting/messagePump.js';
 import type { InstrumentedQueue } from './instrumentedQueue.js';
 import type { ShardTracker } from './shardTracker.js';
@@ -32,6 +32,8 @@ export interface ScorerPumpOptions {
   readonly concurrency: number;
   readonly waitMs: number;
   readonly log: Logger;
+  /** When a transiently failed shard is delivered again (TESSERA_RETRY_*). */
+  readonly retry?: RetryPolicy;
 }
 
 export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
@@ -50,6 +52,7 @@ export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
             onDeadLetter: options.onDeadLetter,
             log,
             waitMs: options.waitMs,
+            retry: options.retry,
           },
           stop.signal,
         );

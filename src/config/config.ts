@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseCron } from '../core/cron.js';
 import { DEFAULT_VIDEO_CONTAINERS } from '../video/ffmpeg/inputs.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../hosting/backoff.js';
 import { InputError } from '../core/errors.js';
 import { formatTimestamp, parseTimestamp } from '../core/timestamps.js';
 
@@ -29,6 +30,11 @@ export interface Config {
   readonly lockDurationMs: number;
   /** Deliveries before a message is dead-lettered (TESSERA_MAX_DELIVERIES). */
   readonly maxDeliveryCount: number;
+  /**
+   * When a message that failed transiently is delivered again: after TESSERA_RETRY_BASE_MS (15 s),
+   * doubling per delivery up to TESSERA_RETRY_MAX_MS (5 min), with jitter.
+   */
+  readonly retry: RetryPolicy;
   /** Rows per onnxruntime call (TESSERA_BATCH_ROWS). */
   readonly batchRows: number;
   /** Rewrite ai.onnx.ml SVM graphs into standard ops at load (TESSERA_OPTIMIZE_MODELS). */
@@ -221,6 +227,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     errorBudget: fraction(env, 'TESSERA_ERROR_BUDGET', 0.01),
     lockDurationMs: integer(env, 'TESSERA_LOCK_MS', 30_000, 100, 300_000),
     maxDeliveryCount: integer(env, 'TESSERA_MAX_DELIVERIES', 5, 1, 100),
+    retry: Object.freeze({
+      baseMs: integer(env, 'TESSERA_RETRY_BASE_MS', DEFAULT_RETRY.baseMs, 0, 86_400_000),
+      maxMs: integer(env, 'TESSERA_RETRY_MAX_MS', DEFAULT_RETRY.maxMs, 0, 86_400_000),
+    }),
     batchRows: integer(env, 'TESSERA_BATCH_ROWS', 4096, 1, 1_000_000),
     optimizeModels: bool(env, 'TESSERA_OPTIMIZE_MODELS', true),
     pollMs: integer(env, 'TESSERA_POLL_MS', 100, 5, 60_000),
@@ -242,6 +252,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     }),
     ...overrides,
   };
+  if (config.retry.maxMs < config.retry.baseMs)
+    throw new InputError(
+      'TESSERA_RETRY_MAX_MS',
+      `must be at least TESSERA_RETRY_BASE_MS (${config.retry.baseMs}), got ${config.retry.maxMs}`,
+    );
   if (config.minTimestampMs >= config.maxTimestampMs)
     throw new InputError(
       'TESSERA_MIN_TIMESTAMP',
@@ -263,6 +278,8 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_ERROR_BUDGET: String(config.errorBudget),
     TESSERA_LOCK_MS: String(config.lockDurationMs),
     TESSERA_MAX_DELIVERIES: String(config.maxDeliveryCount),
+    TESSERA_RETRY_BASE_MS: String(config.retry.baseMs),
+    TESSERA_RETRY_MAX_MS: String(config.retry.maxMs),
     TESSERA_BATCH_ROWS: String(config.batchRows),
     TESSERA_OPTIMIZE_MODELS: String(config.optimizeModels),
     TESSERA_POLL_MS: String(config.pollMs),

@@ -40,6 +40,7 @@ try {
       onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
       log,
       waitMs: Math.max(200, config.pollMs * 5),
+      retry: config.retry,
     },
     stop.signal,
   );

@@ -53,7 +53,7 @@ beforeAll(async () => {
     TESSERA_LOG_LEVEL: 'debug',
   });
   for (const q of [settings.workQueue, settings.controlQueue])
-    sb.createQueue(q, { lockDurationMs: 10_000, maxDeliveryCount: 3 });
+    sb.createQueue(q, { lockDurationMs: 10_000, maxDeliveryCount: 3, duplicateDetectionWindowMs: 86_400_000 });
   const checkpoints = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString')).getContainerClient(
     `checkpoints-${id}`,
   );

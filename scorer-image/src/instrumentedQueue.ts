@@ -72,7 +72,7 @@ export function instrumentQueue(inner: WorkQueue, metrics: ScorerMetrics): Instr
       }
     },
     complete: (message) => settle(message, 'completed', () => inner.complete(message)),
-    abandon: (message) => settle(message, 'retried', () => inner.abandon(message)),
+    abandon: (message, options) => settle(message, 'retried', () => inner.abandon(message, options)),
     deadLetter: (message, details) => settle(message, 'dead_lettered', () => inner.deadLetter(message, details)),
     held: (body) => (typeof body === 'object' && body !== null ? byBody.get(body) : undefined),
     release: (message, outcome) => settle(message, outcome, () => inner.abandon(message)),

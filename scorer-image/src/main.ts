@@ -151,6 +151,7 @@ async function run(
     concurrency: settings.concurrency,
     log,
     waitMs: Math.max(200, config.pollMs * 5),
+    retry: config.retry,
     onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
   });
   log.info('scorer ready', {

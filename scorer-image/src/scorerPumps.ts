@@ -11,7 +11,7 @@
  */
 import { TesseraError, TransientError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { backoffMs } from '../../src/hosting/backoff.js';
+import { backoffMs, type RetryPolicy } from '../../src/hosting/backoff.js';
 import { delay } from '../../src/lib/delay.js';
 import { runMessagePump } from '../../src/hosting/messagePump.js';
 import type { InstrumentedQueue } from './instrumentedQueue.js';
@@ -33,6 +33,8 @@ export interface ScorerPumpOptions {
   readonly concurrency: number;
   readonly waitMs: number;
   readonly log: Logger;
+  /** When a transiently failed shard is delivered again (TESSERA_RETRY_*). */
+  readonly retry?: RetryPolicy;
 }
 
 export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
@@ -51,6 +53,7 @@ export function startScorerPumps(options: ScorerPumpOptions): ScorerPumps {
             onDeadLetter: options.onDeadLetter,
             log,
             waitMs: options.waitMs,
+            retry: options.retry,
           },
           stop.signal,
         );

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseCron, type CronSchedule } from '../core/cron.js';
+import { DEFAULT_VIDEO_CONTAINERS } from '../video/ffmpeg/inputs.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../hosting/backoff.js';
 import { InputError } from '../core/errors.js';
+import { formatTimestamp, parseTimestamp } from '../core/timestamps.js';
 import { parseCrashPoints } from '../composition/local/crashPoints.js';
 
 /** Tessera's configuration, parsed once from the environment; frozen. */
@@ -16,12 +19,23 @@ export interface Config {
   readonly windowsPerShard: number;
   /** Rows the planner buffers before writing parts: bounds its memory (TESSERA_PLAN_BUFFER_ROWS). */
   readonly planBufferRows: number;
+  /**
+   * The event times a batch file may hold: a row before TESSERA_MIN_TIMESTAMP (default 1970-01-01) or
+   * at or after TESSERA_MAX_TIMESTAMP (default 2100-01-01) is rejected as out of range. Epoch ms.
+   */
+  readonly minTimestampMs: number;
+  readonly maxTimestampMs: number;
   /** Fraction of bad rows a job tolerates (TESSERA_ERROR_BUDGET, default 0.01). */
   readonly errorBudget: number;
   /** Peek-lock duration of the work queue (TESSERA_LOCK_MS). */
   readonly lockDurationMs: number;
   /** Deliveries before a message is dead-lettered (TESSERA_MAX_DELIVERIES). */
   readonly maxDeliveryCount: number;
+  /**
+   * When a message that failed transiently is delivered again: after TESSERA_RETRY_BASE_MS (15 s),
+   * doubling per delivery up to TESSERA_RETRY_MAX_MS (5 min), with jitter.
+   */
+  readonly retry: RetryPolicy;
   /** Rows per onnxruntime call (TESSERA_BATCH_ROWS). */
   readonly batchRows: number;
   /** Rewrite ai.onnx.ml SVM graphs into standard ops at load (TESSERA_OPTIMIZE_MODELS). */
@@ -166,7 +180,7 @@ function loadVideoConfig(env: Env, workers: number): VideoConfig {
     maxPixels: integer(env, 'TESSERA_VIDEO_MAX_PIXELS', 3840 * 2160, 1, 1e9),
     maxSeconds: integer(env, 'TESSERA_VIDEO_MAX_SECONDS', 4 * 3600, 1, 1e7),
     maxBytes: integer(env, 'TESSERA_VIDEO_MAX_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
-    containers: list(env, 'TESSERA_VIDEO_CONTAINERS', ['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts']),
+    containers: list(env, 'TESSERA_VIDEO_CONTAINERS', DEFAULT_VIDEO_CONTAINERS),
     codecs: list(env, 'TESSERA_VIDEO_CODECS', ['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'mjpeg', 'prores']),
   });
 }
@@ -183,6 +197,13 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   if (!Number.isInteger(n) || n < min || n > max)
     throw new InputError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
+}
+
+function timestamp(env: Env, key: string, fallback: string): number {
+  const raw = env[key] || fallback;
+  const ms = parseTimestamp(raw);
+  if (ms === undefined) throw new InputError(key, `must be an ISO 8601 time such as ${fallback}, got "${raw}"`);
+  return ms;
 }
 
 function fraction(env: Env, key: string, fallback: number): number {
@@ -216,9 +237,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     modelPattern: pattern,
     windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 720, 1, 1_000_000),
     planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 100_000, 100, 100_000_000),
+    minTimestampMs: timestamp(env, 'TESSERA_MIN_TIMESTAMP', '1970-01-01T00:00:00Z'),
+    maxTimestampMs: timestamp(env, 'TESSERA_MAX_TIMESTAMP', '2100-01-01T00:00:00Z'),
     errorBudget: fraction(env, 'TESSERA_ERROR_BUDGET', 0.01),
     lockDurationMs: integer(env, 'TESSERA_LOCK_MS', 30_000, 100, 300_000),
     maxDeliveryCount: integer(env, 'TESSERA_MAX_DELIVERIES', 5, 1, 100),
+    retry: Object.freeze({
+      baseMs: integer(env, 'TESSERA_RETRY_BASE_MS', DEFAULT_RETRY.baseMs, 0, 86_400_000),
+      maxMs: integer(env, 'TESSERA_RETRY_MAX_MS', DEFAULT_RETRY.maxMs, 0, 86_400_000),
+    }),
     batchRows: integer(env, 'TESSERA_BATCH_ROWS', 4096, 1, 1_000_000),
     optimizeModels: bool(env, 'TESSERA_OPTIMIZE_MODELS', true),
     pollMs: integer(env, 'TESSERA_POLL_MS', 100, 5, 60_000),
@@ -250,6 +277,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     }),
     ...overrides,
   };
+  if (config.retry.maxMs < config.retry.baseMs)
+    throw new InputError(
+      'TESSERA_RETRY_MAX_MS',
+      `must be at least TESSERA_RETRY_BASE_MS (${config.retry.baseMs}), got ${config.retry.maxMs}`,
+    );
+  if (config.minTimestampMs >= config.maxTimestampMs)
+    throw new InputError(
+      'TESSERA_MIN_TIMESTAMP',
+      `must be before TESSERA_MAX_TIMESTAMP (${formatTimestamp(config.minTimestampMs)} is not before ${formatTimestamp(config.maxTimestampMs)})`,
+    );
   return Object.freeze(config);
 }
 
@@ -268,9 +305,13 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_MODEL_PATTERN: config.modelPattern,
     TESSERA_WINDOWS_PER_SHARD: String(config.windowsPerShard),
     TESSERA_PLAN_BUFFER_ROWS: String(config.planBufferRows),
+    TESSERA_MIN_TIMESTAMP: formatTimestamp(config.minTimestampMs),
+    TESSERA_MAX_TIMESTAMP: formatTimestamp(config.maxTimestampMs),
     TESSERA_ERROR_BUDGET: String(config.errorBudget),
     TESSERA_LOCK_MS: String(config.lockDurationMs),
     TESSERA_MAX_DELIVERIES: String(config.maxDeliveryCount),
+    TESSERA_RETRY_BASE_MS: String(config.retry.baseMs),
+    TESSERA_RETRY_MAX_MS: String(config.retry.maxMs),
     TESSERA_BATCH_ROWS: String(config.batchRows),
     TESSERA_OPTIMIZE_MODELS: String(config.optimizeModels),
     TESSERA_POLL_MS: String(config.pollMs),

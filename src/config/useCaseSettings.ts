@@ -15,6 +15,7 @@ export function anomalySettingsOf(config: Config): AnomalySettings {
     planBufferRows: config.planBufferRows,
     errorBudget: config.errorBudget,
     faultShardDelayMs: config.faultShardDelayMs,
+    timestampRange: { minMs: config.minTimestampMs, maxMs: config.maxTimestampMs },
   };
 }
 

@@ -58,6 +58,16 @@ export class LockLostError extends TesseraError {
   }
 }
 
+/**
+ * A newer owner has claimed the partition (a higher epoch): this owner may no longer commit
+ * (Event Hubs' ReceiverDisconnected for owner-level receivers). It should stop, not retry.
+ */
+export class OwnershipLostError extends TesseraError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super('OwnershipLost', `${what}: a newer owner has claimed it; this owner may no longer commit`, options);
+  }
+}
+
 /** Normalises whatever was thrown into an Error. */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;

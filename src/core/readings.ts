@@ -1,5 +1,5 @@
 import { splitCsvLine } from './csvLine.js';
-import { parseTimestamp } from './timestamps.js';
+import { formatTimestamp, parseTimestamp, type TimestampRange } from './timestamps.js';
 
 /** One sensor reading from a `TS,Device,Tag,Value` file. */
 export interface Reading {
@@ -16,6 +16,7 @@ export const READINGS_HEADER = ['TS', 'Device', 'Tag', 'Value'] as const;
 export type RowErrorReason =
   | 'wrong column count'
   | 'unparseable timestamp'
+  | 'timestamp out of range'
   | 'non-numeric value'
   | 'non-finite value'
   | 'empty device or tag'
@@ -37,8 +38,11 @@ export function checkReadingsHeader(line: string): string | undefined {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Parses and validates one data row. */
-export function parseReadingRow(line: string): RowResult {
+/**
+ * Parses and validates one data row. With `range`, a timestamp outside it (a year 0001 or 9999
+ * typo) is rejected as out of range, naming the bound and the settings that move it.
+ */
+export function parseReadingRow(line: string, range?: TimestampRange): RowResult {
   const fields = splitCsvLine(line);
   if (!fields || fields.length !== 4) {
     return {
@@ -50,6 +54,15 @@ export function parseReadingRow(line: string): RowResult {
   const [tsText, deviceText, tagText, valueText] = fields.map((f) => f.trim()) as [string, string, string, string];
   const ts = parseTimestamp(tsText);
   if (ts === undefined) return { ok: false, reason: 'unparseable timestamp', detail: `"${tsText.slice(0, 40)}"` };
+  if (range && (ts < range.minMs || ts >= range.maxMs)) {
+    const bound =
+      ts < range.minMs ? `before ${formatTimestamp(range.minMs)}` : `at or after ${formatTimestamp(range.maxMs)}`;
+    return {
+      ok: false,
+      reason: 'timestamp out of range',
+      detail: `"${tsText.slice(0, 40)}" is ${bound} (TESSERA_MIN_TIMESTAMP, TESSERA_MAX_TIMESTAMP)`,
+    };
+  }
   if (deviceText === '' || tagText === '')
     return { ok: false, reason: 'empty device or tag', detail: 'device and tag are required' };
   const lowered = valueText.toLowerCase();

@@ -17,9 +17,13 @@ export function parseTimestamp(text: string): number | undefined {
     second = s === undefined ? 0 : Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000 + 1e-6);
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls invalid days over (Feb 30 -> Mar 2): reject them.
-  if (new Date(t).getUTCDate() !== day) return undefined;
+  // Not Date.UTC: it maps years 0-99 to 1900-1999 (0001-01-01 would be 1901-01-01).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  // Invalid days roll over (Feb 30 -> Mar 2): reject them.
+  if (date.getUTCDate() !== day) return undefined;
+  date.setUTCHours(hour, minute, second, ms);
+  let t = date.getTime();
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -27,6 +31,12 @@ export function parseTimestamp(text: string): number | undefined {
     t -= sign * offset * 60_000;
   }
   return t;
+}
+
+/** The event times a batch job accepts: [minMs, maxMs). */
+export interface TimestampRange {
+  readonly minMs: number;
+  readonly maxMs: number;
 }
 
 /** `2018-08-28T23:00:00Z`, or with milliseconds when they are not zero. */

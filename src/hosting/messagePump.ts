@@ -4,8 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../ports/workQueue.js';
 import { instruments } from '../telemetry/metrics.js';
 import { failSpan, inSpan, SpanKind, traceContextOf } from '../telemetry/tracing.js';
-import { delay } from '../lib/delay.js';
-import { backoffMs } from './backoff.js';
+import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 
 export interface MessagePumpOptions {
   readonly queue: WorkQueue;
@@ -21,13 +20,16 @@ export interface MessagePumpOptions {
   readonly log: Logger;
   /** How long one receive waits for a message. */
   readonly waitMs?: number;
+  /** When a transiently failed message is delivered again (default DEFAULT_RETRY: from 15 s, doubling, to 5 min). */
+  readonly retry?: RetryPolicy;
 }
 
 /**
  * Receives messages one at a time in peek-lock mode (a second only once the first has called
  * `nextMayStart`, never more than two in hand) and settles each by what its handler did:
  * success completes it; a PermanentError dead-letters it at once with its reason; any other error
- * abandons it after a backoff with jitter, so it is retried, until its last allowed delivery,
+ * abandons it with a redelivery delay (exponential with jitter, `retry`: minutes by default), so it
+ * is retried later while this pump goes on with other messages, until its last allowed delivery,
  * which is dead-lettered with the error. The lock is renewed while the handler runs; a lost
  * lock aborts the handler's signal, and the message is left to its redelivery.
  * `run` returns when `stop` aborts, after the message in hand is settled.
@@ -191,11 +193,10 @@ async function settleFailure(
     await options.onDeadLetter(message.body, reason, description);
     return 'dead_lettered';
   }
-  const wait = backoffMs(message.deliveryCount);
-  log.warn('transient failure; retrying after backoff', { error: error.message, backoffMs: wait });
-  await delay(Math.min(wait, Math.max(0, message.lockedUntil.getTime() - Date.now() - 100)));
+  const retryAfterMs = retryDelayMs(message.deliveryCount, options.retry ?? DEFAULT_RETRY);
+  log.warn('transient failure; retrying after backoff', { error: error.message, retryAfterMs });
   try {
-    await queue.abandon(message);
+    await queue.abandon(message, { retryAfterMs });
   } catch (settleError) {
     if (!(settleError instanceof LockLostError)) throw settleError;
     return 'lock_lost';

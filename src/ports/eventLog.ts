@@ -28,6 +28,19 @@ export interface Checkpoint {
 }
 
 /**
+ * One consumer's exclusive claim on a partition for a consumer group: the epoch of Event Hubs'
+ * owner-level receivers, kept with the checkpoints so that it also fences commits.
+ */
+export interface PartitionLease {
+  readonly consumerGroup: string;
+  readonly partition: number;
+  /** Who claimed it (host and process): for the logs of whoever it fences. */
+  readonly ownerId: string;
+  /** Greater than the epoch of every earlier claim of this consumer group and partition. */
+  readonly epoch: number;
+}
+
+/**
  * Event log port, with Azure Event Hubs semantics.
  *
  * Contract:
@@ -43,6 +56,13 @@ export interface Checkpoint {
  * - Checkpoints are per consumer group and partition. `getCheckpoint` returns undefined when
  *   none was written. `setCheckpoint` only moves forward: a checkpoint at or behind the stored
  *   one is ignored (two consumers racing cannot move it back).
+ * - Ownership: `claimPartition(group, partition, ownerId)` takes the partition over for that consumer
+ *   group, from any instance or process, and returns a lease whose epoch is greater than every earlier
+ *   claim's. `setCheckpoint(checkpoint, lease)` with a lease commits only while that lease is the
+ *   newest: once a newer claim has returned, it throws OwnershipLostError and changes nothing, and the
+ *   check is atomic with the write (no interleaving lets a fenced owner move the checkpoint). So a
+ *   consumer that claims, then reads the checkpoint, sees every commit any older owner will ever
+ *   make. `setCheckpoint` without a lease is not fenced. Reading is never fenced.
  * - State is durable for durable adapters: a new instance over the same location sees every event
  *   and checkpoint; several processes may append and read concurrently.
  */
@@ -58,7 +78,8 @@ export interface EventLog {
   ): Promise<EventRecord[]>;
   lastSequenceNumber(partition: number): Promise<number>;
   getCheckpoint(consumerGroup: string, partition: number): Promise<Checkpoint | undefined>;
-  setCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  setCheckpoint(checkpoint: Checkpoint, lease?: PartitionLease): Promise<void>;
+  claimPartition(consumerGroup: string, partition: number, ownerId: string): Promise<PartitionLease>;
   close(): Promise<void>;
 }
 
@@ -71,7 +92,8 @@ export function forwardingEventLog(inner: EventLog): EventLog {
     read: (partition, from, max, options) => inner.read(partition, from, max, options),
     lastSequenceNumber: (partition) => inner.lastSequenceNumber(partition),
     getCheckpoint: (group, partition) => inner.getCheckpoint(group, partition),
-    setCheckpoint: (checkpoint) => inner.setCheckpoint(checkpoint),
+    setCheckpoint: (checkpoint, lease) => inner.setCheckpoint(checkpoint, lease),
+    claimPartition: (group, partition, ownerId) => inner.claimPartition(group, partition, ownerId),
     close: () => inner.close(),
   };
 }

@@ -40,6 +40,11 @@ export interface ReceiveOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface AbandonOptions {
+  /** The message is not receivable again before this many milliseconds from now (default 0: at once). */
+  readonly retryAfterMs?: number;
+}
+
 /** The dead-letter reason used when a message exceeds the maximum delivery count (as Service Bus). */
 export const MAX_DELIVERY_COUNT_EXCEEDED = 'MaxDeliveryCountExceeded';
 
@@ -60,7 +65,11 @@ export const MAX_DELIVERY_COUNT_EXCEEDED = 'MaxDeliveryCountExceeded';
  *   `complete`, `abandon`, `deadLetter` and `renewLock` throw LockLostError if the lock has expired
  *   or the token is stale (the message was redelivered).
  * - `complete` removes the message. `abandon` releases the lock at once (the delivery count stays
- *   incremented). `deadLetter` moves it to the dead-letter subqueue with a reason and description.
+ *   incremented); with `retryAfterMs` the message is not receivable again before that delay, so a
+ *   retry can wait minutes without a receiver holding it. An adapter that cannot delay a message
+ *   durably (Service Bus) keeps it locked, renewing, and releases it when the delay ends: if its
+ *   process dies first, the message comes back when the lock expires; if it closes first, at once.
+ *   `deadLetter` moves it to the dead-letter subqueue with a reason and description.
  * - `peekDeadLetters` reads the dead-letter subqueue without removing anything, in sequence order.
  * - `redrive` moves dead-lettered messages (all, or those with the given sequence numbers) back to
  *   the active queue with their message id, body and properties, and a delivery count of 0. It
@@ -75,7 +84,7 @@ export interface WorkQueue {
   receive(options?: ReceiveOptions): Promise<ReceivedMessage[]>;
   renewLock(message: ReceivedMessage): Promise<Date>;
   complete(message: ReceivedMessage): Promise<void>;
-  abandon(message: ReceivedMessage): Promise<void>;
+  abandon(message: ReceivedMessage, options?: AbandonOptions): Promise<void>;
   deadLetter(
     message: ReceivedMessage,
     details: { readonly reason: string; readonly description: string },
@@ -103,7 +112,7 @@ export function forwardingQueue(inner: WorkQueue): WorkQueue {
     receive: (options) => inner.receive(options),
     renewLock: (message) => inner.renewLock(message),
     complete: (message) => inner.complete(message),
-    abandon: (message) => inner.abandon(message),
+    abandon: (message, options) => inner.abandon(message, options),
     deadLetter: (message, details) => inner.deadLetter(message, details),
     peekDeadLetters: (options) => inner.peekDeadLetters(options),
     redrive: (sequenceNumbers) => inner.redrive(sequenceNumbers),

@@ -3,6 +3,7 @@ import { InputError } from '../core/errors.js';
 import { parseRational } from '../core/rational.js';
 import type { VideoProbe } from '../core/videoProbe.js';
 import type { ProbeOptions } from '../ports/video.js';
+import { DEFAULT_VIDEO_CONTAINERS, inputWhitelist, refusedFormat } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import {
   audioStreamInfo,
@@ -18,22 +19,49 @@ export type { ProbeOptions } from '../ports/video.js';
 /**
  * Probes a local video file with ffprobe: streams, codecs, size, rotation, time base, the real
  * frame rate, variable frame rate, the exact frame count (counted from the packets) and each
- * frame's presentation time. One ffprobe process reads the file once. A file ffprobe cannot read
- * is an InputError naming `label` with ffprobe's trimmed stderr.
+ * frame's presentation time. One ffprobe process reads the file once, as a local file in one of
+ * `options.formats` only. A file ffprobe cannot read is an InputError naming `label` with ffprobe's
+ * trimmed stderr; one in another format says which.
  */
-export async function probeVideo(path: string, label: string, options: ProbeOptions = {}): Promise<VideoProbe> {
-  const { signal, frameTimes = true } = options;
+export async function probeVideo(
+  path: string,
+  label: string,
+  options: ProbeOptions & {
+    /**
+     * The demuxers the file may be read with (default: the default accepted containers). ffprobe
+     * refuses any other before opening anything the file names: a playlist's local files, say.
+     */
+    readonly formats?: readonly string[];
+  } = {},
+): Promise<VideoProbe> {
+  const { signal, frameTimes = true, formats = DEFAULT_VIDEO_CONTAINERS } = options;
   const size = (await stat(path)).size;
   if (size === 0) throw new InputError(label, 'empty file (0 bytes)');
   // Listing the packets counts them too (each stream's nb_read_packets), so one pass does both.
   const packets = frameTimes ? ['-show_entries', 'packet=stream_index,pts,dts,flags'] : ['-count_packets'];
   const meta = await runTool(
     'ffprobe',
-    ['-v', 'error', ...packets, '-show_streams', '-show_format', '-of', 'json=compact=1', path],
+    [
+      '-v',
+      'error',
+      ...inputWhitelist('file', formats),
+      ...packets,
+      '-show_streams',
+      '-show_format',
+      '-of',
+      'json=compact=1',
+      path,
+    ],
     { signal },
   );
   // ffprobe names the file it read; that is our local copy, so say the input's name instead.
   const stderr = meta.stderr.replaceAll(path, label);
+  const refused = refusedFormat(stderr);
+  if (meta.code !== 0 && refused !== undefined)
+    throw new InputError(
+      label,
+      `its contents are ${refused}, not one of the accepted containers (${formats.join(', ')}; TESSERA_VIDEO_CONTAINERS); nothing it names was opened`,
+    );
   if (meta.code !== 0)
     throw new InputError(label, `not a readable video: ${trimStderr(stderr) || `ffprobe exited ${meta.code}`}`);
   const json = JSON.parse(meta.stdout.toString('utf8')) as {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { PermanentError } from '../core/errors.js';
 import { rationalValue } from '../core/rational.js';
 import { concatList, stitchArgs } from './ffmpeg/args.js';
+import { SEGMENT_FORMATS } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { probeVideo } from './probe.js';
 import type { StitchCheck, StitchRequest } from '../ports/video.js';
@@ -22,7 +23,12 @@ export type { StitchCheck } from '../ports/video.js';
  * offsets, and every frame's output time is checked against its source time (`probe.framePts`),
  * within VFR_FRAME_TOLERANCE.
  */
-export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
+export async function stitchVideo(
+  o: StitchRequest & {
+    /** The demuxers the original may be read with (the accepted containers). */
+    readonly formats?: readonly string[];
+  },
+): Promise<StitchCheck> {
   const list = `${o.workDir}/segments.ffconcat`;
   const variableRate = o.segmentMicros !== undefined;
   await writeFile(list, concatList(o.segments, o.segmentMicros));
@@ -35,6 +41,7 @@ export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
       rate: o.probe.video.frameRate,
       variableRate,
       rotation: o.probe.video.rotation,
+      formats: o.formats,
     }),
     { signal: o.signal },
   );
@@ -42,7 +49,11 @@ export async function stitchVideo(o: StitchRequest): Promise<StitchCheck> {
     throw new PermanentError(`${o.label}: ffmpeg could not stitch the segments: ${trimStderr(run.stderr)}`, {
       code: 'StitchFailed',
     });
-  const out = await probeVideo(o.output, `${o.label} (stitched)`, { signal: o.signal, frameTimes: variableRate });
+  const out = await probeVideo(o.output, `${o.label} (stitched)`, {
+    signal: o.signal,
+    frameTimes: variableRate,
+    formats: SEGMENT_FORMATS,
+  });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
   const drift = variableRate ? frameTimeDrift(o.probe.framePts, out.framePts) : undefined;
   const check: StitchCheck = {

@@ -8,13 +8,21 @@ import { fitGeometry } from '../core/framePlan.js';
 import type { BlobStore } from '../ports/blobStore.js';
 import type { PipelineTimings, RenderRequest, VideoTools } from '../ports/video.js';
 import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings } from './ffmpeg/args.js';
+import { DEFAULT_VIDEO_CONTAINERS } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { runFramePipeline } from './framePipeline.js';
 import { probeVideo } from './probe.js';
 import { stitchVideo } from './stitch.js';
 
-/** The ffmpeg-backed VideoTools over a blob store. */
-export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): VideoTools {
+/**
+ * The ffmpeg-backed VideoTools over a blob store. A source is read only as a local file in one of
+ * `containers` (the accepted ones, TESSERA_VIDEO_CONTAINERS), by every probe, decode and stitch.
+ */
+export function createVideoTools(
+  blobs: BlobStore,
+  encode: EncodeSettings,
+  containers: readonly string[] = DEFAULT_VIDEO_CONTAINERS,
+): VideoTools {
   return {
     async localCopy(blob, path) {
       if ((await stat(path).catch(() => undefined))?.isFile()) return;
@@ -46,13 +54,13 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
     async removeLocal(path) {
       await rm(path, { recursive: true, force: true });
     },
-    probe: probeVideo,
+    probe: (path, label, options) => probeVideo(path, label, { ...options, formats: containers }),
     async renderSegment(o) {
       await mkdir(dirname(o.output), { recursive: true });
       const { stream, ticks } = o.range;
       const seekSeconds = o.range.seekSeconds ?? undefined;
       const count = o.range.end - o.range.start;
-      if (!o.style) return passthrough(o, encode);
+      if (!o.style) return passthrough(o, encode, containers);
       const fit = fitGeometry(stream.width, stream.height, o.style.fixedSize, o.fit);
       return runFramePipeline({
         decodeArgs: decodeArgs(o.input, {
@@ -63,6 +71,7 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
           height: stream.height,
           fit,
           threads: encode.threads,
+          formats: containers,
         }),
         encodeArgs: encodeArgs(o.output, {
           width: stream.width,
@@ -83,12 +92,16 @@ export function createVideoTools(blobs: BlobStore, encode: EncodeSettings): Vide
         onLastBatch: o.onLastBatch,
       });
     },
-    stitch: stitchVideo,
+    stitch: (o) => stitchVideo({ ...o, formats: containers }),
   };
 }
 
 /** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
-async function passthrough(o: RenderRequest, encode: EncodeSettings): Promise<PipelineTimings> {
+async function passthrough(
+  o: RenderRequest,
+  encode: EncodeSettings,
+  formats: readonly string[],
+): Promise<PipelineTimings> {
   const started = performance.now();
   const { stream } = o.range;
   const count = o.range.end - o.range.start;
@@ -103,6 +116,7 @@ async function passthrough(o: RenderRequest, encode: EncodeSettings): Promise<Pi
     ticks: o.range.ticks,
     label: o.label,
     color: stream.color,
+    formats,
   });
   const run = await runTool('ffmpeg', args, { signal: o.signal });
   o.signal?.throwIfAborted();

@@ -1,23 +1,40 @@
 /**
  * One Service Bus queue as the test broker models it: an active subqueue and a dead-letter subqueue,
  * peek-lock with lock tokens, delivery counts, lock expiry, the maximum delivery count, scheduled
- * messages and duplicate detection by message id. Pure state over a clock; amqpBroker.ts moves
+ * messages and duplicate detection by message id where the queue has it. Pure state over a clock; testBroker.ts moves
  * messages on and off the wire. What is not modelled is listed in README.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 
 export interface QueueSettings {
+  /** LockDuration: Service Bus accepts 5 s to 5 min. */
   readonly lockDurationMs: number;
   readonly maxDeliveryCount: number;
-  readonly duplicateDetectionWindowMs: number;
+  /**
+   * RequiresDuplicateDetection with this history window (20 s to 7 days); absent, the queue has no
+   * duplicate detection and keeps every message sent, whatever its id (Service Bus's default).
+   */
+  readonly duplicateDetectionWindowMs?: number;
 }
 
+/** Service Bus's defaults for a new queue: a 1-minute lock, 10 deliveries, no duplicate detection. */
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
-  lockDurationMs: 30_000,
+  lockDurationMs: 60_000,
   maxDeliveryCount: 10,
-  duplicateDetectionWindowMs: 600_000,
 };
+
+/** The settings Service Bus would refuse to create a queue with, as its management API says them; none: valid. */
+export function invalidQueueSettings(settings: QueueSettings): string | undefined {
+  const { lockDurationMs, maxDeliveryCount, duplicateDetectionWindowMs: window } = settings;
+  if (!(Number.isInteger(lockDurationMs) && lockDurationMs >= 5_000 && lockDurationMs <= 300_000))
+    return `LockDuration must be between 5 seconds and 5 minutes, got ${lockDurationMs} ms`;
+  if (!(Number.isInteger(maxDeliveryCount) && maxDeliveryCount >= 1))
+    return `MaxDeliveryCount must be at least 1, got ${maxDeliveryCount}`;
+  if (window !== undefined && !(Number.isInteger(window) && window >= 20_000 && window <= 7 * 86_400_000))
+    return `DuplicateDetectionHistoryTimeWindow must be between 20 seconds and 7 days, got ${window} ms`;
+  return undefined;
+}
 
 export interface StoredMessage {
   readonly seq: number;
@@ -107,13 +124,18 @@ export class BrokerQueue {
     readonly settings: QueueSettings,
   ) {}
 
-  /** Enqueues unless the message id was seen within the duplicate-detection window; returns the sequence number. */
+  /**
+   * Enqueues unless the queue detects duplicates and the message id was seen within its window;
+   * returns the sequence number.
+   */
   enqueue(message: Message, now: number, scheduledAt?: number): number | undefined {
-    for (const [id, at] of this.sentIds)
-      if (at <= now - this.settings.duplicateDetectionWindowMs) this.sentIds.delete(id);
+    const window = this.settings.duplicateDetectionWindowMs;
     const id = message.message_id === undefined ? undefined : String(message.message_id);
-    if (id !== undefined && this.sentIds.has(id)) return undefined;
-    if (id !== undefined) this.sentIds.set(id, now);
+    if (window !== undefined) {
+      for (const [seen, at] of this.sentIds) if (at <= now - window) this.sentIds.delete(seen);
+      if (id !== undefined && this.sentIds.has(id)) return undefined;
+      if (id !== undefined) this.sentIds.set(id, now);
+    }
     const seq = this.nextSeq++;
     const visibleAt = scheduledAt ?? scheduledTime(message) ?? now;
     this.active.messages.set(seq, { seq, message, enqueuedAt: now, visibleAt, deliveryCount: 0, lock: undefined });

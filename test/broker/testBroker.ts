@@ -6,9 +6,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import rhea, { type Connection, type Delivery, type EventContext, type Message, type Sender } from 'rhea';
+import rhea, {
+  type Connection,
+  type Delivery,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type Sender,
+} from 'rhea';
 import { putToken, manage, type Credentials } from './brokerManagement.js';
-import { BrokerQueue, DEFAULT_QUEUE_SETTINGS, type Outcome, type QueueSettings, type SubQueue } from './brokerQueue.js';
+import {
+  BrokerQueue,
+  DEFAULT_QUEUE_SETTINGS,
+  invalidQueueSettings,
+  type Outcome,
+  type QueueSettings,
+  type SubQueue,
+} from './brokerQueue.js';
 import {
   accepted,
   lockTokenToTag,
@@ -31,11 +45,16 @@ export interface TestBroker {
   readonly port: number;
   /** SAS connection string with `UseDevelopmentEmulator=true`, so the SDK speaks plain AMQP to this port. */
   readonly connectionString: string;
+  /** Creates a queue; settings Service Bus would refuse (a lock under 5 s, …) throw, naming the setting. */
   createQueue(name: string, settings?: Partial<QueueSettings>): BrokerQueue;
   queue(name: string): BrokerQueue | undefined;
   deleteQueue(name: string): void;
   /** The next request of this kind (a `$management` operation, `put-token`, or `send`) fails with `condition`. */
   failNext(operation: string, condition: string, description?: string): void;
+  /** Drops every client connection at once, as a network failure or a service restart does (locks stay, and expire). */
+  dropConnections(): void;
+  /** Detaches the links to `queue` (and its subqueues) with `condition`, as the service does on an entity update or a failover. */
+  detachLinks(queue: string, condition?: string): number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +95,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const locks = new WeakMap<Delivery, { queue: BrokerQueue; token: string }>();
   const faults = new Map<string, { condition: string; description: string }[]>();
   const sockets = new Set<Socket>();
+  const connections = new Set<Connection>();
   /** Each link's address as attached (rhea re-wraps the terminus once the local attach is set). */
   const addresses = new WeakMap<object, string>();
 
@@ -190,6 +210,13 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     }
     const queue = entity(address)?.sub.queue;
     if (fault !== undefined || queue === undefined) return delivery.reject(fault ?? notFound(address));
+    // The standard tier's 256 KiB, enforced here too, not only advertised (a client may not check).
+    const size = Buffer.isBuffer(message) ? message.length : rhea.message.encode(message).length;
+    if (size > MAX_MESSAGE_SIZE)
+      return delivery.reject({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `The received message (size: ${size} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.`,
+      });
     for (const m of unbatch(message, delivery.format)) queue.enqueue(m, now);
     delivery.accept();
     schedulePump();
@@ -218,7 +245,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   });
   container.on('sendable', schedulePump);
   container.on('sender_close', (ctx: EventContext) => void consumers.delete(ctx.sender!));
+  container.on('connection_open', (ctx: EventContext) => void connections.add(ctx.connection));
+  container.on('connection_close', (ctx: EventContext) => void connections.delete(ctx.connection));
   container.on('disconnected', (ctx: EventContext) => {
+    connections.delete(ctx.connection);
     for (const sender of consumers.keys()) if (sender.connection === ctx.connection) consumers.delete(sender);
   });
   container.on('error', (e: unknown) => console.error('test broker:', e)); // visible, never swallowed
@@ -250,7 +280,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     port,
     connectionString: `Endpoint=sb://${HOST}:${port}/;SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key};UseDevelopmentEmulator=true`,
     createQueue(name, settings = {}) {
-      const queue = new BrokerQueue(name, { ...DEFAULT_QUEUE_SETTINGS, ...settings });
+      const complete = { ...DEFAULT_QUEUE_SETTINGS, ...settings };
+      const invalid = invalidQueueSettings(complete);
+      if (invalid !== undefined) throw new Error(`test broker: queue ${name}: ${invalid}`);
+      const queue = new BrokerQueue(name, complete);
       queues.set(name, queue);
       return queue;
     },
@@ -258,6 +291,22 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     deleteQueue: (name) => void queues.delete(name),
     failNext(operation, condition, description = `injected ${condition}`) {
       faults.set(operation, [...(faults.get(operation) ?? []), { condition, description }]);
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
+    },
+    detachLinks(queue, condition = 'amqp:link:detach-forced') {
+      let detached = 0;
+      const ours = (address: string) => address === queue || address.startsWith(`${queue}/`);
+      for (const connection of connections) {
+        connection.each_link((link: Sender | Receiver) => {
+          const address = link.is_sender() ? String(link.source?.address ?? '') : (addresses.get(link) ?? '');
+          if (!ours(address) || address.endsWith(MANAGEMENT) || !link.is_open()) return;
+          link.close({ condition, description: `The link to ${address} was detached by the test broker.` });
+          detached += 1;
+        });
+      }
+      return detached;
     },
     async stop() {
       clearInterval(tick);

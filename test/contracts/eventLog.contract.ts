@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OwnershipLostError } from '../../src/core/errors.js';
 import type { EventLog, EventRecord, OutgoingEvent } from '../../src/ports/eventLog.js';
 
 export interface EventLogHarness {
@@ -244,6 +245,63 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       const order = Array.from({ length: 21 }, (_, n) => n).sort(() => Math.random() - 0.5);
       await Promise.all(order.map((n, i) => writers[i % writers.length]!.setCheckpoint(at(n))));
       expect(await log.getCheckpoint(group, p)).toEqual(at(20));
+    });
+
+    it('a newer claim fences every older owner: its checkpoints throw OwnershipLostError and move nothing', async () => {
+      const records = await log.append(unique('device'), events(unique('lease'), 10));
+      const p = records[0]!.partition;
+      const group = unique('cg');
+      const at = (n: number) => ({
+        consumerGroup: group,
+        partition: p,
+        sequenceNumber: records[n]!.sequenceNumber,
+        offset: records[n]!.offset,
+      });
+      const old = await log.claimPartition(group, p, 'owner-old');
+      expect(old).toMatchObject({ consumerGroup: group, partition: p, ownerId: 'owner-old' });
+      await log.setCheckpoint(at(2), old);
+      expect(await log.getCheckpoint(group, p)).toEqual(at(2));
+      // The new owner claims from another instance (another process) where the adapter has one.
+      const other = h.reopen ? await h.reopen() : log;
+      const current = await other.claimPartition(group, p, 'owner-new');
+      expect(current.epoch).toBeGreaterThan(old.epoch);
+      await expect(log.setCheckpoint(at(6), old)).rejects.toBeInstanceOf(OwnershipLostError);
+      await expect(other.setCheckpoint(at(7), old)).rejects.toBeInstanceOf(OwnershipLostError);
+      expect(await other.getCheckpoint(group, p)).toEqual(at(2));
+      await other.setCheckpoint(at(4), current);
+      await log.setCheckpoint(at(3), current); // behind: ignored, as without a lease
+      expect(await log.getCheckpoint(group, p)).toEqual(at(4));
+      // Claims are per consumer group and partition: another group's owner is not fenced.
+      const elsewhere = await log.claimPartition(unique('cg'), p, 'owner-x');
+      await log.setCheckpoint({ ...at(5), consumerGroup: elsewhere.consumerGroup }, elsewhere);
+      expect(await log.getCheckpoint(group, p)).toEqual(at(4));
+    });
+
+    it('claims racing from several instances get distinct epochs, and only the newest may commit', async () => {
+      const records = await log.append(unique('device'), events(unique('race'), 3));
+      const p = records[0]!.partition;
+      const group = unique('cg');
+      const instances = h.reopen ? [log, await h.reopen(), await h.reopen()] : [log];
+      const leases = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => instances[i % instances.length]!.claimPartition(group, p, `owner-${i}`)),
+      );
+      const epochs = leases.map((l) => l.epoch).sort((a, b) => a - b);
+      expect(new Set(epochs).size).toBe(6);
+      const checkpoint = {
+        consumerGroup: group,
+        partition: p,
+        sequenceNumber: records[1]!.sequenceNumber,
+        offset: records[1]!.offset,
+      };
+      const results = await Promise.allSettled(
+        leases.map((l, i) => instances[i % instances.length]!.setCheckpoint(checkpoint, l)),
+      );
+      const newest = leases.findIndex((l) => l.epoch === epochs.at(-1));
+      results.forEach((r, i) => {
+        if (i === newest) expect(r.status).toBe('fulfilled');
+        else expect(r.status === 'rejected' && r.reason instanceof OwnershipLostError, `lease ${i}`).toBe(true);
+      });
+      expect(await log.getCheckpoint(group, p)).toEqual(checkpoint);
     });
 
     it('a new instance over the same location sees every event and checkpoint and continues the sequence', async (ctx) => {

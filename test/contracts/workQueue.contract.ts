@@ -190,6 +190,41 @@ export function workQueueContract(
       await queue.complete(second);
     });
 
+    it('abandon with retryAfterMs: not receivable before the delay, from any client, then delivered with the next count', async () => {
+      const messageId = await sendOne();
+      const first = await receiveOne(queue);
+      const abandonedAt = Date.now();
+      await queue.abandon(first, { retryAfterMs: 1_500 });
+      expect(await queue.receive({ maxWaitMs: 700 })).toEqual([]);
+      if (h.openAnother !== undefined) expect(await (await h.openAnother()).receive({ maxWaitMs: 300 })).toEqual([]);
+      expect(await queue.countActive()).toBe(1);
+      const second = await receiveOne(queue, 10_000);
+      expect(Date.now() - abandonedAt).toBeGreaterThanOrEqual(1_400);
+      expect(second).toMatchObject({ messageId, deliveryCount: 2 });
+      await expect(queue.complete(first)).rejects.toBeInstanceOf(LockLostError);
+      await queue.complete(second);
+      expect(await queue.countActive()).toBe(0);
+    });
+
+    it('a message on its last allowed delivery can still be completed while another client polls', async () => {
+      const messageId = await sendOne('last');
+      for (let n = 1; n < queue.maxDeliveryCount; n++) await queue.abandon(await receiveOne(queue));
+      const last = await receiveOne(queue);
+      expect(last).toMatchObject({ messageId, deliveryCount: queue.maxDeliveryCount });
+      // Another client receives, counts and peeks the dead letters while this one still works on it:
+      // none of that may dead-letter a message whose lock is held.
+      const other = h.openAnother !== undefined ? await h.openAnother() : queue;
+      const until = Date.now() + lockMs / 3;
+      while (Date.now() < until) {
+        expect(await other.receive({ maxWaitMs: Math.max(1, Math.floor(lockMs / 20)) })).toEqual([]);
+        expect(await other.peekDeadLetters()).toEqual([]);
+        expect(await other.countActive()).toBe(1);
+      }
+      await queue.complete(last);
+      expect(await queue.countActive()).toBe(0);
+      expect(await queue.peekDeadLetters()).toEqual([]);
+    });
+
     it('settling with a stale token (message redelivered) or after the lock expired throws LockLostError', async () => {
       await sendOne();
       const stale = await receiveOne(queue);

@@ -44,6 +44,32 @@ describe('readings', () => {
     expect(formatTimestamp(Date.UTC(2018, 7, 28, 23, 0, 0, 5))).toBe('2018-08-28T23:00:00.005Z');
   });
 
+  it('parses years 0000-0099 exactly (Date.UTC would make 0001 into 1901)', () => {
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe(-62_135_596_800_000);
+    expect(formatTimestamp(parseTimestamp('0001-01-01 00:00:00')!)).toBe('0001-01-01T00:00:00Z');
+    expect(formatTimestamp(parseTimestamp('0099-12-31 23:59:59.5')!)).toBe('0099-12-31T23:59:59.500Z');
+    expect(formatTimestamp(parseTimestamp('0000-02-29T12:00:00+02:00')!)).toBe('0000-02-29T10:00:00Z'); // year 0 is a leap year
+    expect(parseTimestamp('0001-02-29 00:00:00')).toBeUndefined();
+    expect(parseTimestamp('0100-01-01T00:00:00Z')).toBe(Date.UTC(100, 0, 1)); // from year 100 on, Date.UTC is exact
+  });
+
+  it('rejects event times outside the accepted range, naming the bound and its settings', () => {
+    const range = { minMs: Date.UTC(1970, 0, 1), maxMs: Date.UTC(2100, 0, 1) };
+    expect(parseReadingRow('2018-08-28 23:00:05.000,1,4,84.53', range).ok).toBe(true);
+    expect(parseReadingRow('0001-01-01 00:00:00,1,4,1', range)).toEqual({
+      ok: false,
+      reason: 'timestamp out of range',
+      detail: '"0001-01-01 00:00:00" is before 1970-01-01T00:00:00Z (TESSERA_MIN_TIMESTAMP, TESSERA_MAX_TIMESTAMP)',
+    });
+    expect(parseReadingRow('9999-12-31 23:59:59,1,4,1', range)).toMatchObject({
+      reason: 'timestamp out of range',
+      detail:
+        '"9999-12-31 23:59:59" is at or after 2100-01-01T00:00:00Z (TESSERA_MIN_TIMESTAMP, TESSERA_MAX_TIMESTAMP)',
+    });
+    expect(parseReadingRow('2100-01-01 00:00:00,1,4,1', range).ok).toBe(false);
+    expect(parseReadingRow('9999-12-31 23:59:59,1,4,1').ok).toBe(true); // no range: any time
+  });
+
   it('reads quoted fields', () => {
     const r = parseReadingRow('2018-08-28 23:00:05,"dev,1","t""x",1.5');
     expect(r.ok && r.reading.device).toBe('dev,1');

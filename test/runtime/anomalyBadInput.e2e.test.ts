@@ -73,6 +73,8 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     body[30] = '2018-08-28 23:01:00.000,1,1';
     body[40] = '2018-08-28 23:01:00.000,1,1,12,extra';
     body[50] = '2018-08-28 23:01:00.000,1,1,abc';
+    body[60] = '0001-01-01 00:00:00.000,1,1,3'; // a typo of a year: not scored as 1901, nor at all
+    body[70] = '9999-12-31 23:59:59.000,1,2,4';
     body.push('2018-08-28 23:01:00.000,9,9,1.5'); // a series with no model
     const job = await submitFile(ctx, writeTemp(home.dir, 'some-bad.csv', body.join('\n')));
     const progress = await waitForJob(ctx, job.jobId);
@@ -82,14 +84,20 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     ) as {
       rows: number;
       badRows: number;
-      errors: { byReason: Record<string, { count: number; firstRows: number[] }> };
+      errors: { byReason: Record<string, { count: number; firstRows: number[]; example: string }> };
     };
     expect(summary.rows).toBe(3001);
-    expect(summary.badRows).toBe(6);
+    expect(summary.badRows).toBe(8);
     expect(summary.errors.byReason['non-finite value']).toMatchObject({ count: 1, firstRows: [11] });
     expect(summary.errors.byReason['unparseable timestamp']).toMatchObject({ count: 1, firstRows: [21] });
     expect(summary.errors.byReason['wrong column count']).toMatchObject({ count: 2, firstRows: [31, 41] });
     expect(summary.errors.byReason['non-numeric value']).toMatchObject({ count: 1, firstRows: [51] });
+    expect(summary.errors.byReason['timestamp out of range']).toMatchObject({
+      count: 2,
+      firstRows: [61, 71],
+      example:
+        'line 61: "0001-01-01 00:00:00.000" is before 1970-01-01T00:00:00Z (TESSERA_MIN_TIMESTAMP, TESSERA_MAX_TIMESTAMP)',
+    });
     expect(summary.errors.byReason['series has no model']).toMatchObject({ count: 1, firstRows: [3002] });
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteWorkQueue } from '../../src/adapters/local/sqliteWorkQueue.js';
-import { PermanentError } from '../../src/core/errors.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
 import type { WorkQueue } from '../../src/ports/workQueue.js';
 import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { runMessagePump, type MessagePumpOptions } from '../../src/hosting/messagePump.js';
@@ -33,19 +33,19 @@ describe('runMessagePump: the next message while one finishes (nextMayStart)', (
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function queueWith(ids: string[]): Promise<WorkQueue> {
+  async function queueWith(ids: string[], lockDurationMs = 5000): Promise<WorkQueue> {
     const name = `q${n++}`;
     const queue = openSqliteWorkQueue({
       file: join(dir, `${name}.sqlite`),
       queue: name,
-      lockDurationMs: 5000,
+      lockDurationMs,
       maxDeliveryCount: 3,
     });
     await queue.send(ids.map((id) => ({ messageId: id, body: { kind: 'style', jobId: 'j', shardId: id } })));
     return queue;
   }
 
-  function start(queue: WorkQueue, handle: MessagePumpOptions['handle']) {
+  function start(queue: WorkQueue, handle: MessagePumpOptions['handle'], retry?: MessagePumpOptions['retry']) {
     const stop = new AbortController();
     const deadLettered: string[] = [];
     const running = runMessagePump(
@@ -54,6 +54,7 @@ describe('runMessagePump: the next message while one finishes (nextMayStart)', (
         handle,
         log: createRecordingLogger(),
         waitMs: 50,
+        retry,
         onDeadLetter: (body) => {
           deadLettered.push((body as { shardId: string }).shardId);
           return Promise.resolve();
@@ -133,6 +134,61 @@ describe('runMessagePump: the next message while one finishes (nextMayStart)', (
     tail.open();
     await pump.running;
     expect(await queue.countActive()).toBe(0); // completed, not left locked
+    await queue.close();
+  });
+
+  it('retries a transient failure after the retry delay, doubling, and takes other messages meanwhile', async () => {
+    const queue = await queueWith(['flaky', 'b', 'c']);
+    const seen: { id: string; at: number }[] = [];
+    const pump = start(
+      queue,
+      (body) => {
+        seen.push({ id: idOf(body), at: Date.now() });
+        return idOf(body) === 'flaky' ? Promise.reject(new TransientError('EACCES, for now')) : Promise.resolve();
+      },
+      { baseMs: 600, maxMs: 60_000 },
+    );
+    await until(() => pump.deadLettered.length === 1, 10_000);
+    pump.stop.abort();
+    await pump.running;
+    expect(seen.map((s) => s.id)).toEqual(['flaky', 'b', 'c', 'flaky', 'flaky']);
+    const tries = seen.filter((s) => s.id === 'flaky').map((s) => s.at);
+    // Equal jitter: each wait is in the upper half of its step (600 ms, then 1200 ms).
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(300);
+    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(600);
+    expect(pump.deadLettered).toEqual(['flaky']);
+    const [dead] = await queue.peekDeadLetters();
+    expect(dead?.deadLetterErrorDescription).toBe('failed 3 times; last error: EACCES, for now');
+    await queue.close();
+  });
+
+  it('keeps a message whose handler runs three times longer than the lock, and completes it once', async () => {
+    const lockMs = 1200; // renewed every 400 ms: only a stall of the event loop over 800 ms could lose it
+    const queue = await queueWith(['slow'], lockMs);
+    const other = openSqliteWorkQueue({
+      file: join(dir, `q${n - 1}.sqlite`),
+      queue: `q${n - 1}`,
+      lockDurationMs: lockMs,
+    });
+    let handled = 0;
+    let stolen = 0;
+    let done = false;
+    const pump = start(queue, async () => {
+      handled += 1;
+      // Meanwhile another client polls: it must never get the message, whose lock the pump renews.
+      const deadline = Date.now() + 3 * lockMs;
+      while (Date.now() < deadline) stolen += (await other.receive({ maxWaitMs: 20 })).length;
+      done = true;
+    });
+    await until(() => done);
+    await new Promise((r) => setTimeout(r, 100));
+    pump.stop.abort();
+    await pump.running;
+    expect(stolen).toBe(0);
+    expect(handled).toBe(1);
+    expect(await queue.countActive()).toBe(0); // completed: the lock was still this pump's
+    expect(await queue.peekDeadLetters()).toEqual([]);
+    await other.close();
     await queue.close();
   });
 });

@@ -90,7 +90,7 @@ require(entry);
 function spawnAzurite(workdir: string): ChildProcess {
   const args = ['-e', WATCHDOG, azuriteEntry(), '--inMemoryPersistence', '--extentMemoryLimit', '512'];
   for (const s of SERVICES) args.push(`--${s.toLowerCase()}Host`, HOST, `--${s.toLowerCase()}Port`, '0');
-  args.push('--skipApiVersionCheck', '--loose', '--silent', '--disableTelemetry');
+  args.push('--skipApiVersionCheck', '--silent', '--disableTelemetry');
   return spawn(process.execPath, args, {
     cwd: workdir,
     detached: true, // own process group, so teardown can kill the whole group

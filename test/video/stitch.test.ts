@@ -8,6 +8,7 @@ import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
 import { stitchVideo } from '../../src/video/stitch.js';
 import {
   audioOf,
+  ffmpeg,
   makeVfrVideo,
   makeVideo,
   mediaDir,
@@ -152,6 +153,36 @@ describe('stitchVideo', () => {
     expect((error as Error).message).toMatch(
       /: (1\d|\d) frames, expected 61; video duration 0\.\d+ s, expected 2\.03\d+ s/,
     );
+  });
+
+  it('audio that does not survive the mux (fewer packets, another codec): PermanentError with the numbers', async () => {
+    // The original as the stitch reads it no longer carries the audio it was probed with.
+    const shortAudio = media.file('short-audio.mp4');
+    await ffmpeg('-i', section, '-t', '1', '-i', section, '-map', '0:v', '-map', '1:a', '-c', 'copy', shortAudio);
+    const otherCodec = media.file('ac3-audio.mp4');
+    await ffmpeg('-i', section, '-map', '0:v', '-map', '0:a', '-c:v', 'copy', '-c:a', 'ac3', otherCodec);
+    const stitch = (original: string, name: string) =>
+      stitchVideo({
+        segments,
+        original,
+        probe,
+        output: media.file(name),
+        workDir: media.dir,
+        label: 'inbox/section.mp4',
+      })
+        .then(() => new Error('the check passed'))
+        .catch((e: unknown) => e as Error);
+    const fewer = await stitch(shortAudio, 'fewer.mp4');
+    expect(fewer).toBeInstanceOf(PermanentError);
+    expect((fewer as PermanentError).code).toBe('StitchVerificationFailed');
+    expect(fewer.message).toMatch(
+      new RegExp(
+        `: the stitched video does not match its input: \\d+ audio packets, expected ${probe.audio!.packets}$`,
+      ),
+    );
+    const codec = await stitch(otherCodec, 'codec.mp4');
+    expect(codec).toBeInstanceOf(PermanentError);
+    expect(codec.message).toMatch(/: the stitched video does not match its input: audio ac3, expected aac$/);
   });
 
   it('a video without audio stitches without audio', async () => {

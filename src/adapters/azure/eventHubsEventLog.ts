@@ -16,6 +16,9 @@
  *   opened with, returns the first batch and closes the link (eventHubsReader.ts). A read with no
  *   `waitMs` first asks the partition's last sequence number and returns [] past the end.
  * - `lastSequenceNumber` is getPartitionProperties' lastEnqueuedSequenceNumber (-1 when isEmpty).
+ * - Ownership (`claimPartition`, a lease on `setCheckpoint`) lives with the checkpoints, on the
+ *   store's ownership blobs (eventHubsCheckpoints.ts); reads set no owner level, so a fenced consumer
+ *   can still read but never commit.
  * - Retention is the service's: events older than the hub's retention are gone, and a read from a
  *   removed sequence number starts at the oldest retained event.
  * - SDK errors are mapped by code (eventHubsErrors.ts).
@@ -25,7 +28,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { EventHubConsumerClient, EventHubProducerClient, type EventHubClientOptions } from '@azure/event-hubs';
 import type { ContainerClient } from '@azure/storage-blob';
 import { InputError, TransientError } from '../../core/errors.js';
-import type { Checkpoint, EventLog, EventRecord, OutgoingEvent } from '../../ports/eventLog.js';
+import type { Checkpoint, EventLog, EventRecord, OutgoingEvent, PartitionLease } from '../../ports/eventLog.js';
 import { eventHubsCheckpoints, type EventHubsCheckpoints } from './eventHubsCheckpoints.js';
 import { callEventHubs as call } from './eventHubsErrors.js';
 import { eventHubsPartitionForKey } from './eventHubsPartitionKey.js';
@@ -229,13 +232,29 @@ class EventHubsEventLog implements EventLog {
     return this.checkpoints.get(consumerGroup, partition);
   }
 
-  async setCheckpoint(checkpoint: Checkpoint): Promise<void> {
+  async setCheckpoint(checkpoint: Checkpoint, lease?: PartitionLease): Promise<void> {
     this.checkGroup(checkpoint.consumerGroup);
     this.checkPartition(checkpoint.partition);
     if (!Number.isSafeInteger(checkpoint.sequenceNumber) || checkpoint.sequenceNumber < 0) {
       throw new InputError('checkpoint sequenceNumber', `must be an integer >= 0, got ${checkpoint.sequenceNumber}`);
     }
-    await this.checkpoints.advance(checkpoint);
+    if (
+      lease !== undefined &&
+      (lease.consumerGroup.toLowerCase() !== checkpoint.consumerGroup.toLowerCase() ||
+        lease.partition !== checkpoint.partition)
+    )
+      throw new InputError(
+        'lease',
+        `is for ${lease.consumerGroup}/${lease.partition}, not ${checkpoint.consumerGroup}/${checkpoint.partition}`,
+      );
+    await this.checkpoints.advance(checkpoint, lease);
+  }
+
+  async claimPartition(consumerGroup: string, partition: number, ownerId: string): Promise<PartitionLease> {
+    this.checkGroup(consumerGroup);
+    this.checkPartition(partition);
+    if (typeof ownerId !== 'string' || ownerId === '') throw new InputError('ownerId', 'must be a non-empty string');
+    return this.checkpoints.claim(consumerGroup, partition, ownerId);
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,9 @@
  * - `lockToken` maps back to the SDK message object it came from; settling a token this client no
  *   longer holds (settled, or lost) throws LockLostError without a round trip.
  * - `deadLetter` stamps the property `tessera-dead-lettered-at` (Service Bus records no such time).
+ * - `abandon` with `retryAfterMs`: Service Bus cannot delay an abandoned message, so the adapter keeps
+ *   its lock, renewing it every third of the lock duration, and abandons it when the delay ends
+ *   (at once on `close`; after a crash, the lock simply expires).
  * - `redrive` receives from the dead-letter subqueue, sends a copy with a derived message id and the
  *   original id in a property (serviceBusMessages.ts says why), then completes the dead letter.
  * - `countActive` pages through `peekMessages` on the active queue (peek sees locked and scheduled
@@ -31,6 +34,7 @@ import {
 import { InputError, LockLostError } from '../../core/errors.js';
 import type { DeadLetteredMessage, OutgoingMessage, ReceivedMessage, WorkQueue } from '../../ports/workQueue.js';
 import { callServiceBus as call } from './serviceBusErrors.js';
+import { forgetExpired, receiveInSlices, seqOf, serially } from './serviceBusReceiving.js';
 import {
   DEAD_LETTERED_AT,
   redriveCopy,
@@ -131,6 +135,29 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
     }
   };
 
+  /** Messages abandoned with a delay, held until it ends: lock token → how to let go of it now. */
+  const delayed = new Map<string, () => Promise<void>>();
+  const holdUntil = (message: ReceivedMessage, until: number): void => {
+    const letGo = async (): Promise<void> => {
+      if (!delayed.delete(message.lockToken)) return;
+      clearInterval(renewal);
+      clearTimeout(timer);
+      await withLock(message, true, (r, m) => r.abandonMessage(m)).catch(() => undefined); // else its lock expires
+    };
+    const renewal = setInterval(
+      () => {
+        withLock(message, false, (r, m) => r.renewMessageLock(m)).catch((error: unknown) => {
+          if (error instanceof LockLostError) void letGo();
+        });
+      },
+      Math.max(50, Math.floor(lockDurationMs / 3)),
+    );
+    const timer = setTimeout(() => void letGo(), Math.max(0, until - Date.now()));
+    renewal.unref();
+    timer.unref();
+    delayed.set(message.lockToken, letGo);
+  };
+
   const peekAll = async (
     receiver: ServiceBusReceiver,
     from: number,
@@ -188,7 +215,15 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
 
     renewLock: (message) => withLock(message, false, (r, m) => r.renewMessageLock(m)),
     complete: (message) => withLock(message, true, (r, m) => r.completeMessage(m)),
-    abandon: (message) => withLock(message, true, (r, m) => r.abandonMessage(m)),
+    async abandon(message, abandonOptions = {}) {
+      const after = abandonOptions.retryAfterMs ?? 0;
+      if (!(Number.isSafeInteger(after) && after >= 0))
+        throw new InputError('retryAfterMs', `must be a non-negative integer, got ${after}`);
+      if (after === 0) return withLock(message, true, (r, m) => r.abandonMessage(m));
+      // Service Bus has no delayed abandon: hold the lock (renewing it) until the delay ends.
+      await withLock(message, false, (r, m) => r.renewMessageLock(m));
+      holdUntil(message, Date.now() + after);
+    },
     deadLetter: (message, details) =>
       withLock(message, true, (r, m) =>
         r.deadLetterMessage(m, {
@@ -245,54 +280,13 @@ export function createServiceBusWorkQueue(options: ServiceBusWorkQueueOptions): 
     },
 
     async close() {
+      await Promise.all([...delayed.values()].map((letGo) => letGo()));
       held.clear();
       await Promise.all([active?.close(), dead?.close(), sender?.close()]);
       if (options.closeClient === true) await client.close();
     },
   };
 }
-
-/** Receives in slices until something arrives, `waitMs` passes, or `signal` aborts. */
-async function receiveInSlices(
-  receiver: ServiceBusReceiver,
-  max: number,
-  waitMs: number,
-  sliceMs: number,
-  signal?: AbortSignal,
-) {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    if (signal?.aborted === true) return [];
-    const wait = Math.max(1, Math.min(deadline - Date.now(), sliceMs));
-    const got = await receiver.receiveMessages(max, { maxWaitTimeInMs: wait });
-    if (got.length > 0) return newestDeliveries(got);
-    if (Date.now() >= deadline) return [];
-  }
-}
-
-/** One delivery per message (the last one holds the live lock), in sequence order. */
-function newestDeliveries(messages: ServiceBusReceivedMessage[]): ServiceBusReceivedMessage[] {
-  const bySeq = new Map<number, ServiceBusReceivedMessage>();
-  for (const m of messages) bySeq.set(seqOf(m), m);
-  return [...bySeq.values()].sort((a, b) => seqOf(a) - seqOf(b));
-}
-
-/** Drops tokens whose lock ended long ago: settling them could only be refused. */
-function forgetExpired(held: Map<string, { message: ServiceBusReceivedMessage }>): void {
-  const horizon = Date.now() - 60_000;
-  for (const [token, { message }] of held) if ((message.lockedUntilUtc?.getTime() ?? 0) < horizon) held.delete(token);
-}
-
-function serially(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
-const seqOf = (m: ServiceBusReceivedMessage): number => m.sequenceNumber?.toNumber() ?? 0;
 
 function positive(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new InputError(name, `must be a positive integer, got ${value}`);

@@ -14,13 +14,20 @@ import type {
 import { validateBlobName, validateContainerName, validateMetadata } from './blobNames.js';
 import { settle } from './settle.js';
 import { FsBlobIndex, newTag, toProperties, type BlobRow } from './fsBlobIndex.js';
+import { adoptStrayFiles, type AdoptResult } from './fsStrayFiles.js';
 
 export interface FsBlobStoreOptions {
   /** Directory holding one sub-directory per container, the index and temp files. */
   readonly root: string;
 }
 
-export type FsBlobStore = BlobStore & BlobChangeFeed & { readonly root: string; close(): Promise<void> };
+export type FsBlobStore = BlobStore &
+  BlobChangeFeed & {
+    readonly root: string;
+    /** Turns files copied into `container`'s directory by hand into blobs (see fsStrayFiles.ts). */
+    adoptStrayFiles(container: string, options?: { readonly minAgeMs?: number }): Promise<AdoptResult>;
+    close(): Promise<void>;
+  };
 
 const INDEX_FILE = '.tessera-blobs.sqlite';
 const TEMP_DIR = '.tmp';
@@ -37,6 +44,7 @@ const GET_ATTEMPTS = 20;
  * A put streams the body to a temp file, fsyncs it, then renames it into place and records the new row
  * in one IMMEDIATE transaction; the replaced file is unlinked after the commit. Readers open the file
  * the index names, so they see the old content or the new, never a mix. Several processes may share `root`.
+ * A file copied into a container's directory by hand is not a blob until `adoptStrayFiles` takes it in.
  */
 export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
   const root = options.root;
@@ -51,7 +59,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
     });
   };
 
-  return {
+  const store: FsBlobStore = {
     root,
 
     async ensureContainer(container) {
@@ -165,11 +173,18 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
       });
     },
 
+    adoptStrayFiles(container, adoptOptions = {}) {
+      validateContainerName(container);
+      index.requireContainer(container);
+      return adoptStrayFiles(store, root, container, adoptOptions.minAgeMs ?? 2000);
+    },
+
     close() {
       index.close();
       return Promise.resolve();
     },
   };
+  return store;
 }
 
 /** Writes the body to `path` (which must not exist), streaming a Readable chunk by chunk, then fsyncs. Returns the size. */

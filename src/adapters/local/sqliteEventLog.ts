@@ -1,6 +1,6 @@
 import { delay } from '../../lib/delay.js';
-import { InputError, positiveInteger } from '../../core/errors.js';
-import type { EventLog, EventRecord, OutgoingEvent } from '../../ports/eventLog.js';
+import { InputError, OwnershipLostError, positiveInteger } from '../../core/errors.js';
+import type { EventLog, EventRecord, OutgoingEvent, PartitionLease } from '../../ports/eventLog.js';
 import { partitionForKey } from './partitionHash.js';
 import { settle } from './settle.js';
 import { immediate, openSqliteDb, type SqliteDb } from './sqliteDb.js';
@@ -11,6 +11,7 @@ import {
   type CheckpointRow,
   type EventLogRow,
   type EventRow,
+  type LeaseRow,
   type PartitionRow,
 } from './sqliteEventRows.js';
 
@@ -38,6 +39,8 @@ const MAX_POLL_MS = 250;
  * - `read` is one query on the (log, partition, seq) index; with `waitMs` it polls, every 25 ms at
  *   first and backing off to 250 ms while nothing comes (an idle aggregator of several partitions
  *   would otherwise take a few percent of a core from the workers beside it).
+ * - A claim and a fenced checkpoint are each one IMMEDIATE transaction over `event_leases`: the
+ *   epoch is compared and the checkpoint written under the same write lock.
  */
 export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
   const { file, name } = options;
@@ -78,6 +81,25 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
        SET seq = excluded.seq, byte_offset = excluded.byte_offset, updated_at = excluded.updated_at
        WHERE excluded.seq > event_checkpoints.seq`,
   );
+
+  const selectLease = db.prepare(
+    'SELECT epoch, owner_id, claimed_at FROM event_leases WHERE log_id = ? AND consumer_group = ? AND partition = ?',
+  );
+  const upsertLease = db.prepare(
+    `INSERT INTO event_leases (log_id, consumer_group, partition, epoch, owner_id, claimed_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (log_id, consumer_group, partition) DO UPDATE
+       SET epoch = excluded.epoch, owner_id = excluded.owner_id, claimed_at = excluded.claimed_at`,
+  );
+
+  /** Throws OwnershipLostError unless `lease` is the newest claim (call inside the write's transaction). */
+  const requireOwner = (lease: PartitionLease, group: string, partition: number): void => {
+    const current = selectLease.get(logId, group, partition) as LeaseRow | undefined;
+    if (current?.epoch === lease.epoch) return;
+    const by = current ? ` (now ${current.owner_id}, epoch ${current.epoch})` : '';
+    throw new OwnershipLostError(
+      `partition ${partition} of event log ${name}, consumer group ${group}, owner ${lease.ownerId} epoch ${lease.epoch}${by}`,
+    );
+  };
 
   const checkPartition = (partition: number): number => {
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= partitions) {
@@ -170,7 +192,7 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
       });
     },
 
-    setCheckpoint(checkpoint) {
+    setCheckpoint(checkpoint, lease) {
       return settle(() => {
         const group = consumerGroupName(checkpoint.consumerGroup);
         const partition = checkPartition(checkpoint.partition);
@@ -179,8 +201,28 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
           throw new InputError('checkpoint sequenceNumber', `must be a non-negative integer, got ${sequenceNumber}`);
         }
         if (typeof offset !== 'string') throw new InputError('checkpoint offset', 'must be a string');
-        // One statement: the WHERE on the upsert makes it forward-only even when processes race.
-        upsertCheckpoint.run(logId, group, partition, sequenceNumber, offset, Date.now());
+        if (lease !== undefined && (lease.consumerGroup !== group || lease.partition !== partition))
+          throw new InputError('lease', `is for ${lease.consumerGroup}/${lease.partition}, not ${group}/${partition}`);
+        // The WHERE on the upsert makes it forward-only even when processes race; a lease is checked
+        // under the same write lock.
+        immediate(db, () => {
+          if (lease !== undefined) requireOwner(lease, group, partition);
+          upsertCheckpoint.run(logId, group, partition, sequenceNumber, offset, Date.now());
+        });
+      });
+    },
+
+    claimPartition(consumerGroup, partition, ownerId) {
+      return settle(() => {
+        const group = consumerGroupName(consumerGroup);
+        checkPartition(partition);
+        if (typeof ownerId !== 'string' || ownerId === '')
+          throw new InputError('owner id', 'must be a non-empty string');
+        return immediate(db, (): PartitionLease => {
+          const epoch = ((selectLease.get(logId, group, partition) as LeaseRow | undefined)?.epoch ?? 0) + 1;
+          upsertLease.run(logId, group, partition, epoch, ownerId, Date.now());
+          return { consumerGroup: group, partition, ownerId, epoch };
+        });
       });
     },
 

@@ -6,6 +6,7 @@ import type { Checkpoint, EventRecord } from '../../ports/eventLog.js';
  * - `event_partitions`: per partition, the last sequence number (-1 when empty) and the next byte offset.
  * - `event_records`: the events; (log, partition, seq) is unique and indexed, so a range read is one index scan.
  * - `event_checkpoints`: per log, consumer group and partition.
+ * - `event_leases`: per log, consumer group and partition, the newest claim's epoch and owner.
  */
 export const EVENT_LOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS event_logs (
@@ -43,7 +44,22 @@ CREATE TABLE IF NOT EXISTS event_checkpoints (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (log_id, consumer_group, partition)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_leases (
+  log_id INTEGER NOT NULL,
+  consumer_group TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  claimed_at INTEGER NOT NULL,
+  PRIMARY KEY (log_id, consumer_group, partition)
+) WITHOUT ROWID;
 `;
+
+export interface LeaseRow {
+  readonly epoch: number;
+  readonly owner_id: string;
+  readonly claimed_at: number;
+}
 
 export interface EventLogRow {
   readonly id: number;

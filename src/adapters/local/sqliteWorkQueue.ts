@@ -35,6 +35,7 @@ const DEFAULT_PEEK = 100;
  * Every state transition runs in an IMMEDIATE transaction, so processes sharing the file never
  * receive the same locked message twice. Messages whose delivery count has reached the maximum are
  * dead-lettered when their lock expires or they are abandoned, before any receive can see them.
+ * An abandon with `retryAfterMs` stores the time the message becomes available again, durably.
  */
 export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue {
   const queue = options.queue;
@@ -159,15 +160,18 @@ export function openSqliteWorkQueue(options: SqliteWorkQueueOptions): WorkQueue 
       );
     },
 
-    abandon(message) {
-      return settle(() =>
+    abandon(message, abandonOptions = {}) {
+      return settle(() => {
+        const after = abandonOptions.retryAfterMs ?? 0;
+        if (!(Number.isSafeInteger(after) && after >= 0))
+          throw new InputError('retryAfterMs', `must be a non-negative integer, got ${after}`);
         immediate(db, () => {
           const at = now();
           const row = requireLock(message, at);
-          release.run(at, row.seq);
+          release.run(at + after, row.seq);
           sweepExhausted(at);
-        }),
-      );
+        });
+      });
     },
 
     deadLetter(message, details) {

@@ -1,3 +1,4 @@
+import { inputWhitelist } from '../../video/ffmpeg/inputs.js';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,10 +70,12 @@ async function videoDemo(out: string, io: CliIo): Promise<number> {
     '-v',
     'error',
     '-y',
+    ...inputWhitelist('file', ['lavfi']),
     '-f',
     'lavfi',
     '-i',
     'testsrc2=size=320x240:rate=25',
+    ...inputWhitelist('file', ['lavfi']),
     '-f',
     'lavfi',
     '-i',

@@ -71,13 +71,18 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   let runtime = findRunningRuntime(config.home)
     ? undefined
     : await startLocalRuntime(config, fileLogger(config, 'runtime'));
+  let failed: Error | undefined;
+  void runtime?.failed.then((reason) => (failed = reason));
   // The runtime in use may be another `run`'s, which stops when its own job ends: then start ours.
+  // Ours failing (its workers keep dying) ends the command with the reason.
   const keepRuntime = async () => {
+    if (failed) throw failed;
     if (runtime || findRunningRuntime(config.home)) return;
     runtime = await startLocalRuntime(config, fileLogger(config, 'runtime')).catch((error: unknown) => {
       if (error instanceof PreconditionFailedError) return undefined; // another process started one first
       throw error;
     });
+    void runtime?.failed.then((reason) => (failed = reason));
   };
   try {
     return await withLocalContext(async (ctx) => {

@@ -4,7 +4,10 @@ import { createLogger } from '../../hosting/logger.js';
 import { parseCommandArgs } from '../args.js';
 import { println, type CliIo } from '../io.js';
 
-/** `tessera up [--workers N]`: runs the embedded runtime until Ctrl-C, then drains gracefully. */
+/**
+ * `tessera up [--workers N]`: runs the embedded runtime until Ctrl-C, then drains gracefully. A
+ * damaged database stops it before it starts; workers that keep dying stop it with the reason (exit 1).
+ */
 export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('up', args, { workers: { type: 'string' } });
   const config = loadConfig(values.workers ? { ...process.env, TESSERA_WORKERS: values.workers } : process.env);
@@ -18,13 +21,18 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     io,
     `  sensor readings: POST ${runtime.ingestUrl}/events, or "tessera send FILE"; closed windows are scored on "${config.scoreCron}" (UTC)`,
   );
-  await new Promise<void>((resolve) => {
+  const ended = await new Promise<'stopped' | Error>((resolve) => {
+    // A pool that gave up (a worker dying as soon as it starts, again and again) ends the runtime.
+    void runtime.failed.then(async (reason) => {
+      await runtime.stop();
+      resolve(reason);
+    });
     let signals = 0;
     const onSignal = () => {
       signals += 1;
       if (signals === 1) {
         println(io, 'draining: finishing the work in hand (Ctrl-C again to force)…');
-        void runtime.stop().then(resolve);
+        void runtime.stop().then(() => resolve('stopped'));
       } else {
         for (const pid of runtime.workers.pids()) {
           try {
@@ -39,5 +47,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  return 0;
+  if (ended === 'stopped') return 0;
+  io.err.write(`tessera up: stopped: ${ended.message}\n`);
+  return 1;
 }

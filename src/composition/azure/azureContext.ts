@@ -155,7 +155,7 @@ export function openAzureContext(
       intraOpThreads: v.threads || undefined,
       batch: v.batch,
     }),
-    tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }),
+    tools: createVideoTools(blobs, { crf: v.crf, preset: v.preset, threads: v.ffmpegThreads }, v.containers),
   };
   const close = async (): Promise<void> => {
     await engine.dispose();

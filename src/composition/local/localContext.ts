@@ -152,9 +152,9 @@ export function openLocalContext(config: Config, log: Logger, options: LocalCont
 }
 
 function videoTools(config: Config, blobs: BlobStore): VideoTools {
-  return createVideoTools(blobs, {
-    crf: config.video.crf,
-    preset: config.video.preset,
-    threads: config.video.ffmpegThreads,
-  });
+  return createVideoTools(
+    blobs,
+    { crf: config.video.crf, preset: config.video.preset, threads: config.video.ffmpegThreads },
+    config.video.containers,
+  );
 }

@@ -12,6 +12,7 @@ import { delay } from '../../lib/delay.js';
 import { runInboxWatcher } from './inboxWatcher.js';
 import { openLocalContext } from './localContext.js';
 import { claimRuntime } from './runtimeLock.js';
+import { checkLocalDatabases } from './localDatabases.js';
 import { startWorkerPool, type WorkerPool } from './workerPool.js';
 
 export interface LocalRuntime {
@@ -20,6 +21,8 @@ export interface LocalRuntime {
   readonly aggregator: WorkerPool;
   /** Where the HTTP ingest endpoint listens (POST /events). */
   readonly ingestUrl: string;
+  /** Settles with the reason when a pool gave up replacing a child that keeps crashing (the runtime cannot go on). */
+  readonly failed: Promise<Error>;
   /** Stops watching, lets the workers drain, and releases the runtime lock. */
   stop(): Promise<void>;
 }
@@ -32,6 +35,12 @@ export interface LocalRuntime {
 export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
   const scoreCron = scoreCronOf(config); // a bad schedule stops the runtime before it starts anything
   const release = claimRuntime(config.home, config.workers);
+  try {
+    checkLocalDatabases(config.home, log);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const ctx = openLocalContext(config, log);
   await ctx.ensureContainers();
   mkdirSync(join(config.home, 'logs'), { recursive: true });
@@ -69,6 +78,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
       cursorFile: join(config.home, 'inbox.cursor'),
       pollMs: config.pollMs,
       log: log.child({ component: 'inbox' }),
+      adopt: () => ctx.blobs.adoptStrayFiles(CONTAINERS.inbox),
       onBlob: async (change) => {
         const job = await submitJob(ctx.deps, { container: CONTAINERS.inbox, name: change.name });
         log.info('inbox blob accepted', { blob: change.name, jobId: job.jobId, state: job.state });
@@ -95,6 +105,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     workers,
     aggregator,
     ingestUrl: ingest.url,
+    failed: Promise.race([workers.gaveUp, aggregator.gaveUp]),
     stop() {
       stopped ??= (async () => {
         stop.abort();

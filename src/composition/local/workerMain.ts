@@ -1,13 +1,15 @@
 /**
  * A worker process of the embedded runtime: pulls messages from the work queue and runs the
  * anomaly job's use cases. On SIGTERM or SIGINT it stops receiving, settles the message in hand,
- * closes its stores and exits.
+ * closes its stores and exits. When the runtime that forked it dies, it exits within seconds. An
+ * error that ends it is logged and told to the pool (reportFailure).
  */
 import { loadConfig } from '../../config/config.js';
 import { startTelemetry } from '../../telemetry/setup.js';
 import { ensureError } from '../../core/errors.js';
 import { recordDeadLetter } from '../../usecases/deadLetters.js';
 import { openLocalContext } from './localContext.js';
+import { exitWithParent, reportFailure } from './parentWatch.js';
 import { createLogger } from '../../hosting/logger.js';
 import { runMessagePump } from '../../hosting/messagePump.js';
 
@@ -20,7 +22,6 @@ const telemetry = await startTelemetry({
   service: 'tessera-worker',
   attributes: { 'tessera.worker': process.env.TESSERA_WORKER_ID ?? '0' },
 });
-const ctx = openLocalContext(config, log, { crashPoints: true });
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
@@ -28,8 +29,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stop.abort();
   });
 }
+exitWithParent(stop, log);
 
 try {
+  const ctx = openLocalContext(config, log, { crashPoints: true });
   await runMessagePump(
     {
       queue: ctx.queue,
@@ -37,14 +40,14 @@ try {
       onDeadLetter: (body, reason, description) => recordDeadLetter(ctx.deps, body, reason, description),
       log,
       waitMs: Math.max(200, config.pollMs * 5),
+      retry: config.retry,
     },
     stop.signal,
   );
   await ctx.close();
   log.info('worker stopped');
 } catch (error) {
-  log.error('worker crashed', { error: ensureError(error).stack ?? String(error) });
-  process.exitCode = 1;
+  reportFailure(ensureError(error), config.home, log, 'worker');
 } finally {
   await telemetry.shutdown();
 }

@@ -3,6 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../ports/logger.js';
+import type { ChildFailure } from './parentWatch.js';
 
 const require = createRequire(import.meta.url);
 /** Workers run the TypeScript sources through tsx's ESM loader. */
@@ -10,13 +11,29 @@ const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 export interface WorkerPool {
   readonly pids: () => number[];
+  /** Settles with the reason once the pool has given up replacing a child that keeps crashing; never rejects. */
+  readonly gaveUp: Promise<Error>;
   /** SIGTERM to every worker; they drain and exit. After `graceMs`, SIGKILL. */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** How a pool replaces crashed children: after baseMs, doubling per crash in a row up to maxMs; at most maxCrashes in a row. */
+export interface RestartPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly maxCrashes: number;
+  /** A child that ran this long before it died starts a new count. */
+  readonly healthyMs: number;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = { baseMs: 250, maxMs: 30_000, maxCrashes: 6, healthyMs: 60_000 };
+
 /**
  * Forks `size` worker processes and keeps that many alive: a worker that dies (crash, OOM,
- * SIGKILL) is replaced after a short delay. Worker output goes to `logFile`.
+ * SIGKILL) is replaced after a delay that doubles with each crash in a row (a file that makes
+ * every worker die at once must not become a crash loop), and after `maxCrashes` in a row the pool
+ * stops replacing it and settles `gaveUp` with the reason: the error the child reported over IPC
+ * (see reportFailure), or its exit code. Worker output goes to `logFile`.
  */
 export function startWorkerPool(options: {
   size: number;
@@ -25,15 +42,22 @@ export function startWorkerPool(options: {
   log: Logger;
   entry?: 'workerMain.ts' | 'aggregatorMain.ts';
   role?: string;
+  restart?: Partial<RestartPolicy>;
 }): WorkerPool {
   const entry = fileURLToPath(new URL(`./${options.entry ?? 'workerMain.ts'}`, import.meta.url));
   const role = options.role ?? 'worker';
+  const policy = { ...DEFAULT_RESTART, ...options.restart };
   const { size, log } = options;
   const children = new Map<number, ChildProcess>();
+  const crashes = new Map<number, number>();
   const fd = openSync(options.logFile, 'a');
   let stopping = false;
+  let giveUp!: (reason: Error) => void;
+  const gaveUp = new Promise<Error>((resolve) => (giveUp = resolve));
 
   const spawnWorker = (slot: number): void => {
+    const startedAt = Date.now();
+    let reported: string | undefined;
     const child = fork(entry, [], {
       execArgv: ['--import', TSX_LOADER],
       env: { ...process.env, ...options.env, TESSERA_WORKER_ID: String(slot) },
@@ -41,24 +65,34 @@ export function startWorkerPool(options: {
     });
     children.set(slot, child);
     log.info(`${role} started`, { worker: slot, pid: child.pid });
+    child.on('message', (m: Partial<ChildFailure>) => {
+      if (m?.kind === 'fatal' && typeof m.message === 'string') reported = m.message;
+    });
     child.on('exit', (code, signal) => {
       if (children.get(slot) === child) children.delete(slot);
       if (stopping) return;
-      log.warn(`${role} exited; replacing it`, {
-        worker: slot,
-        pid: child.pid,
-        code: code ?? undefined,
-        signal: signal ?? undefined,
-      });
+      const inARow = (Date.now() - startedAt >= policy.healthyMs ? 0 : (crashes.get(slot) ?? 0)) + 1;
+      crashes.set(slot, inARow);
+      const reason = reported ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
+      const fields = { worker: slot, pid: child.pid, code: code ?? undefined, signal: signal ?? undefined, reason };
+      if (inARow >= policy.maxCrashes) {
+        const why = `${role} ${slot} crashed ${inARow} times in a row, each within ${policy.healthyMs / 1000} s of starting; not replacing it again. Last: ${reason}`;
+        log.error(why, fields);
+        giveUp(new Error(why));
+        return;
+      }
+      const waitMs = Math.min(policy.maxMs, policy.baseMs * 2 ** (inARow - 1));
+      log.warn(`${role} exited; replacing it in ${waitMs} ms`, { ...fields, crashesInARow: inARow, waitMs });
       setTimeout(() => {
         if (!stopping) spawnWorker(slot);
-      }, 250);
+      }, waitMs);
     });
   };
   for (let slot = 0; slot < size; slot++) spawnWorker(slot);
 
   return {
     pids: () => [...children.values()].map((c) => c.pid ?? -1),
+    gaveUp,
     async stop(graceMs = 30_000) {
       stopping = true;
       const exits = [...children.values()].map(

@@ -1,4 +1,5 @@
 import type { ModelCatalog, PinnedModel, WindowScorer } from '../../ports/models.js';
+import type { TimestampRange } from '../../core/timestamps.js';
 import type { JobDeps } from '../jobDeps.js';
 
 /** Knobs the anomaly job reads. */
@@ -8,6 +9,8 @@ export interface AnomalySettings {
   readonly planBufferRows: number;
   readonly errorBudget: number;
   readonly faultShardDelayMs: number;
+  /** Rows with event times outside are rejected as out of range (none: any time is accepted). */
+  readonly timestampRange?: TimestampRange;
 }
 
 /** The anomaly job's dependencies: the shared job ports (with the optional control queue) and its models. */

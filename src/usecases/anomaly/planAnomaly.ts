@@ -109,7 +109,7 @@ async function readAndRoute(
     }
     if (line.trim() === '') continue;
     errors.countRow();
-    const row = parseReadingRow(line);
+    const row = parseReadingRow(line, deps.settings.timestampRange);
     if (!row.ok) {
       errors.reject(lineNo, row.reason, row.detail);
       continue;

@@ -4,9 +4,11 @@ import { aggregateStep, restorePartition, type AggregateDeps } from './aggregate
 
 /**
  * Aggregates a batch of events a host delivered (the Event Hubs trigger), exactly as the embedded
- * aggregator's loop does with the events it reads itself: restores the partition's aggregator from
- * Tessera's own checkpoint, then runs aggregateStep over a view of the log that serves the
- * delivered events; aggregateStep commits the snapshot, the window batch, then the checkpoint.
+ * aggregator's loop does with the events it reads itself: claims the partition and restores its
+ * aggregator from Tessera's own checkpoint, then runs aggregateStep over a view of the log that
+ * serves the delivered events; aggregateStep commits the snapshot, the checkpoint under the claim,
+ * then the window batch. An invocation still running for this partition on another instance (the
+ * host rebalanced) is fenced by the claim: its commit fails and its batch is retried.
  *
  * Events at or before the checkpoint (the host redelivers after a failure or a rebalance) are
  * skipped: nothing is counted twice. Events the host skipped (it moves past a batch whose retries
@@ -18,14 +20,15 @@ export async function aggregateDelivered(
   records: readonly EventRecord[],
 ): Promise<{ skipped: number; fromLog: number; next: number }> {
   const partition = records[0]!.partition;
-  const { aggregator, next: start } = await restorePartition(deps, partition);
+  const owned = await restorePartition(deps, partition);
+  const start = owned.next;
   const fresh = records.filter((r) => r.sequenceNumber >= start);
   const last = records[records.length - 1]!.sequenceNumber;
   let next = start;
   let fromLog = 0;
   const events = deliveredView(deps.events, fresh, () => (fromLog += 1));
   while (next <= last) {
-    const after = await aggregateStep({ ...deps, events }, partition, aggregator, next);
+    const after = await aggregateStep({ ...deps, events }, owned, next);
     if (after === next)
       throw new PermanentError(`partition ${partition}: no event at sequence number ${next} in the batch or the log`);
     next = after;

@@ -10,7 +10,7 @@ import type {
 import { decodeReadings, type DecodeLimits, type ReadingReject } from '../../core/stream/readingSchema.js';
 import { encodeWindowBatch, windowBatchName, type StoredWindow } from '../../core/windowStore.js';
 import type { BlobStore } from '../../ports/blobStore.js';
-import type { EventLog, EventRecord } from '../../ports/eventLog.js';
+import type { EventLog, EventRecord, PartitionLease } from '../../ports/eventLog.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Telemetry, TelemetrySpan } from '../../ports/telemetry.js';
 import { telemetryOf } from '../jobDeps.js';
@@ -29,13 +29,19 @@ export interface AggregateDeps {
   readonly now?: () => number;
   /** Spans per step and the events counter; none when absent. */
   readonly telemetry?: Telemetry;
+  /** Names this consumer in its partition claims (default: its process id). */
+  readonly ownerId?: string;
 }
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
-export function stateBlob(group: string, partition: number, sequenceNumber: number): string {
-  return `_state/${group}/p${pad(partition, 4)}/${pad(sequenceNumber, 12)}.json`;
+/** The state of the step ending at `sequenceNumber`, written by the owner of `epoch`. */
+export function stateBlob(group: string, partition: number, sequenceNumber: number, epoch: number): string {
+  return `_state/${group}/p${pad(partition, 4)}/${pad(sequenceNumber, 12)}-e${epoch}.json`;
 }
+
+/** Sequence number and epoch of a state blob's name (no epoch: written before epochs, 0). */
+const STATE_NAME = /^(\d+)(?:-e(\d+))?\.json$/;
 
 export function deadLetterEventBlob(partition: number, sequenceNumber: number): string {
   return `_deadletter/p${pad(partition, 4)}/${pad(sequenceNumber, 12)}.json`;
@@ -54,11 +60,24 @@ export interface DeadLetteredEvent {
   readonly size: number;
 }
 
-/** What a step committed, with the snapshot and the batch it wrote (so a restart can undo an uncommitted step). */
+/**
+ * What a step commits: the snapshot, and the batch it emits with its windows. The state is written
+ * before the checkpoint and the batch after it, so only a committed step's windows are ever written
+ * (a restart writes a committed step's batch again if it is missing). Without `windows` the state
+ * is from before that order, when the batch was written first.
+ */
 interface StepState {
   /** Version 1 in what was written before watermarks were per device: restore migrates it. */
   readonly snapshot: AggregatorSnapshot | AggregatorSnapshotV1;
   readonly batch: string | null;
+  readonly windows?: readonly StoredWindow[];
+}
+
+/** A partition this consumer owns: its aggregator, its lease, and the state blob of its last commit. */
+export interface OwnedPartition {
+  readonly aggregator: PartitionAggregator;
+  readonly lease: PartitionLease;
+  committedState: string | undefined;
 }
 
 function toStored(w: EmittedWindow): StoredWindow {
@@ -81,54 +100,77 @@ function toStored(w: EmittedWindow): StoredWindow {
 }
 
 /**
- * Restores a partition's aggregator from its checkpoint: the snapshot written with that checkpoint,
- * after undoing any step written past it (its window batch and snapshot are deleted; the events
- * are read again and produce them again, exactly).
+ * Claims a partition (a new epoch: from now on no earlier owner can commit) and restores its
+ * aggregator from the checkpoint: the snapshot committed with it, after removing the state of
+ * steps not committed (older owners' and crashed ones'; their events are read again and produce
+ * the same windows). A committed step whose batch never got written (a crash right after the
+ * checkpoint) has it written now.
  */
 export async function restorePartition(
   deps: AggregateDeps,
   partition: number,
-): Promise<{ aggregator: PartitionAggregator; next: number }> {
-  const checkpoint = await deps.events.getCheckpoint(deps.consumerGroup, partition);
-  const committed = checkpoint?.sequenceNumber ?? -1;
-  const prefix = stateBlob(deps.consumerGroup, partition, 0).replace(/[^/]+$/, '');
+): Promise<OwnedPartition & { next: number }> {
+  const lease = await deps.events.claimPartition(deps.consumerGroup, partition, deps.ownerId ?? `pid ${process.pid}`);
+  const committed = (await deps.events.getCheckpoint(deps.consumerGroup, partition))?.sequenceNumber ?? -1;
+  const prefix = stateBlob(deps.consumerGroup, partition, 0, 0).replace(/[^/]+$/, '');
+  const states: { name: string; seq: number; epoch: number }[] = [];
   for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
-    const seq = Number(b.name.slice(prefix.length, -'.json'.length));
-    if (seq <= committed) {
-      if (seq < committed) await deps.blobs.delete(CONTAINERS.windows, b.name).catch(() => undefined); // superseded
-      continue;
-    }
-    const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, b.name)) as StepState;
-    if (step.batch) await deps.blobs.delete(CONTAINERS.windows, step.batch).catch(() => undefined);
-    await deps.blobs.delete(CONTAINERS.windows, b.name);
-    deps.log.warn('undid an uncommitted aggregation step', {
-      partition,
-      sequenceNumber: seq,
-      batch: step.batch ?? undefined,
-    });
+    const m = STATE_NAME.exec(b.name.slice(prefix.length));
+    // A newer owner's (it claimed after this one) is left alone: this owner will be fenced.
+    if (m && Number(m[2] ?? 0) < lease.epoch)
+      states.push({ name: b.name, seq: Number(m[1]), epoch: Number(m[2] ?? 0) });
+  }
+  // The committed step's state: a later claim was made after its commit, so its epoch is the highest at that sequence number.
+  const kept = states.filter((x) => x.seq === committed).sort((a, b) => b.epoch - a.epoch)[0];
+  for (const x of states) {
+    if (x === kept) continue;
+    if (x.seq > committed) await undoStep(deps, partition, x.name);
+    else await deps.blobs.delete(CONTAINERS.windows, x.name).catch(() => undefined); // superseded or never committed
   }
   const options: AggregatorOptions = { ...deps.aggregator, partition };
-  if (committed < 0) return { aggregator: new PartitionAggregator(options), next: 0 };
-  const step = JSON.parse(
-    await readBlobText(deps.blobs, CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, committed)),
-  ) as StepState;
-  return { aggregator: PartitionAggregator.restore(step.snapshot, options), next: committed + 1 };
+  if (committed < 0) return { aggregator: new PartitionAggregator(options), lease, committedState: undefined, next: 0 };
+  if (!kept)
+    throw new Error(`partition ${partition}: no state blob for its checkpoint at ${committed} under ${prefix}`);
+  const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, kept.name)) as StepState;
+  if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
+    await putBatch(deps, step.batch, step.windows);
+  return {
+    aggregator: PartitionAggregator.restore(step.snapshot, options),
+    lease,
+    committedState: kept.name,
+    next: committed + 1,
+  };
+}
+
+/** Removes an uncommitted step's state (and, for a state from before epochs, the batch it wrote first). */
+async function undoStep(deps: AggregateDeps, partition: number, name: string): Promise<void> {
+  const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, name)) as StepState;
+  if (step.batch && !step.windows) await deps.blobs.delete(CONTAINERS.windows, step.batch).catch(() => undefined);
+  await deps.blobs.delete(CONTAINERS.windows, name).catch(() => undefined);
+  deps.log.warn('undid an uncommitted aggregation step', { partition, state: name, batch: step.batch ?? undefined });
+}
+
+function putBatch(deps: AggregateDeps, batch: string, windows: readonly StoredWindow[]) {
+  return deps.blobs.put(CONTAINERS.windows, batch, encodeWindowBatch(windows), {
+    contentType: 'application/x-ndjson',
+  });
 }
 
 /**
  * One step of a partition's aggregation: reads up to `batchSize` events from `next`, validates them
  * (invalid ones go to the dead-letter store with their partition and sequence number, never
- * blocking the partition), feeds the aggregator, and commits: the emitted windows as one batch
- * blob (by date and hour of the watermark), the snapshot, then the checkpoint. Returns the next
- * sequence number, or `next` when there was nothing to read.
+ * blocking the partition), feeds the aggregator, and commits: the snapshot and the emitted windows
+ * as the step's state, the checkpoint under the partition's lease, then the windows as one batch
+ * blob (by date and hour of the watermark). Returns the next sequence number, or `next` when there
+ * was nothing to read; OwnershipLostError when a newer owner has claimed the partition.
  */
 export async function aggregateStep(
   deps: AggregateDeps,
-  partition: number,
-  aggregator: PartitionAggregator,
+  owned: OwnedPartition,
   next: number,
   signal?: AbortSignal,
 ): Promise<number> {
+  const { partition } = owned.lease;
   const records: EventRecord[] = await deps.events.read(partition, next, deps.batchSize, {
     waitMs: deps.waitMs,
     signal,
@@ -142,18 +184,18 @@ export async function aggregateStep(
       'tessera.events': records.length,
       'tessera.sequence.first': records[0]!.sequenceNumber,
     },
-    (span) => commitStep(deps, partition, aggregator, next, records, span),
+    (span) => commitStep(deps, owned, records, span),
   );
 }
 
 async function commitStep(
   deps: AggregateDeps,
-  partition: number,
-  aggregator: PartitionAggregator,
-  next: number,
+  owned: OwnedPartition,
   records: EventRecord[],
   span: TelemetrySpan,
 ): Promise<number> {
+  const { aggregator, lease } = owned;
+  const { partition } = lease;
   const nowMs = (deps.now ?? Date.now)();
   let invalid = 0;
   const late: StreamReject[] = [];
@@ -186,28 +228,17 @@ async function commitStep(
     emitted.length === 0
       ? null
       : windowBatchName(emitted[emitted.length - 1]!.watermark, partition, first.sequenceNumber, last.sequenceNumber);
-  const step: StepState = { snapshot: aggregator.snapshot(), batch };
-  await deps.blobs.put(
-    CONTAINERS.windows,
-    stateBlob(deps.consumerGroup, partition, last.sequenceNumber),
-    JSON.stringify(step),
-    { contentType: 'application/json' },
-  );
-  if (batch)
-    await deps.blobs.put(CONTAINERS.windows, batch, encodeWindowBatch(emitted), {
-      contentType: 'application/x-ndjson',
-    });
-  await deps.events.setCheckpoint({
-    consumerGroup: deps.consumerGroup,
-    partition,
-    sequenceNumber: last.sequenceNumber,
-    offset: last.offset,
-  });
+  const step: StepState = { snapshot: aggregator.snapshot(), batch, ...(batch ? { windows: emitted } : {}) };
+  const state = stateBlob(deps.consumerGroup, partition, last.sequenceNumber, lease.epoch);
+  await deps.blobs.put(CONTAINERS.windows, state, JSON.stringify(step), { contentType: 'application/json' });
+  // The commit: fenced, so an owner a newer claim has replaced stops here and writes no windows.
+  const checkpoint = { consumerGroup: deps.consumerGroup, partition, sequenceNumber: last.sequenceNumber };
+  await deps.events.setCheckpoint({ ...checkpoint, offset: last.offset }, lease);
+  if (batch) await putBatch(deps, batch, emitted);
   // The previous step's snapshot is superseded now that this one is committed.
-  if (next > 0)
-    await deps.blobs
-      .delete(CONTAINERS.windows, stateBlob(deps.consumerGroup, partition, next - 1))
-      .catch(() => undefined);
+  const previous = owned.committedState;
+  owned.committedState = state;
+  if (previous) await deps.blobs.delete(CONTAINERS.windows, previous).catch(() => undefined);
   span.setAttributes({ 'tessera.events.dead_lettered': invalid, 'tessera.windows.emitted': emitted.length });
   telemetryOf(deps).count('events', records.length - invalid, { partition, outcome: 'accepted' });
   if (invalid > 0) telemetryOf(deps).count('events', invalid, { partition, outcome: 'dead_lettered' });
@@ -232,7 +263,7 @@ function withLate(decoded: readonly ReadingReject[], late: readonly StreamReject
 
 /** Aggregates one partition until `signal` aborts. */
 export async function runPartition(deps: AggregateDeps, partition: number, signal: AbortSignal): Promise<void> {
-  const restored = await restorePartition(deps, partition);
-  let next = restored.next;
-  while (!signal.aborted) next = await aggregateStep(deps, partition, restored.aggregator, next, signal);
+  const owned = await restorePartition(deps, partition);
+  let next = owned.next;
+  while (!signal.aborted) next = await aggregateStep(deps, owned, next, signal);
 }

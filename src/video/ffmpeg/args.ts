@@ -3,6 +3,7 @@ import { VFR_TIMESCALE, type FitGeometry } from '../../core/framePlan.js';
 import type { Rational } from '../../core/rational.js';
 import type { VideoColor } from '../../core/videoColor.js';
 import { colorArgs } from './colorArgs.js';
+import { DEFAULT_VIDEO_CONTAINERS, SEGMENT_FORMATS, inputWhitelist } from './inputs.js';
 
 /** Encoder settings of a video job (x264). */
 export interface EncodeSettings {
@@ -24,7 +25,8 @@ function threadsArgs(threads: number | undefined): string[] {
  * Decodes frames [start, start + count) of the video stream to raw rgb24 on stdout, fitted to
  * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
  * `-frames:v` stops at its end. Frames come out as coded: a display rotation is not applied (the
- * output keeps it as metadata). The source's matrix and range convert them to RGB.
+ * output keeps it as metadata). The source's matrix and range convert them to RGB. The source
+ * is read from a local file with one of `formats` (the accepted containers) only.
  */
 export function decodeArgs(
   input: string,
@@ -36,6 +38,7 @@ export function decodeArgs(
     height: number;
     fit: FitGeometry;
     threads?: number;
+    formats?: readonly string[];
   },
 ): string[] {
   const filters = [`scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`];
@@ -49,6 +52,7 @@ export function decodeArgs(
     ...threadsArgs(o.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
     '-noautorotate',
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     input,
     '-map',
@@ -169,6 +173,7 @@ export function encodeArgs(
     '-v',
     'error',
     '-nostdin',
+    ...inputWhitelist('pipe', ['rawvideo']),
     '-f',
     'rawvideo',
     '-pix_fmt',
@@ -219,6 +224,7 @@ export function passthroughArgs(
     ticks?: readonly number[];
     label?: string;
     color?: VideoColor;
+    formats?: readonly string[];
   },
 ): string[] {
   const even = o.width % 2 === 0 && o.height % 2 === 0;
@@ -234,6 +240,7 @@ export function passthroughArgs(
     ...threadsArgs(o.settings.threads),
     ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
     '-noautorotate',
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     input,
     '-map',
@@ -270,6 +277,7 @@ export function passthroughArgs(
  * shifts the video to where the source's video started, so audio stays in sync. A `rotation`
  * (clockwise) becomes the video's display matrix, as the source's was: ffmpeg 5.1's `rotate` tag,
  * whose angle is counter-clockwise (what ffprobe reports back).
+ * The original is read with one of `formats` (the accepted containers) only.
  */
 export function stitchArgs(
   concatList: string,
@@ -281,6 +289,7 @@ export function stitchArgs(
     rate: Rational;
     variableRate?: boolean;
     rotation?: number;
+    formats?: readonly string[];
   },
 ): string[] {
   // The concat demuxer offsets each segment by its duration rounded to microseconds; snapping every
@@ -298,12 +307,15 @@ export function stitchArgs(
     'error',
     '-nostdin',
     ...(o.videoOffset > 0 ? ['-itsoffset', o.videoOffset.toFixed(6)] : []),
+    // The concat demuxer opens our segments with the same whitelists.
+    ...inputWhitelist('file', ['concat', ...SEGMENT_FORMATS]),
     '-f',
     'concat',
     '-safe',
     '0',
     '-i',
     concatList,
+    ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
     original,
     '-map',

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PermanentError } from '../../core/errors.js';
 import { failSpan, startSpan } from '../../telemetry/tracing.js';
+import { unguardedInputs } from './inputs.js';
 
 export type Tool = 'ffmpeg' | 'ffprobe';
 
@@ -16,7 +17,9 @@ export function trimStderr(text: string, maxLines = 6, maxChars = 600): string {
 
 /**
  * Starts ffmpeg or ffprobe with an argument array: no shell, so nothing in a name can become an
- * option or a command. Callers pass absolute paths of files they named themselves.
+ * option or a command. Callers pass absolute paths of files they named themselves, and every input
+ * comes with its protocol and format whitelists (inputs.ts): a call with an input that has none
+ * is a programming error, thrown before anything runs.
  * A missing binary is a PermanentError that says how to install it.
  * Each process is a span (under the active one) from spawn to exit, failed when it exits non-zero.
  */
@@ -25,6 +28,8 @@ export function spawnTool(
   args: readonly string[],
   stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe'],
 ): ChildProcess {
+  if (unguardedInputs(tool, args) > 0)
+    throw new Error(`${tool}: every input needs -protocol_whitelist and -format_whitelist: ${args.join(' ')}`);
   const commandLine = args.join(' ');
   const span = startSpan(tool, {
     attributes: {

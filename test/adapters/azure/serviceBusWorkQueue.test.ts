@@ -57,13 +57,16 @@ function onBroker(options: WorkQueueContractOptions, settings: Partial<ServiceBu
   return { name, open, h: harness(open, () => Promise.resolve(broker.deleteQueue(name))) };
 }
 
-workQueueContract('serviceBusWorkQueue through @azure/service-bus on the test broker', (options) =>
-  Promise.resolve(onBroker(options).h),
+// Service Bus accepts lock durations from 5 s, and so does the test broker.
+workQueueContract(
+  'serviceBusWorkQueue through @azure/service-bus on the test broker',
+  (options) => Promise.resolve(onBroker(options).h),
+  { lockDurationMs: 5_000 },
 );
 
 describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () => {
   const options: WorkQueueContractOptions = {
-    lockDurationMs: 1_000,
+    lockDurationMs: 5_000,
     maxDeliveryCount: 3,
     duplicateDetectionWindowMs: 60_000,
   };
@@ -172,6 +175,52 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
     });
   });
 
+  /** Runs `call` until it goes through; only TransientError may come before (at most 5 times). */
+  const throughTransient = async <T>(call: () => Promise<T>): Promise<{ value: T; transient: number }> => {
+    for (let transient = 0; ; transient++) {
+      try {
+        return { value: await call(), transient };
+      } catch (error) {
+        if (!(error instanceof TransientError) || transient >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+
+  // An operation the SDK sent on the dead connection times out before it is retried on a new one: a
+  // short operation timeout keeps that well inside the 5 s lock.
+  const SHORT_TIMEOUT = { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_500 } } };
+
+  it('a dropped connection: calls fail at most transiently, then go through, and a lock held across it still settles', async () => {
+    await withQueue(async (queue, name) => {
+      await queue.send([{ messageId: 'before', body: 1 }]);
+      const [held] = await queue.receive({ maxWaitMs: 2_000 });
+      broker.dropConnections();
+      await throughTransient(() => queue.complete(held!)); // the lock lives on the service, not the connection
+      expect(broker.queue(name)?.active.messages.size).toBe(0);
+      await throughTransient(() => queue.send([{ messageId: 'after', body: 2 }]));
+      const { value: got } = await throughTransient(() => queue.receive({ maxWaitMs: 2_000 }));
+      expect(got.map((m) => [m.messageId, m.deliveryCount])).toEqual([['after', 1]]);
+      await queue.complete(got[0]!);
+      expect(await queue.countActive()).toBe(0);
+    }, SHORT_TIMEOUT);
+  });
+
+  it('links the service detaches (an entity update, a failover): receiving attaches again, a held lock still settles', async () => {
+    await withQueue(async (queue, name) => {
+      await queue.send(['one', 'two'].map((messageId) => ({ messageId, body: messageId })));
+      const [one] = await queue.receive({ maxWaitMs: 2_000 });
+      expect(one?.messageId).toBe('one');
+      expect(broker.detachLinks(name)).toBeGreaterThan(0);
+      await throughTransient(() => queue.renewLock(one!));
+      await throughTransient(() => queue.complete(one!));
+      const { value: next } = await throughTransient(() => queue.receive({ maxWaitMs: 2_000 }));
+      expect(next.map((m) => m.messageId)).toEqual(['two']);
+      await queue.complete(next[0]!);
+      expect(broker.queue(name)?.active.messages.size).toBe(0);
+    });
+  });
+
   it('re-drives with a derived message id, reports the original id, and is idempotent under duplicate detection', async () => {
     await withQueue(async (queue, name) => {
       const sdkIds = () => [...broker.queue(name)!.active.messages.values()].map((m) => String(m.message.message_id));
@@ -249,7 +298,7 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
       },
     };
     const queue = serviceBusWorkQueueFromNamespace('tessera-test.servicebus.windows.net', credential, 'work', options);
-    expect(queue).toMatchObject({ name: 'work', lockDurationMs: 1_000, maxDeliveryCount: 3 });
+    expect(queue).toMatchObject({ name: 'work', lockDurationMs: 5_000, maxDeliveryCount: 3 });
     await queue.close();
     expect(requested).toEqual([]);
   });

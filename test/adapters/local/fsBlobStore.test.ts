@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -125,5 +125,62 @@ describe('fsBlobStore (local specifics)', () => {
         expect((await readAll((await store.get('data', name)).stream)).toString()).toBe(tags[i]);
     }
     expect(await store.changesSince('data', undefined)).toHaveLength(count);
+  });
+
+  it('takes in files copied into a container directory by hand, and says why it leaves others', async () => {
+    const { root, store } = await open();
+    const dir = join(root, 'data');
+    const byHand = async (name: string, content: string, ageMs = 10_000) => {
+      const path = join(dir, ...name.split('/'));
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, content);
+      const at = (Date.now() - ageMs) / 1000;
+      await utimes(path, at, at);
+      return path;
+    };
+    await store.put('data', 'kept.csv', 'put through the store');
+    const [before] = (await store.changesSince('data', undefined)).slice(-1);
+    await byHand('report.csv', 'TS,Device,Tag,Value\n');
+    await byHand('sub/nested.csv', 'nested');
+    await byHand('.report.csv.partial', 'a copy in progress');
+    await byHand('fresh.csv', 'still being written', 0);
+    await symlink('/etc/hostname', join(dir, 'link.csv'));
+
+    const first = await store.adoptStrayFiles('data');
+    expect(first.adopted.map((b) => b.name)).toEqual(['report.csv', 'sub/nested.csv']);
+    expect(first.skipped).toEqual([
+      { name: '.report.csv.partial', reason: expect.stringContaining('a hidden file') as string },
+      { name: 'link.csv', reason: expect.stringContaining('not a regular file') as string },
+    ]);
+    expect((await store.changesSince('data', before!.cursor)).map((c) => c.name)).toEqual([
+      'report.csv',
+      'sub/nested.csv',
+    ]);
+    expect((await readAll((await store.get('data', 'sub/nested.csv')).stream)).toString()).toBe('nested');
+    expect((await store.head('data', 'report.csv'))?.metadata.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readdir(dir)).filter((f) => !f.includes('~')).sort()).toEqual([
+      '.report.csv.partial',
+      'fresh.csv',
+      'link.csv',
+      'sub',
+    ]);
+    // The fresh file is taken once it has been left alone; the store's own files never are.
+    await utimes(join(dir, 'fresh.csv'), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    expect((await store.adoptStrayFiles('data')).adopted.map((b) => b.name)).toEqual(['fresh.csv']);
+    expect((await store.adoptStrayFiles('data')).adopted).toEqual([]);
+    expect(new Set((await store.changesSince('data', before!.cursor)).map((c) => c.name)).size).toBe(3);
+  });
+
+  it('a file adopted before a crash removed it is only removed: no second version, no second change', async () => {
+    const { root, store } = await open();
+    await writeFile(join(root, 'data', 'once.csv'), 'same content');
+    await utimes(join(root, 'data', 'once.csv'), new Date(0), new Date(0));
+    const [blob] = (await store.adoptStrayFiles('data')).adopted;
+    await writeFile(join(root, 'data', 'once.csv'), 'same content'); // as if the unlink never happened
+    await utimes(join(root, 'data', 'once.csv'), new Date(0), new Date(0));
+    expect((await store.adoptStrayFiles('data')).adopted).toEqual([]);
+    expect((await store.head('data', 'once.csv'))?.etag).toBe(blob!.etag);
+    expect(await store.changesSince('data', undefined)).toHaveLength(1);
+    expect((await readdir(join(root, 'data'))).filter((f) => !f.includes('~'))).toEqual([]);
   });
 });

@@ -191,10 +191,10 @@ export async function streamWorld(
     inputName: 'small.csv',
   });
   for (let p = 0; p < ctx.aggregate.events.partitions; p++) {
-    const { aggregator, next } = await restorePartition(ctx.aggregate, p);
-    for (let n = next, after = -1; after !== n;) {
+    const owned = await restorePartition(ctx.aggregate, p);
+    for (let n = owned.next, after = -1; after !== n;) {
       after = n;
-      n = await aggregateStep({ ...ctx.aggregate, waitMs: 0 }, p, aggregator, n);
+      n = await aggregateStep({ ...ctx.aggregate, waitMs: 0 }, owned, n);
     }
   }
   let tick = Date.UTC(2026, 0, 1);

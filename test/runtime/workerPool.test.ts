@@ -1,0 +1,45 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configToEnv } from '../../src/config/config.js';
+import { startWorkerPool, type WorkerPool } from '../../src/composition/local/workerPool.js';
+import { createRecordingLogger } from '../../src/hosting/logger.js';
+import { tempHome } from '../support/localHarness.js';
+
+describe('the worker pool replacing workers that die as they start', () => {
+  let pool: WorkerPool | undefined;
+  let cleanup: (() => void) | undefined;
+  afterEach(async () => {
+    await pool?.stop(1000);
+    cleanup?.();
+  });
+
+  it('backs off exponentially, then gives up after a bound, saying why (the damaged file, named)', async () => {
+    const home = tempHome({ workers: 1 });
+    cleanup = home.cleanup;
+    mkdirSync(home.config.home, { recursive: true });
+    const queueFile = join(home.config.home, 'queue.sqlite');
+    writeFileSync(queueFile, Buffer.alloc(8192, 7)); // not a database: every worker dies opening it
+    const log = createRecordingLogger();
+    pool = startWorkerPool({
+      size: 1,
+      env: configToEnv(home.config),
+      logFile: join(home.dir, 'workers.log'),
+      log,
+      restart: { baseMs: 200, maxCrashes: 4 },
+    });
+    const started = Date.now();
+    const reason = await pool.gaveUp;
+    const lines = log.lines;
+    const waits = lines.filter((l) => l.msg.startsWith('worker exited; replacing it')).map((l) => l.waitMs);
+    expect(waits).toEqual([200, 400, 800]);
+    expect(lines.filter((l) => l.msg === 'worker started')).toHaveLength(4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(reason.message).toMatch(/^worker 0 crashed 4 times in a row/);
+    expect(reason.message).toContain(`${queueFile} is corrupt (file is not a database)`);
+    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: reason.message });
+    // Given up: nothing is started any more.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(pool.pids()).toEqual([]);
+  });
+});

@@ -54,6 +54,21 @@ export function scoreLine(w: Window, score: number, label: number, lineage: Line
   );
 }
 
+/**
+ * scoreLine for the windows of one series under one lineage: the same text, with the fields every
+ * line of a shard shares quoted once (a shard writes tens of thousands of lines).
+ */
+export function scoreLineWriter(
+  device: string,
+  tag: string,
+  lineage: Lineage,
+): (w: Window, score: number, label: number) => string {
+  const head = `${csvField(device)},${csvField(tag)},`;
+  const tail = `,${csvField(lineage.model)},${lineage.modelSha256},${csvField(lineage.inputBlob)},${csvField(lineage.inputEtag)}\n`;
+  return (w, score, label) =>
+    `${head}${formatTimestamp(w.start)},${formatTimestamp(w.end)},${w.count},${w.mean},${w.std},${w.min},${w.max},${score},${label}${tail}`;
+}
+
 /** Whether a line made by scoreLine is an anomaly (label -1). */
 export function isAnomalyLine(line: string): boolean {
   return splitCsvLine(line.trimEnd())?.[SCORE_COLUMNS.indexOf('label')] === '-1';

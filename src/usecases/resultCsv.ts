@@ -48,6 +48,48 @@ async function* outputLines(
   yield chunk;
 }
 
+/** A byte range of a `work` blob: from `start`, to `end` (exclusive) or the blob's end. */
+export interface BlobSlice {
+  readonly name: string;
+  readonly start: number;
+  readonly end?: number;
+}
+
+/**
+ * Writes one result file of a job: `header`, then the slices of `work` blobs, in order, streamed
+ * chunk by chunk (never a line at a time, never a whole blob in memory).
+ */
+export async function writeConcatenated(
+  blobs: BlobStore,
+  jobId: string,
+  file: 'scores.csv' | 'anomalies.csv',
+  header: string,
+  slices: readonly BlobSlice[],
+): Promise<void> {
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(header);
+    for (const slice of slices) yield* sliceOf(blobs, slice);
+  }
+  await blobs.put(CONTAINERS.results, resultBlobName(jobId, file), Readable.from(body()), { contentType: 'text/csv' });
+}
+
+async function* sliceOf(blobs: BlobStore, slice: BlobSlice): AsyncGenerator<Buffer> {
+  const { stream } = await blobs.get(CONTAINERS.work, slice.name);
+  const end = slice.end ?? Infinity;
+  let at = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const from = Math.max(0, slice.start - at);
+      const to = Math.min(chunk.length, end - at);
+      at += chunk.length;
+      if (to > from) yield from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
+      if (at >= end) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
 /** The results' names, as summaries link them. */
 export function resultLinks(jobId: string): { scores: string; anomalies: string } {
   return {

@@ -4,8 +4,11 @@ import type { JobDeps } from '../jobDeps.js';
 /** Knobs the anomaly job reads. */
 export interface AnomalySettings {
   readonly modelPattern: string;
+  /** Windows per shard span; 0 chooses them from the work (shardSpans.ts). */
   readonly windowsPerShard: number;
   readonly planBufferRows: number;
+  /** The workers that share a job's shards, as shard sizes are chosen. */
+  readonly parallelism: number;
   readonly errorBudget: number;
   readonly defaultWindowSeconds: number;
   readonly faultShardDelayMs: number;

@@ -1,12 +1,12 @@
 import { NotFoundError, PermanentError } from '../../core/errors.js';
 import { CONTAINERS, partBlobName, shardOutputName } from '../../core/jobNaming.js';
-import { scoreLine } from '../../core/scoreRows.js';
-import { forEachShardRow } from '../../core/sharding.js';
+import { scoreLineWriter } from '../../core/scoreRows.js';
+import { decodeShardPart } from '../../core/sharding.js';
 import { SeriesWindows, parseFeatureList, writeFeatures } from '../../core/windowing.js';
 import { delay } from '../../lib/delay.js';
 import type { Counts, ShardContext, ShardWork } from '../jobKind.js';
 import { inputLabel } from '../jobLifecycle.js';
-import { readBlobText } from '../readBlobText.js';
+import { readBlobBytes } from '../readBlobText.js';
 import { shardOutputMetadata } from '../shardOutput.js';
 import type { AnomalyDeps, ScoreMessage } from './deps.js';
 
@@ -36,7 +36,8 @@ export function decodeScoreMessage(body: unknown): ScoreMessage {
 
 /**
  * Scores one shard of an anomaly job: reads its parts, builds its windows, scores them with the
- * pinned model, and writes one output named after the job and the shard.
+ * pinned model, and writes one output named after the job and the shard: its scores' lines, then its
+ * anomalies' lines (`scoreBytes` in its counts says where they start).
  */
 export function scoreAnomalyShard(deps: AnomalyDeps, msg: ScoreMessage, ctx: ShardContext): ShardWork {
   const output = shardOutputName(msg.jobId, msg.shardId);
@@ -56,12 +57,16 @@ async function computeShard(deps: AnomalyDeps, msg: ScoreMessage, output: string
   let rows = 0;
   for (let part = 0; part < msg.parts; part++) {
     const name = partBlobName(msg.jobId, msg.shardId, part);
-    const text = await readBlobText(deps.blobs, CONTAINERS.work, name).catch((error: unknown) => {
+    const bytes = await readBlobBytes(deps.blobs, CONTAINERS.work, name).catch((error: unknown) => {
       throw error instanceof NotFoundError
         ? new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is missing`, { cause: error })
         : error;
     });
-    rows += forEachShardRow(text, (ts, value) => series.add(ts, value));
+    const decoded = decodeShardPart(bytes);
+    if (!decoded) throw new PermanentError(`shard ${msg.shardId}: its part ${CONTAINERS.work}/${name} is corrupt`);
+    const { ts, values } = decoded;
+    for (let i = 0; i < ts.length; i++) series.add(ts[i] as number, values[i] as number);
+    rows += ts.length;
     signal?.throwIfAborted();
   }
   if (rows !== msg.rows)
@@ -80,16 +85,24 @@ async function computeShard(deps: AnomalyDeps, msg: ScoreMessage, output: string
     inputBlob: inputLabel(ctx.job),
     inputEtag: ctx.job.input.etag ?? '',
   };
+  const line = scoreLineWriter(msg.device, msg.tag, lineage);
   let text = '';
+  let anomalyText = '';
   let anomalies = 0;
   windows.forEach((w, i) => {
     const label = labels[i] ?? 0;
-    if (label === -1) anomalies += 1;
-    text += scoreLine(w, scores[i] ?? Number.NaN, label, lineage);
+    const one = line(w, scores[i] ?? Number.NaN, label);
+    text += one;
+    if (label === -1) {
+      anomalies += 1;
+      anomalyText += one;
+    }
   });
   signal?.throwIfAborted();
-  const counts = { windows: windows.length, anomalies, rows };
-  await deps.blobs.put(CONTAINERS.work, output, text, {
+  // One output: the scores, then the anomalies' lines again, which finish joins into anomalies.csv.
+  const scoreBytes = Buffer.byteLength(text);
+  const counts = { windows: windows.length, anomalies, rows, scoreBytes };
+  await deps.blobs.put(CONTAINERS.work, output, text + anomalyText, {
     contentType: 'text/csv',
     metadata: shardOutputMetadata(counts),
   });

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
-import { CONTAINERS, resultBlobName } from '../core/jobNaming.js';
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { CONTAINERS, resultBlobName, type ResultFile } from '../core/jobNaming.js';
 import { textLines } from '../lib/textLines.js';
 import type { BlobStore } from '../ports/blobStore.js';
 
@@ -48,46 +49,51 @@ async function* outputLines(
   yield chunk;
 }
 
-/** A byte range of a `work` blob: from `start`, to `end` (exclusive) or the blob's end. */
-export interface BlobSlice {
+/** A `work` blob whose bytes up to `split` go to one result file, and the rest to another. */
+export interface SplitBlob {
   readonly name: string;
-  readonly start: number;
-  readonly end?: number;
+  readonly split: number;
 }
 
 /**
- * Writes one result file of a job: `header`, then the slices of `work` blobs, in order, streamed
- * chunk by chunk (never a line at a time, never a whole blob in memory).
+ * Writes two result files of a job at once, each `header` then its part of every blob in order:
+ * the bytes before each blob's `split` go to `files[0]`, the rest to `files[1]`. Each blob is read
+ * once, chunk by chunk (never a line at a time, never whole in memory), and both files are streamed
+ * as it is read.
  */
-export async function writeConcatenated(
+export async function writeSplitResults(
   blobs: BlobStore,
   jobId: string,
-  file: 'scores.csv' | 'anomalies.csv',
+  files: readonly ['scores.csv', 'anomalies.csv'],
   header: string,
-  slices: readonly BlobSlice[],
+  sources: readonly SplitBlob[],
 ): Promise<void> {
-  async function* body(): AsyncGenerator<Buffer> {
-    yield Buffer.from(header);
-    for (const slice of slices) yield* sliceOf(blobs, slice);
-  }
-  await blobs.put(CONTAINERS.results, resultBlobName(jobId, file), Readable.from(body()), { contentType: 'text/csv' });
-}
-
-async function* sliceOf(blobs: BlobStore, slice: BlobSlice): AsyncGenerator<Buffer> {
-  const { stream } = await blobs.get(CONTAINERS.work, slice.name);
-  const end = slice.end ?? Infinity;
-  let at = 0;
+  const outs = [new PassThrough(), new PassThrough()] as const;
+  const puts = outs.map((out, i) =>
+    blobs.put(CONTAINERS.results, resultBlobName(jobId, files[i] as ResultFile), out, { contentType: 'text/csv' }),
+  );
+  const write = async (out: PassThrough, bytes: Buffer) => {
+    if (bytes.length > 0 && !out.write(bytes)) await once(out, 'drain');
+  };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const from = Math.max(0, slice.start - at);
-      const to = Math.min(chunk.length, end - at);
-      at += chunk.length;
-      if (to > from) yield from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
-      if (at >= end) break;
+    for (const out of outs) await write(out, Buffer.from(header));
+    for (const source of sources) {
+      const { stream } = await blobs.get(CONTAINERS.work, source.name);
+      let at = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const cut = Math.min(chunk.length, Math.max(0, source.split - at));
+        at += chunk.length;
+        await write(outs[0], cut === chunk.length ? chunk : chunk.subarray(0, cut));
+        await write(outs[1], chunk.subarray(cut));
+      }
     }
-  } finally {
-    stream.destroy();
+    for (const out of outs) out.end();
+  } catch (error) {
+    for (const out of outs) out.destroy(error as Error);
+    await Promise.allSettled(puts);
+    throw error;
   }
+  await Promise.all(puts);
 }
 
 /** The results' names, as summaries link them. */

@@ -3,14 +3,15 @@ import { CONTAINERS, shardOutputName } from '../../core/jobNaming.js';
 import { SCORE_HEADER } from '../../core/scoreRows.js';
 import { detailOf } from '../jobDetail.js';
 import { sumCounts as sum, type Ending, type FinishContext } from '../jobKind.js';
-import { resultLinks, writeConcatenated } from '../resultCsv.js';
+import { resultLinks, writeSplitResults } from '../resultCsv.js';
 import { readShardOutputCounts } from '../shardOutput.js';
 import type { AnomalyDeps } from './deps.js';
 
 /**
  * An anomaly job's results: scores.csv (every window, in shard order) and anomalies.csv (label -1),
- * each the shards' files joined byte for byte, and its part of summary.json. A job with failed (dead-lettered) shards still gets the results
- * of the others, and fails with the shards and reasons named.
+ * each the shards' outputs joined byte for byte (each output read once), and its part of
+ * summary.json. A job with failed (dead-lettered) shards still gets the results of the others, and
+ * fails with the shards and reasons named.
  */
 export async function finishAnomalyJob(deps: AnomalyDeps, ctx: FinishContext): Promise<Ending> {
   const { job, succeeded, failed, shards } = ctx;
@@ -27,22 +28,13 @@ export async function finishAnomalyJob(deps: AnomalyDeps, ctx: FinishContext): P
       return { name, scoreBytes };
     }),
   );
-  await Promise.all([
-    writeConcatenated(
-      deps.blobs,
-      job.jobId,
-      'scores.csv',
-      SCORE_HEADER,
-      outputs.map((o) => ({ name: o.name, start: 0, end: o.scoreBytes })),
-    ),
-    writeConcatenated(
-      deps.blobs,
-      job.jobId,
-      'anomalies.csv',
-      SCORE_HEADER,
-      outputs.map((o) => ({ name: o.name, start: o.scoreBytes })),
-    ),
-  ]);
+  await writeSplitResults(
+    deps.blobs,
+    job.jobId,
+    ['scores.csv', 'anomalies.csv'],
+    SCORE_HEADER,
+    outputs.map((o) => ({ name: o.name, split: o.scoreBytes })),
+  );
   const windows = sum(succeeded, 'windows');
   const anomalies = sum(succeeded, 'anomalies');
   const rows = job.counts.rows ?? 0;

@@ -118,6 +118,8 @@ async function readAndRoute(deps: AnomalyDeps, ctx: PlanContext, label: string):
       }
     }
     await pass.end();
+    // A file shorter than the sample has its spans chosen at its end.
+    if (!pinnedSpans && pass.choice) await ctx.pin({ shardWindows: pass.choice as unknown as JsonValue });
   } finally {
     download.stream.destroy();
     await parts.drain().catch(() => undefined);

@@ -22,6 +22,8 @@ export async function run(): Promise<{
     figures: {
       events_per_s: r.eventsPerSecond,
       json_parse_only_per_s: r.jsonParseOnlyPerSecond,
+      events_per_cpu_s: r.eventsPerCpuSecond,
+      json_parse_only_per_cpu_s: r.jsonParseOnlyPerCpuSecond,
       events: r.corpus.events,
       bodies: r.corpus.bodies,
       layouts: r.layouts,

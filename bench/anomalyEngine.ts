@@ -1,7 +1,7 @@
 /**
  * Anomaly scoring throughput: the engine (SVM graphs rewritten to standard ops, batched, cached
  * sessions) against a bare onnxruntime-node run of the ORIGINAL skl2onnx graphs, in the same process on
- * the same rows: the 15 fixture models, each series' windows tiled to ROWS_PER_MODEL rows. The bare
+ * the same rows, each side on one thread (THREADS): the 15 fixture models, each series' windows tiled to ROWS_PER_MODEL rows. The bare
  * baseline is timed both in one run per model and in batches of the engine's size; the faster counts.
  * When .bench-venv has scikit-learn, bench/sklearn_decision.py times decision_function on the same
  * rows (figure sklearn_available = 0 otherwise). Each side: best of ROUNDS.
@@ -28,6 +28,12 @@ import {
 } from '../test/support/fixtures.js';
 
 const ROWS_PER_MODEL = 100_000;
+/**
+ * Threads per side: the engine runs each session on one thread (a worker process is the unit of
+ * parallelism), so the bare onnxruntime sessions and scikit-learn get one thread too.
+ */
+const THREADS = 1;
+const PINNED: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: THREADS };
 const ROUNDS = 5;
 const BATCH = 4096;
 const F = 4;
@@ -63,7 +69,7 @@ function workloads(): Workload[] {
 }
 
 async function timeBare(work: readonly Workload[], batch: number): Promise<number> {
-  const sessions = await Promise.all(work.map((w) => ort.InferenceSession.create(w.bytes)));
+  const sessions = await Promise.all(work.map((w) => ort.InferenceSession.create(w.bytes, PINNED)));
   let elapsed = 0;
   for (const [i, w] of work.entries()) {
     const session = sessions[i]!;
@@ -80,7 +86,7 @@ async function timeBare(work: readonly Workload[], batch: number): Promise<numbe
 }
 
 async function timeEngine(work: readonly Workload[]): Promise<{ ms: number; loadMs: number }> {
-  const engine = createScoringEngine();
+  const engine = createScoringEngine({ intraOpNumThreads: THREADS });
   try {
     const loadStart = performance.now();
     const sessions = await Promise.all(
@@ -139,7 +145,13 @@ function sklearnBaseline(): { windowsPerSecond: number; maxErr: number } | undef
   const python = sklearnPython((line) => console.error(line));
   if (!python) return undefined;
   const script = path.resolve(import.meta.dirname, 'sklearn_decision.py');
-  const run = spawnSync(python, [script, ocsvmDir, String(ROWS_PER_MODEL), '3'], { encoding: 'utf8', timeout: 60_000 });
+  const threads = String(THREADS);
+  const env = { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads };
+  const run = spawnSync(python, [script, ocsvmDir, String(ROWS_PER_MODEL), '3'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env,
+  });
   if (run.status !== 0) return undefined;
   const out = JSON.parse(run.stdout) as { windows_per_second: number; max_abs_err_vs_scores_csv: number };
   return { windowsPerSecond: out.windows_per_second, maxErr: out.max_abs_err_vs_scores_csv };
@@ -174,6 +186,7 @@ export async function benchEngine(): Promise<{ ratios: Record<string, number>; f
     rewrite_max_abs_err: rewrite,
     engine_vs_sklearn_scores_max_abs_err: oracle,
     sklearn_available: sklearn ? 1 : 0,
+    threads_per_side: THREADS,
   };
   const ratios: Record<string, number> = { engine_vs_bare_ort: bare / ours };
   if (sklearn) {

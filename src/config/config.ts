@@ -15,7 +15,7 @@ export interface Config {
   readonly workers: number;
   /** Model name for a series; `{device}` and `{tag}` are substituted (TESSERA_MODEL_PATTERN). */
   readonly modelPattern: string;
-  /** Windows per shard span (TESSERA_WINDOWS_PER_SHARD). */
+  /** Windows per shard span (TESSERA_WINDOWS_PER_SHARD); 0 (`auto`, the default) sizes shards to the work. */
   readonly windowsPerShard: number;
   /** Rows the planner buffers before writing parts: bounds its memory (TESSERA_PLAN_BUFFER_ROWS). */
   readonly planBufferRows: number;
@@ -235,8 +235,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     home: resolve(env.TESSERA_HOME ?? '.tessera'),
     workers,
     modelPattern: pattern,
-    windowsPerShard: integer(env, 'TESSERA_WINDOWS_PER_SHARD', 720, 1, 1_000_000),
-    planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 100_000, 100, 100_000_000),
+    windowsPerShard:
+      env.TESSERA_WINDOWS_PER_SHARD?.toLowerCase() === 'auto'
+        ? 0
+        : integer(env, 'TESSERA_WINDOWS_PER_SHARD', 0, 0, 1_000_000),
+    planBufferRows: integer(env, 'TESSERA_PLAN_BUFFER_ROWS', 1_000_000, 100, 100_000_000),
     minTimestampMs: timestamp(env, 'TESSERA_MIN_TIMESTAMP', '1970-01-01T00:00:00Z'),
     maxTimestampMs: timestamp(env, 'TESSERA_MAX_TIMESTAMP', '2100-01-01T00:00:00Z'),
     errorBudget: fraction(env, 'TESSERA_ERROR_BUDGET', 0.01),

@@ -13,6 +13,7 @@ export function anomalySettingsOf(config: Config): AnomalySettings {
     modelPattern: config.modelPattern,
     windowsPerShard: config.windowsPerShard,
     planBufferRows: config.planBufferRows,
+    parallelism: config.workers,
     errorBudget: config.errorBudget,
     faultShardDelayMs: config.faultShardDelayMs,
     timestampRange: { minMs: config.minTimestampMs, maxMs: config.maxTimestampMs },

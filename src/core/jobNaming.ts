@@ -22,8 +22,9 @@ export function jobIdFor(input: InputRef): string {
   return `j${digest.slice(0, 20)}`;
 }
 
+/** A part of a shard's rows, as the planner wrote it (sharding.ts encodes it). */
 export function partBlobName(jobId: string, shardId: string, part: number): string {
-  return `${jobId}/parts/${shardId}/${String(part).padStart(5, '0')}.csv`;
+  return `${jobId}/parts/${shardId}/${String(part).padStart(5, '0')}.f64`;
 }
 
 export function shardOutputName(jobId: string, shardId: string): string {

@@ -1,6 +1,7 @@
 import { csvField, splitCsvLine } from './csvLine.js';
 import { formatTimestamp } from './timestamps.js';
 import type { Window } from './windowing.js';
+import type { WindowTable } from './windowTable.js';
 
 /** The columns of scores.csv and anomalies.csv: the result and its lineage. */
 export const SCORE_COLUMNS = [
@@ -52,6 +53,98 @@ export function scoreLine(w: Window, score: number, label: number, lineage: Line
       csvField(lineage.inputEtag),
     ].join(',') + '\n'
   );
+}
+
+/** One window's line, from its start (epoch ms), features, score and label: scoreLine's text. */
+export type ScoreLineWriter = (
+  start: number,
+  count: number,
+  mean: number,
+  std: number,
+  min: number,
+  max: number,
+  score: number,
+  label: number,
+) => string;
+
+/**
+ * scoreLine for the windows of one series under one lineage: the same text, with the fields every
+ * line of a shard shares quoted once (a shard writes tens of thousands of lines).
+ */
+export function scoreLineWriter(device: string, tag: string, windowMs: number, lineage: Lineage): ScoreLineWriter {
+  const head = `${csvField(device)},${csvField(tag)},`;
+  const tail = `,${csvField(lineage.model)},${lineage.modelSha256},${csvField(lineage.inputBlob)},${csvField(lineage.inputEtag)}\n`;
+  return (start, count, mean, std, min, max, score, label) =>
+    `${head}${formatTimestamp(start)},${formatTimestamp(start + windowMs)},${count},${mean},${std},${min},${max},${score},${label}${tail}`;
+}
+
+/** A shard's output: its scores' lines, then its anomalies' lines again, as UTF-8. */
+export interface ScoreText {
+  readonly bytes: Uint8Array;
+  /** Where the anomalies' lines start. */
+  readonly scoreBytes: number;
+  readonly anomalyCount: number;
+}
+
+const encoder = new TextEncoder();
+
+/** A growing byte buffer that lines are encoded into as they are made (no rope of strings, no join). */
+class ByteSink {
+  bytes: Uint8Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(Math.max(1024, capacity));
+  }
+  write(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.bytes.length - this.length < text.length * 3) this.grow(text.length * 3);
+    this.length += encoder.encodeInto(text, this.bytes.subarray(this.length)).written;
+  }
+  append(other: ByteSink): void {
+    if (this.bytes.length - this.length < other.length) this.grow(other.length);
+    this.bytes.set(other.bytes.subarray(0, other.length), this.length);
+    this.length += other.length;
+  }
+  private grow(need: number): void {
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + need));
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+  }
+}
+
+/** The lines of a series' windows (`order`: the table's slots by start) with their scores and labels. */
+export function scoreText(
+  table: WindowTable,
+  order: Int32Array,
+  scores: Float32Array,
+  labels: Int32Array,
+  line: ScoreLineWriter,
+): ScoreText {
+  const out = new ByteSink(order.length * 256);
+  const anomalies = new ByteSink(order.length * 32);
+  let anomalyCount = 0;
+  for (let i = 0; i < order.length; i++) {
+    const slot = order[i] as number;
+    const label = labels[i] ?? 0;
+    const one = line(
+      table.starts[slot] as number,
+      table.counts[slot] as number,
+      table.means[slot] as number,
+      table.std(slot),
+      table.mins[slot] as number,
+      table.maxs[slot] as number,
+      scores[i] ?? Number.NaN,
+      label,
+    );
+    out.write(one);
+    if (label === -1) {
+      anomalyCount += 1;
+      anomalies.write(one);
+    }
+  }
+  const scoreBytes = out.length;
+  out.append(anomalies);
+  return { bytes: out.bytes.subarray(0, out.length), scoreBytes, anomalyCount };
 }
 
 /** Whether a line made by scoreLine is an anomaly (label -1). */

@@ -41,6 +41,32 @@ export interface TimestampRange {
 
 /** `2018-08-28T23:00:00Z`, or with milliseconds when they are not zero. */
 export function formatTimestamp(epochMs: number): string {
+  // Years 0000-9999 to the millisecond: the date part is made once per day (scores.csv has two a line).
+  if (!(epochMs >= FIRST_MS && epochMs < END_MS) || !Number.isInteger(epochMs)) return formatByDate(epochMs);
+  const day = Math.floor(epochMs / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let rest = epochMs - day * DAY_MS;
+  const ms = rest % 1000;
+  rest = (rest - ms) / 1000;
+  const second = rest % 60;
+  rest = (rest - second) / 60;
+  const minute = rest % 60;
+  const hour = (rest - minute) / 60;
+  const time = `${cachedDate}${TWO[hour]}:${TWO[minute]}:${TWO[second]}`;
+  return ms === 0 ? `${time}Z` : `${time}.${String(ms).padStart(3, '0')}Z`;
+}
+
+function formatByDate(epochMs: number): string {
   const iso = new Date(epochMs).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
+
+const DAY_MS = 86_400_000;
+const FIRST_MS = -62_167_219_200_000; // 0000-01-01
+const END_MS = 253_402_300_800_000; // 10000-01-01
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let cachedDay = Number.NaN;
+let cachedDate = '';

@@ -25,12 +25,21 @@ export interface OpenStyle {
   transform(width: number, height: number): FrameTransform;
 }
 
+/** The model reference that styles nothing: its ranges are decoded and re-encoded unchanged. */
+export const NO_STYLE = 'none';
+
+/** Whether a pinned model is the no-style one (`pin(NO_STYLE)`), which is never opened. */
+export function isNoStyle(model: PinnedStyle): boolean {
+  return model.name === NO_STYLE && model.version === 0;
+}
+
 /**
  * Style models port: the registry as a video job sees it.
  *
  * Contract: `pin` resolves `name`, `name@3` or `name@tag` to one version (a missing or unfit model
- * is a PermanentError naming it); `open` loads that exact version (its sha256 checked), once per
- * process, and may be called concurrently.
+ * is a PermanentError naming it); `pin(NO_STYLE)` gives the no-style model (version 0, no sha256,
+ * no fixed size), whatever the registry holds; `open` loads that exact version (its sha256 checked),
+ * once per process, and may be called concurrently; it is never called with the no-style model.
  */
 export interface StyleModels {
   pin(ref: string): Promise<PinnedStyle & { readonly fixedSize: { width: number; height: number } | undefined }>;

@@ -2,7 +2,7 @@ import { PermanentError, ensureError } from '../core/errors.js';
 import { CONTAINERS, shardMessageId } from '../core/jobNaming.js';
 import { TERMINAL_JOB_STATES, TERMINAL_SHARD_STATES, type JobRecord, type JsonValue } from '../ports/jobLedger.js';
 import { fanIn } from './fanIn.js';
-import type { JobDeps } from './jobDeps.js';
+import { lifecycleQueue, type JobDeps } from './jobDeps.js';
 import { detailOf } from './jobDetail.js';
 import type { Counts, Detail, Ending, JobKind, Plan, ShardMessage } from './jobKind.js';
 import { restoreSummary, writeSummary } from './jobSummary.js';
@@ -40,6 +40,17 @@ export async function planJob(deps: JobDeps, kind: JobKind, jobId: string, signa
       () => undefined,
     );
   let plan: Plan;
+  // A running plan keeps its job fresh (as the pump keeps its message locked), however long the kind
+  // goes without a heartbeat of its own: the reconciler nudges only a planning job left alone past
+  // its staleness (at least twice the lock), so it never starts a second plan beside a live one.
+  const keepFresh = setInterval(
+    () => {
+      whilePlanning(() => ({})).catch((error: unknown) =>
+        log.warn('plan heartbeat failed; the next one tries again', { error: ensureError(error).message }),
+      );
+    },
+    Math.max(20, Math.floor(lifecycleQueue(deps).lockDurationMs / 3)),
+  );
   try {
     plan = await kind.plan({
       job,
@@ -55,6 +66,8 @@ export async function planJob(deps: JobDeps, kind: JobKind, jobId: string, signa
       j.state === 'planning' ? { state: 'failed', error: error.message } : undefined,
     );
     return;
+  } finally {
+    clearInterval(keepFresh);
   }
   const messages = plan.shards.map(({ message }) => ({
     messageId: shardMessageId(jobId, message.shardId),

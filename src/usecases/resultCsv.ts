@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
-import { CONTAINERS, resultBlobName } from '../core/jobNaming.js';
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { CONTAINERS, resultBlobName, type ResultFile } from '../core/jobNaming.js';
 import { textLines } from '../lib/textLines.js';
 import type { BlobStore } from '../ports/blobStore.js';
 
@@ -46,6 +47,53 @@ async function* outputLines(
     }
   }
   yield chunk;
+}
+
+/** A `work` blob whose bytes up to `split` go to one result file, and the rest to another. */
+export interface SplitBlob {
+  readonly name: string;
+  readonly split: number;
+}
+
+/**
+ * Writes two result files of a job at once, each `header` then its part of every blob in order:
+ * the bytes before each blob's `split` go to `files[0]`, the rest to `files[1]`. Each blob is read
+ * once, chunk by chunk (never a line at a time, never whole in memory), and both files are streamed
+ * as it is read.
+ */
+export async function writeSplitResults(
+  blobs: BlobStore,
+  jobId: string,
+  files: readonly ['scores.csv', 'anomalies.csv'],
+  header: string,
+  sources: readonly SplitBlob[],
+): Promise<void> {
+  const outs = [new PassThrough(), new PassThrough()] as const;
+  const puts = outs.map((out, i) =>
+    blobs.put(CONTAINERS.results, resultBlobName(jobId, files[i] as ResultFile), out, { contentType: 'text/csv' }),
+  );
+  const write = async (out: PassThrough, bytes: Buffer) => {
+    if (bytes.length > 0 && !out.write(bytes)) await once(out, 'drain');
+  };
+  try {
+    for (const out of outs) await write(out, Buffer.from(header));
+    for (const source of sources) {
+      const { stream } = await blobs.get(CONTAINERS.work, source.name);
+      let at = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const cut = Math.min(chunk.length, Math.max(0, source.split - at));
+        at += chunk.length;
+        await write(outs[0], cut === chunk.length ? chunk : chunk.subarray(0, cut));
+        await write(outs[1], chunk.subarray(cut));
+      }
+    }
+    for (const out of outs) out.end();
+  } catch (error) {
+    for (const out of outs) out.destroy(error as Error);
+    await Promise.allSettled(puts);
+    throw error;
+  }
+  await Promise.all(puts);
 }
 
 /** The results' names, as summaries link them. */

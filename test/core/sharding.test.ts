@@ -1,34 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { ShardRouter, decodeShardRows, encodeShardRows, shardIdOf } from '../../src/core/sharding.js';
+import { ShardRouter, decodeShardPart, encodeShardPart, shardIdOf, type ShardFlush } from '../../src/core/sharding.js';
 import { RowErrorReport, checkErrorBudget } from '../../src/core/rowErrors.js';
 
 const series = { device: '1', tag: '2' };
 const HOUR = 3_600_000;
 
+/** Routes rows of one series (number 0) through a router; returns every part flushed, the last ones included. */
+function route(router: ShardRouter, key: { device: string; tag: string }, times: number[]): ShardFlush[] {
+  const flushed: ShardFlush[] = [];
+  for (const ts of times) if (router.add(0, key, HOUR, ts, ts)) flushed.push(...router.flush());
+  return [...flushed, ...router.flush()];
+}
+
 describe('ShardRouter', () => {
   it('keeps whole spans together whatever the row order, and bounds buffered rows', () => {
     const router = new ShardRouter(3);
-    const flushed = [];
     const times = [10, HOUR + 5, 20, 2 * HOUR, 30, HOUR + 1, 40];
-    for (const ts of times) flushed.push(...router.add(series, HOUR, { ts, value: ts }));
-    flushed.push(...router.flush());
+    const flushed = route(router, series, times);
     const byShard = new Map<string, number[]>();
     for (const f of flushed) {
-      expect(f.rows.length).toBeLessThanOrEqual(3);
-      byShard.set(f.shardId, [...(byShard.get(f.shardId) ?? []), ...f.rows.map((r) => r.ts)]);
+      expect(f.ts.length).toBeLessThanOrEqual(3);
+      expect([...f.values]).toEqual([...f.ts]);
+      byShard.set(f.shardId, [...(byShard.get(f.shardId) ?? []), ...f.ts]);
     }
     expect([...byShard.keys()].sort()).toEqual(router.shards().map((s) => s.shardId));
-    expect(byShard.get(shardIdOf({ ...series, spanStart: 0 }))?.sort((a, b) => a - b)).toEqual([10, 20, 30, 40]);
-    expect(byShard.get(shardIdOf({ ...series, spanStart: HOUR }))?.sort((a, b) => a - b)).toEqual([HOUR + 1, HOUR + 5]);
+    // Rows keep the file's order within a shard.
+    expect(byShard.get(shardIdOf({ ...series, spanStart: 0 }))).toEqual([10, 20, 30, 40]);
+    expect(byShard.get(shardIdOf({ ...series, spanStart: HOUR }))).toEqual([HOUR + 5, HOUR + 1]);
     expect(router.shards().reduce((n, s) => n + s.rows, 0)).toBe(times.length);
+    expect(router.shards().map((s) => s.parts)).toEqual([3, 2, 1]);
   });
 
   it('is deterministic and names shards safely', () => {
-    const plan = () => {
-      const r = new ShardRouter(2);
-      const parts = [1, 2, 3, 4, 5].flatMap((ts) => r.add({ device: 'a/b', tag: 'x y' }, HOUR, { ts, value: 1 }));
-      return [...parts, ...r.flush()].map((p) => `${p.shardId}#${p.part}:${p.rows.length}`);
-    };
+    const plan = () =>
+      route(new ShardRouter(2), { device: 'a/b', tag: 'x y' }, [1, 2, 3, 4, 5]).map(
+        (p) => `${p.shardId}#${p.part}:${p.ts.length}`,
+      );
     expect(plan()).toEqual(plan());
     expect(plan()[0]).toMatch(/^[A-Za-z0-9_.~-]+#0:2$/);
     expect(shardIdOf({ device: 'a.b', tag: 'c', spanStart: 0 })).not.toBe(
@@ -36,12 +43,17 @@ describe('ShardRouter', () => {
     );
   });
 
-  it('round-trips rows exactly', () => {
-    const rows = [
-      { ts: 1535497205000, value: 0.1 + 0.2 },
-      { ts: -5, value: -1e-300 },
-    ];
-    expect(decodeShardRows(encodeShardRows(rows))).toEqual(rows);
+  it('round-trips parts exactly, and refuses a part of the wrong length', () => {
+    const ts = new Float64Array([1535497205000, -5, 0]);
+    const values = new Float64Array([0.1 + 0.2, -1e-300, -0]);
+    const bytes = encodeShardPart(ts, values);
+    // As read back from a store: a Buffer at any offset.
+    const copy = Buffer.concat([Buffer.from([7]), Buffer.from(bytes)]).subarray(1);
+    const decoded = decodeShardPart(copy);
+    expect(decoded && [...decoded.ts]).toEqual([...ts]);
+    expect(decoded && [...decoded.values]).toEqual([...values]);
+    expect(Object.is(decoded?.values[2], -0)).toBe(true);
+    expect(decodeShardPart(copy.subarray(1))).toBeUndefined();
   });
 });
 

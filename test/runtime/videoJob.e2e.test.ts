@@ -80,6 +80,7 @@ async function makeInputs(): Promise<void> {
   copyFileSync(f('good.mp4'), f('-rf clip ünï.mp4'));
   copyFileSync(f('silent.mp4'), f('pass through.mp4'));
   copyFileSync(f('silent.mp4'), f('fail fast.mp4'));
+  copyFileSync(f('good.mp4'), f('unstyled.mp4'));
   writeFileSync(f('empty.mp4'), '');
   writeFileSync(f('text.mp4'), 'just some text, renamed\n'.repeat(40));
   const bytes = readFileSync(f('twenty.mp4'));
@@ -146,6 +147,7 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       submit(name, { model: 'toon' });
     submit('pass through.mp4', { model: 'fragile', on_shard_error: 'passthrough' });
     submit('fail fast.mp4', { model: 'fragile', on_shard_error: 'fail' });
+    submit('unstyled.mp4', { model: 'none' });
     // Nothing is left unhandled if a test fails early.
     for (const p of jobs.values()) p.catch(() => undefined);
   });
@@ -190,6 +192,21 @@ describe('the video job end to end on the local runtime with 2 worker processes'
       expect(summary).toMatchObject({ frames: 31, shards: { total: shards.length, failed: 0 } });
     }, 150_000);
   });
+
+  it('model "none" re-encodes every range without a model: same frames, timing and audio', async () => {
+    const { job, output, summary } = await succeeded('unstyled.mp4');
+    await expectSameTiming(f('unstyled.mp4'), output);
+    expect(summary).toMatchObject({ model: { name: 'none', version: 0 }, passthroughRanges: [] });
+    const shards = await ctx.ledger.listShards(job.jobId);
+    expect(shards.every((s) => s.state === 'succeeded' && s.counts.modelMs === 0)).toBe(true);
+    // Unstyled: the first frame is the input's, but for the re-encoding.
+    const { width = 0, height = 0 } = videoOf(await streamFacts(output));
+    const [a, b] = [
+      await firstFrameGray(output, width, height),
+      await firstFrameGray(f('unstyled.mp4'), width, height),
+    ];
+    expect(a.reduce((n, v, i) => n + Math.abs(v - b[i]!), 0) / a.length).toBeLessThan(3);
+  }, 150_000);
 
   describe('(b) inputs that must just work (toon)', () => {
     it('no audio: the output has none', async () => {

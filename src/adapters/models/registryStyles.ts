@@ -2,7 +2,7 @@ import { NotFoundError, PermanentError } from '../../core/errors.js';
 import type { ModelRegistry } from '../../registry/modelRegistry.js';
 import { instruments } from '../../telemetry/metrics.js';
 import { inSpan } from '../../telemetry/tracing.js';
-import type { OpenStyle, PinnedStyle, StyleModels } from '../../ports/video.js';
+import { NO_STYLE, type OpenStyle, type PinnedStyle, type StyleModels } from '../../ports/video.js';
 import { createFrameStylizer, type FrameStylizer } from '../../video/style/frameStylizer.js';
 import type { ExecutionProvider } from '../../video/style/executionProvider.js';
 import { styleSpecOf } from '../../video/style/styleSpec.js';
@@ -23,6 +23,7 @@ export function registryStyles(
   const open = new Map<string, Promise<FrameStylizer>>();
   return {
     async pin(ref) {
+      if (ref === NO_STYLE) return { name: NO_STYLE, version: 0, sha256: '', fixedSize: undefined };
       let record;
       try {
         record = await registry.resolve(ref);

@@ -1,14 +1,28 @@
-import { skipWs, matches } from './jsonScan.js';
-import { DEVICE, FieldValues, ID, SCHEMA, TAG, TS_NUMBER, TS_TEXT, VALUE, type FieldKind } from './readingFields.js';
+import { skipWs, matches, stringEnd } from './jsonScan.js';
+import {
+  DEVICE,
+  FieldValues,
+  ID,
+  SCHEMA,
+  SKIP_LITERAL,
+  SKIP_TEXT,
+  TAG,
+  TS_NUMBER,
+  TS_TEXT,
+  VALUE,
+  type FieldKind,
+} from './readingFields.js';
 import { ReadingTemplate } from './readingTemplate.js';
-import type { StreamReading } from './readingTypes.js';
+import { READING_SCHEMA_V1, type StreamReading } from './readingTypes.js';
 
 const SEEN_SCHEMA = 1,
   SEEN_ID = 2,
   SEEN_DEVICE = 4,
   SEEN_TAG = 8,
   SEEN_TS = 16,
-  SEEN_VALUE = 32;
+  SEEN_VALUE = 32,
+  /** Not a flag: keys the decoder ignores may come any number of times. */
+  IGNORED = 64;
 const REQUIRED = SEEN_DEVICE | SEEN_TAG | SEEN_TS | SEEN_VALUE;
 /** Layouts remembered at once: a partition may carry a few producers' layouts, interleaved. */
 const TEMPLATES = 4;
@@ -17,43 +31,116 @@ const TEMPLATES = 4;
 // scan, and the layouts learned from full scans. None of it changes a result, only how fast it comes.
 const values = new FieldValues();
 const kinds: FieldKind[] = [];
-const starts = new Int32Array(8);
-const ends = new Int32Array(8);
+/** Values a learned object may hold (its known fields and a few ignored ones). */
+const MAX_FIELDS = 12;
+const starts = new Int32Array(64);
+const ends = new Int32Array(64);
 const templates: ReadingTemplate[] = [];
 let lastMatch = 0;
 let nextSlot = 0;
 
 /**
- * The hot path of `decodeReadings`: a scan of the body, without `JSON.parse`, for the shape nearly
- * every producer sends, a single flat reading whose keys are among schema, id, deviceId, tag, ts and
- * value (each once), whose strings have no escapes, and which is valid and within [minTs, maxTs].
- * It answers only when the body is exactly that; for anything else (a batch, properties, an unknown
- * key, an escape, any error) it returns undefined and the general path (`JSON.parse` and checks)
- * decides. Where it answers, it returns what the general path would.
+ * The hot path of `decodeReadings`: a scan of the body, without `JSON.parse`, for the shapes nearly
+ * every producer sends: a flat reading, or a batch envelope (`{"schema": v1, "readings": [...]}`,
+ * the two keys once each, in either order) of flat readings. A flat reading's keys are among schema,
+ * id, deviceId, tag, ts and value (each once), plus keys the decoder ignores whose values are plain
+ * strings, numbers, true, false or null; its strings have no escapes, and it is valid and within
+ * [minTs, maxTs]. The scan answers only when the body is exactly that, every reading of it good; for
+ * anything else (properties, an escape, a nested value, any error) it returns undefined and the
+ * general path (`JSON.parse` and checks) decides. Where it answers, it returns what the general path
+ * would.
  *
- * The body is first checked against the layouts of recent bodies (`ReadingTemplate`), which compares
- * the text between the values instead of parsing it; a body of a new layout takes the full scan,
- * which, when it accepts the body, learns its layout.
+ * Each reading object is first checked against the layouts of recent ones (`ReadingTemplate`), which
+ * compares the text between the values instead of parsing it; an object of a new layout takes the
+ * full scan, which, when it accepts the object, learns its layout.
  */
+export function fastReadings(body: string, minTs: number, maxTs: number): StreamReading[] | undefined {
+  const single = fastSingleReading(body, minTs, maxTs);
+  if (single !== undefined) return [single];
+  return batch(body, skipWs(body, 0, body.length), body.length, minTs, maxTs);
+}
+
+/** The fast path for a body of one flat reading (not a batch); undefined when it does not take the body. */
 export function fastSingleReading(body: string, minTs: number, maxTs: number): StreamReading | undefined {
+  const n = body.length;
+  const end = readObject(body, skipWs(body, 0, n), n);
+  return end >= 0 && skipWs(body, end, n) === n ? values.reading(minTs, maxTs) : undefined;
+}
+
+/** Reads the reading object at `start` into `values`; returns where it ends, or -1. */
+function readObject(body: string, start: number, n: number): number {
   const count = templates.length;
   for (let k = 0; k < count; k++) {
     const slot = (lastMatch + k) % count;
     values.reset();
-    if ((templates[slot] as ReadingTemplate).match(body, values)) {
+    const end = (templates[slot] as ReadingTemplate).matchAt(body, values, start, n);
+    if (end >= 0) {
       lastMatch = slot;
-      return values.reading(minTs, maxTs);
+      return end;
     }
   }
   values.reset();
-  if (!scan(body)) return undefined;
-  const reading = values.reading(minTs, maxTs);
-  if (reading !== undefined) learn(body);
-  return reading;
+  const end = scan(body, start, n);
+  if (end >= 0) learn(body, start, end);
+  return end;
 }
 
-function learn(body: string): void {
-  const template = ReadingTemplate.learn(body, kinds, starts, ends);
+/** A batch envelope of good flat readings, or undefined. */
+function batch(body: string, start: number, n: number, minTs: number, maxTs: number): StreamReading[] | undefined {
+  if (start >= n || body.charCodeAt(start) !== 123) return undefined;
+  let i = skipWs(body, start + 1, n);
+  let readings: StreamReading[] | undefined;
+  let schema = false;
+  for (;;) {
+    if (matches(body, i, '"schema"') && !schema) {
+      schema = true;
+      i = afterColon(body, i + 8, n);
+      if (i < 0 || !matches(body, i, ENVELOPE_SCHEMA)) return undefined;
+      i = skipWs(body, i + ENVELOPE_SCHEMA.length, n);
+    } else if (matches(body, i, '"readings"') && readings === undefined) {
+      i = afterColon(body, i + 10, n);
+      if (i < 0 || body.charCodeAt(i) !== 91) return undefined;
+      readings = [];
+      i = items(body, skipWs(body, i + 1, n), n, minTs, maxTs, readings);
+      if (i < 0) return undefined;
+    } else return undefined;
+    if (i >= n) return undefined;
+    const c = body.charCodeAt(i);
+    if (c === 125) break;
+    if (c !== 44) return undefined;
+    i = skipWs(body, i + 1, n);
+  }
+  return schema && readings !== undefined && skipWs(body, i + 1, n) === n ? readings : undefined;
+}
+
+const ENVELOPE_SCHEMA = `"${READING_SCHEMA_V1}"`;
+
+/** After `"key"` ends at `i`: the index of its value, past the colon and whitespace, or -1. */
+function afterColon(body: string, i: number, n: number): number {
+  i = skipWs(body, i, n);
+  if (i >= n || body.charCodeAt(i) !== 58) return -1;
+  return skipWs(body, i + 1, n);
+}
+
+/** The items of a readings array from its first one: each a good flat reading; returns the index after `]`, or -1. */
+function items(body: string, i: number, n: number, minTs: number, maxTs: number, out: StreamReading[]): number {
+  for (;;) {
+    const end = readObject(body, i, n);
+    if (end < 0) return -1;
+    const reading = values.reading(minTs, maxTs);
+    if (reading === undefined) return -1;
+    out.push(reading);
+    i = skipWs(body, end, n);
+    if (i >= n) return -1;
+    const c = body.charCodeAt(i);
+    if (c === 93) return skipWs(body, i + 1, n);
+    if (c !== 44) return -1;
+    i = skipWs(body, i + 1, n);
+  }
+}
+
+function learn(body: string, from: number, to: number): void {
+  const template = ReadingTemplate.learn(body, from, to, kinds, starts, ends);
   if (template === undefined) return;
   const slot = templates.length < TEMPLATES ? templates.length : nextSlot;
   templates[slot] = template;
@@ -61,42 +148,57 @@ function learn(body: string): void {
   lastMatch = slot;
 }
 
-/** The full scan, key by key, in any order; fills `values`, and `kinds`, `starts`, `ends` with where each value (but the schema) lies. */
-function scan(body: string): boolean {
-  const n = body.length;
+/**
+ * The full scan of the object at `start`, key by key, in any order; fills `values`, and `kinds`,
+ * `starts`, `ends` with where each value (but the schema) lies. Returns the index after its closing
+ * brace, or -1.
+ */
+function scan(body: string, start: number, n: number): number {
   kinds.length = 0;
-  let i = skipWs(body, 0, n);
-  if (i >= n || body.charCodeAt(i) !== 123) return false;
+  let i = start;
+  if (i >= n || body.charCodeAt(i) !== 123) return -1;
   i = skipWs(body, i + 1, n);
   let seen = 0;
   for (;;) {
-    if (i >= n || body.charCodeAt(i) !== 34) return false;
-    const key = keyAt(body, i + 1, n);
-    if (key === 0 || (seen & key) !== 0) return false;
+    if (i >= n || body.charCodeAt(i) !== 34) return -1;
+    let key = keyAt(body, i + 1, n);
+    let keyEnd = i + 2 + keyLength(key);
+    if (key === 0) {
+      // A key the decoder ignores: plain, and not one that changes what the body means.
+      keyEnd = stringEnd(body, i + 1, n) + 1;
+      if (
+        keyEnd <= 0 ||
+        matches(body, i, '"properties"') ||
+        matches(body, i, '"readings"') ||
+        matches(body, i, '"backfill"')
+      )
+        return -1;
+      key = IGNORED;
+    } else if ((seen & key) !== 0) return -1;
     seen |= key;
-    i = skipWs(body, i + 2 + keyLength(key), n);
-    if (i >= n || body.charCodeAt(i) !== 58) return false;
+    i = skipWs(body, keyEnd, n);
+    if (i >= n || body.charCodeAt(i) !== 58) return -1;
     i = skipWs(body, i + 1, n);
-    if (i >= n) return false;
+    if (i >= n) return -1;
     const quoted = body.charCodeAt(i) === 34;
     const kind = kindOf(key, quoted);
-    if (kind === 0) return false;
-    const start = quoted ? i + 1 : i;
-    const end = values.read(kind, body, start, n);
-    if (end < 0) return false;
+    if (kind === 0) return -1;
+    const valueStart = quoted ? i + 1 : i;
+    const end = values.read(kind, body, valueStart, n);
+    if (end < 0) return -1;
     if (kind !== SCHEMA) {
-      starts[kinds.length] = start;
+      starts[kinds.length] = valueStart;
       ends[kinds.length] = end;
       kinds.push(kind);
     }
     i = skipWs(body, quoted ? end + 1 : end, n);
-    if (i >= n) return false;
+    if (i >= n) return -1;
     const d = body.charCodeAt(i);
     if (d === 125) break;
-    if (d !== 44) return false;
+    if (d !== 44) return -1;
     i = skipWs(body, i + 1, n);
   }
-  return skipWs(body, i + 1, n) === n && (seen & REQUIRED) === REQUIRED;
+  return (seen & REQUIRED) === REQUIRED && kinds.length <= MAX_FIELDS ? i + 1 : -1;
 }
 
 /** How the value of `key` is read, given whether it starts with a quote; 0 when the fast path does not take it. */
@@ -112,8 +214,10 @@ function kindOf(key: number, quoted: boolean): FieldKind | 0 {
       return quoted ? TAG : 0;
     case SEEN_ID:
       return quoted ? ID : 0;
-    default:
+    case SEEN_SCHEMA:
       return quoted ? SCHEMA : 0;
+    default:
+      return quoted ? SKIP_TEXT : SKIP_LITERAL;
   }
 }
 

@@ -10,9 +10,28 @@ export const SCHEMA = 1,
   TAG = 4,
   TS_TEXT = 5,
   TS_NUMBER = 6,
-  VALUE = 7;
+  VALUE = 7,
+  /** A field the decoder ignores, whose value is a string without escapes, or a number, true, false or null. */
+  SKIP_TEXT = 8,
+  SKIP_LITERAL = 9;
 export type FieldKind =
-  typeof SCHEMA | typeof ID | typeof DEVICE | typeof TAG | typeof TS_TEXT | typeof TS_NUMBER | typeof VALUE;
+  | typeof SCHEMA
+  | typeof ID
+  | typeof DEVICE
+  | typeof TAG
+  | typeof TS_TEXT
+  | typeof TS_NUMBER
+  | typeof VALUE
+  | typeof SKIP_TEXT
+  | typeof SKIP_LITERAL;
+
+/** The end of a JSON number (strict grammar) or of true, false or null at `start`; -1 for anything else. */
+function literalEnd(s: string, start: number, n: number): number {
+  if (start >= n) return -1;
+  for (const word of ['true', 'false', 'null'])
+    if (start + word.length <= n && matches(s, start, word)) return start + word.length;
+  return numberEnd(s, start, n);
+}
 
 /**
  * The values of one reading while it is scanned (by `fastSingleReading` or a learned template), so
@@ -59,6 +78,10 @@ export class FieldValues {
         const end = stringEnd(s, start, n);
         return end - start === READING_SCHEMA_V1.length && matches(s, start, READING_SCHEMA_V1) ? end : -1;
       }
+      case SKIP_TEXT:
+        return stringEnd(s, start, n);
+      case SKIP_LITERAL:
+        return literalEnd(s, start, n);
       default: {
         if (start >= n) return -1;
         const end = numberEnd(s, start, n);

@@ -1,5 +1,5 @@
 import { parseEventTime } from './eventTime.js';
-import { fastSingleReading } from './fastReading.js';
+import { fastReadings } from './fastReading.js';
 import {
   DEFAULT_MAX_BACKFILL_PAST_MS,
   DEFAULT_MAX_BYTES,
@@ -43,8 +43,8 @@ export function decodeReadings(body: string, limits: DecodeLimits): DecodedReadi
   if (tooBig !== undefined) return tooBig;
   const minTs = limits.nowMs - (limits.maxPastMs ?? DEFAULT_MAX_PAST_MS);
   const maxTs = limits.nowMs + (limits.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS);
-  const fast = fastSingleReading(body, minTs, maxTs);
-  if (fast !== undefined) return { readings: [fast], rejects: NO_REJECTS };
+  const fast = fastReadings(body, minTs, maxTs);
+  if (fast !== undefined) return { readings: fast, rejects: NO_REJECTS };
   return decodeParsed(body, boundsOf(limits));
 }
 

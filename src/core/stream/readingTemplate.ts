@@ -10,9 +10,9 @@ const MAX_TEXT = 512;
 const LONG = 13;
 
 /**
- * The layout of a body that `fastSingleReading` accepted, less its values: the text between the
- * values (braces, keys, colons, whitespace, commas, quotes, and the schema, whose value is fixed) and
- * the kind of each value. A producer sends the same layout every time, so the next body can be
+ * The layout of a reading object that the fast path accepted, less its values: the text between the
+ * values (braces, keys, colons, whitespace, commas, quotes, the schema, whose value is fixed, and the
+ * names of fields the decoder ignores) and the kind of each value. A producer sends the same layout every time, so the next body can be
  * checked against it in one pass, comparing characters, instead of being parsed key by key.
  *
  * A body matches when its text outside the values equals the template's and each value is read by
@@ -33,28 +33,29 @@ export class ReadingTemplate {
   ) {}
 
   /**
-   * The template of `body`, whose values (in order) are [starts[k], ends[k]) of kind kinds[k];
-   * undefined when its constant text is too long to be worth keeping.
+   * The template of the object at body[from, to), whose values (in order) are [starts[k], ends[k])
+   * of kind kinds[k]; undefined when its constant text is too long to be worth keeping.
    */
   static learn(
     body: string,
+    from: number,
+    to: number,
     kinds: readonly FieldKind[],
     starts: Int32Array,
     ends: Int32Array,
   ): ReadingTemplate | undefined {
     const fields = kinds.length;
-    let length = body.length;
+    let length = to - from;
     for (let k = 0; k < fields; k++) length -= (ends[k] as number) - (starts[k] as number);
     if (length > MAX_TEXT) return undefined;
     const text = new Uint16Array(length);
     const segmentEnds = new Int32Array(fields + 1);
     const segments: string[] = [];
-    let from = 0,
-      at = 0;
+    let at = 0;
     for (let k = 0; k <= fields; k++) {
-      const to = k < fields ? (starts[k] as number) : body.length;
+      const segmentTo = k < fields ? (starts[k] as number) : to;
       const segmentStart = at;
-      for (let i = from; i < to; i++) text[at++] = body.charCodeAt(i);
+      for (let i = from; i < segmentTo; i++) text[at++] = body.charCodeAt(i);
       segmentEnds[k] = at;
       segments.push(String.fromCharCode(...text.subarray(segmentStart, at))); // a copy: a slice would keep the body
       from = ends[k] as number;
@@ -62,26 +63,29 @@ export class ReadingTemplate {
     return new ReadingTemplate(text, segmentEnds, kinds.slice(), segments);
   }
 
-  /** Reads `body` into `values` if it has this layout; otherwise false, and `values` holds whatever was read before the mismatch. */
-  match(body: string, values: FieldValues): boolean {
-    const n = body.length,
-      text = this.text,
+  /**
+   * Reads the object starting at `start` into `values` if it has this layout, and returns where it
+   * ends (just after its closing brace); otherwise -1, and `values` holds whatever was read before
+   * the mismatch.
+   */
+  matchAt(body: string, values: FieldValues, start: number, n: number): number {
+    const text = this.text,
       ends = this.ends,
       kinds = this.kinds;
     const fields = kinds.length;
-    let i = 0,
+    let i = start,
       from = 0;
     for (let k = 0; ; k++) {
       const to = ends[k] as number;
-      if (i + to - from > n) return false;
+      if (i + to - from > n) return -1;
       if (to - from >= LONG) {
-        if (body.slice(i, i + to - from) !== this.segments[k]) return false;
+        if (body.slice(i, i + to - from) !== this.segments[k]) return -1;
         i += to - from;
-      } else for (let t = from; t < to; t++, i++) if (body.charCodeAt(i) !== text[t]) return false;
-      if (k === fields) return i === n;
+      } else for (let t = from; t < to; t++, i++) if (body.charCodeAt(i) !== text[t]) return -1;
+      if (k === fields) return i;
       from = to;
       i = values.read(kinds[k] as FieldKind, body, i, n);
-      if (i < 0) return false;
+      if (i < 0) return -1;
     }
   }
 }

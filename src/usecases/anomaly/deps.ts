@@ -5,8 +5,11 @@ import type { JobDeps } from '../jobDeps.js';
 /** Knobs the anomaly job reads. */
 export interface AnomalySettings {
   readonly modelPattern: string;
+  /** Windows per shard span; 0 chooses them from the work (shardSpans.ts). */
   readonly windowsPerShard: number;
   readonly planBufferRows: number;
+  /** The workers that share a job's shards, as shard sizes are chosen. */
+  readonly parallelism: number;
   readonly errorBudget: number;
   readonly faultShardDelayMs: number;
   /** Rows with event times outside are rejected as out of range (none: any time is accepted). */

@@ -1,19 +1,40 @@
-import { shardOutputName } from '../../core/jobNaming.js';
-import { SCORE_HEADER, isAnomalyLine } from '../../core/scoreRows.js';
+import { PermanentError } from '../../core/errors.js';
+import { CONTAINERS, shardOutputName } from '../../core/jobNaming.js';
+import { SCORE_HEADER } from '../../core/scoreRows.js';
 import { detailOf } from '../jobDetail.js';
 import { sumCounts as sum, type Ending, type FinishContext } from '../jobKind.js';
-import { resultLinks, writeCsvResults } from '../resultCsv.js';
+import { resultLinks, writeSplitResults } from '../resultCsv.js';
+import { readShardOutputCounts } from '../shardOutput.js';
 import type { AnomalyDeps } from './deps.js';
 
 /**
- * An anomaly job's results: scores.csv (every window, in shard order), anomalies.csv (label -1)
- * and its part of summary.json. A job with failed (dead-lettered) shards still gets the results
- * of the others, and fails with the shards and reasons named.
+ * An anomaly job's results: scores.csv (every window, in shard order) and anomalies.csv (label -1),
+ * each the shards' outputs joined byte for byte (each output read once), and its part of
+ * summary.json. A job with failed (dead-lettered) shards still gets the results of the others, and
+ * fails with the shards and reasons named.
  */
 export async function finishAnomalyJob(deps: AnomalyDeps, ctx: FinishContext): Promise<Ending> {
   const { job, succeeded, failed, shards } = ctx;
-  const outputs = succeeded.map((s) => shardOutputName(job.jobId, s.shardId));
-  await writeCsvResults(deps.blobs, job.jobId, outputs, SCORE_HEADER, isAnomalyLine);
+  // In shard id order (series, then time), as the ledger lists them.
+  const outputs = await Promise.all(
+    succeeded.map(async (s) => {
+      const name = shardOutputName(job.jobId, s.shardId);
+      const scoreBytes =
+        s.counts.scoreBytes ?? readShardOutputCounts(await deps.blobs.head(CONTAINERS.work, name))?.scoreBytes;
+      if (scoreBytes === undefined)
+        throw new PermanentError(
+          `shard ${s.shardId}: its output ${CONTAINERS.work}/${name} does not say where its anomalies start`,
+        );
+      return { name, scoreBytes };
+    }),
+  );
+  await writeSplitResults(
+    deps.blobs,
+    job.jobId,
+    ['scores.csv', 'anomalies.csv'],
+    SCORE_HEADER,
+    outputs.map((o) => ({ name: o.name, split: o.scoreBytes })),
+  );
   const windows = sum(succeeded, 'windows');
   const anomalies = sum(succeeded, 'anomalies');
   const rows = job.counts.rows ?? 0;

@@ -1,22 +1,16 @@
 import { InputError, NotFoundError, PermanentError } from '../../core/errors.js';
-import { CONTAINERS, modelNameFor, partBlobName } from '../../core/jobNaming.js';
-import { checkReadingsHeader, parseReadingRow } from '../../core/readings.js';
-import { RowErrorReport, checkErrorBudget, type RowErrorSummary } from '../../core/rowErrors.js';
-import { ShardRouter, encodeShardRows, seriesId, type ShardFlush } from '../../core/sharding.js';
-import { textLines } from '../../lib/textLines.js';
+import { CONTAINERS, modelNameFor } from '../../core/jobNaming.js';
+import { checkErrorBudget, type RowErrorSummary } from '../../core/rowErrors.js';
+import { seriesId, type ShardRouter } from '../../core/sharding.js';
+import { lineBlocks } from '../../lib/lineBlocks.js';
 import type { JsonValue } from '../../ports/jobLedger.js';
 import type { PinnedModel } from '../../ports/models.js';
 import { detailOf } from '../jobDetail.js';
 import type { Plan, PlanContext } from '../jobKind.js';
 import { inputLabel } from '../jobLifecycle.js';
 import type { AnomalyDeps, ScoreMessage } from './deps.js';
-
-interface SeriesPlan {
-  readonly device: string;
-  readonly tag: string;
-  readonly model: PinnedModel | undefined;
-  readonly windowSeconds: number;
-}
+import { PartWriter } from './partWriter.js';
+import { PlanPass, type SeriesPlan, type SpanChoice } from './planPass.js';
 
 /** How a pinned series is kept on the job: its model, or null for a series without one. */
 type Pins = Record<string, (PinnedModel & { windowSeconds: number | null }) | null>;
@@ -26,10 +20,11 @@ const HEARTBEAT_MS = 5_000;
 
 /**
  * Plans an anomaly job: one streaming pass over the CSV validates every row and routes it to its
- * shard (one series over whole windows each), writing the shards' parts as it goes. Memory is
- * bounded by `planBufferRows`, not by the file. The models chosen for each series are pinned on the
- * job before any shard is recorded, so a re-run cuts the same shards even if a newer model version
- * appeared; part names are deterministic, so a re-run overwrites the same parts.
+ * shard (one series over whole windows each), writing the shards' parts as it goes (planPass.ts).
+ * Memory is bounded by `planBufferRows`, not by the file. The shard spans and the models chosen for
+ * each series are pinned on the job before any shard is recorded, so a re-run cuts the same shards
+ * even if a newer model version appeared; part names are deterministic, so a re-run overwrites the
+ * same parts.
  */
 export async function planAnomalyJob(deps: AnomalyDeps, ctx: PlanContext): Promise<Plan> {
   const label = inputLabel(ctx.job);
@@ -60,15 +55,25 @@ export async function planAnomalyJob(deps: AnomalyDeps, ctx: PlanContext): Promi
     shards,
     counts: { rows: routed.errors.rows, badRows: routed.errors.badRows, series: routed.series.size },
     detail: { errors: routed.errors as unknown as JsonValue, models: routed.models },
-    log: { rows: routed.errors.rows, badRows: routed.errors.badRows },
+    log: {
+      rows: routed.errors.rows,
+      badRows: routed.errors.badRows,
+      parts: routed.parts,
+      shardWindows: routed.windows,
+    },
   };
 }
 
-async function readAndRoute(
-  deps: AnomalyDeps,
-  ctx: PlanContext,
-  label: string,
-): Promise<{ router: ShardRouter; errors: RowErrorSummary; series: Map<string, SeriesPlan>; models: JsonValue }> {
+interface Routed {
+  readonly router: ShardRouter;
+  readonly errors: RowErrorSummary;
+  readonly series: Map<string, SeriesPlan>;
+  readonly models: JsonValue;
+  readonly parts: number;
+  readonly windows: number;
+}
+
+async function readAndRoute(deps: AnomalyDeps, ctx: PlanContext, label: string): Promise<Routed> {
   const { job } = ctx;
   const { container = CONTAINERS.inbox, name = '', etag = '' } = job.input;
   const download = await deps.blobs.get(container, name).catch((error: unknown) => {
@@ -83,60 +88,56 @@ async function readAndRoute(
       `the blob changed after it was submitted (ETag ${download.properties.etag}, expected ${etag}); submit the new version`,
     );
   }
-  const pinned = (detailOf(job).pins ?? {}) as Pins;
-  const router = new ShardRouter(deps.settings.planBufferRows);
-  const errors = new RowErrorReport();
-  const series = new Map<string, SeriesPlan>();
-  const writeParts = async (flushes: ShardFlush[]) => {
-    for (const f of flushes)
-      await deps.blobs.put(CONTAINERS.work, partBlobName(job.jobId, f.shardId, f.part), encodeShardRows(f.rows), {
-        contentType: 'text/csv',
-      });
-  };
-  let lineNo = 0;
+  const detail = detailOf(job);
+  const pinned = (detail.pins ?? {}) as Pins;
+  const parts = new PartWriter(deps.blobs, job.jobId);
+  const fixed = deps.settings.windowsPerShard;
+  const spans = fixed > 0 ? { bySeries: {}, otherwise: fixed } : (detail.shardWindows as SpanChoice | undefined);
+  const pass = new PlanPass(
+    deps,
+    label,
+    parts,
+    (device, tag) => seriesPlan(deps, pinned, seriesId({ device, tag }), device, tag),
+    download.properties.size,
+    spans ?? undefined,
+  );
   let beat = Date.now();
-  for await (const line of textLines(download.stream, label)) {
-    lineNo += 1;
-    if (lineNo === 1) {
-      const bad = checkReadingsHeader(line);
-      if (bad) throw new InputError(label, bad);
-      continue;
+  let pinnedSpans = spans !== undefined;
+  try {
+    for await (const block of lineBlocks(download.stream, label, { linesBefore: () => pass.lineNo })) {
+      await pass.block(block);
+      if (!pinnedSpans && pass.choice) {
+        // A re-run after a crash cuts the same spans, whatever the sample would say under other settings.
+        pinnedSpans = true;
+        await ctx.pin({ shardWindows: pass.choice as unknown as JsonValue });
+      }
+      if (Date.now() - beat > HEARTBEAT_MS) {
+        ctx.signal?.throwIfAborted();
+        beat = Date.now();
+        await ctx.heartbeat({ planRows: pass.lineNo - 1 });
+      }
     }
-    if (Date.now() - beat > HEARTBEAT_MS) {
-      ctx.signal?.throwIfAborted();
-      beat = Date.now();
-      await ctx.heartbeat({ planRows: lineNo - 1 });
-    }
-    if (line.trim() === '') continue;
-    errors.countRow();
-    const row = parseReadingRow(line, deps.settings.timestampRange);
-    if (!row.ok) {
-      errors.reject(lineNo, row.reason, row.detail);
-      continue;
-    }
-    const key = seriesId(row.reading);
-    let plan = series.get(key);
-    if (!plan) {
-      plan = await seriesPlan(deps, pinned, key, row.reading.device, row.reading.tag);
-      series.set(key, plan);
-    }
-    if (!plan.model) {
-      errors.reject(
-        lineNo,
-        'series has no model',
-        `no model "${modelNameFor(deps.settings.modelPattern, plan)}" for device ${plan.device}, tag ${plan.tag}`,
-      );
-      continue;
-    }
-    const shardMs = plan.windowSeconds * 1000 * deps.settings.windowsPerShard;
-    await writeParts(router.add(row.reading, shardMs, { ts: row.reading.ts, value: row.reading.value }));
+    await pass.end();
+    // A file shorter than the sample has its spans chosen at its end.
+    if (!pinnedSpans && pass.choice) await ctx.pin({ shardWindows: pass.choice as unknown as JsonValue });
+  } finally {
+    download.stream.destroy();
+    await parts.drain().catch(() => undefined);
   }
-  if (lineNo === 0) throw new InputError(label, 'the file is empty');
-  await writeParts(router.flush());
+  const series = new Map<string, SeriesPlan>();
+  for (const s of pass.series) if (s) series.set(seriesId(s.key), s.plan);
   const models: JsonValue = [...series.values()].flatMap((s) =>
     s.model ? [`${s.model.name}@${s.model.version}`] : [],
   );
-  return { router, errors: errors.summary(), series, models };
+  const choice = pass.choice;
+  return {
+    router: pass.router,
+    errors: pass.errors.summary(),
+    series,
+    models,
+    parts: parts.parts,
+    windows: choice ? choice.otherwise : 0,
+  };
 }
 
 /**

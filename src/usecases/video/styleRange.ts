@@ -7,6 +7,7 @@ import { inputLabel } from '../jobLifecycle.js';
 import { shardOutputMetadata } from '../shardOutput.js';
 import type { StyleMessage, VideoDeps } from './deps.js';
 import { localInputPath, localSegmentPath, segmentBlob } from './videoPaths.js';
+import { isNoStyle } from '../../ports/video.js';
 
 /** Checks a `style` message body and narrows it; a malformed body is permanent. */
 export function decodeStyleMessage(body: unknown): StyleMessage {
@@ -45,7 +46,8 @@ async function render(deps: VideoDeps, msg: StyleMessage, blob: string, ctx: Sha
   const { container = CONTAINERS.inbox, name = '', etag = '' } = ctx.job.input;
   const input = localInputPath(deps.settings.cacheDir, msg.jobId, name);
   await deps.tools.localCopy({ container, name, etag }, input);
-  const style = await deps.styles.open(msg.model);
+  // The no-style model re-encodes the range as it is (one ffmpeg, no model).
+  const style = isNoStyle(msg.model) ? undefined : await deps.styles.open(msg.model);
   if (deps.settings.faultShardDelayMs > 0) await delay(deps.settings.faultShardDelayMs, signal);
   signal?.throwIfAborted();
   // An attempt of its own: a second delivery running at the same time (a lost lock) never writes into this file.
@@ -72,6 +74,6 @@ async function render(deps: VideoDeps, msg: StyleMessage, blob: string, ctx: Sha
   };
   await deps.tools.upload(output, { container: CONTAINERS.work, name: blob }, shardOutputMetadata(counts), 'video/mp4');
   await deps.tools.removeLocal(output);
-  ctx.log.info('segment styled', { frames, ms: Date.now() - started, provider: style.executionProvider });
+  ctx.log.info('segment styled', { frames, ms: Date.now() - started, provider: style?.executionProvider ?? 'none' });
   return counts;
 }

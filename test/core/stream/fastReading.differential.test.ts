@@ -5,7 +5,7 @@
  * values are bad, whose text differs by a character, or whose layout is new.
  */
 import { describe, expect, it } from 'vitest';
-import { fastSingleReading } from '../../../src/core/stream/fastReading.js';
+import { fastReadings, fastSingleReading } from '../../../src/core/stream/fastReading.js';
 import {
   decodeReadings,
   decodeReadingsGeneral,
@@ -209,10 +209,36 @@ function bodyOf(rnd: Rnd, layout: { keys: string[]; ws: string[] }, i: number): 
         ? pick(rnd, ['{"unit":"C"}', '{}', '{"a":{}}', '[1]'])
         : key === 'readings'
           ? '[]'
-          : pick(rnd, ['1', '"x"', '[1,{"a":2}]', 'null']);
+          : pick(rnd, [
+              '1',
+              '"x"',
+              '[1,{"a":2}]',
+              'null',
+              'true',
+              'false',
+              '-2.5e-3',
+              '"a\\"b"',
+              '""',
+              '01',
+              'tru',
+              '{}',
+            ]);
     return `${ws[4 * k]}"${key}"${ws[4 * k + 1]}:${ws[4 * k + 2]}${value}${ws[4 * k + 3]}`;
   });
   return `${ws[ws.length - 2]}{${members.join(',')}}${ws[ws.length - 1]}`;
+}
+
+/** A batch envelope around `items`: its keys in either order, sometimes wrong, with whitespace. */
+function batchOf(rnd: Rnd, items: string[]): string {
+  const ws = () => (rnd() < 0.7 ? '' : pick(rnd, WS));
+  const schema = `${ws()}"schema"${ws()}:${ws()}${rnd() < 0.9 ? `"${READING_SCHEMA_V1}"` : pick(rnd, ['"tessera.reading/v2"', '1'])}${ws()}`;
+  const readings = `${ws()}"readings"${ws()}:${ws()}[${ws()}${(rnd() < 0.05 ? [] : items).join(`${ws()},${ws()}`)}${ws()}]${ws()}`;
+  const members = rnd() < 0.5 ? [schema, readings] : [readings, schema];
+  const r = rnd();
+  if (r < 0.03) members.push(schema);
+  else if (r < 0.06) members.push(`"extra":1`);
+  else if (r < 0.08) members.shift();
+  return `${ws()}{${members.join(',')}}${ws()}`;
 }
 
 /** One random character edit: replace, insert or delete. */
@@ -240,6 +266,7 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
     const rnd = seeded(2024);
     const reasons = new Map<string, number>();
     let fastAnswers = 0,
+      fastBatches = 0,
       bodies = 0;
     for (let run = 0; run < 1500; run++) {
       const layout = layoutOf(rnd);
@@ -250,15 +277,19 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
         const wrap = rnd();
         if (wrap < 0.02) body = `[${body}]`;
         else if (wrap < 0.05) body = `{"schema":"${READING_SCHEMA_V1}","readings":[${body},3]}`;
+        else if (wrap < 0.15)
+          body = batchOf(rnd, [body, ...Array.from({ length: Math.floor(rnd() * 4) }, () => bodyOf(rnd, layout, i))]);
         const fast = decodeReadings(body, limits);
         expectSame(body, fast, decodeReadingsGeneral(body, limits));
         bodies += 1;
         if (fastSingleReading(body, NOW - 86_400_000, NOW + 60_000) !== undefined) fastAnswers += 1;
+        if ((fastReadings(body, NOW - 86_400_000, NOW + 60_000)?.length ?? 0) > 1) fastBatches += 1;
         for (const r of fast.rejects) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
       }
     }
     // The generator reaches both paths and every reject reason but the size limit.
-    expect(fastAnswers).toBeGreaterThan(bodies / 10);
+    expect(fastAnswers + fastBatches).toBeGreaterThan(bodies / 10);
+    expect(fastBatches).toBeGreaterThan(10);
     expect(bodies - fastAnswers).toBeGreaterThan(bodies / 5);
     expect([...reasons.keys()].sort()).toEqual(
       [

@@ -6,6 +6,7 @@ import { fastSingleReading } from '../../../src/core/stream/fastReading.js';
 import { READING_JSON_SCHEMA_V1 } from '../../../src/core/stream/readingJsonSchema.js';
 import {
   decodeReadings,
+  decodeReadingsGeneral,
   READING_SCHEMA_V1,
   utf8Length,
   type DecodeLimits,
@@ -18,6 +19,21 @@ const good = { deviceId: '1', tag: '4', ts: '2018-08-28T23:00:05Z', value: 84.53
 const body = (o: unknown): string => JSON.stringify(o);
 
 describe('decodeReadings: the v1 reading format', () => {
+  it('keeps "backfill": true when the fast path has learned the layout without it, single and batched', () => {
+    // Teach the fast path both layouts first, then send the same shapes marked as history.
+    decodeReadings(body(good), limits);
+    decodeReadings(body({ schema: READING_SCHEMA_V1, readings: [good, good] }), limits);
+    for (const marked of [
+      body({ ...good, backfill: true }),
+      body({ backfill: true, ...good }),
+      body({ schema: READING_SCHEMA_V1, readings: [good, { ...good, backfill: true }] }),
+    ]) {
+      const decoded = decodeReadings(marked, limits);
+      expect(decoded, marked).toEqual(decodeReadingsGeneral(marked, limits));
+      expect(decoded.readings.some((r) => r.backfill)).toBe(true);
+    }
+  });
+
   it('decodes the single form with an ISO timestamp, zone-less = UTC, and epoch milliseconds', () => {
     expect(decodeReadings(body(good), limits)).toEqual({
       readings: [

@@ -51,7 +51,7 @@ describe('scorer-image/Dockerfile', () => {
       );
     }
     expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm ci(?! --omit)/);
-    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/tsc -p scorer-image/);
+    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm run build/);
   });
 
   it("installs from the lock with npm ci and runs only the install scripts it names (Node 22's npm ignores allowScripts)", () => {
@@ -85,9 +85,10 @@ describe('scorer-image/Dockerfile', () => {
       expect(users.at(-1)).toBe(`${runAsUser}:${runAsGroup}`);
       expect(users.at(-1)).not.toMatch(/^(0|root)\b/);
       expect(args(s, 'EXPOSE')).toContain(String(container!.ports[0]!.containerPort));
-      expect(JSON.parse(args(s, 'ENTRYPOINT').at(-1)!)).toEqual(
-        expect.arrayContaining(['node', '--import', 'tsx', 'scorer-image/src/main.ts']),
-      );
+      // The compiled entry point (tsconfig.build.json: src and scorer-image/src to dist/), no TypeScript loader.
+      const entrypoint = JSON.parse(args(s, 'ENTRYPOINT').at(-1)!) as string[];
+      expect(entrypoint.slice(-2)).toEqual(['node', 'dist/scorer-image/src/main.js']);
+      expect(entrypoint.join(' ')).not.toContain('tsx');
       expect(args(s, 'ENV').join(' ')).toContain('TESSERA_HEALTH_PORT=8080');
     }
     expect(container!.readinessProbe.httpGet.path).toBe('/readyz');

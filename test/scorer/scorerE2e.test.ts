@@ -1,5 +1,5 @@
 /**
- * Two scorer entry-point processes (scorer-image/src/main.ts, as the image runs it) against the
+ * Two scorer entry-point processes (compiled, dist/scorer-image/src/main.js, as the image runs it) against the
  * test broker and Azurite, with the Functions app's control-queue handler driven in-process:
  * a batch anomaly job and a short video job complete with the right outputs, then a scorer
  * SIGTERMed while it holds a shard hands it back at its drain deadline, the other scorer

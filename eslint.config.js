@@ -41,6 +41,7 @@ export default tseslint.config(
       '.bench-venv/**',
       'eslint.config.js',
       'bench/run.js',
+      'tools/lint/*.js', // plain JavaScript the config loads, like this file (their types: tools/lint/*.d.ts)
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

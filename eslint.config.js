@@ -41,7 +41,7 @@ export default tseslint.config(
       '.bench-venv/**',
       'eslint.config.js',
       'bench/run.js',
-      'tools/lint/**',
+      'tools/lint/**', // plain JavaScript the config loads, like this file (their types: tools/lint/*.d.ts)
       'test/lint/fixtures/**',
     ],
   },

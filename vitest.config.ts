@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/azuriteGlobalSetup.ts'],
+    globalSetup: ['test/support/buildGlobalSetup.ts', 'test/support/azuriteGlobalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -3,11 +3,10 @@
  * pod's IP. GET only.
  * - /healthz: 200 while the process runs (liveness and startup);
  * - /readyz: 200 when `readiness()` names no reason to wait, else 503 with that reason;
- * - /metrics: the registry in Prometheus' text format.
+ * - /metrics: `metrics` answers (the OpenTelemetry Prometheus exporter's handler, scorerMetrics.ts).
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 
 export interface HealthServer {
   readonly port: number;
@@ -18,7 +17,8 @@ export interface HealthServerOptions {
   readonly port: number;
   /** Undefined when ready; otherwise why not (e.g. `draining`). */
   readonly readiness: () => string | undefined;
-  readonly registry: Registry;
+  /** Answers a GET of /metrics in Prometheus' text format. */
+  readonly metrics: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
@@ -37,13 +37,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         ? json(res, 200, { status: 'ready' })
         : json(res, 503, { status: 'not ready', reason });
     }
-    if (path === '/metrics') {
-      options.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
-        (error: unknown) => json(res, 500, { error: error instanceof Error ? error.message : String(error) }),
-      );
-      return;
-    }
+    if (path === '/metrics') return options.metrics(req, res);
     json(res, 404, { error: 'not found' });
   });
   // Probes must not keep a draining process alive.

@@ -21,7 +21,7 @@ import { verifyExecutionProviderOnce } from '../../src/video/style/providerSelfT
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.js';
 import { startHealthServer } from './healthServer.js';
 import { instrumentQueue } from './instrumentedQueue.js';
-import { createScorerMetrics } from './scorerMetrics.js';
+import { createPrometheusReader, observeScorer } from './scorerMetrics.js';
 import { startScorerPumps } from './scorerPumps.js';
 import { loadScorerSettings, type ScorerSettings } from './scorerSettings.js';
 import { createShardTracker } from './shardTracker.js';
@@ -40,23 +40,19 @@ async function main(): Promise<number> {
   const { config } = settings.azure;
   const provider = config.video.executionProvider;
   const log = createLogger({ level: config.logLevel, fields: { worker: settings.workerId, pid: process.pid } });
-  const metrics = createScorerMetrics();
+  const prometheus = createPrometheusReader();
 
-  const state: { ctx?: AzureContext; verified: boolean; draining: boolean } = { verified: false, draining: false };
+  const state: ScorerRunState = { verified: false, draining: false, inFlight: () => 0 };
   const notReady = (): string | undefined => {
     if (state.draining) return 'draining';
     if (!state.ctx) return 'opening the Azure context';
     if (!state.verified) return `execution provider self-test (${provider}) has not passed`;
     return undefined;
   };
-  const refresh = (): void => {
-    metrics.ready.set(notReady() === undefined ? 1 : 0);
-    metrics.draining.set(state.draining ? 1 : 0);
-  };
   const health = await startHealthServer({
     port: settings.healthPort,
     readiness: notReady,
-    registry: metrics.registry,
+    metrics: (req, res) => prometheus.getMetricsRequestHandler(req, res),
   });
   log.info('health server listening', { port: health.port });
 
@@ -67,7 +63,6 @@ async function main(): Promise<number> {
       process.on(s, () => {
         signals += 1;
         state.draining = true;
-        refresh();
         if (signals === 1) resolve(s);
         onSignal(s);
       });
@@ -78,31 +73,26 @@ async function main(): Promise<number> {
   let telemetry: Telemetry | undefined;
   try {
     const credential = await credentialFor(settings.azure);
-    // Traces and OpenTelemetry metrics (Azure Monitor in production, see src/telemetry/setup.ts), beside the Prometheus endpoint.
+    // Traces and metrics (Azure Monitor in production, see src/telemetry/setup.ts); /metrics serves the same metrics.
     telemetry = await startTelemetry({
       service: 'tessera-scorer',
       credential,
       attributes: { 'tessera.worker': settings.workerId, 'tessera.execution_provider': provider },
+      metricReaders: [prometheus],
     });
     log.info('telemetry', { mode: telemetry.mode });
+    observeScorer({
+      ready: () => notReady() === undefined,
+      draining: () => state.draining,
+      inFlight: () => state.inFlight(),
+      executionProvider: () => state.proven,
+    });
     const ctx = openAzureContext(settings.azure, credential, log);
     state.ctx = ctx;
-    refresh();
     try {
-      code = await run(
-        ctx,
-        settings,
-        log,
-        metrics,
-        signalled,
-        (handler) => {
-          onSignal = handler;
-        },
-        () => {
-          state.verified = true;
-          refresh();
-        },
-      );
+      code = await run(ctx, settings, log, state, signalled, (handler) => {
+        onSignal = handler;
+      });
     } finally {
       await closeWithin(ctx, log);
     }
@@ -118,14 +108,23 @@ async function main(): Promise<number> {
   return code;
 }
 
+/** What the probes and the gauges read. */
+interface ScorerRunState {
+  ctx?: AzureContext;
+  verified: boolean;
+  draining: boolean;
+  /** The provider the self-test proved. */
+  proven?: { readonly requested: string; readonly provider: string };
+  inFlight: () => number;
+}
+
 async function run(
   ctx: AzureContext,
   settings: ScorerSettings,
   log: Logger,
-  metrics: ReturnType<typeof createScorerMetrics>,
+  state: ScorerRunState,
   signalled: Promise<NodeJS.Signals>,
   onLaterSignal: (handler: (signal: NodeJS.Signals) => void) => void,
-  verified: () => void,
 ): Promise<number> {
   const { config } = settings.azure;
   const requested = config.video.executionProvider;
@@ -135,16 +134,12 @@ async function run(
     log.info('stopped before it was ready', { signal: started });
     return 0;
   }
-  metrics.executionProvider.set({ requested, provider: started.provider }, 1);
-  verified();
+  state.proven = { requested, provider: started.provider };
+  state.verified = true;
 
-  const queue = instrumentQueue(ctx.queue, metrics);
-  const tracker = createShardTracker({
-    dispatchFor: (scoped) => ctx.withLog(scoped).dispatch,
-    queue,
-    ledger: ctx.ledger,
-    metrics,
-  });
+  const queue = instrumentQueue(ctx.queue);
+  const tracker = createShardTracker({ dispatchFor: (scoped) => ctx.withLog(scoped).dispatch, queue });
+  state.inFlight = () => tracker.inHand();
   const pumps = startScorerPumps({
     queue,
     tracker,

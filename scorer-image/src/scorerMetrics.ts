@@ -1,73 +1,63 @@
 /**
- * The scorer's Prometheus metrics (prom-client), on a registry of its own so tests can make many.
- * Shard outcomes: completed, dead_lettered, retried (abandoned after a transient failure),
- * lock_lost, abandoned (at the drain deadline), dropped_at_stop (received as receiving stopped,
- * handed straight back).
+ * The scorer's metrics: one set of OpenTelemetry instruments (src/telemetry/metrics.ts) that the
+ * exporter pushes (Azure Monitor in production) and that `/metrics` serves to Prometheus through
+ * the OpenTelemetry Prometheus exporter, under the same names. What only the scorer knows is
+ * observed here:
+ * - `tessera.scorer.ready`, `tessera.scorer.draining`: 0 or 1;
+ * - `tessera.scorer.messages.in_flight` {message}: shards in hand;
+ * - `tessera.scorer.execution_provider`: 1 for the provider the startup self-test proved, by requested and provider;
+ * - `process.memory.usage` By: the process's resident set size (the OpenTelemetry semantic convention).
+ * Messages the pumps never see (received as receiving stopped, handed straight back) are counted in
+ * `tessera.messages` with the outcome `dropped_at_stop`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { messageKindOf } from '../../src/hosting/messagePump.js';
+import { instruments, METER_NAME } from '../../src/telemetry/metrics.js';
 
-export type ShardOutcome = 'completed' | 'dead_lettered' | 'retried' | 'lock_lost' | 'abandoned' | 'dropped_at_stop';
-
-export interface ScorerMetrics {
-  readonly registry: Registry;
-  readonly shards: Counter<'kind' | 'outcome'>;
-  readonly shardSeconds: Histogram<'kind'>;
-  readonly frames: Counter;
-  readonly windows: Counter;
-  readonly errors: Counter<'code'>;
-  readonly lockRenewals: Counter<'result'>;
-  readonly inFlight: Gauge;
-  readonly executionProvider: Gauge<'requested' | 'provider'>;
-  readonly ready: Gauge;
-  readonly draining: Gauge;
+export interface ScorerState {
+  readonly ready: () => boolean;
+  readonly draining: () => boolean;
+  readonly inFlight: () => number;
+  /** Undefined until the self-test has passed. */
+  readonly executionProvider: () => { readonly requested: string; readonly provider: string } | undefined;
 }
 
-export function createScorerMetrics(labels: Readonly<Record<string, string>> = {}): ScorerMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-  return {
-    registry,
-    shards: new Counter({
-      name: 'tessera_scorer_shards_total',
-      help: 'Shard messages settled, by message kind and outcome',
-      labelNames: ['kind', 'outcome'],
-      registers,
-    }),
-    shardSeconds: new Histogram({
-      name: 'tessera_scorer_shard_duration_seconds',
-      help: 'Time spent in a shard handler',
-      labelNames: ['kind'],
-      registers,
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    }),
-    frames: new Counter({ name: 'tessera_scorer_frames_total', help: 'Video frames styled', registers }),
-    windows: new Counter({ name: 'tessera_scorer_windows_total', help: 'Sensor windows scored', registers }),
-    errors: new Counter({
-      name: 'tessera_scorer_errors_total',
-      help: 'Failed shard attempts, by error code',
-      labelNames: ['code'],
-      registers,
-    }),
-    lockRenewals: new Counter({
-      name: 'tessera_scorer_lock_renewals_total',
-      help: 'Peek-lock renewals, by result (ok, lost, failed)',
-      labelNames: ['result'],
-      registers,
-    }),
-    inFlight: new Gauge({
-      name: 'tessera_scorer_messages_in_flight',
-      help: 'Shard messages being handled now',
-      registers,
-    }),
-    executionProvider: new Gauge({
-      name: 'tessera_scorer_execution_provider',
-      help: 'The execution provider the startup self-test proved (1 = in use)',
-      labelNames: ['requested', 'provider'],
-      registers,
-    }),
-    ready: new Gauge({ name: 'tessera_scorer_ready', help: '1 while /readyz answers 200', registers }),
-    draining: new Gauge({ name: 'tessera_scorer_draining', help: '1 from SIGTERM until exit', registers }),
-  };
+/** The reader behind `/metrics`: give it to startTelemetry's `metricReaders`; it serves nothing before that. */
+export function createPrometheusReader(): PrometheusExporter {
+  return new PrometheusExporter({ preventServerStart: true });
+}
+
+/** Registers the scorer's gauges on the meter provider telemetry started; call once, after startTelemetry. */
+export function observeScorer(state: ScorerState): void {
+  const meter = metrics.getMeter(METER_NAME);
+  const flag = (on: boolean): number => (on ? 1 : 0);
+  meter
+    .createObservableGauge('tessera.scorer.ready', { description: '1 while /readyz answers 200' })
+    .addCallback((result) => result.observe(flag(state.ready())));
+  meter
+    .createObservableGauge('tessera.scorer.draining', { description: '1 from SIGTERM until exit' })
+    .addCallback((result) => result.observe(flag(state.draining())));
+  meter
+    .createObservableGauge('tessera.scorer.messages.in_flight', {
+      description: 'Shard messages being handled now',
+      unit: '{message}',
+    })
+    .addCallback((result) => result.observe(state.inFlight()));
+  meter
+    .createObservableGauge('tessera.scorer.execution_provider', {
+      description: 'The execution provider the startup self-test proved (1 = in use)',
+    })
+    .addCallback((result) => {
+      const proven = state.executionProvider();
+      if (proven) result.observe(1, { requested: proven.requested, provider: proven.provider });
+    });
+  meter
+    .createObservableGauge('process.memory.usage', { description: 'Resident set size', unit: 'By' })
+    .addCallback((result) => result.observe(process.memoryUsage.rss()));
+}
+
+/** Counts a message the pumps never handled, so `tessera.messages` still accounts for every delivery. */
+export function countDroppedAtStop(queue: string, body: unknown): void {
+  instruments().messages.add(1, { queue, kind: messageKindOf(body), outcome: 'dropped_at_stop' });
 }

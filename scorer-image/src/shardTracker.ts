@@ -1,19 +1,17 @@
 /**
  * Wraps the handler the message pumps run (the context's dispatch): each shard in hand is
- * tracked, scoped in the logs, timed and counted; and at the drain deadline every shard still in
- * hand is aborted and abandoned at once (its message is redelivered to another worker now, not
- * when its lock runs out).
+ * tracked and scoped in the logs; and at the drain deadline every shard still in hand is aborted
+ * and abandoned at once (its message is redelivered to another worker now, not when its lock runs
+ * out). The pump counts and times every shard (`tessera.messages`); the models count windows and
+ * frames.
  *
- * A handler whose shard was abandoned throws LockLostError: the pump then leaves the message
- * alone (it is no longer this worker's), instead of retrying after a backoff or dead-lettering it
- * on its last delivery. Windows and frames are read from the shard's ledger counts once it
- * succeeded (the use cases return nothing).
+ * A handler whose shard was abandoned throws LockLostError (code `MessageAbandoned`): the pump then
+ * leaves the message alone (it is no longer this worker's), instead of retrying after a backoff or
+ * dead-lettering it on its last delivery, and counts it as `lock_lost` with that code.
  */
-import { LockLostError, TesseraError, ensureError } from '../../src/core/errors.js';
-import type { JobLedger } from '../../src/ports/jobLedger.js';
+import { LockLostError, ensureError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { kindOf, type InstrumentedQueue } from './instrumentedQueue.js';
-import type { ScorerMetrics } from './scorerMetrics.js';
 
 type Handle = (body: unknown, signal: AbortSignal, nextMayStart?: () => void) => Promise<void>;
 
@@ -35,27 +33,11 @@ export interface ShardTrackerOptions {
   /** The use cases' dispatch, logging to `log` (AzureContext.withLog(log).dispatch: same caches and sessions). */
   readonly dispatchFor: (log: Logger) => Handle;
   readonly queue: InstrumentedQueue;
-  readonly ledger: JobLedger;
-  readonly metrics: ScorerMetrics;
 }
 
 export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
-  const { queue, metrics } = options;
+  const { queue } = options;
   const inHand = new Set<InHand>();
-
-  const countOutput = async (body: unknown, log: Logger): Promise<void> => {
-    const { jobId, shardId } = body as { jobId?: unknown; shardId?: unknown };
-    if (typeof jobId !== 'string' || typeof shardId !== 'string') return;
-    try {
-      const shard = await options.ledger.getShard(jobId, shardId);
-      if (shard?.state !== 'succeeded') return;
-      metrics.windows.inc(shard.counts.windows ?? 0);
-      metrics.frames.inc(shard.counts.frames ?? 0);
-    } catch (error) {
-      // The shard is done and its message settles regardless: only this metric sample is lost.
-      log.warn('could not read the shard counts for the metrics', { error: ensureError(error).message });
-    }
-  };
 
   const handlerFor =
     (pumpLog: Logger): Handle =>
@@ -72,8 +54,6 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
       });
       const entry: InHand = { body, log, abort: new AbortController() };
       inHand.add(entry);
-      metrics.inFlight.inc();
-      const stopTimer = metrics.shardSeconds.startTimer({ kind });
       log.info('shard started');
       try {
         // The use cases' own lines carry the pump's and the message's fields too.
@@ -88,18 +68,13 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
         abandoned.catch(() => undefined);
         await Promise.race([work, abandoned]);
         log.info('shard handled');
-        void countOutput(body, log);
       } catch (thrown) {
         const error = ensureError(thrown);
         if (entry.abort.signal.aborted)
-          throw new LockLostError(message?.messageId ?? String(shardId), { cause: error });
-        if (signal.aborted) metrics.shards.inc({ kind, outcome: 'lock_lost' });
-        metrics.errors.inc({ code: error instanceof TesseraError ? error.code : error.name });
+          throw new LockLostError(message?.messageId ?? String(shardId), { cause: error, code: 'MessageAbandoned' });
         throw error;
       } finally {
-        stopTimer();
         inHand.delete(entry);
-        metrics.inFlight.dec();
       }
     };
 
@@ -113,7 +88,7 @@ export function createShardTracker(options: ShardTrackerOptions): ShardTracker {
           entry.abort.abort(new Error(why));
           if (!message) return;
           try {
-            await queue.release(message, 'abandoned');
+            await queue.release(message);
             entry.log.warn('shard abandoned for redelivery', { reason: why });
           } catch (error) {
             entry.log.warn('could not abandon the shard; it is redelivered when its lock expires', {

@@ -51,10 +51,13 @@ export class PreconditionFailedError extends TesseraError {
   }
 }
 
-/** The peek-lock on a message expired or was taken by another receiver. */
+/**
+ * The peek-lock on a message expired or was taken by another receiver; or the worker gave the
+ * message back itself (a drain deadline), which it tells apart with `code: 'MessageAbandoned'`.
+ */
 export class LockLostError extends TesseraError {
-  constructor(messageId: string, options?: { cause?: unknown }) {
-    super('MessageLockLost', `lock lost on message ${messageId}`, options);
+  constructor(messageId: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'MessageLockLost', `lock lost on message ${messageId}`, options);
   }
 }
 

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { LockLostError, PermanentError, ensureError } from '../core/errors.js';
+import { LockLostError, PermanentError, TesseraError, ensureError } from '../core/errors.js';
 import type { Logger } from '../ports/logger.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../ports/workQueue.js';
 import { instruments } from '../telemetry/metrics.js';
@@ -35,7 +35,8 @@ export interface MessagePumpOptions {
  * `run` returns when `stop` aborts, after the message in hand is settled.
  *
  * Each message is handled in a CONSUMER span that continues the trace its properties carry (see
- * telemetry/tracing.ts), and counted and timed in the `tessera.messages` metrics by outcome.
+ * telemetry/tracing.ts), and counted and timed in the `tessera.messages` metrics by outcome, with
+ * the error's code as `error.type` when it failed.
  */
 export async function runMessagePump(options: MessagePumpOptions, stop: AbortSignal): Promise<void> {
   const { queue } = options;
@@ -82,6 +83,12 @@ export function messageKindOf(body: unknown): string {
 
 type Outcome = 'completed' | 'retried' | 'dead_lettered' | 'lock_lost';
 
+/** How a message ended, and the error's code (TesseraError) or name when it failed. */
+interface Handled {
+  readonly outcome: Outcome;
+  readonly errorType?: string;
+}
+
 async function processOne(
   options: MessagePumpOptions,
   message: ReceivedMessage,
@@ -100,16 +107,16 @@ async function processOne(
     ...(typeof shardId === 'string' ? { 'tessera.shard.id': shardId } : {}),
   };
   const started = performance.now();
-  const outcome = await inSpan(
+  const { outcome, errorType } = await inSpan(
     `process ${kind}`,
     { kind: SpanKind.CONSUMER, attributes, parent: traceContextOf(message.applicationProperties) },
     async (span) => {
       const result = await handleOne(options, message, nextMayStart);
-      span.setAttribute('tessera.outcome', result);
+      span.setAttribute('tessera.outcome', result.outcome);
       return result;
     },
   );
-  const labels = { queue: options.queue.name, kind, outcome };
+  const labels = { queue: options.queue.name, kind, outcome, ...(errorType ? { 'error.type': errorType } : {}) };
   instruments().messages.add(1, labels);
   instruments().messageDuration.record((performance.now() - started) / 1000, labels);
 }
@@ -118,7 +125,7 @@ async function handleOne(
   options: MessagePumpOptions,
   message: ReceivedMessage,
   nextMayStart: () => void,
-): Promise<Outcome> {
+): Promise<Handled> {
   const { queue } = options;
   const log = options.log.child({ messageId: message.messageId, deliveryCount: message.deliveryCount });
   const work = new AbortController();
@@ -151,13 +158,14 @@ async function handleOne(
     await options.handle(message.body, work.signal, nextMayStart);
     work.signal.throwIfAborted();
     await queue.complete(current);
-    return 'completed';
+    return { outcome: 'completed' };
   } catch (thrown) {
     const error = ensureError(work.signal.aborted ? (work.signal.reason as unknown) : thrown);
     // Recorded on the consumer span (the active one) even when the message is retried.
     const span = trace.getActiveSpan();
     if (span) failSpan(span, error);
-    return await settleFailure(options, current, error, log);
+    const outcome = await settleFailure(options, current, error, log);
+    return { outcome, errorType: error instanceof TesseraError ? error.code : error.name };
   } finally {
     settled = true;
     clearInterval(renewal);

@@ -15,6 +15,9 @@
  *   OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else off.
  * OTEL_SDK_DISABLED=true turns it off whatever else is set (the OpenTelemetry convention).
  *
+ * A root may add metric readers that pull (the scorer's Prometheus endpoint, `metricReaders`): they
+ * see the same instruments under the same names as the exporter, whatever the mode, `off` included.
+ *
  * Traces are sampled parent-based (a consumer follows its producer's decision, so a trace is never
  * cut in half), with TESSERA_TRACE_SAMPLE_RATIO (0..1, default 1) for new traces. Resource:
  * service.name (the root's), service.instance.id, host and process, plus OTEL_RESOURCE_ATTRIBUTES.
@@ -37,6 +40,7 @@ import {
   ConsoleMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
+  type MetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import {
@@ -109,6 +113,7 @@ export interface AzureMonitorDistro {
 export interface AzureMonitorOptions {
   readonly azureMonitorExporterOptions: { readonly connectionString: string; readonly credential?: TokenCredential };
   readonly resource: Resource;
+  readonly metricReaders: MetricReader[];
   readonly samplingRatio: number;
   readonly enableLiveMetrics: boolean;
   readonly instrumentationOptions: {
@@ -129,6 +134,8 @@ export interface StartTelemetryOptions {
   readonly write?: (line: string) => void;
   /** Replaces the exporters (tests: an in-memory exporter). */
   readonly spanExporter?: SpanExporter;
+  /** Readers that pull (a Prometheus endpoint): given every metric, in any mode. */
+  readonly metricReaders?: readonly MetricReader[];
   readonly loadAzureMonitor?: () => Promise<AzureMonitorDistro>;
 }
 
@@ -145,7 +152,8 @@ const OFF: Telemetry = { mode: 'off', flush: () => Promise.resolve(), shutdown: 
 export async function startTelemetry(options: StartTelemetryOptions): Promise<Telemetry> {
   const env = options.env ?? process.env;
   const settings = telemetrySettingsOf(env);
-  if (settings.mode === 'off' && !options.spanExporter) return OFF;
+  const pullReaders = [...(options.metricReaders ?? [])];
+  if (settings.mode === 'off' && !options.spanExporter && pullReaders.length === 0) return OFF;
   const resource = detectResources({ detectors: [envDetector, hostDetector, processDetector] }).merge(
     resourceFromAttributes({
       'service.name': options.service,
@@ -154,6 +162,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
       ...options.attributes,
     }),
   );
+  if (settings.mode === 'off' && !options.spanExporter) return metricsOnly(resource, pullReaders);
   if (settings.mode === 'azure-monitor' && !options.spanExporter) {
     const distro = await (options.loadAzureMonitor ?? (() => import('@azure/monitor-opentelemetry')))();
     distro.useAzureMonitor({
@@ -162,6 +171,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
         ...(options.credential ? { credential: options.credential } : {}),
       },
       resource,
+      metricReaders: pullReaders,
       samplingRatio: settings.sampleRatio,
       enableLiveMetrics: true,
       // The Azure SDK's own spans (Service Bus, Blob, Event Hubs calls) nest under Tessera's; the
@@ -192,23 +202,17 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     spanProcessors: processors,
   });
   tracerProvider.register();
-  let meterProvider: MeterProvider | undefined;
+  const readers = [...pullReaders];
   if (!options.spanExporter) {
     const metricExporter: PushMetricExporter =
       settings.mode === 'otlp'
         ? new OTLPMetricExporter({ url: otlpUrl(env, 'METRICS', 'v1/metrics') })
         : new ConsoleMetricExporter();
-    meterProvider = new MeterProvider({
-      resource,
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: metricExporter,
-          exportIntervalMillis: settings.metricsIntervalMs,
-        }),
-      ],
-    });
-    metrics.setGlobalMeterProvider(meterProvider);
+    readers.push(
+      new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: settings.metricsIntervalMs }),
+    );
   }
+  const meterProvider = readers.length > 0 ? startMeterProvider(resource, readers) : undefined;
   let stopped: Promise<void> | undefined;
   return {
     mode: settings.mode,
@@ -223,6 +227,26 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
         trace.disable();
         metrics.disable();
       })()),
+  };
+}
+
+function startMeterProvider(resource: Resource, readers: MetricReader[]): MeterProvider {
+  const provider = new MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(provider);
+  return provider;
+}
+
+/** Mode off with pull readers: metrics for them, no traces. */
+function metricsOnly(resource: Resource, readers: MetricReader[]): Telemetry {
+  const provider = startMeterProvider(resource, readers);
+  let stopped: Promise<void> | undefined;
+  return {
+    mode: 'off',
+    flush: () => provider.forceFlush(),
+    shutdown: () =>
+      (stopped ??= provider.shutdown().finally(() => {
+        metrics.disable();
+      })),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Structural checks of scorer-image/Dockerfile (Docker cannot build here, and hadolint installs
- * from neither the npm registry nor Debian): the targets and their bases, ffmpeg, the CUDA provider
- * fetched at build time, a non-root user matching the Deployment, no secrets, the probes' port,
- * and a build context that sends only what the image needs.
+ * from neither the npm registry nor Debian): the targets and their bases, ffmpeg, npm ci with only
+ * the install scripts the image names, the CUDA provider fetched at build time by onnxruntime-node's
+ * own script, a non-root user matching the Deployment, no secrets, the probes' port, and a build
+ * context that sends only what the image needs.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -49,13 +50,26 @@ describe('scorer-image/Dockerfile', () => {
         true,
       );
     }
-    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm (ci|install)(?! --omit)/);
-    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/tsc -p scorer-image/);
+    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm ci(?! --omit)/);
+    expect(args(stage('build'), 'RUN').join('\n')).toMatch(/npm run build/);
+  });
+
+  it("installs from the lock with npm ci and runs only the install scripts it names (Node 22's npm ignores allowScripts)", () => {
+    const installs = stages
+      .flatMap((s) => args(s, 'RUN'))
+      .flatMap((run) => run.match(/npm (ci|install)\b[^&|;]*/g) ?? []);
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    for (const install of installs) {
+      expect(install).toMatch(/^npm ci /);
+      expect(install).toContain('--ignore-scripts');
+    }
   });
 
   it('fetches the CUDA 12 provider at build time for the gpu target only', () => {
     const gpuDeps = [...dependencies(stages, 'gpu')].flatMap((n) => args(stage(n), 'RUN'));
-    expect(gpuDeps.join('\n')).toMatch(/npm (ci|install) [^\n]*--onnxruntime-node-install=cuda12/);
+    expect(gpuDeps.join('\n')).toMatch(
+      /node node_modules\/onnxruntime-node\/script\/install --onnxruntime-node-install=cuda12/,
+    );
     expect(gpuDeps.join('\n')).toContain('libonnxruntime_providers_cuda.so');
     const cpuDeps = [...dependencies(stages, 'cpu')].flatMap((n) => args(stage(n), 'RUN'));
     expect(cpuDeps.join('\n')).not.toContain('--onnxruntime-node-install');
@@ -71,9 +85,10 @@ describe('scorer-image/Dockerfile', () => {
       expect(users.at(-1)).toBe(`${runAsUser}:${runAsGroup}`);
       expect(users.at(-1)).not.toMatch(/^(0|root)\b/);
       expect(args(s, 'EXPOSE')).toContain(String(container!.ports[0]!.containerPort));
-      expect(JSON.parse(args(s, 'ENTRYPOINT').at(-1)!)).toEqual(
-        expect.arrayContaining(['node', '--import', 'tsx', 'scorer-image/src/main.ts']),
-      );
+      // The compiled entry point (tsconfig.build.json: src and scorer-image/src to dist/), no TypeScript loader.
+      const entrypoint = JSON.parse(args(s, 'ENTRYPOINT').at(-1)!) as string[];
+      expect(entrypoint.slice(-2)).toEqual(['node', 'dist/scorer-image/src/main.js']);
+      expect(entrypoint.join(' ')).not.toContain('tsx');
       expect(args(s, 'ENV').join(' ')).toContain('TESSERA_HEALTH_PORT=8080');
     }
     expect(container!.readinessProbe.httpGet.path).toBe('/readyz');

@@ -1,5 +1,5 @@
 /**
- * Two scorer entry-point processes (scorer-image/src/main.ts, as the image runs it) against the
+ * Two scorer entry-point processes (compiled, dist/scorer-image/src/main.js, as the image runs it) against the
  * test broker and Azurite, with the Functions app's control-queue handler driven in-process:
  * a batch anomaly job and a short video job complete with the right outputs, then a scorer
  * SIGTERMed while it holds a shard hands it back at its drain deadline, the other scorer
@@ -176,36 +176,27 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(frames).toBeGreaterThanOrEqual(20);
     expect(await videoFrames(styled)).toBe(frames);
 
-    // Metrics: both workers took shards; together they account for every shard, window and frame once.
+    // Metrics (/metrics, the OpenTelemetry instruments under their Prometheus names): both workers
+    // took shards; together they account for every shard, window and frame once, and nothing failed.
     const [ma, mb] = [await metrics(a), await metrics(b)];
     const sum = (name: string, labels: Record<string, string> = {}) =>
       (metricValue(ma, name, labels) ?? 0) + (metricValue(mb, name, labels) ?? 0);
     for (const m of [ma, mb]) {
-      expect(metricValue(m, 'tessera_scorer_shards_total', { outcome: 'completed' }) ?? 0).toBeGreaterThan(0);
+      expect(metricValue(m, 'tessera_messages_total', { outcome: 'completed' }) ?? 0).toBeGreaterThan(0);
       expect(
         metricValue(m, 'tessera_scorer_execution_provider', { requested: 'cpu', provider: 'CPUExecutionProvider' }),
       ).toBe(1);
       expect(metricValue(m, 'tessera_scorer_messages_in_flight')).toBe(0);
       expect(metricValue(m, 'tessera_scorer_ready')).toBe(1);
-      expect(m).toContain('process_resident_memory_bytes');
+      expect(metricValue(m, 'process_memory_usage') ?? 0).toBeGreaterThan(0);
+      expect(m).not.toContain('tessera_scorer_shards_total'); // one name per signal: the pump's tessera.messages
     }
-    expect(sum('tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
-    expect(sum('tessera_scorer_shards_total', { kind: 'style', outcome: 'completed' })).toBe(video.shards.total);
-    await expect
-      .poll(
-        async () =>
-          (metricValue(await metrics(a), 'tessera_scorer_windows_total') ?? 0) +
-          (metricValue(await metrics(b), 'tessera_scorer_windows_total') ?? 0),
-      )
-      .toBe(windows.length);
-    await expect
-      .poll(
-        async () =>
-          (metricValue(await metrics(a), 'tessera_scorer_frames_total') ?? 0) +
-          (metricValue(await metrics(b), 'tessera_scorer_frames_total') ?? 0),
-      )
-      .toBe(frames);
-    expect(sum('tessera_scorer_errors_total')).toBe(0);
+    expect(sum('tessera_messages_total', { kind: 'score', outcome: 'completed' })).toBe(anomaly.shards.total);
+    expect(sum('tessera_messages_total', { kind: 'style', outcome: 'completed' })).toBe(video.shards.total);
+    expect(sum('tessera_message_duration_count', { kind: 'score' })).toBe(anomaly.shards.total);
+    expect(sum('tessera_windows_total')).toBe(windows.length);
+    expect(sum('tessera_frames_total')).toBe(frames);
+    expect(sum('tessera_messages_total')).toBe(sum('tessera_messages_total', { outcome: 'completed' }));
     // Structured lines, the use cases' own included, carry the worker, the pump and the message.
     expect(
       a.lines.some(
@@ -316,6 +307,12 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     });
     expect(victim.lines.find((l) => l.msg === 'drained')).toMatchObject({ outcome: 'abandoned' });
     expect(victim.lines.some((l) => l.msg === 'shard handled')).toBe(false);
+    // Its pump counted the shard it gave back once, as given back (the victim flushed its metrics as it stopped).
+    const fromVictim = collector.metrics.filter((m) => m.pid === victim.pid);
+    expect(
+      counterTotal(fromVictim, 'tessera.messages', { outcome: 'lock_lost', 'error.type': 'MessageAbandoned' }),
+    ).toBe(1);
+    expect(counterTotal(fromVictim, 'tessera.messages', { outcome: 'completed' })).toBe(0);
 
     const progress = await waitForJob(world.ctx, jobId, 45_000);
     expect(progress.job.state, progress.job.error).toBe('succeeded');
@@ -330,10 +327,10 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(new Set(windows)).toEqual(expectedWindows(sensors.rows));
 
     const after = await metrics(survivor);
-    expect(metricValue(after, 'tessera_scorer_shards_total', { kind: 'score', outcome: 'completed' })).toBe(
+    expect(metricValue(after, 'tessera_messages_total', { kind: 'score', outcome: 'completed' })).toBe(
       progress.shards.total,
     );
-    expect(metricValue(after, 'tessera_scorer_lock_renewals_total', { result: 'ok' }) ?? 0).toBeGreaterThan(0);
+    expect(metricValue(after, 'tessera_lock_renewals_total', { result: 'ok' }) ?? 0).toBeGreaterThan(0);
     survivor.signal('SIGTERM');
     expect(await survivor.exited).toBe(0);
   }, 60_000);
@@ -351,7 +348,7 @@ describe('the scorer image entry point: two workers on Service Bus (test broker)
     expect(lost.lines.at(-1)).toMatchObject({ msg: 'scorer stopped', exitCode: 1 });
   }, 30_000);
 
-  // Where onnxruntime-node's CUDA provider is not installed (the .npmrc skips it; the gpu image installs it).
+  // Where onnxruntime-node's CUDA provider is not installed (allowScripts denies the install script that would fetch it; the gpu image runs it).
   it.skipIf(existsSync(CUDA_PROVIDER))(
     'exits 1 without ever being ready when its execution provider cannot run (cuda here)',
     async () => {

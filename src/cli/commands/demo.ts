@@ -1,7 +1,7 @@
 import { inputWhitelist } from '../../video/ffmpeg/inputs.js';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/config.js';
 import { parseTimestamp } from '../../core/timestamps.js';
@@ -13,7 +13,18 @@ import { println, type CliIo } from '../io.js';
 import { runCommand } from './jobs.js';
 import { printTrainReport } from './train.js';
 
-const SAMPLE = fileURLToPath(new URL('../../../samples/sensor_data.csv', import.meta.url));
+const SAMPLE = join(packageRoot(), 'samples', 'sensor_data.csv');
+
+/** The folder of the nearest package.json above this module: the same from src/ and from the compiled dist/src/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+  return dir;
+}
 
 /**
  * The main job on a fresh clone: trains one one-class SVM per (device, tag) on the first two

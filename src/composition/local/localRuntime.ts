@@ -58,7 +58,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     env: configToEnv(config),
     logFile: join(config.home, 'logs', 'aggregator.log'),
     log,
-    entry: 'aggregatorMain.ts',
+    entry: 'aggregatorMain',
     role: 'aggregator',
   });
   const ingest = await startHttpIngest({

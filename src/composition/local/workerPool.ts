@@ -5,9 +5,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../ports/logger.js';
 import type { ChildFailure } from './parentWatch.js';
 
-const require = createRequire(import.meta.url);
-/** Workers run the TypeScript sources through tsx's ESM loader. */
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+/**
+ * A worker runs the same form of the sources as this module: the compiled JavaScript in dist/ (the
+ * CLI), or, when this module is TypeScript (tests, through vitest), the TypeScript sources through
+ * tsx's loader, a development dependency.
+ */
+const SOURCE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+function loaderArgs(): string[] {
+  if (SOURCE_EXTENSION === '.js') return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
 
 export interface WorkerPool {
   readonly pids: () => number[];
@@ -40,11 +48,12 @@ export function startWorkerPool(options: {
   env: Record<string, string>;
   logFile: string;
   log: Logger;
-  entry?: 'workerMain.ts' | 'aggregatorMain.ts';
+  entry?: 'workerMain' | 'aggregatorMain';
   role?: string;
   restart?: Partial<RestartPolicy>;
 }): WorkerPool {
-  const entry = fileURLToPath(new URL(`./${options.entry ?? 'workerMain.ts'}`, import.meta.url));
+  const entry = fileURLToPath(new URL(`./${options.entry ?? 'workerMain'}${SOURCE_EXTENSION}`, import.meta.url));
+  const execArgv = loaderArgs();
   const role = options.role ?? 'worker';
   const policy = { ...DEFAULT_RESTART, ...options.restart };
   const { size, log } = options;
@@ -59,7 +68,7 @@ export function startWorkerPool(options: {
     const startedAt = Date.now();
     let reported: string | undefined;
     const child = fork(entry, [], {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv,
       env: { ...process.env, ...options.env, TESSERA_WORKER_ID: String(slot) },
       stdio: ['ignore', fd, fd, 'ipc'],
     });

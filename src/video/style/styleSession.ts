@@ -6,8 +6,9 @@
  * as transferred ArrayBuffers (the input is copied once, so the caller keeps its array, unless the
  * caller gives it up).
  *
- * The thread holds the process open only while a request is in flight. Under a TypeScript loader
- * (tsx, vitest) the worker registers tsx itself, since a worker thread does not inherit loaders.
+ * The thread holds the process open only while a request is in flight. Compiled (dist/), the thread
+ * runs styleSessionWorker.js; from the TypeScript sources (tests, through vitest) it registers tsx,
+ * a development dependency, itself, since a worker thread does not inherit loaders.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,12 +1,12 @@
 /**
- * A scorer entry point (scorer-image/src/main.ts) as its own `node --import tsx` process, as the
- * image runs it: its JSON log lines collected, its health port read from its log, its endpoints
+ * The scorer entry point compiled (dist/scorer-image/src/main.js, built by test/support/buildGlobalSetup.ts)
+ * as its own `node` process, as the image runs it: its JSON log lines collected, its health port read from its log, its endpoints
  * fetched, signals sent, its exit awaited. Killed (SIGKILL) by `kill()` in an afterAll.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('../../../scorer-image/src/main.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../dist/scorer-image/src/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface ScorerLine {
@@ -34,7 +34,7 @@ export interface ScorerProcess {
 
 /** Starts a scorer with exactly `env` (plus PATH and HOME): nothing of this process's environment leaks in. */
 export function startScorer(name: string, env: Record<string, string>): ScorerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+  const child: ChildProcess = spawn(process.execPath, [ENTRY], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TESSERA_WORKER_ID: name, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { ensureError, InputError, NotFoundError, TesseraError } from '../core/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
-import { runCommand, statusCommand, submitCommand } from './commands/jobs.js';
+import { resultsCommand, runCommand, statusCommand, submitCommand } from './commands/jobs.js';
 import { modelsCommand } from './commands/models.js';
 import { trainCommand } from './commands/train.js';
 import { upCommand } from './commands/up.js';
@@ -17,6 +17,7 @@ const USAGE = `tessera — event-driven batch scoring
   tessera run FILE [--out DIR] [--model M] [--fit stretch|letterbox] [--on-shard-error fail|passthrough]
                                            one-shot: run FILE's job (a .csv of readings or a video), starting the runtime if needed
   tessera status [JOB] [--json]            list jobs, or one job's progress and report
+  tessera results JOB --out DIR            download a job's result files into DIR
   tessera models add NAME FILE [--meta k=v]… [--tag T]…
   tessera models list [NAME] [--json]
   tessera models optimize REF [--tag T]…   register a standard-ops rewrite of an ai.onnx.ml SVM model
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   submit: submitCommand,
   run: runCommand,
   status: statusCommand,
+  results: resultsCommand,
   models: modelsCommand,
   train: trainCommand,
   dlq: dlqCommand,

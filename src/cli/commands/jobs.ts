@@ -1,14 +1,16 @@
 import { stat } from 'node:fs/promises';
-import { InputError, PreconditionFailedError } from '../../core/errors.js';
+import { InputError, NotFoundError, PreconditionFailedError } from '../../core/errors.js';
+import type { JobView } from '../../usecases/operator/jobView.js';
 import { loadConfig } from '../../config/config.js';
 import { startLocalRuntime } from '../../composition/local/localRuntime.js';
 import { findRunningRuntime } from '../../composition/local/runtimeLock.js';
-import { getJobProgress } from '../../usecases/jobStatus.js';
+import { getJobDetail } from '../../usecases/operator/jobDetailView.js';
+import { listJobViews } from '../../usecases/operator/jobView.js';
 import { parseCommandArgs, requirePositional } from '../args.js';
 import { fileLogger, withLocalContext } from '../context.js';
 import { followJob } from '../followJob.js';
 import { println, type CliIo } from '../io.js';
-import { printJobSummary } from '../printSummary.js';
+import { printJobReport } from '../printSummary.js';
 import { writeResults } from '../resultsFiles.js';
 import { submitFile, type JobOptions } from '../submitFile.js';
 
@@ -54,7 +56,7 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
         ),
       );
     });
-    await printJobSummary(io, ctx.blobs, progress);
+    printJobReport(io, await getJobDetail(ctx, job.jobId));
     return progress.job.state === 'succeeded' ? 0 : 1;
   }, config);
 }
@@ -84,7 +86,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       const job = await submitFile(ctx, file, jobOptions(values));
       println(io, `job ${job.jobId} (${file})`);
       const progress = await followJob(ctx.ledger, job.jobId, io.err, keepRuntime);
-      await printJobSummary(io, ctx.blobs, progress);
+      printJobReport(io, await getJobDetail(ctx, job.jobId));
       if (values.out) {
         const written = await writeResults(ctx.blobs, job.jobId, values.out);
         println(io, `results in ${values.out}: ${written.map((p) => p.split('/').pop()).join(', ')}`);
@@ -96,7 +98,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** `tessera status [JOB] [--json]` */
+/** `tessera status [JOB] [--json]`: the JSON is the API's stable shape (`{ jobs: Job[] }`, or one JobDetail). */
 export async function statusCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('status', args, {
     json: { type: 'boolean' },
@@ -105,26 +107,28 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   return withLocalContext(async (ctx, config) => {
     const jobId = positionals[0];
     if (jobId) {
-      const progress = await getJobProgress(ctx.ledger, jobId);
-      if (!progress) throw new InputError(jobId, 'no such job');
-      if (values.json) println(io, JSON.stringify(progress, null, 2));
+      const detail = await getJobDetail(ctx, jobId).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? new InputError(jobId, 'no such job') : error;
+      });
+      if (values.json) println(io, JSON.stringify(detail, null, 2));
       else {
-        const { job, shards } = progress;
-        println(io, `job ${job.jobId} (${job.kind}) ${job.state}: ${job.input.container}/${job.input.name}`);
+        const { job, shards } = detail;
+        const s = job.progress.shards;
+        const rows = shards.reduce((n, x) => n + (x.state === 'succeeded' ? (x.counts.rows ?? 0) : 0), 0);
+        println(io, `job ${job.id} (${job.kind}) ${job.state}: ${inputLabel(job.input)}`);
         println(
           io,
-          `  shards ${shards.done} done, ${shards.running} running, ${shards.failed} failed, of ${shards.total}; rows done ${progress.rowsDone}`,
+          `  shards ${s.succeeded} done, ${s.running} running, ${s.failed} failed, of ${s.total}; rows done ${rows}`,
         );
-        if (job.error) println(io, `  error: ${job.error}`);
-        for (const f of progress.failedShards.slice(0, 10))
-          println(io, `  failed shard ${f.shardId}: ${f.error ?? ''}`);
-        if (job.state === 'succeeded' || job.state === 'failed') await printJobSummary(io, ctx.blobs, progress);
+        for (const f of detail.errors.shards.slice(0, 10)) println(io, `  failed shard ${f.shardId}: ${f.reason}`);
+        if (job.state === 'succeeded' || job.state === 'failed') printJobReport(io, detail);
+        else if (job.error) println(io, `  error: ${job.error}`);
       }
       return 0;
     }
-    const jobs = await ctx.ledger.listJobs({ limit: Number(values.limit) || 20 });
+    const jobs = await listJobViews(ctx.ledger, { limit: Number(values.limit) || 20 });
     const running = findRunningRuntime(config.home);
-    if (values.json) println(io, JSON.stringify(jobs, null, 2));
+    if (values.json) println(io, JSON.stringify({ jobs }, null, 2));
     else {
       println(
         io,
@@ -135,9 +139,29 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
       for (const j of jobs)
         println(
           io,
-          `${j.jobId}  ${j.state.padEnd(9)} ${j.createdAt.toISOString()}  ${j.input.name ?? ''}${j.error ? `  (${j.error.slice(0, 80)})` : ''}`,
+          `${j.id}  ${j.state.padEnd(9)} ${j.createdAt}  ${j.input.name ?? j.input.tick ?? ''}${j.error ? `  (${j.error.slice(0, 80)})` : ''}`,
         );
     }
+    return 0;
+  });
+}
+
+function inputLabel(input: JobView['input']): string {
+  if (input.container !== null && input.name !== null) return `${input.container}/${input.name}`;
+  return input.tick === null ? '' : `tick ${input.tick}`;
+}
+
+/** `tessera results JOB --out DIR`: downloads a job's result files. */
+export async function resultsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('results', args, { out: { type: 'string' } });
+  const jobId = requirePositional('results', positionals, 0, 'JOB');
+  if (!values.out) throw new InputError('tessera results', 'missing --out DIR');
+  const out = values.out;
+  return withLocalContext(async (ctx) => {
+    if (!(await ctx.ledger.getJob(jobId))) throw new InputError(jobId, 'no such job');
+    const written = await writeResults(ctx.blobs, jobId, out);
+    if (written.length === 0) throw new InputError(jobId, 'the job has no result files (yet)');
+    for (const path of written) println(io, path);
     return 0;
   });
 }

@@ -37,6 +37,11 @@ export interface Config {
   readonly scoreCron: string;
   /** The sensor stream (TESSERA_STREAM_*). */
   readonly stream: StreamConfig;
+  /**
+   * Loopback port of `tessera up`'s server: dashboard, jobs API, /metrics and readings (TESSERA_PORT,
+   * default 7433, the same on every start; 0 picks a free one).
+   */
+  readonly port: number;
 }
 
 export interface StreamConfig {
@@ -56,7 +61,7 @@ export interface StreamConfig {
   /** Event times further than this from now are dead-lettered (TESSERA_STREAM_MAX_PAST_SECONDS, _MAX_FUTURE_SECONDS). */
   readonly maxPastSeconds: number;
   readonly maxFutureSeconds: number;
-  /** Loopback port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
+  /** Loopback port of the readings endpoint of an embedded runtime without `tessera up`'s server (`tessera run`); 0 picks a free one (TESSERA_INGEST_PORT). */
   readonly ingestPort: number;
 }
 
@@ -223,6 +228,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxFutureSeconds: integer(env, 'TESSERA_STREAM_MAX_FUTURE_SECONDS', 300, 0, 365 * 86_400),
       ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
     }),
+    port: integer(env, 'TESSERA_PORT', 7433, 0, 65_535),
     ...overrides,
   };
   return Object.freeze(config);
@@ -271,5 +277,6 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_STREAM_MAX_PAST_SECONDS: String(config.stream.maxPastSeconds),
     TESSERA_STREAM_MAX_FUTURE_SECONDS: String(config.stream.maxFutureSeconds),
     TESSERA_INGEST_PORT: String(config.stream.ingestPort),
+    TESSERA_PORT: String(config.port),
   };
 }

@@ -28,16 +28,18 @@ export interface HttpIngest {
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
- * The local runtime's HTTP producer endpoint, on node:http.
+ * The local runtime's HTTP producer endpoint, on node:http: its request handler, which
+ * `tessera up`'s server mounts too.
  * - `POST /events`: the body (one reading, or a batch of them, as JSON) is appended as it is, one event per
  *   request, keyed by its (first) reading's `deviceId`; a body that does not parse goes in keyless and the
  *   consumer dead-letters it. Answers 202 `{ partition, sequenceNumber }`; 413 over `maxBodyBytes`;
  *   400 for a body that is not UTF-8 (the log stores text); 503 when the append fails.
  * - `GET /healthz`: 200. Other paths: 404; other methods: 405 with `Allow`.
  */
-export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpIngest> {
+export function ingestRequestHandler(
+  options: Pick<HttpIngestOptions, 'log' | 'logger' | 'maxBodyBytes'>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { log, logger } = options;
-  const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new InputError('maxBodyBytes', `must be a positive integer, got ${maxBodyBytes}`);
@@ -81,7 +83,14 @@ export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpI
     }
     reply(res, 404, { error: `no route ${path}` }, { connection: 'close' });
   };
+  return route;
+}
 
+/** The endpoint on a server of its own (see `ingestRequestHandler` for the routes). */
+export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpIngest> {
+  const { log, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const route = ingestRequestHandler(options);
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       const e = ensureError(error);

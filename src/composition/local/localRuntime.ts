@@ -1,5 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { startHttpIngest } from '../../ingest/httpIngest.js';
+import { ingestRequestHandler, startHttpIngest } from '../../ingest/httpIngest.js';
+import { ensureApiToken } from './apiToken.js';
+import { localApiPorts } from './localApiPorts.js';
+import { startOperatorServer, type OperatorServer } from './operatorServer.js';
+import { runtimeMetrics } from './runtimeMetrics.js';
 import { join } from 'node:path';
 import { configToEnv, type Config } from '../../config/config.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
@@ -13,9 +17,17 @@ import { reconcileJobs } from '../../usecases/reconcileJobs.js';
 import { submitJob } from '../../usecases/submitJob.js';
 import { delay } from '../../hosting/backoff.js';
 import { runInboxWatcher } from './inboxWatcher.js';
-import { openLocalContext } from './localContext.js';
+import { openLocalContext, type LocalContext } from './localContext.js';
 import { claimRuntime } from './runtimeLock.js';
 import { startWorkerPool, type WorkerPool } from './workerPool.js';
+
+export interface LocalRuntimeOptions {
+  /**
+   * Serve the dashboard, the jobs API, /metrics and the readings endpoint on one loopback port
+   * (`tessera up`); without it, only the readings endpoint runs, on TESSERA_INGEST_PORT.
+   */
+  readonly serve?: { readonly port: number };
+}
 
 export interface LocalRuntime {
   readonly workers: WorkerPool;
@@ -23,6 +35,8 @@ export interface LocalRuntime {
   readonly aggregator: WorkerPool;
   /** Where the HTTP ingest endpoint listens (POST /events). */
   readonly ingestUrl: string;
+  /** The server's origin when it serves the dashboard and the API (`options.serve`). */
+  readonly serverUrl: string | undefined;
   /** Stops watching, lets the workers drain, and releases the runtime lock. */
   stop(): Promise<void>;
 }
@@ -32,7 +46,11 @@ export interface LocalRuntime {
  * accounts for dead-lettered messages and nudges jobs a crash left between steps.
  * All state lives under `config.home`.
  */
-export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
+export async function startLocalRuntime(
+  config: Config,
+  log: Logger,
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> {
   const release = claimRuntime(config.home, config.workers);
   const ctx = openLocalContext(config, log);
   await ctx.ensureContainers();
@@ -53,11 +71,18 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     entry: 'aggregatorMain.ts',
     role: 'aggregator',
   });
-  const ingest = await startHttpIngest({
-    log: ctx.aggregate.events,
-    port: config.stream.ingestPort,
-    logger: log.child({ component: 'ingest' }),
-  });
+  const ingest = options.serve
+    ? await serveOperator(ctx, config, log, workers, options.serve.port).catch(async (error: unknown) => {
+        await Promise.all([workers.stop(0), aggregator.stop(0)]);
+        await ctx.close();
+        release();
+        throw error;
+      })
+    : await startHttpIngest({
+        log: ctx.aggregate.events,
+        port: config.stream.ingestPort,
+        logger: log.child({ component: 'ingest' }),
+      });
   writeFileSync(join(config.home, 'ingest.url'), ingest.url);
 
   const watcher = runInboxWatcher(
@@ -106,6 +131,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     workers,
     aggregator,
     ingestUrl: ingest.url,
+    serverUrl: options.serve ? ingest.url : undefined,
     stop() {
       stopped ??= (async () => {
         stop.abort();
@@ -119,4 +145,26 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
       return stopped;
     },
   };
+}
+
+/** `tessera up`'s server over the runtime's context: one port for dashboard, API, metrics and readings. */
+async function serveOperator(
+  ctx: LocalContext,
+  config: Config,
+  log: Logger,
+  workers: WorkerPool,
+  port: number,
+): Promise<OperatorServer> {
+  const startedAt = Date.now();
+  const server = await startOperatorServer({
+    ports: localApiPorts(ctx),
+    token: ensureApiToken(config.home),
+    port,
+    ingest: ingestRequestHandler({ log: ctx.aggregate.events, logger: log.child({ component: 'ingest' }) }),
+    metrics: () => runtimeMetrics({ ledger: ctx.ledger, queue: ctx.queue, workers: workers.pids().length, startedAt }),
+    log: log.child({ component: 'server' }),
+  });
+  writeFileSync(join(config.home, 'server.url'), server.url);
+  log.info('server listening', { url: server.url });
+  return server;
 }

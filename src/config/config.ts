@@ -42,6 +42,17 @@ export interface Config {
    * default 7433, the same on every start; 0 picks a free one).
    */
   readonly port: number;
+  /** Where the CLI sends its commands instead of the local files (TESSERA_REMOTE_*, TESSERA_TOKEN). */
+  readonly remote: RemoteConfig;
+}
+
+export interface RemoteConfig {
+  /** A deployed or running API's origin, e.g. `https://func-x.azurewebsites.net` (TESSERA_REMOTE; the CLI's `--remote` wins). */
+  readonly url: string | undefined;
+  /** The Entra ID scope of the API's app registration, e.g. `api://tessera-api/.default` (TESSERA_REMOTE_SCOPE). */
+  readonly scope: string | undefined;
+  /** A bearer token to send as it is, instead of the local token file or an Entra ID token (TESSERA_TOKEN). */
+  readonly token: string | undefined;
 }
 
 export interface StreamConfig {
@@ -191,6 +202,21 @@ function bool(env: Env, key: string, fallback: boolean): boolean {
   throw new InputError(key, `must be true or false, got "${raw}"`);
 }
 
+/** An http(s) origin without a trailing slash, or undefined when unset. */
+export function remoteUrl(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(key, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError(key, `must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const pattern = env.TESSERA_MODEL_PATTERN ?? 'ocsvm-{device}-{tag}';
   if (!pattern.includes('{device}') || !pattern.includes('{tag}')) {
@@ -229,6 +255,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
     }),
     port: integer(env, 'TESSERA_PORT', 7433, 0, 65_535),
+    remote: Object.freeze({
+      url: remoteUrl(env, 'TESSERA_REMOTE'),
+      scope: env.TESSERA_REMOTE_SCOPE || undefined,
+      token: env.TESSERA_TOKEN || undefined,
+    }),
     ...overrides,
   };
   return Object.freeze(config);

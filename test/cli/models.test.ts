@@ -25,7 +25,7 @@ describe('tessera models', () => {
   const listJson = async (name: string): Promise<ListedModel[]> => {
     const listed = await runCli(home, ['models', 'list', name, '--json']);
     expect(listed.code, listed.stderr).toBe(0);
-    return JSON.parse(listed.stdout) as ListedModel[];
+    return (JSON.parse(listed.stdout) as { models: ListedModel[] }).models;
   };
 
   it('add registers version 1 and prints its ref, sha256, inputs and outputs; the same bytes again are unchanged', async () => {
@@ -61,11 +61,11 @@ describe('tessera models', () => {
 
     const listed = await runCli(home, ['models', 'list']);
     expect(listed.code, listed.stderr).toBe(0);
-    const lines = listed.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^ocsvm-1-1@1\s/);
-    expect(lines[0]).not.toContain('[prod]');
-    expect(lines[1]).toMatch(/^ocsvm-1-1@2\s+[0-9a-f]{12} \S+ \[prod\] /);
+    const [header, ...lines] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^MODEL\s+SHA256\s+CREATED\s+TAGS\s+METADATA$/);
+    expect(lines).toEqual([expect.stringMatching(/^ocsvm-1-1@1\s/), expect.any(String), 'built in: toon']);
+    expect(lines[0]).not.toContain('prod');
+    expect(lines[1]).toMatch(/^ocsvm-1-1@2\s+[0-9a-f]{12}\s+\S+Z\s+prod\s+/);
     expect(lines[1]).toContain('color=bgr');
     expect(lines[1]).toContain('window_seconds=60');
 

@@ -73,9 +73,12 @@ describe('tessera run and status over the 15 fixture models', () => {
   it('status lists the job, and says no runtime is running', async () => {
     const status = await runCli(home, ['status']);
     expect(status.code, status.stderr).toBe(0);
-    const [runtime, job] = status.stdout.trim().split('\n');
+    const [runtime, header, job] = status.stdout.trim().split('\n');
     expect(runtime).toBe('runtime: not running');
-    expect(job).toMatch(new RegExp(`^${jobId}  succeeded \\S+Z  batchai-sensor_data\\.csv$`));
+    expect(header).toMatch(/^JOB\s+KIND\s+STATE\s+PROGRESS\s+CREATED\s+INPUT$/);
+    expect(job).toMatch(
+      new RegExp(`^${jobId}  anomaly  succeeded  (\\d+)/\\1\\s+\\S+Z  inbox/batchai-sensor_data\\.csv$`),
+    );
 
     const json = await runCli(home, ['status', '--json']);
     expect(JSON.parse(json.stdout)).toEqual({ jobs: [expect.objectContaining({ id: jobId, state: 'succeeded' })] });

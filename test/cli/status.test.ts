@@ -89,7 +89,7 @@ describe('tessera status over a stream run, and a closed pipe', () => {
     ]);
     const unknown = await runCli(home, ['results', 'jnosuch', '--out', 'x']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('jnosuch: no such job');
+    expect(unknown.stderr).toBe('tessera results: job jnosuch not found\n');
   });
 
   it('a reader that closes the pipe ends the command quietly, exit 0, no stack trace', async () => {

@@ -31,7 +31,7 @@ describe('tessera train ocsvm, then run with the trained models', () => {
     expect(refs.sort()).toEqual(SERIES);
 
     const listed = await runCli(home, ['models', 'list', '--json']);
-    const models = JSON.parse(listed.stdout) as { ref: string; metadata: Record<string, string> }[];
+    const { models } = JSON.parse(listed.stdout) as { models: { ref: string; metadata: Record<string, string> }[] };
     expect(models.map((m) => m.ref).sort()).toEqual(SERIES.map((s) => `${s}@1`));
     expect(models.every((m) => m.metadata.window_seconds === '60')).toBe(true);
   });

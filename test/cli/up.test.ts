@@ -49,52 +49,57 @@ describe('tessera up, submit and Ctrl-C', () => {
     expect(result.stderr).toContain('start one with "tessera up"');
   });
 
-  it('up runs until SIGINT; submit hands it a file and prints the job summary; SIGINT drains and exits 0', async () => {
-    const child = startCli(home, ['up']);
-    up = child;
-    const output = collect(child);
-    let exit: CliResult | undefined;
-    void output.exited.then((r) => (exit = r));
-    await waitUntil(
-      () => output.stdout().includes('tessera runtime up') || exit !== undefined,
-      'tessera up to say it is up',
-    );
-    expect(exit, output.stderr()).toBeUndefined();
-    expect(output.stdout()).toContain(`tessera runtime up: 2 workers over ${home.home}`);
-    await waitUntil(() => workerPids(output.stderr()).length === 2, 'two "worker started" log lines', 5000);
-    const workers = workerPids(output.stderr());
-    expect(existsSync(join(home.home, 'runtime.json'))).toBe(true);
+  // An end-to-end run of three processes and a job: minutes on a loaded shared machine, so a generous limit.
+  it(
+    'up runs until SIGINT; submit hands it a file and prints the job summary; SIGINT drains and exits 0',
+    { timeout: 240_000 },
+    async () => {
+      const child = startCli(home, ['up']);
+      up = child;
+      const output = collect(child);
+      let exit: CliResult | undefined;
+      void output.exited.then((r) => (exit = r));
+      await waitUntil(
+        () => output.stdout().includes('tessera runtime up') || exit !== undefined,
+        'tessera up to say it is up',
+      );
+      expect(exit, output.stderr()).toBeUndefined();
+      expect(output.stdout()).toContain(`tessera runtime up: 2 workers over ${home.home}`);
+      await waitUntil(() => workerPids(output.stderr()).length === 2, 'two "worker started" log lines', 5000);
+      const workers = workerPids(output.stderr());
+      expect(existsSync(join(home.home, 'runtime.json'))).toBe(true);
 
-    const status = await runCli(home, ['status']);
-    expect(status.stdout.split('\n')[0]).toMatch(new RegExp(`^runtime: pid ${child.pid}, 2 workers, since `));
+      const status = await runCli(home, ['status']);
+      expect(status.stdout.split('\n')[0]).toMatch(new RegExp(`^runtime: pid ${child.pid}, 2 workers, since `));
 
-    const submitted = await runCli(home, ['submit', readings]);
-    expect(submitted.code, submitted.stderr).toBe(0);
-    const jobId = /^submitted .*first-1000\.csv as job (j[0-9a-f]{20})$/m.exec(submitted.stdout)?.[1];
-    expect(jobId, submitted.stdout).toBeDefined();
-    expect(submitted.stdout).toContain(`job ${jobId}: succeeded`);
-    expect(submitted.stdout).toMatch(/rows 1000 \(0 rejected\), series 15, windows \d+, anomalies \d+/);
-    expect(submitted.stdout).toMatch(/shards (\d+)\/\1 succeeded/);
+      const submitted = await runCli(home, ['submit', readings]);
+      expect(submitted.code, submitted.stderr).toBe(0);
+      const jobId = /^submitted .*first-1000\.csv as job (j[0-9a-f]{20})$/m.exec(submitted.stdout)?.[1];
+      expect(jobId, submitted.stdout).toBeDefined();
+      expect(submitted.stdout).toContain(`job ${jobId}: succeeded`);
+      expect(submitted.stdout).toMatch(/rows 1000 \(0 rejected\), series 15, windows \d+, anomalies \d+/);
+      expect(submitted.stdout).toMatch(/shards (\d+)\/\1 succeeded/);
 
-    const signalledAt = Date.now();
-    child.kill('SIGINT');
-    const result = await Promise.race([
-      output.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`up did not exit within 15 s of SIGINT:\n${output.stdout()}\n${output.stderr()}`)),
-          15_000,
+      const signalledAt = Date.now();
+      child.kill('SIGINT');
+      const result = await Promise.race([
+        output.exited,
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`up did not exit within 15 s of SIGINT:\n${output.stdout()}\n${output.stderr()}`)),
+            15_000,
+          ),
         ),
-      ),
-    ]);
-    expect(result.signal).toBeNull();
-    expect(result.code, result.stderr).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(15_000);
-    expect(result.stdout).toContain('draining');
-    expect(existsSync(join(home.home, 'runtime.json'))).toBe(false);
-    await waitUntil(() => workers.every((pid) => !isAlive(pid)), `workers ${workers.join(', ')} to be gone`, 3000);
+      ]);
+      expect(result.signal).toBeNull();
+      expect(result.code, result.stderr).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(15_000);
+      expect(result.stdout).toContain('draining');
+      expect(existsSync(join(home.home, 'runtime.json'))).toBe(false);
+      await waitUntil(() => workers.every((pid) => !isAlive(pid)), `workers ${workers.join(', ')} to be gone`, 3000);
 
-    const after = await runCli(home, ['status']);
-    expect(after.stdout.split('\n')[0]).toBe('runtime: not running');
-  });
+      const after = await runCli(home, ['status']);
+      expect(after.stdout.split('\n')[0]).toBe('runtime: not running');
+    },
+  );
 });

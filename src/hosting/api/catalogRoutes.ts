@@ -15,6 +15,7 @@ function modelView(m: ModelVersion) {
     createdAt: m.createdAt,
     tags: m.tags,
     metadata: m.metadata,
+    meta: m.meta,
     inputs: m.inputs.map(tensor),
     outputs: m.outputs.map(tensor),
   };

@@ -133,7 +133,8 @@ const Model = closed({
   size: int,
   createdAt: time,
   tags: { type: 'array', items: str },
-  metadata: { type: 'object', additionalProperties: str },
+  metadata: { type: 'object', additionalProperties: str, description: "the model's own metadata overlaid with `meta`" },
+  meta: { type: 'object', additionalProperties: str, description: 'user metadata given at registration' },
   inputs: { type: 'array', items: tensor },
   outputs: { type: 'array', items: tensor },
 });

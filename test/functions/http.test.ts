@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardHttp } from '../../functions/src/functions/dashboardHttp.js';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 import type { JobView } from '../../src/usecases/operator/jobView.js';
 import { apiCaller, type ApiCaller } from '../support/apiCalls.js';
@@ -9,6 +12,11 @@ import { functionsFetch } from './support/functionsFetch.js';
 const CSV = 'TS,Device,Tag,Value\n2018-08-28 23:00:05,1,1,11.5\n';
 const unique = (ext = '.csv') => `h-${randomBytes(4).toString('hex')}${ext}`;
 type ErrorBody = { error: { input?: string; reason: string } };
+const text = async (body: unknown) => {
+  let out = '';
+  for await (const chunk of body as Readable) out += String(chunk);
+  return out;
+};
 
 describe('the HTTP functions (Azurite + test broker), held to the OpenAPI document', () => {
   let world: AzureWorld;
@@ -147,6 +155,25 @@ describe('the HTTP functions (Azurite + test broker), held to the OpenAPI docume
       expect(response.status).toBe(401);
       const document = await bare.bytes('getOpenApi', '/openapi.json'); // the document itself is public
       expect((JSON.parse(document.body.toString('utf8')) as { openapi: string }).openapi).toBe('3.1.0');
+    });
+  });
+
+  describe('GET /api/dashboard/{*path}', () => {
+    it('serves the dashboard beside the API: its page, its modules, uPlot from node_modules; nothing else', async () => {
+      const get = (path: string) =>
+        dashboardHttp(
+          new HttpRequest({ method: 'GET', url: `http://localhost/api/dashboard/${path}`, params: { path } }),
+          world.invocation('dashboardHttp'),
+        );
+      const page = await get('');
+      expect(page.status).toBe(200);
+      expect(page.headers).toMatchObject({ 'Content-Type': 'text/html; charset=utf-8' });
+      expect(await text(page.body)).toContain('<script type="module" src="./app.js"></script>');
+      const uplot = await get('vendor/uPlot.esm.js');
+      expect(uplot.headers).toMatchObject({ 'Content-Type': 'text/javascript; charset=utf-8' });
+      expect(await text(uplot.body)).toContain('export { uPlot as default }');
+      for (const path of ['../package.json', 'vendor/../../package.json', 'nosuch.js'])
+        expect((await get(path)).status, path).toBe(404);
     });
   });
 

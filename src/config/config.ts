@@ -3,7 +3,11 @@ import { availableParallelism } from 'node:os';
 import { parseCron } from '../core/cron.js';
 import { InputError } from '../core/errors.js';
 
-/** Tessera's configuration, parsed once from the environment; frozen. */
+/**
+ * Tessera's configuration, parsed once from the environment; frozen. Every TESSERA_* setting (these
+ * and those the Azure, telemetry and scorer parsers read) is documented once in ./settings.ts, from
+ * which the README's reference table is generated.
+ */
 export interface Config {
   /** All embedded-runtime state lives here (TESSERA_HOME, default ./.tessera). */
   readonly home: string;

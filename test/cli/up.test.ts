@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../support/fixtures.js';
 import {
@@ -26,8 +27,19 @@ function workerPids(stderr: string): number[] {
     .map((l) => l.pid!);
 }
 
+/** A loopback port nothing listens on now. */
+function freePort(): number {
+  const result = spawnSync(process.execPath, [
+    '-e',
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})",
+  ]);
+  return Number(result.stdout.toString().trim());
+}
+
 describe('tessera up, submit and Ctrl-C', () => {
-  const home = cliHome();
+  // A port of this test's own, as a user's TESSERA_PORT (the default, 7433, is the same on every start).
+  const port = freePort();
+  const home = cliHome({ TESSERA_PORT: String(port) });
   let readings: string;
   let up: ChildProcessWithoutNullStreams | undefined;
 
@@ -39,6 +51,19 @@ describe('tessera up, submit and Ctrl-C', () => {
   afterAll(() => {
     if (up && up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
     home.cleanup();
+  });
+
+  it('up on a port in use exits 2 naming TESSERA_PORT, before any worker starts', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await runCli(home, ['up']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`TESSERA_PORT: port ${port} is in use (another "tessera up"?)`);
+      expect(result.stderr).not.toContain('worker started');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('submit with no runtime running exits 2 and says to start one with "tessera up"', async () => {
@@ -65,6 +90,16 @@ describe('tessera up, submit and Ctrl-C', () => {
       );
       expect(exit, output.stderr()).toBeUndefined();
       expect(output.stdout()).toContain(`tessera runtime up: 2 workers over ${home.home}`);
+      const origin = `http://127.0.0.1:${port}`;
+      const table = output.stdout().split('\n');
+      expect(table).toContainEqual(expect.stringMatching(/^ENDPOINT\s+URL\s+NOTE$/));
+      expect(table).toContainEqual(
+        expect.stringMatching(new RegExp(`^dashboard\\s+${origin}/login\\?token=[0-9a-f]{64}\\s`)),
+      );
+      expect(table).toContainEqual(expect.stringMatching(new RegExp(`^API\\s+${origin}/api\\s`)));
+      expect(table).toContainEqual(expect.stringMatching(new RegExp(`^metrics\\s+${origin}/metrics\\s`)));
+      expect(table).toContainEqual(expect.stringMatching(new RegExp(`^readings\\s+POST ${origin}/events\\s`)));
+      expect(await (await fetch(`${origin}/metrics`)).text()).toMatch(/^tessera_workers 2$/m);
       await waitUntil(() => workerPids(output.stderr()).length === 2, 'two "worker started" log lines', 5000);
       const workers = workerPids(output.stderr());
       expect(existsSync(join(home.home, 'runtime.json'))).toBe(true);

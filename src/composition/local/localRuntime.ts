@@ -57,12 +57,28 @@ export async function startLocalRuntime(
   mkdirSync(join(config.home, 'logs'), { recursive: true });
   const stop = new AbortController();
   const schedule = parseCron(config.scoreCron);
+  // The server binds first: a port in use fails the start before any process is forked.
+  const started: { workers?: WorkerPool } = {};
+  const ingest = options.serve
+    ? await serveOperator(ctx, config, log, () => started.workers?.pids().length ?? 0, options.serve.port).catch(
+        async (error: unknown) => {
+          await ctx.close();
+          release();
+          throw error;
+        },
+      )
+    : await startHttpIngest({
+        log: ctx.aggregate.events,
+        port: config.stream.ingestPort,
+        logger: log.child({ component: 'ingest' }),
+      });
   const workers = startWorkerPool({
     size: config.workers,
     env: configToEnv(config),
     logFile: join(config.home, 'logs', 'workers.log'),
     log,
   });
+  started.workers = workers;
   const aggregator = startWorkerPool({
     size: 1,
     env: configToEnv(config),
@@ -71,18 +87,6 @@ export async function startLocalRuntime(
     entry: 'aggregatorMain.ts',
     role: 'aggregator',
   });
-  const ingest = options.serve
-    ? await serveOperator(ctx, config, log, workers, options.serve.port).catch(async (error: unknown) => {
-        await Promise.all([workers.stop(0), aggregator.stop(0)]);
-        await ctx.close();
-        release();
-        throw error;
-      })
-    : await startHttpIngest({
-        log: ctx.aggregate.events,
-        port: config.stream.ingestPort,
-        logger: log.child({ component: 'ingest' }),
-      });
   writeFileSync(join(config.home, 'ingest.url'), ingest.url);
 
   const watcher = runInboxWatcher(
@@ -152,7 +156,7 @@ async function serveOperator(
   ctx: LocalContext,
   config: Config,
   log: Logger,
-  workers: WorkerPool,
+  workerCount: () => number,
   port: number,
 ): Promise<OperatorServer> {
   const startedAt = Date.now();
@@ -161,7 +165,7 @@ async function serveOperator(
     token: ensureApiToken(config.home),
     port,
     ingest: ingestRequestHandler({ log: ctx.aggregate.events, logger: log.child({ component: 'ingest' }) }),
-    metrics: () => runtimeMetrics({ ledger: ctx.ledger, queue: ctx.queue, workers: workers.pids().length, startedAt }),
+    metrics: () => runtimeMetrics({ ledger: ctx.ledger, queue: ctx.queue, workers: workerCount(), startedAt }),
     log: log.child({ component: 'server' }),
   });
   writeFileSync(join(config.home, 'server.url'), server.url);

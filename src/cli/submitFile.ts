@@ -34,6 +34,7 @@ export async function checkSubmission(
   if (!info) throw new InputError(path, 'no such file');
   if (info.isDirectory()) throw new InputError(path, 'is a directory: give one file');
   if (!info.isFile()) throw new InputError(path, 'is not a regular file');
+  if (info.size === 0) throw new InputError(path, 'is empty: there is nothing to score');
   await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
     throw new InputError(path, `cannot be read (${error.code ?? error.message})`);
   });

@@ -71,11 +71,14 @@ describe('tessera usage: --help everywhere, --version, and exit 2 for bad usage 
     writeFileSync(text, 'hello\n');
     const clip = join(home.dir, 'clip.mp4');
     writeFileSync(clip, 'not really a video, but the model is checked first');
+    const empty = join(home.dir, 'empty.csv');
+    writeFileSync(empty, '');
     const csv = join(home.dir, 'r.csv');
     writeFileSync(csv, 'TS,Device,Tag,Value\n');
     for (const [argv, message] of [
       [['run', 'nosuchfile.csv'], 'nosuchfile.csv: no such file'],
       [['run', dir], `${dir}: is a directory`],
+      [['run', empty], `${empty}: is empty`],
       [['run', text], `${text}: no job kind takes this input (expected .csv, .mp4`],
       [['run', clip, '--model', 'nosuch'], '--model: no model "nosuch" is registered'],
       [['run', csv, '--model', 'toon'], "--model: applies to video jobs; an anomaly job's models come from"],

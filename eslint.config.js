@@ -76,6 +76,8 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's browser modules and plain Node scripts: linted without type information (they are not TypeScript).
+  { files: ['dashboard/**/*.js', 'scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -33,7 +33,7 @@ export interface ScorerPumpOptions {
   readonly concurrency: number;
   readonly waitMs: number;
   readonly log: Logger;
-  /** When a transiently failed shard is delivered again (TESSERA_RETRY_*). */
+  /** When a transiently failed shard is delivered again (TESSERA_RETRY_BASE_MS, TESSERA_RETRY_MAX_MS). */
   readonly retry?: RetryPolicy;
 }
 

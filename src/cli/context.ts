@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../ports/logger.js';
 import { openLocalContext, type LocalContext } from '../composition/local/localContext.js';
 import { createLogger } from '../hosting/logger.js';
@@ -13,16 +13,14 @@ export function fileLogger(config: Config, name: string): Logger {
   return createLogger({ level: config.logLevel, sink: (line) => appendFileSync(file, `${JSON.stringify(line)}\n`) });
 }
 
-/** Runs `fn` with the embedded adapters open, and closes them whatever happens. */
-export async function withLocalContext<T>(
-  fn: (ctx: LocalContext, config: Config) => Promise<T>,
-  config: Config = loadConfig(),
-): Promise<T> {
+/** The embedded adapters over `config.home`, containers made; the caller closes it. */
+export async function openCliContext(config: Config): Promise<LocalContext> {
   const ctx = openLocalContext(config, fileLogger(config, 'cli'));
   try {
     await ctx.ensureContainers();
-    return await fn(ctx, config);
-  } finally {
+    return ctx;
+  } catch (error) {
     await ctx.close();
+    throw error;
   }
 }

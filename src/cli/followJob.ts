@@ -1,37 +1,38 @@
-import { TERMINAL_JOB_STATES, type JobLedger } from '../ports/jobLedger.js';
 import { delay } from '../lib/delay.js';
-import { getJobProgress, type JobProgress } from '../usecases/jobStatus.js';
+import type { ApiClient, JobDetail } from './apiClient.js';
 import { createProgressView } from './progress.js';
 
+const ended = (state: string) => state === 'succeeded' || state === 'failed';
+
 /**
- * Polls a job until it ends, drawing its progress on `err`. `check` runs on every poll: it may
- * throw to stop following (e.g. the runtime doing the work went away) or repair that.
+ * Follows a job through the API until it ends, drawing its progress on `err`. `check` runs on
+ * every poll: it may throw to stop following (e.g. the local runtime doing the work went away).
  */
 export async function followJob(
-  ledger: JobLedger,
+  client: ApiClient,
   jobId: string,
   err: NodeJS.WriteStream,
-  check?: () => Promise<void>,
-  pollMs = 200,
-): Promise<JobProgress> {
-  const first = await ledger.getJob(jobId);
-  const view = createProgressView(err, jobId, first?.kind === 'video' ? 'frames' : 'rows');
+  options: { check?: () => Promise<void>; pollMs?: number } = {},
+): Promise<JobDetail> {
+  let detail = await client.getJob(jobId);
+  // A job that had already ended needs no progress bar (and has no meaningful rate).
+  if (ended(detail.job.state)) return detail;
+  const view = createProgressView(err, jobId, detail.job.kind === 'video' ? 'frames' : 'rows');
   try {
-    for (let first = true; ; first = false) {
-      const progress = await getJobProgress(ledger, jobId);
-      if (!progress) throw new Error(`job ${jobId} vanished from the ledger`);
-      // A job that had already ended needs no progress bar (and has no meaningful rate).
-      if (first && TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
+    for (;;) {
+      const s = detail.job.progress.shards;
+      const unit = detail.job.kind === 'video' ? 'frames' : 'rows';
       view.update({
-        phase: progress.job.state,
-        done: progress.shards.done + progress.shards.failed,
-        total: progress.shards.total,
-        rows: progress.rowsDone,
-        failed: progress.shards.failed,
+        phase: detail.job.state,
+        done: s.succeeded + s.failed,
+        total: s.total,
+        rows: detail.shards.reduce((n, x) => n + (x.state === 'succeeded' ? (x.counts[unit] ?? 0) : 0), 0),
+        failed: s.failed,
       });
-      if (TERMINAL_JOB_STATES.includes(progress.job.state)) return progress;
-      await check?.();
-      await delay(pollMs);
+      if (ended(detail.job.state)) return detail;
+      await options.check?.();
+      await delay(options.pollMs ?? 200);
+      detail = await client.getJob(jobId);
     }
   } finally {
     view.end();

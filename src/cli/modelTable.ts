@@ -1,4 +1,13 @@
-import type { ModelVersion } from '../registry/modelVersion.js';
+/** What the table shows of a model version (the jobs API's model shape has it). */
+export interface ModelRow {
+  readonly ref: string;
+  readonly sha256: string;
+  readonly createdAt: string;
+  readonly tags: readonly string[];
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly inferred?: Readonly<Record<string, string>>;
+}
 
 const HEADERS = ['MODEL', 'SHA256', 'CREATED', 'WINDOW', 'TAGS', 'INFERRED', 'METADATA'] as const;
 
@@ -8,7 +17,7 @@ const HEADERS = ['MODEL', 'SHA256', 'CREATED', 'WINDOW', 'TAGS', 'INFERRED', 'ME
  * inferred from the model's own metadata (marked when `--meta` overrode one), and the metadata
  * consumers read. Columns are padded to their widest cell; the last runs to the end of the line.
  */
-export function modelTable(records: readonly ModelVersion[]): string[] {
+export function modelTable(records: readonly ModelRow[]): string[] {
   const rows = records.map((r) => [
     r.ref,
     r.sha256.slice(0, 12),
@@ -29,7 +38,7 @@ export function modelTable(records: readonly ModelVersion[]): string[] {
   return [line(HEADERS), ...rows.map(line)];
 }
 
-function inferredCell(r: ModelVersion): string {
+function inferredCell(r: ModelRow): string {
   const inferred = Object.entries(r.inferred ?? {});
   if (inferred.length === 0) return '-';
   return inferred.map(([k, v]) => `${k}=${v}${r.meta[k] !== undefined ? ' (overridden)' : ''}`).join(' ');

@@ -1,80 +1,92 @@
-import { CONTAINERS, resultBlobName } from '../core/jobNaming.js';
-import type { BlobStore } from '../ports/blobStore.js';
-import { readBlobText } from '../usecases/readBlobText.js';
-import type { JobProgress } from '../usecases/jobStatus.js';
+import type { JsonValue } from '../ports/jobLedger.js';
+import type { JobDetailView } from '../usecases/operator/jobDetailView.js';
 import { println, type CliIo } from './io.js';
 
-interface Summary {
-  state: string;
-  error: string | null;
-  rows: number;
-  badRows: number;
-  windows: number;
-  anomalies: number;
-  series: number;
-  shards: { total: number; succeeded: number; failed: number };
-  failedShards: { shardId: string; reason: string }[];
-  errors: { byReason?: Record<string, { count: number; firstRows: number[] }> } | null;
-  seconds: number;
-  rowsPerSecond: number;
+type Summary = { readonly [key: string]: JsonValue };
+
+const num = (s: Summary, key: string): number => (typeof s[key] === 'number' ? s[key] : 0);
+const obj = (v: JsonValue | undefined): Summary => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {});
+const list = (v: JsonValue | undefined): Summary[] => (Array.isArray(v) ? v.map(obj) : []);
+const str = (v: JsonValue | undefined, fallback = '?'): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
+
+/**
+ * Prints what an ended job did from its summary.json, whatever its kind: every field is read
+ * defensively, so a summary of another kind or an older shape prints what it has instead of
+ * throwing (a stream run's summary has no `shards`).
+ */
+export function printSummary(io: CliIo, kind: string, summary: Summary | null): void {
+  if (!summary) return;
+  if (kind === 'video') printVideoSummary(io, summary);
+  else if (kind === 'stream') printStreamSummary(io, summary);
+  else printAnomalySummary(io, summary);
 }
 
-/** Prints what a finished job did, from its summary.json when it has one, else from the ledger. */
-export async function printJobSummary(io: CliIo, blobs: BlobStore, progress: JobProgress): Promise<void> {
-  const { job } = progress;
-  println(io, `job ${job.jobId}: ${job.state}${job.error ? ` — ${job.error}` : ''}`);
-  const summaryName = resultBlobName(job.jobId, 'summary.json');
-  if (!(await blobs.head(CONTAINERS.results, summaryName))) return;
-  if (job.kind === 'video') {
-    printVideoSummary(io, JSON.parse(await readBlobText(blobs, CONTAINERS.results, summaryName)) as VideoSummary);
-    return;
-  }
-  const s = JSON.parse(await readBlobText(blobs, CONTAINERS.results, summaryName)) as Summary;
+function printAnomalySummary(io: CliIo, s: Summary): void {
   println(
     io,
-    `  rows ${s.rows} (${s.badRows} rejected), series ${s.series}, windows ${s.windows}, anomalies ${s.anomalies}`,
+    `  rows ${num(s, 'rows')} (${num(s, 'badRows')} rejected), series ${num(s, 'series')}, windows ${num(s, 'windows')}, anomalies ${num(s, 'anomalies')}`,
   );
+  const shards = obj(s.shards);
+  if (typeof shards.total === 'number')
+    println(
+      io,
+      `  shards ${num(shards, 'succeeded')}/${num(shards, 'total')} succeeded${num(shards, 'failed') ? `, ${num(shards, 'failed')} failed` : ''}; ${num(s, 'seconds').toFixed(1)} s, ${Math.round(num(s, 'rowsPerSecond'))} rows/s`,
+    );
+  for (const [reason, e] of Object.entries(obj(obj(s.errors).byReason))) {
+    const first = obj(e).firstRows;
+    println(
+      io,
+      `  rejected rows: ${reason}: ${num(obj(e), 'count')} (first at line ${Array.isArray(first) ? first.map((n) => str(n)).join(', ') : '?'})`,
+    );
+  }
+  for (const f of list(s.failedShards).slice(0, 10))
+    println(io, `  failed shard ${str(f.shardId)}: ${str(f.reason, '')}`);
+}
+
+function printStreamSummary(io: CliIo, s: Summary): void {
   println(
     io,
-    `  shards ${s.shards.succeeded}/${s.shards.total} succeeded${s.shards.failed ? `, ${s.shards.failed} failed` : ''}; ${s.seconds.toFixed(1)} s, ${Math.round(s.rowsPerSecond)} rows/s`,
+    `  tick ${str(s.tick)}: ${num(s, 'batches')} window batches, windows ${num(s, 'windows')} (${num(s, 'revisions')} revisions), anomalies ${num(s, 'anomalies')}`,
   );
-  for (const [reason, e] of Object.entries(s.errors?.byReason ?? {})) {
-    println(io, `  rejected rows: ${reason}: ${e.count} (first at line ${e.firstRows.join(', ')})`);
-  }
-  for (const f of s.failedShards.slice(0, 10)) println(io, `  failed shard ${f.shardId}: ${f.reason}`);
+  const missing = list(s.seriesWithoutModel);
+  if (missing.length > 0)
+    println(
+      io,
+      `  no model for ${missing
+        .slice(0, 10)
+        .map((m) => `${str(m.device)}/${str(m.tag)}`)
+        .join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`,
+    );
 }
 
-interface VideoSummary {
-  output?: string;
-  frames?: number;
-  framesPerSecond?: number;
-  probe?: { frames: number; frameRate: string; width: number; height: number; audio: string | null } | null;
-  stagesMs?: Record<string, number>;
-  failedRanges: { start: number | null; end: number | null; reason: string }[];
-  policy: string;
+function printVideoSummary(io: CliIo, s: Summary): void {
+  const probe = obj(s.probe);
+  if (typeof probe.frames === 'number')
+    println(
+      io,
+      `  input ${str(probe.width)}x${str(probe.height)}, ${str(probe.frames)} frames at ${str(probe.frameRate)} fps, audio ${str(probe.audio, 'none')}`,
+    );
+  if (typeof s.frames === 'number')
+    println(io, `  output: ${num(s, 'frames')} frames, ${num(s, 'framesPerSecond').toFixed(2)} frames/s overall`);
+  const stages = Object.entries(obj(s.stagesMs)).filter(([, v]) => typeof v === 'number');
+  if (stages.length > 0)
+    println(io, `  stages (ms): ${stages.map(([k, v]) => `${k} ${Math.round(v as number)}`).join(', ')}`);
+  for (const r of list(s.failedRanges).slice(0, 10))
+    println(
+      io,
+      `  frames [${str(r.start)}, ${str(r.end)}) ${s.policy === 'passthrough' ? 'passed through unstyled' : 'failed'}: ${str(r.reason, '')}`,
+    );
 }
 
-function printVideoSummary(io: CliIo, s: VideoSummary): void {
-  if (s.probe)
+/** An ended job's report: its state and error, its summary, and its result files with how to download them. */
+export function printJobReport(io: CliIo, detail: JobDetailView): void {
+  const { job } = detail;
+  println(io, `job ${job.id}: ${job.state}${job.error ? ` — ${job.error}` : ''}`);
+  printSummary(io, job.kind, detail.summary);
+  if (detail.files.length > 0)
     println(
       io,
-      `  input ${s.probe.width}x${s.probe.height}, ${s.probe.frames} frames at ${s.probe.frameRate} fps, audio ${s.probe.audio ?? 'none'}`,
-    );
-  if (s.output)
-    println(
-      io,
-      `  output ${s.output}: ${s.frames ?? 0} frames, ${(s.framesPerSecond ?? 0).toFixed(2)} frames/s overall`,
-    );
-  if (s.stagesMs)
-    println(
-      io,
-      `  stages (ms): ${Object.entries(s.stagesMs)
-        .map(([k, v]) => `${k} ${Math.round(v)}`)
-        .join(', ')}`,
-    );
-  for (const r of s.failedRanges.slice(0, 10))
-    println(
-      io,
-      `  frames [${r.start ?? '?'}, ${r.end ?? '?'}) ${s.policy === 'passthrough' ? 'passed through unstyled' : 'failed'}: ${r.reason}`,
+      `  results: ${detail.files.map((f) => f.name).join(', ')} (download: tessera results ${job.id} --out DIR)`,
     );
 }

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { InputError, PreconditionFailedError } from '../core/errors.js';
-import { CONTAINERS, JOB_OPTION_KEYS } from '../core/jobNaming.js';
-import type { JobRecord } from '../ports/jobLedger.js';
+import { JOB_KINDS, JOB_OPTION_KEYS, jobKindOf } from '../core/jobNaming.js';
+import type { JobView } from '../usecases/operator/jobView.js';
+import { localApiPorts } from '../composition/local/localApiPorts.js';
 import type { LocalContext } from '../composition/local/localContext.js';
-import { submitJob } from '../usecases/submitJob.js';
+import { inProcessFetch } from '../hosting/api/inProcessFetch.js';
+import type { JobRecord } from '../ports/jobLedger.js';
+import { createApiClient, type ApiClient } from './apiClient.js';
+
+/** Job options a submitter may give (`--model`, `--fit`, `--on-shard-error`); they travel as blob metadata. */
+export type JobOptions = Partial<Record<(typeof JOB_OPTION_KEYS)[number], string>>;
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -14,22 +20,48 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Job options a submitter may give (`--model`, `--fit`, `--on-shard-error`); they travel as blob metadata. */
-export type JobOptions = Partial<Record<(typeof JOB_OPTION_KEYS)[number], string>>;
-
-function sameOptions(metadata: Readonly<Record<string, string>>, options: JobOptions): boolean {
-  return JOB_OPTION_KEYS.every((k) => metadata[k] === options[k]);
+/**
+ * The checks that can be made before anything is uploaded, each an InputError (exit 2) naming the
+ * input: the file exists, is a file, can be read, and some job kind takes it; a `--model` is
+ * registered (or built in) and the job kind uses one. Returns the file's size and kind.
+ */
+export async function checkSubmission(
+  client: ApiClient,
+  path: string,
+  options: JobOptions,
+): Promise<{ size: number; kind: string }> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new InputError(path, 'no such file');
+  if (info.isDirectory()) throw new InputError(path, 'is a directory: give one file');
+  if (!info.isFile()) throw new InputError(path, 'is not a regular file');
+  if (info.size === 0) throw new InputError(path, 'is empty: there is nothing to score');
+  await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(path, `cannot be read (${error.code ?? error.message})`);
+  });
+  const kind = jobKindOf(basename(path));
+  if (!kind)
+    throw new InputError(path, `no job kind takes this input (expected ${Object.values(JOB_KINDS).flat().join(', ')})`);
+  if (options.model !== undefined) {
+    if (kind !== 'video')
+      throw new InputError('--model', `applies to video jobs; an ${kind} job's models come from TESSERA_MODEL_PATTERN`);
+    await client.model(options.model).catch((error: unknown) => {
+      if (error instanceof InputError) throw new InputError('--model', error.message);
+      if ((error as { code?: string }).code === 'NotFound')
+        throw new InputError('--model', `no model "${options.model}" is registered (see "tessera models list")`);
+      throw error;
+    });
+  }
+  return { size: info.size, kind };
 }
 
 /**
- * Drops a local file into the inbox and submits its job. The same content with the same options
- * under the same name is not uploaded again, so re-submitting it finds the same job instead of
- * duplicating it. Inputs are never overwritten: anything else under a name already taken goes in
- * as `<stem>.<hash prefix><ext>`, created only if absent.
+ * Uploads a local file into the inbox through the API and submits its job. The same content with
+ * the same options under the same name finds the same job (the server compares digests), so
+ * re-submitting never duplicates it; another file under a name already taken goes in as
+ * `<stem>.<hash prefix><ext>` (inputs are never overwritten).
  */
-export async function submitFile(ctx: LocalContext, path: string, options: JobOptions = {}): Promise<JobRecord> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new InputError(path, 'no such file');
+export async function uploadFile(client: ApiClient, path: string, options: JobOptions = {}): Promise<JobView> {
+  const { size } = await checkSubmission(client, path, options);
   const sha256 = await sha256File(path);
   const variant = createHash('sha256')
     .update(sha256)
@@ -37,19 +69,24 @@ export async function submitFile(ctx: LocalContext, path: string, options: JobOp
     .digest('hex');
   const base = basename(path);
   const ext = extname(base);
-  const metadata: Record<string, string> = { sha256 };
-  for (const k of JOB_OPTION_KEYS) if (options[k] !== undefined) metadata[k] = options[k];
   for (const name of [base, `${base.slice(0, base.length - ext.length)}.${variant.slice(0, 12)}${ext}`]) {
-    const existing = await ctx.blobs.head(CONTAINERS.inbox, name);
-    if (existing?.metadata.sha256 === sha256 && sameOptions(existing.metadata, options))
-      return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
-    if (existing) continue;
     try {
-      await ctx.blobs.put(CONTAINERS.inbox, name, createReadStream(path), { ifNoneMatch: '*', metadata });
-      return submitJob(ctx.deps, { container: CONTAINERS.inbox, name });
+      return await client.upload(name, createReadStream(path), options, size);
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
   }
   throw new PreconditionFailedError(`inbox names for ${path} are taken by other content`);
+}
+
+/** `uploadFile` over the local runtime's files, through the API's handlers in this process; returns the job's record. */
+export async function submitFile(ctx: LocalContext, path: string, options: JobOptions = {}): Promise<JobRecord> {
+  const view = await uploadFile(
+    createApiClient(inProcessFetch(localApiPorts(ctx)), 'http://in-process'),
+    path,
+    options,
+  );
+  const job = await ctx.ledger.getJob(view.id);
+  if (!job) throw new Error(`job ${view.id} vanished from the ledger`);
+  return job;
 }

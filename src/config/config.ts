@@ -7,7 +7,11 @@ import { InputError } from '../core/errors.js';
 import { formatTimestamp, parseTimestamp } from '../core/timestamps.js';
 import { parseCrashPoints } from '../composition/local/crashPoints.js';
 
-/** Tessera's configuration, parsed once from the environment; frozen. */
+/**
+ * Tessera's configuration, parsed once from the environment; frozen. Every TESSERA_* setting (these
+ * and those the Azure, telemetry and scorer parsers read) is documented once in ./settings.ts, from
+ * which the README's reference table is generated.
+ */
 export interface Config {
   /** All embedded-runtime state lives here (TESSERA_HOME, default ./.tessera). */
   readonly home: string;
@@ -58,6 +62,22 @@ export interface Config {
   readonly scoreCron: string;
   /** The sensor stream (TESSERA_STREAM_*). */
   readonly stream: StreamConfig;
+  /**
+   * Loopback port of `tessera up`'s server: dashboard, jobs API, /metrics and readings (TESSERA_PORT,
+   * default 7433, the same on every start; 0 picks a free one).
+   */
+  readonly port: number;
+  /** Where the CLI sends its commands instead of the local files (TESSERA_REMOTE_*, TESSERA_TOKEN). */
+  readonly remote: RemoteConfig;
+}
+
+export interface RemoteConfig {
+  /** A deployed or running API's origin, e.g. `https://func-x.azurewebsites.net` (TESSERA_REMOTE; the CLI's `--remote` wins). */
+  readonly url: string | undefined;
+  /** The Entra ID scope of the API's app registration, e.g. `api://tessera-api/.default` (TESSERA_REMOTE_SCOPE). */
+  readonly scope: string | undefined;
+  /** A bearer token to send as it is, instead of the local token file or an Entra ID token (TESSERA_TOKEN). */
+  readonly token: string | undefined;
 }
 
 export interface StreamConfig {
@@ -79,7 +99,7 @@ export interface StreamConfig {
   readonly maxFutureSeconds: number;
   /** The same for readings marked `backfill` (TESSERA_STREAM_BACKFILL_MAX_PAST_SECONDS, default 20 years). */
   readonly backfillMaxPastSeconds: number;
-  /** Port of the HTTP ingest endpoint of `tessera up`; 0 picks a free one (TESSERA_INGEST_PORT). */
+  /** Port of the readings endpoint of an embedded runtime without `tessera up`'s server (`tessera run`); 0 picks a free one (TESSERA_INGEST_PORT). */
   readonly ingestPort: number;
   /** Address it listens on (TESSERA_INGEST_HOST, default 127.0.0.1); beyond loopback it needs `ingestToken`. */
   readonly ingestHost: string;
@@ -222,6 +242,21 @@ function bool(env: Env, key: string, fallback: boolean): boolean {
   throw new InputError(key, `must be true or false, got "${raw}"`);
 }
 
+/** An http(s) origin without a trailing slash, or undefined when unset. */
+export function remoteUrl(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(key, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError(key, `must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const pattern = env.TESSERA_MODEL_PATTERN ?? 'ocsvm-{device}-{tag}';
   if (!pattern.includes('{device}') || !pattern.includes('{tag}')) {
@@ -277,6 +312,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       ingestPort: integer(env, 'TESSERA_INGEST_PORT', 0, 0, 65_535),
       ingestHost: env.TESSERA_INGEST_HOST || '127.0.0.1',
       ingestToken: env.TESSERA_INGEST_TOKEN || undefined,
+    }),
+    port: integer(env, 'TESSERA_PORT', 7433, 0, 65_535),
+    remote: Object.freeze({
+      url: remoteUrl(env, 'TESSERA_REMOTE'),
+      scope: env.TESSERA_REMOTE_SCOPE || undefined,
+      token: env.TESSERA_TOKEN || undefined,
     }),
     ...overrides,
   };
@@ -351,5 +392,6 @@ export function configToEnv(config: Config): Record<string, string> {
     TESSERA_INGEST_PORT: String(config.stream.ingestPort),
     TESSERA_INGEST_HOST: config.stream.ingestHost,
     // Not TESSERA_INGEST_TOKEN: only the parent serves the endpoint, and a secret stays where it is needed.
+    TESSERA_PORT: String(config.port),
   };
 }

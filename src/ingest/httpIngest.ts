@@ -34,33 +34,33 @@ export interface HttpIngest {
 }
 
 /**
- * The local runtime's HTTP producer endpoint, on node:http.
+/**
+ * The local runtime's HTTP producer endpoint, on node:http: its request handler, which `tessera
+ * up`'s server mounts too.
  * - `POST /events`: the body (one reading, or a batch of them, as `tessera.reading/v1` JSON) is
  *   checked as the consumer will check it and, when every reading passes, appended as it is, one
  *   event per request, keyed by its first reading's `deviceId`: 202 `{ partition, sequenceNumber }`.
- *   Refused, with nothing stored: 403 a foreign `Origin`, 401 a missing or wrong bearer token (when
- *   one is set), 415 a Content-Type other than application/json, 413 a body over the decoder's
- *   limit, 400 a body that is not UTF-8 or not a valid message (`rejects` lists each bad reading by
- *   index with its reason). What needs the stream's state (lateness, duplicates) is judged later by
- *   the aggregator. 503 when the append fails.
+ *   Refused, with nothing stored: 403 a foreign `Origin` (one not in `origins()`), 401 a missing or
+ *   wrong bearer token (when one is set), 415 a Content-Type other than application/json, 413 a
+ *   body over the decoder's limit, 400 a body that is not UTF-8 or not a valid message (`rejects`
+ *   lists each bad reading by index with its reason). What needs the stream's state (lateness,
+ *   duplicates) is judged later by the aggregator. 503 when the append fails.
  * - `GET /healthz`: 200. Other paths: 404; other methods: 405 with `Allow`. No CORS headers, ever.
  */
-export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpIngest> {
+export function ingestRequestHandler(
+  options: Pick<HttpIngestOptions, 'log' | 'logger' | 'limits' | 'token' | 'now'> & {
+    /** The origins that are the serving endpoint itself (known once it listens). */
+    readonly origins: () => ReadonlySet<string>;
+  },
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { log, logger, limits } = options;
-  const host = options.host ?? '127.0.0.1';
   const token = options.token === '' ? undefined : options.token;
-  if (!isLoopback(host) && token === undefined)
-    throw new InputError(
-      'TESSERA_INGEST_TOKEN',
-      `the ingest endpoint would listen on ${host}, beyond loopback, with no bearer token: set one, or listen on 127.0.0.1`,
-    );
   const maxBodyBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = options.now ?? Date.now;
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let origins: ReadonlySet<string> = new Set();
 
   const postEvent = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refused = refuseRequest(req, origins, token);
+    const refused = refuseRequest(req, options.origins(), token);
     if (refused)
       return reply(res, refused.status, { error: refused.error }, { ...refused.headers, connection: 'close' });
     const read = await readCappedBody(req, maxBodyBytes);
@@ -108,7 +108,21 @@ export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpI
     }
     reply(res, 404, { error: `no route ${path}` }, { connection: 'close' });
   };
+  return route;
+}
 
+/** The endpoint on a server of its own (see `ingestRequestHandler` for the routes). */
+export async function startHttpIngest(options: HttpIngestOptions): Promise<HttpIngest> {
+  const { log, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token === '' ? undefined : options.token;
+  if (!isLoopback(host) && token === undefined)
+    throw new InputError(
+      'TESSERA_INGEST_TOKEN',
+      `the ingest endpoint would listen on ${host}, beyond loopback, with no bearer token: set one, or listen on 127.0.0.1`,
+    );
+  let origins: ReadonlySet<string> = new Set();
+  const route = ingestRequestHandler({ ...options, origins: () => origins });
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       const e = ensureError(error);

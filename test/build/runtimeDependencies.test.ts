@@ -21,8 +21,13 @@ const ENTRIES = [
   'dist/src/video/style/styleSessionWorker.js',
   'dist/scorer-image/src/main.js',
 ];
-/** Static imports and re-exports, side-effect imports, and `import('…')` with a literal specifier. */
-const SPECIFIERS = /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+/**
+ * Static imports and re-exports (statements at the start of a line, as tsc prints them: a string
+ * that merely contains "from '" is no import), side-effect imports, and `import('…')` with a
+ * literal specifier.
+ */
+const SPECIFIERS =
+  /^(?:import|export)\b[^'"\n;]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /** The packages `entry` reaches, by the file that imports each. */
 function packagesReached(entry: string): Map<string, string> {

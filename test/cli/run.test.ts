@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../support/fixtures.js';
@@ -73,12 +73,20 @@ describe('tessera run and status over the 15 fixture models', () => {
   it('status lists the job, and says no runtime is running', async () => {
     const status = await runCli(home, ['status']);
     expect(status.code, status.stderr).toBe(0);
-    const [runtime, job] = status.stdout.trim().split('\n');
+    const [runtime, header, job] = status.stdout.trim().split('\n');
     expect(runtime).toBe('runtime: not running');
-    expect(job).toMatch(new RegExp(`^${jobId}  succeeded \\S+Z  batchai-sensor_data\\.csv$`));
+    expect(header).toMatch(/^JOB\s+KIND\s+STATE\s+PROGRESS\s+CREATED\s+INPUT$/);
+    expect(job).toMatch(
+      new RegExp(`^${jobId}  anomaly  succeeded  (\\d+)/\\1\\s+\\S+Z  inbox/batchai-sensor_data\\.csv$`),
+    );
 
     const json = await runCli(home, ['status', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ jobId, state: 'succeeded' })]);
+    expect(JSON.parse(json.stdout)).toEqual({ jobs: [expect.objectContaining({ id: jobId, state: 'succeeded' })] });
+    // The stable shape: sizes are numbers, and no ledger internals (pins keyed "device\0tag") leak.
+    const { jobs } = JSON.parse(json.stdout) as { jobs: { input: { size: unknown } }[] };
+    expect(jobs[0]!.input.size).toBe(statSync(SENSOR_CSV).size);
+    expect(json.stdout).not.toContain('\\u0000');
+    expect(json.stdout).not.toContain('"pins"');
   });
 
   it('status JOB shows its shards and its summary', async () => {
@@ -89,14 +97,39 @@ describe('tessera run and status over the 15 fixture models', () => {
     expect(lines[1]).toMatch(/^ {2}shards (\d+) done, 0 running, 0 failed, of \1; rows done 17768$/);
     expect(status.stdout).toContain('windows 3781');
 
+    expect(status.stdout).toContain(
+      `results: anomalies.csv, scores.csv, summary.json (download: tessera results ${jobId} --out DIR)`,
+    );
+
     const json = await runCli(home, ['status', jobId, '--json']);
-    const progress = JSON.parse(json.stdout) as {
-      job: { jobId: string };
-      shards: { total: number; done: number; failed: number };
+    const detail = JSON.parse(json.stdout) as {
+      job: { id: string; progress: { shards: { total: number; succeeded: number; failed: number } } };
+      shards: { series: { device: string; tag: string } | null; state: string }[];
+      files: { name: string; size: number }[];
+      lineage: { models: { series: string; model: string; sha256: string }[] };
     };
-    expect(progress.job.jobId).toBe(jobId);
-    expect(progress.shards.total).toBeGreaterThan(0);
-    expect(progress.shards).toMatchObject({ done: progress.shards.total, failed: 0 });
+    expect(detail.job.id).toBe(jobId);
+    const shards = detail.job.progress.shards;
+    expect(shards.total).toBeGreaterThan(0);
+    expect(shards).toMatchObject({ succeeded: shards.total, failed: 0 });
+    expect(detail.shards.every((s) => s.state === 'succeeded' && s.series !== null)).toBe(true);
+    expect(detail.files.map((f) => f.name)).toEqual(['anomalies.csv', 'scores.csv', 'summary.json']);
+    expect(detail.lineage.models).toHaveLength(15);
+    expect(detail.lineage.models).toContainEqual({
+      series: '1/1',
+      model: 'ocsvm-1-1@1',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+    });
+    expect(json.stdout).not.toContain('\\u0000');
+  });
+
+  it('results JOB --out DIR downloads the same files run --out wrote', async () => {
+    const result = await runCli(home, ['results', jobId, '--out', 'downloaded']);
+    expect(result.code, result.stderr).toBe(0);
+    for (const file of ['scores.csv', 'anomalies.csv', 'summary.json'])
+      expect(readFileSync(join(home.dir, 'downloaded', file), 'utf8')).toBe(
+        readFileSync(join(home.dir, 'results', file), 'utf8'),
+      );
   });
 
   it('status of an unknown job exits 2 naming it', async () => {

@@ -31,7 +31,7 @@ describe('tessera train ocsvm, then run with the trained models', () => {
     expect(refs.sort()).toEqual(SERIES);
 
     const listed = await runCli(home, ['models', 'list', '--json']);
-    const models = JSON.parse(listed.stdout) as { ref: string; metadata: Record<string, string> }[];
+    const { models } = JSON.parse(listed.stdout) as { models: { ref: string; metadata: Record<string, string> }[] };
     expect(models.map((m) => m.ref).sort()).toEqual(SERIES.map((s) => `${s}@1`));
     expect(models.every((m) => m.metadata.window_seconds === '60')).toBe(true);
   });
@@ -70,10 +70,11 @@ describe('tessera train ocsvm: gamma and cut-offs as a user brings them', () => 
   afterAll(() => home.cleanup());
 
   const listJson = async () =>
-    JSON.parse((await runCli(home, ['models', 'list', '--json'])).stdout) as {
-      name: string;
-      meta: Record<string, string>;
-    }[];
+    (
+      JSON.parse((await runCli(home, ['models', 'list', '--json'])).stdout) as {
+        models: { name: string; meta: Record<string, string> }[];
+      }
+    ).models;
 
   it("--gamma auto (scikit-learn's 1 / n_features) and a cut-off per series beside the global one", async () => {
     const trained = await runCli(home, [

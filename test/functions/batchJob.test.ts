@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { controlQueue } from '../../functions/src/functions/controlQueue.js';
-import { getJobHttp } from '../../functions/src/functions/getJobHttp.js';
 import { inboxBlobCreated } from '../../functions/src/functions/inboxBlobCreated.js';
+import { apiCaller } from '../support/apiCalls.js';
 import { ocsvmDir } from '../support/fixtures.js';
+import { functionsFetch } from './support/functionsFetch.js';
 import { deliverControlMessage, openAzureWorld, receiveAll, type AzureWorld } from './support/azureWorld.js';
 
 /** Readings of series (1, 1) over six minutes: 6 one-minute windows, 3 shards of 2 windows. */
@@ -74,17 +74,16 @@ describe('a batch anomaly job through the Functions handlers (Azurite + test bro
     const finish = await deliverControlMessage(world, controlQueue);
     expect(finish).toMatchObject({ outcome: 'completed', message: { body: { kind: 'finish', jobId } } });
 
-    const response = await getJobHttp(
-      new HttpRequest({ method: 'GET', url: `http://localhost/api/jobs/${jobId}`, params: { jobId } }),
-      world.invocation('getJobHttp'),
-    );
-    expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({
-      job: { jobId, state: 'succeeded', kind: 'anomaly' },
-      shards: { total: 3, done: 3, failed: 0 },
-      rowsDone: 18,
-      failedShards: [],
-      summary: { jobId, state: 'succeeded' },
+    const detail = await apiCaller(functionsFetch(world), 'http://localhost').json('getJob', `/jobs/${jobId}`, 200);
+    expect(detail).toMatchObject({
+      job: {
+        id: jobId,
+        state: 'succeeded',
+        kind: 'anomaly',
+        progress: { shards: { total: 3, succeeded: 3, failed: 0 } },
+      },
+      errors: { job: null, shards: [] },
+      summary: { jobId, state: 'succeeded', rows: 18 },
     });
     // Use-case lines went through the invocation's own log, scoped to it.
     expect(

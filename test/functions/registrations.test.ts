@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../src/hosting/api/apiRoutes.js';
 import { installRecordingCore, type RecordingCore, type Registration } from './support/recordingCore.js';
 
 // Registrations as the Functions host receives them: @azure/functions converts each `app.*` call
@@ -82,24 +83,25 @@ describe('function registrations (what the host receives)', () => {
     expect(r.retryOptions).toBeUndefined(); // no retry policy on Service Bus: redelivery up to maxDeliveryCount
   });
 
-  it.each([
-    ['submitJobHttp', 'POST', 'jobs'],
-    ['listJobsHttp', 'GET', 'jobs'],
-    ['getJobHttp', 'GET', 'jobs/{jobId}'],
-    ['listDeadLettersHttp', 'GET', 'deadletters'],
-    ['redriveDeadLettersHttp', 'POST', 'deadletters/redrive'],
-  ])('%s: HTTP %s /api/%s with a function key, answering through the http output', (name, method, route) => {
-    const r = registration(name);
-    expect(triggerOf(r)).toMatchObject({
+  it('one HTTP function per API route, named <operationId>Http: its method and path under /api, anonymous to the host (App Service authentication fronts it)', () => {
+    for (const route of API_ROUTES) {
+      const r = registration(`${route.operationId}Http`);
+      expect(triggerOf(r), r.name).toMatchObject({
+        type: 'httpTrigger',
+        direction: 'in',
+        authLevel: 'anonymous',
+        methods: [route.method],
+        route: route.path.slice(1),
+      });
+      expect(Object.values(r.bindings).filter((b) => b.direction === 'out')).toEqual([
+        expect.objectContaining({ type: 'http', direction: 'out' }),
+      ]);
+    }
+    expect(triggerOf(registration('dashboardHttp'))).toMatchObject({
       type: 'httpTrigger',
-      direction: 'in',
-      authLevel: 'function',
-      methods: [method],
-      route,
+      methods: ['GET'],
+      route: 'dashboard/{*path}',
     });
-    expect(Object.values(r.bindings).filter((b) => b.direction === 'out')).toEqual([
-      expect.objectContaining({ type: 'http', direction: 'out' }),
-    ]);
   });
 
   it('every trigger names an identity-based connection prefix the infra sets (no connection strings)', () => {

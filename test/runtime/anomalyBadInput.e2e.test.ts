@@ -5,6 +5,7 @@ import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
 import { startLocalRuntime, type LocalRuntime } from '../../src/composition/local/localRuntime.js';
 import type { LocalContext } from '../../src/composition/local/localContext.js';
 import { createRecordingLogger } from '../../src/hosting/logger.js';
+import { submitJob } from '../../src/usecases/submitJob.js';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { fixturesDir, ocsvmDir } from '../support/fixtures.js';
@@ -52,7 +53,9 @@ describe('bad input on the local runtime: clear errors, nothing else lost or blo
     ],
     ['only-header.csv', 'TS,Device,Tag,Value\n', /only-header\.csv: the file has no data rows/],
   ])('%s fails at planning with a clear reason', async (name, content, reason) => {
-    const job = await submitFile(ctx, writeTemp(home.dir, name, content));
+    // Dropped into the inbox as it is: the CLI and the API refuse an empty upload before it gets there.
+    await ctx.blobs.put(CONTAINERS.inbox, name, content);
+    const job = await submitJob(ctx.deps, { name });
     const progress = await waitForJob(ctx, job.jobId);
     expect(progress.job.state).toBe('failed');
     expect(progress.job.error).toMatch(reason);

@@ -4,11 +4,11 @@
  * runtime replaces it, the lock expires, the work is redelivered. The results must equal a clean
  * run of the same input: nothing missing, nothing doubled: every frame, and the audio packets.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitFile } from '../../src/cli/submitFile.js';
-import { writeResults } from '../../src/cli/resultsFiles.js';
+import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { expectSameAsClean, frameHashes, onRuntime, type Outcome } from '../support/crashMatrix.js';
 import { videoTestConfig } from '../support/video/jobs.js';
 import { makeVideo, mediaDir, packetSums } from '../support/video/media.js';
@@ -25,9 +25,9 @@ describe('the video job, killed at every step boundary', { timeout: 240_000 }, (
       return {
         jobId: job.jobId,
         results: async () => {
-          const out = media.file(`out-${job.jobId}-${Date.now()}`);
-          await writeResults(ctx.blobs, job.jobId, out);
-          const styled = join(out, 'clip.styled.mp4');
+          const styled = media.file(`out-${job.jobId}-${Date.now()}.mp4`);
+          const { stream } = await ctx.blobs.get(CONTAINERS.results, `${job.jobId}/clip.styled.mp4`);
+          await pipeline(stream, createWriteStream(styled));
           expect(existsSync(styled)).toBe(true);
           return { frames: frameHashes(styled), audio: await packetSums(styled, 'a:0') };
         },

@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
+import { createApiClient } from '../../src/cli/apiClient.js';
+import { downloadResults } from '../../src/cli/downloadResults.js';
+import { localApiPorts } from '../../src/composition/local/localApiPorts.js';
+import { inProcessFetch } from '../../src/hosting/api/inProcessFetch.js';
 import { submitFile } from '../../src/cli/submitFile.js';
-import { writeResults } from '../../src/cli/resultsFiles.js';
+
 import { startLocalRuntime } from '../../src/composition/local/localRuntime.js';
 import { createRecordingLogger } from '../../src/hosting/logger.js';
 import { fixturesDir } from '../support/fixtures.js';
@@ -52,7 +56,7 @@ async function styleClip(
     await chaos?.(runtime.workers.pids, ctx, job.jobId);
     const progress = await waitForJob(ctx, job.jobId, 120_000);
     const out = join(home.dir, 'out');
-    await writeResults(ctx.blobs, job.jobId, out);
+    await downloadResults(createApiClient(inProcessFetch(localApiPorts(ctx)), 'http://in-process'), job.jobId, out);
     return {
       progress,
       shards: await ctx.ledger.listShards(job.jobId),

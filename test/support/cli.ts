@@ -37,7 +37,15 @@ export function cliHome(env: Record<string, string> = {}): CliHome {
 /** The parent's environment without any TESSERA_* setting, then a small, fast embedded runtime over `home`. */
 export function cliEnv(home: CliHome): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')));
-  return { ...inherited, TESSERA_HOME: home.home, TESSERA_WORKERS: '2', TESSERA_POLL_MS: '20', ...home.env };
+  // TESSERA_PORT 0: `tessera up` in tests never fights over the fixed default port.
+  return {
+    ...inherited,
+    TESSERA_HOME: home.home,
+    TESSERA_WORKERS: '2',
+    TESSERA_POLL_MS: '20',
+    TESSERA_PORT: '0',
+    ...home.env,
+  };
 }
 
 /** Starts `tessera ARGS…` in the background; the caller owns the child. */

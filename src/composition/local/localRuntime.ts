@@ -1,5 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { startHttpIngest } from '../../ingest/httpIngest.js';
+import { ingestRequestHandler, startHttpIngest } from '../../ingest/httpIngest.js';
+import { isLoopback, ownOrigins } from '../../ingest/requestGuards.js';
+import { ensureApiToken } from './apiToken.js';
+import { localApiPorts } from './localApiPorts.js';
+import { startOperatorServer, type OperatorServer } from './operatorServer.js';
+import { runtimeMetrics } from './runtimeMetrics.js';
 import { join } from 'node:path';
 import { configToEnv, scoreCronOf, type Config } from '../../config/config.js';
 import { aggregatorSettingsOf } from '../../config/useCaseSettings.js';
@@ -10,10 +15,18 @@ import { reconciler, scoreSchedule } from '../../usecases/scheduledWork.js';
 import { submitJob } from '../../usecases/submitJob.js';
 import { delay } from '../../lib/delay.js';
 import { runInboxWatcher } from './inboxWatcher.js';
-import { openLocalContext } from './localContext.js';
+import { openLocalContext, type LocalContext } from './localContext.js';
 import { claimRuntime } from './runtimeLock.js';
 import { checkLocalDatabases } from './localDatabases.js';
 import { startWorkerPool, type WorkerPool } from './workerPool.js';
+
+export interface LocalRuntimeOptions {
+  /**
+   * Serve the dashboard, the jobs API, /metrics and the readings endpoint on one loopback port
+   * (`tessera up`); without it, only the readings endpoint runs, on TESSERA_INGEST_PORT.
+   */
+  readonly serve?: { readonly port: number };
+}
 
 export interface LocalRuntime {
   readonly workers: WorkerPool;
@@ -23,6 +36,8 @@ export interface LocalRuntime {
   readonly ingestUrl: string;
   /** Settles with the reason when a pool gave up replacing a child that keeps crashing (the runtime cannot go on). */
   readonly failed: Promise<Error>;
+  /** The server's origin when it serves the dashboard and the API (`options.serve`). */
+  readonly serverUrl: string | undefined;
   /** Stops watching, lets the workers drain, and releases the runtime lock. */
   stop(): Promise<void>;
 }
@@ -32,7 +47,11 @@ export interface LocalRuntime {
  * accounts for dead-lettered messages and nudges jobs a crash left between steps.
  * All state lives under `config.home`.
  */
-export async function startLocalRuntime(config: Config, log: Logger): Promise<LocalRuntime> {
+export async function startLocalRuntime(
+  config: Config,
+  log: Logger,
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> {
   const scoreCron = scoreCronOf(config); // a bad schedule stops the runtime before it starts anything
   const release = claimRuntime(config.home, config.workers);
   try {
@@ -47,12 +66,42 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   const stop = new AbortController();
   const schedule = scoreSchedule(ctx.stream, scoreCron);
   const reconcile = reconciler({ staleJobMs: config.lockDurationMs * 2, staleShardMs: config.lockDurationMs * 2 });
+  const ingestOptions = {
+    log: ctx.aggregate.events,
+    host: config.stream.ingestHost,
+    port: config.stream.ingestPort,
+    token: config.stream.ingestToken,
+    limits: aggregatorSettingsOf(config).limits,
+    logger: log.child({ component: 'ingest' }),
+  };
+  // The server binds first: a port in use fails the start before any process is forked. With the
+  // server, readings are posted to it; an ingest host beyond loopback (TESSERA_INGEST_HOST, with its
+  // token) gets an endpoint of its own besides, for producers on other machines.
+  const started: { workers?: WorkerPool } = {};
+  const failStart = async (error: unknown): Promise<never> => {
+    await ctx.close();
+    release();
+    throw error;
+  };
+  const ingest = await (
+    options.serve
+      ? serveOperator(ctx, config, log, () => started.workers?.pids().length ?? 0, options.serve.port)
+      : startHttpIngest(ingestOptions)
+  ).catch(failStart);
+  const remoteIngest =
+    options.serve && !isLoopback(config.stream.ingestHost)
+      ? await startHttpIngest(ingestOptions).catch(async (error: unknown) => {
+          await ingest.close();
+          return failStart(error);
+        })
+      : undefined;
   const workers = startWorkerPool({
     size: config.workers,
     env: configToEnv(config),
     logFile: join(config.home, 'logs', 'workers.log'),
     log,
   });
+  started.workers = workers;
   const aggregator = startWorkerPool({
     size: 1,
     env: configToEnv(config),
@@ -61,15 +110,7 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
     entry: 'aggregatorMain',
     role: 'aggregator',
   });
-  const ingest = await startHttpIngest({
-    log: ctx.aggregate.events,
-    host: config.stream.ingestHost,
-    port: config.stream.ingestPort,
-    token: config.stream.ingestToken,
-    limits: aggregatorSettingsOf(config).limits,
-    logger: log.child({ component: 'ingest' }),
-  });
-  writeFileSync(join(config.home, 'ingest.url'), ingest.url);
+  writeFileSync(join(config.home, 'ingest.url'), (remoteIngest ?? ingest).url);
 
   const watcher = runInboxWatcher(
     {
@@ -104,13 +145,14 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
   return {
     workers,
     aggregator,
-    ingestUrl: ingest.url,
+    ingestUrl: (remoteIngest ?? ingest).url,
     failed: Promise.race([workers.gaveUp, aggregator.gaveUp]),
+    serverUrl: options.serve ? ingest.url : undefined,
     stop() {
       stopped ??= (async () => {
         stop.abort();
         await Promise.all([watcher, background]);
-        await ingest.close();
+        await Promise.all([ingest.close(), remoteIngest?.close()]);
         await Promise.all([workers.stop(), aggregator.stop()]);
         await ctx.close();
         release();
@@ -119,4 +161,34 @@ export async function startLocalRuntime(config: Config, log: Logger): Promise<Lo
       return stopped;
     },
   };
+}
+
+/** `tessera up`'s server over the runtime's context: one port for dashboard, API, metrics and readings. */
+async function serveOperator(
+  ctx: LocalContext,
+  config: Config,
+  log: Logger,
+  workerCount: () => number,
+  port: number,
+): Promise<OperatorServer> {
+  const startedAt = Date.now();
+  let origins: ReadonlySet<string> = new Set();
+  const server = await startOperatorServer({
+    ports: localApiPorts(ctx),
+    token: ensureApiToken(config.home),
+    port,
+    ingest: ingestRequestHandler({
+      log: ctx.aggregate.events,
+      token: config.stream.ingestToken,
+      limits: aggregatorSettingsOf(config).limits,
+      logger: log.child({ component: 'ingest' }),
+      origins: () => origins,
+    }),
+    metrics: () => runtimeMetrics({ ledger: ctx.ledger, queue: ctx.queue, workers: workerCount(), startedAt }),
+    log: log.child({ component: 'server' }),
+  });
+  origins = ownOrigins('127.0.0.1', server.port);
+  writeFileSync(join(config.home, 'server.url'), server.url);
+  log.info('server listening', { url: server.url });
+  return server;
 }

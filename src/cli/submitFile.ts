@@ -10,6 +10,7 @@ import type { LocalContext } from '../composition/local/localContext.js';
 import { inProcessFetch } from '../hosting/api/inProcessFetch.js';
 import type { JobRecord } from '../ports/jobLedger.js';
 import { createApiClient, type ApiClient } from './apiClient.js';
+import { NO_STYLE } from '../ports/video.js';
 
 /** Job options a submitter may give (`--model`, `--fit`, `--on-shard-error`); they travel as blob metadata. */
 export type JobOptions = Partial<Record<(typeof JOB_OPTION_KEYS)[number], string>>;
@@ -41,7 +42,8 @@ export async function checkSubmission(
   const kind = jobKindOf(basename(path));
   if (!kind)
     throw new InputError(path, `no job kind takes this input (expected ${Object.values(JOB_KINDS).flat().join(', ')})`);
-  if (options.model !== undefined) {
+  // `none` re-encodes without a model: no registry holds it.
+  if (options.model !== undefined && options.model !== NO_STYLE) {
     if (kind !== 'video')
       throw new InputError('--model', `applies to video jobs; an ${kind} job's models come from TESSERA_MODEL_PATTERN`);
     await client.model(options.model).catch((error: unknown) => {

@@ -84,8 +84,9 @@ describe('tessera up, submit and Ctrl-C', () => {
       const output = collect(child);
       let exit: CliResult | undefined;
       void output.exited.then((r) => (exit = r));
+      // The endpoint table's last line: the table may arrive in more than one chunk.
       await waitUntil(
-        () => output.stdout().includes('tessera runtime up') || exit !== undefined,
+        () => output.stdout().includes('"tessera status" lists the jobs') || exit !== undefined,
         'tessera up to say it is up',
       );
       expect(exit, output.stderr()).toBeUndefined();

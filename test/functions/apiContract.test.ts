@@ -53,10 +53,9 @@ describe('the jobs API through the Functions handlers: a job dropped in the inbo
     expect(logs.error.reason).toContain(`customDimensions.jobId == "${jobId}"`);
     await api.json('cancelJob', `/jobs/${jobId}/cancel`, 409);
     await api.json('getJobThumbnails', `/jobs/${jobId}/thumbnails`, 400);
-    expect(await api.json('listModels', '/models', 200)).toMatchObject({
-      models: [{ ref: 'ocsvm-1-1@1' }],
-      builtin: ['toon'],
-    });
+    const models = await api.json<{ models: { ref: string }[]; builtin: string[] }>('listModels', '/models', 200);
+    expect(models.models.map((m) => m.ref)).toContain('ocsvm-1-1@1');
+    expect(models.builtin).toEqual(['toon']);
     expect(await api.json('listStreamRuns', '/stream/runs', 200)).toEqual({ runs: [] });
   });
 

@@ -60,8 +60,10 @@ describe('the stream, killed at every step boundary of the aggregator and of a r
   }, 240_000);
 
   it.each([
-    ['the aggregator, its window batch written, before its checkpoint', 'after:put:windows/date=*'],
-    ['the aggregator, its checkpoint committed, before the old snapshot goes', 'after:setCheckpoint'],
+    // A step writes its state, then the checkpoint (fenced by the partition claim), then the window batch.
+    ['the aggregator, its state written, before its checkpoint', 'after:put:windows/_state/*'],
+    ['the aggregator, its checkpoint committed, before its window batch', 'after:setCheckpoint'],
+    ['the aggregator, its window batch written, before the old snapshot goes', 'after:put:windows/date=*'],
     ["a run's device output written, before the ledger records it", 'after:put:work/*/out/*'],
     ['finishing a run, its first batch marked scored', 'after:put:windows/_scored/*'],
     ['finishing a run, summary.json written, before the run ends', 'before:updateJob:succeeded'],

@@ -16,6 +16,7 @@ import {
   type AggregateDeps,
   type OwnedPartition,
 } from '../../src/usecases/stream/aggregatePartition.js';
+import { unscoredBatches } from '../../src/usecases/stream/streamBatches.js';
 import { fixturesDir } from '../support/fixtures.js';
 import { openContext, tempHome } from '../support/localHarness.js';
 
@@ -134,5 +135,21 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
     const states: string[] = [];
     for await (const b of s.ctx.blobs.list(CONTAINERS.windows, '_state/')) states.push(b.name);
     expect(states).toEqual([again.committedState]);
+  });
+
+  it('a run that reads the batches between a commit and its batch (the aggregator died there) still gets its windows', async () => {
+    const s = await stream();
+    open.push(s);
+    const d = deps(s.ctx, 'first', 1000);
+    const first = await restorePartition(d, 0);
+    await aggregateStep(d, first, await aggregateStep(d, first, first.next));
+    const batches: string[] = [];
+    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) batches.push(b.name);
+    expect(batches.length).toBe(2);
+    const windows = await windowsWritten(s.ctx);
+    // The crash: the second step's checkpoint was set, its batch never written, and no restart yet.
+    await s.ctx.blobs.delete(CONTAINERS.windows, batches[1]!);
+    expect(await unscoredBatches(s.ctx.aggregate)).toEqual(batches);
+    expect(await windowsWritten(s.ctx)).toEqual(windows);
   });
 });

@@ -13,7 +13,11 @@ export interface ResultFileView {
   readonly updatedAt: string;
 }
 
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}$/;
+/**
+ * A plain file name: no path separator, no control character, not `.` or `..`. Result files are
+ * named after their inputs (`-rf clip ünï.styled.mp4` is a fine name), so nothing more is refused.
+ */
+const FILE_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/u;
 
 /** The job's result files by name (not the dashboard's thumbnails under `thumbs/`). */
 export async function listResultFiles(blobs: BlobStore, jobId: string): Promise<ResultFileView[]> {
@@ -33,7 +37,7 @@ export async function listResultFiles(blobs: BlobStore, jobId: string): Promise<
 
 /** Opens one result file; an unknown name is NotFoundError, a name that is not a plain file name an InputError. */
 export async function openResultFile(blobs: BlobStore, jobId: string, name: string): Promise<BlobDownload> {
-  if (!FILE_NAME.test(name) || name.includes('..'))
+  if (!FILE_NAME.test(name))
     throw new InputError('file name', `must be a plain file name, got ${JSON.stringify(name.slice(0, 210))}`);
   try {
     return await blobs.get(CONTAINERS.results, `${jobId}/${name}`);

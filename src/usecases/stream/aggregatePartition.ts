@@ -150,7 +150,34 @@ async function undoStep(deps: AggregateDeps, partition: number, name: string): P
   deps.log.warn('undid an uncommitted aggregation step', { partition, state: name, batch: step.batch ?? undefined });
 }
 
-function putBatch(deps: AggregateDeps, batch: string, windows: readonly StoredWindow[]) {
+/**
+ * Writes the window batch of a partition's committed step when it is missing. A step commits its
+ * checkpoint before it writes its batch, so whoever reads batches up to the checkpoint (a stream
+ * run) may find the last one not yet written: the aggregator is between the two, or died there and
+ * has not restarted. The committed state holds the windows, and the same bytes the aggregator would
+ * write are written, so it does not matter which of the two writes them, or whether both do.
+ */
+export async function ensureCommittedBatch(
+  deps: Pick<AggregateDeps, 'blobs' | 'consumerGroup'>,
+  partition: number,
+  committed: number,
+): Promise<void> {
+  if (committed < 0) return;
+  const prefix = stateBlob(deps.consumerGroup, partition, committed, 0).replace(/-e0\.json$/, '');
+  // The committing owner's state: the highest epoch at that sequence number (see restorePartition).
+  let kept: { name: string; epoch: number } | undefined;
+  for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
+    const m = STATE_NAME.exec(b.name.slice(b.name.lastIndexOf('/') + 1));
+    const epoch = Number(m?.[2] ?? 0);
+    if (m && Number(m[1]) === committed && (!kept || epoch > kept.epoch)) kept = { name: b.name, epoch };
+  }
+  if (!kept) return;
+  const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, kept.name)) as StepState;
+  if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
+    await putBatch(deps, step.batch, step.windows);
+}
+
+function putBatch(deps: Pick<AggregateDeps, 'blobs'>, batch: string, windows: readonly StoredWindow[]) {
   return deps.blobs.put(CONTAINERS.windows, batch, encodeWindowBatch(windows), {
     contentType: 'application/x-ndjson',
   });

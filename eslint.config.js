@@ -77,7 +77,7 @@ export default tseslint.config(
     },
   },
   // The dashboard's browser modules and plain Node scripts: linted without type information (they are not TypeScript).
-  { files: ['dashboard/**/*.js', 'scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['dashboard/**/*.js', 'scripts/**/*.mjs', 'test/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

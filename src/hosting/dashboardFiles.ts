@@ -18,13 +18,14 @@ const TYPES: Record<string, string> = {
 const NAME = /^[a-z][a-z0-9-]{0,63}\.(html|js|css|svg)$/;
 
 /**
- * The dashboard's folder: `dashboard/` at the repository root, or beside the compiled sources in
- * the Functions app's package (`dist/dashboard`, copied there by its build). Plain ES modules and
- * CSS: nothing to build.
+ * The dashboard's folder: beside the compiled sources in the Functions package (`dist/dashboard`,
+ * copied there by `npm run package:functions`), else `dashboard/` at the repository root, seen from
+ * the sources (src/hosting) or from the compiled ones (dist/src/hosting, which `tessera up` runs).
+ * Plain ES modules and CSS: nothing to build.
  */
 export function dashboardDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, '../../dashboard'), join(here, '../dashboard')])
+  for (const candidate of [join(here, '../../dashboard'), join(here, '../../../dashboard')])
     if (existsSync(join(candidate, 'index.html'))) return candidate;
   return join(here, '../../dashboard');
 }

@@ -9,16 +9,7 @@ import { telemetrySettingsOf } from '../../src/telemetry/setup.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** Where settings are read or set: the sources of every runtime, the entry points, the deployment. */
-const READERS = [
-  'src',
-  'functions/src',
-  'functions/host.json',
-  'scorer-image',
-  'bin',
-  'infra',
-  'scripts',
-  'azure.yaml',
-];
+const READERS = ['src', 'functions/src', 'host.json', 'scorer-image', 'bin', 'infra', 'scripts', 'azure.yaml'];
 const SKIP = new Set(['node_modules', 'dist', 'settings.ts']);
 
 function files(path: string): string[] {

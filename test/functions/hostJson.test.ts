@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// host.json cannot carry comments: functions/README.md gives each setting's reason in a table row
-// `| \`path\` | \`value\` | why |`. Every leaf setting must have its row, with the value it has.
-const dir = join(import.meta.dirname, '../../functions');
-const host = JSON.parse(readFileSync(join(dir, 'host.json'), 'utf8')) as Record<string, unknown>;
-const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+// host.json (at the repository root: the root package is the Functions app) cannot carry comments:
+// functions/README.md gives each setting's reason in a table row `| \`path\` | \`value\` | why |`.
+// Every leaf setting must have its row, with the value it has.
+const root = join(import.meta.dirname, '../..');
+const host = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as Record<string, unknown>;
+const readme = readFileSync(join(root, 'functions', 'README.md'), 'utf8');
 
 function leaves(value: unknown, path: string[] = []): [string, unknown][] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -15,7 +16,7 @@ function leaves(value: unknown, path: string[] = []): [string, unknown][] {
   return [[path.join('.'), value]];
 }
 
-describe('functions/host.json', () => {
+describe('host.json', () => {
   const rows = new Map(
     [...readme.matchAll(/^\| `([^`]+)` \| `([^`]*)` \| (.+) \|$/gm)].map((m) => [m[1]!, { value: m[2]!, why: m[3]! }]),
   );

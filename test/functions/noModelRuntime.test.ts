@@ -85,24 +85,18 @@ describe('the Functions app never loads onnxruntime', () => {
     expect(loadedAddons.filter((f) => f.includes('onnxruntime'))).toEqual([]);
   });
 
-  it("functions/.npmrc makes onnxruntime-node's installer skip its downloads (the CUDA provider)", () => {
-    const npmrc = readFileSync(join(repo, 'functions', '.npmrc'), 'utf8');
-    const settings = Object.fromEntries(
-      npmrc
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#') && !l.startsWith(';'))
-        .map((l) => l.split('=').map((x) => x.trim())),
-    ) as Record<string, string>;
-    expect(settings['onnxruntime-node-install']).toBe('skip');
-    // npm hands a config key to install scripts as npm_config_<key with - as _>: the variable the
-    // installed onnxruntime-node's installer reads, and "skip" the value at which it exits at once.
+  it("the install runs no onnxruntime-node installer (it would download the CUDA provider): package.json's allowScripts denies it", () => {
+    // One package.json for the repository and the Functions app: its allowScripts denies the
+    // postinstall that fetches the CUDA provider; test/build/functionsPackage.test.ts shows the
+    // deployment package leaves onnxruntime-node out altogether.
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+      allowScripts: Record<string, boolean>;
+    };
+    expect(pkg.allowScripts['onnxruntime-node']).toBe(false);
     const require = createRequire(import.meta.url);
-    const installer = readFileSync(
-      join(dirname(require.resolve('onnxruntime-node/package.json')), 'script', 'install-utils.js'),
-      'utf8',
-    );
-    expect(installer).toContain('process.env.npm_config_onnxruntime_node_install');
-    expect(installer).toMatch(/'skip'/);
+    const installed = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(installed.scripts.postinstall).toContain('script/install');
   });
 });

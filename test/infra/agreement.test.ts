@@ -7,6 +7,7 @@ import { parseBicep } from '../../tools/infra-check/bicepSyntax.js';
 import { declarationBody, declarations, toValue, type BicepValue } from '../../tools/infra-check/bicepModel.js';
 import { AZURE_DEFAULTS } from '../../src/composition/azure/azureConfig.js';
 import { CONTAINERS } from '../../src/core/jobNaming.js';
+import { PACKAGE_DIR } from '../../tools/package-functions/buildPackage.js';
 
 // infra/main.bicep, the k8s manifests and azure.yaml must agree with the code: container names,
 // the work queue, and the app settings the code reads.
@@ -262,7 +263,43 @@ describe('infra agrees with the code', () => {
       'infra/hooks/postdeploy.sh',
       'infra/hooks/predeploy-scorer.ps1',
       'infra/hooks/predeploy-scorer.sh',
+      'infra/hooks/prepackage-functions.ps1',
+      'infra/hooks/prepackage-functions.sh',
     ]);
+  });
+
+  it('azd deploys the Functions package npm run package:functions builds, as it is: the root is the app, the prepackage hook builds it, no remote build', () => {
+    type Hook = { shell: string; run: string };
+    const azure = parse(read('azure.yaml')) as {
+      services: Record<
+        string,
+        {
+          project: string;
+          host: string;
+          language: string;
+          dist?: string;
+          remoteBuild?: boolean;
+          hooks?: Record<string, { windows: Hook; posix: Hook }>;
+        }
+      >;
+    };
+    const functions = Object.values(azure.services).filter((s) => s.host === 'function');
+    expect(functions).toEqual([expect.objectContaining({ project: '.', language: 'ts', dist: PACKAGE_DIR })]);
+    const [svc] = functions;
+    // remoteBuild: false: azd zips the package with its node_modules (it reads a .funcignore only in
+    // the package, which has none) and refuses to where the service folder's .funcignore excludes them.
+    expect(svc!.remoteBuild).toBe(false);
+    expect((parse(read('azure.yaml')) as { requiredVersions: { azd: string } }).requiredVersions.azd).toBe(
+      '>= 1.23.12',
+    );
+    expect(existsSync(join(repo, '.funcignore'))).toBe(false);
+    const { posix, windows } = svc!.hooks!['prepackage']!;
+    for (const h of [posix, windows]) expect(read(h.run), h.run).toMatch(/^npm run package:functions$/m);
+    const pkg = JSON.parse(read('package.json')) as { main: string; scripts: Record<string, string> };
+    expect(pkg.main).toBe('dist/functions/src/functions/*.js');
+    expect(pkg.scripts['package:functions']).toBeDefined();
+    expect(existsSync(join(repo, 'host.json'))).toBe(true);
+    expect(existsSync(join(repo, 'functions', 'package.json'))).toBe(false);
   });
 
   it('deploying rewrites no tracked file: no kustomize edits; the image comes through the generated .env; kustomize is a listed prerequisite', () => {

@@ -2,8 +2,8 @@
  * Vitest globalSetup: the CLI tests run bin/tessera.js, which runs the sources compiled to dist/
  * (as an installed `tessera` does), its worker processes run dist/ too, and the scorer tests run
  * the compiled scorer, as its image does. So dist/ is rebuilt
- * (`npm run build`: tsc, incremental) before the tests whenever anything under src/ or
- * scorer-image/src/ or a tsconfig changed since the last build: a test never runs stale JavaScript.
+ * (`npm run build`: tsc, incremental) before the tests whenever anything under src/, functions/src/
+ * or scorer-image/src/ or a tsconfig changed since the last build: a test never runs stale JavaScript.
  * A failed build fails the run with tsc's output.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,7 +33,9 @@ function builtAt(): number {
 }
 
 export default function setup(): void {
-  const inputs = ['src', 'scorer-image/src', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(ROOT, p));
+  const inputs = ['src', 'functions/src', 'scorer-image/src', 'tsconfig.json', 'tsconfig.build.json'].map((p) =>
+    join(ROOT, p),
+  );
   if (Math.max(...inputs.map(latestChange)) < builtAt()) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {

@@ -2,10 +2,11 @@
  * The checks that need the whole project an `azure.yaml` describes: azure.yaml itself (against its
  * infra module's outputs), every role assignment of the deployment (role-guid), and the roles of the
  * Functions app's triggers (trigger-role), whose sources are found from the function service's
- * package.json `main` (the built files) mapped back through its tsconfig (outDir to rootDir, .js to .ts).
+ * package.json `main` (the built files) mapped back through the tsconfig its `build` script compiles
+ * with (`tsc -p FILE`, else tsconfig.json, following `extends`: outDir to rootDir, .js to .ts).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { checkAzureYaml } from './azureYamlCheck.js';
 import type { BicepFiles } from './bicepFiles.js';
@@ -30,17 +31,43 @@ const readJson = (path: string): Obj | undefined => {
   return isObj(v) ? v : undefined;
 };
 
-/** The TypeScript sources of a Functions app: package.json `main` (a file or a `*` glob), back through tsconfig. */
+/** The tsconfig `npm run build` compiles with: its `-p`/`--project`, else tsconfig.json. */
+function buildTsconfig(dir: string, pkg: Obj): string {
+  const scripts = isObj(pkg.scripts) ? pkg.scripts : {};
+  const build = typeof scripts.build === 'string' ? scripts.build : '';
+  const project = /\btsc\b.*?(?:-p|--project)\s+(\S+)/.exec(build)?.[1];
+  return resolve(dir, project ?? 'tsconfig.json');
+}
+
+/** outDir and rootDir of a tsconfig, following `extends`; each resolved from the file that sets it. */
+function outputDirs(tsconfig: string, depth = 0): { outDir?: string; rootDir?: string } {
+  const config = readJson(tsconfig);
+  if (!config || depth > 8) return {};
+  const base =
+    typeof config.extends === 'string' && config.extends.startsWith('.')
+      ? outputDirs(resolve(dirname(tsconfig), config.extends), depth + 1)
+      : {};
+  const options = isObj(config.compilerOptions) ? config.compilerOptions : {};
+  const own = (key: 'outDir' | 'rootDir') =>
+    typeof options[key] === 'string' ? resolve(dirname(tsconfig), options[key]) : base[key];
+  const outDir = own('outDir');
+  const rootDir = own('rootDir');
+  return { ...(outDir ? { outDir } : {}), ...(rootDir ? { rootDir } : {}) };
+}
+
+/**
+ * The TypeScript sources of a Functions app: package.json `main` (a file or a `*` glob), mapped back
+ * through the tsconfig its build script compiles with (outDir to rootDir, .js to .ts).
+ */
 export function functionSources(dir: string): string[] {
-  const main = readJson(join(dir, 'package.json'))?.main;
-  if (typeof main !== 'string') return [];
-  const options = readJson(join(dir, 'tsconfig.json'))?.compilerOptions;
-  const outDir =
-    isObj(options) && typeof options.outDir === 'string' ? options.outDir.replace(/^\.\//, '').replace(/\/$/, '') : '';
-  const rootDir = isObj(options) && typeof options.rootDir === 'string' ? options.rootDir : '.';
-  const built = main.replace(/^\.\//, '');
-  const source = outDir && built.startsWith(`${outDir}/`) ? join(rootDir, built.slice(outDir.length + 1)) : built;
-  const path = resolve(dir, source.replace(/\.js$/, '.ts'));
+  const pkg = readJson(join(dir, 'package.json'));
+  const main = pkg?.main;
+  if (!pkg || typeof main !== 'string') return [];
+  const { outDir, rootDir } = outputDirs(buildTsconfig(dir, pkg));
+  const built = resolve(dir, main);
+  const source =
+    outDir && built.startsWith(`${outDir}${sep}`) ? join(rootDir ?? dir, built.slice(outDir.length + 1)) : built;
+  const path = source.replace(/\.js$/, '.ts');
   const folder = dirname(path);
   if (!basename(path).includes('*')) return existsSync(path) ? [path] : [];
   const pattern = new RegExp(
@@ -88,7 +115,7 @@ export function checkProject(azureYaml: string, files: BicepFiles, cwd: string):
         file: rel(azureYaml),
         line: 1,
         resource: `service ${name}`,
-        message: `no function sources found from ${rel(join(dir, 'package.json'))} "main" (through tsconfig outDir/rootDir): the triggers' roles cannot be checked`,
+        message: `no function sources found from ${rel(join(dir, 'package.json'))} "main" (through the outDir/rootDir of the tsconfig its build script compiles with): the triggers' roles cannot be checked`,
       });
       continue;
     }

@@ -60,9 +60,13 @@ let nextSlot = 0;
  * full scan, which, when it accepts the object, learns its layout.
  */
 export function fastReadings(body: string, minTs: number, maxTs: number): StreamReading[] | undefined {
+  // The envelope first: it tells a batch from a reading within its first key or two, while a batch
+  // taken for a reading would be tried against every template and scanned before being let go.
+  const start = skipWs(body, 0, body.length);
+  const readings = batch(body, start, body.length, minTs, maxTs);
+  if (readings !== undefined) return readings;
   const single = fastSingleReading(body, minTs, maxTs);
-  if (single !== undefined) return [single];
-  return batch(body, skipWs(body, 0, body.length), body.length, minTs, maxTs);
+  return single !== undefined ? [single] : undefined;
 }
 
 /** The fast path for a body of one flat reading (not a batch); undefined when it does not take the body. */

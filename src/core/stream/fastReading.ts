@@ -3,6 +3,7 @@ import {
   DEVICE,
   FieldValues,
   ID,
+  PROPERTIES,
   SCHEMA,
   SKIP_LITERAL,
   SKIP_TEXT,
@@ -22,7 +23,8 @@ const SEEN_SCHEMA = 1,
   SEEN_TS = 16,
   SEEN_VALUE = 32,
   /** Not a flag: keys the decoder ignores may come any number of times. */
-  IGNORED = 64;
+  IGNORED = 64,
+  SEEN_PROPERTIES = 128;
 const REQUIRED = SEEN_DEVICE | SEEN_TAG | SEEN_TS | SEEN_VALUE;
 /**
  * Layouts remembered at once: a partition carries several producers' layouts, interleaved, and a
@@ -48,10 +50,11 @@ let nextSlot = 0;
  * The hot path of `decodeReadings`: a scan of the body, without `JSON.parse`, for the shapes nearly
  * every producer sends: a flat reading, or a batch envelope (`{"schema": v1, "readings": [...]}`,
  * the two keys once each, in either order) of flat readings. A flat reading's keys are among schema,
- * id, deviceId, tag, ts and value (each once), plus keys the decoder ignores whose values are plain
- * strings, numbers, true, false or null; its strings have no escapes, and it is valid and within
+ * id, deviceId, tag, ts, value and properties (each once; properties a flat object of strings,
+ * finite numbers and booleans), plus keys the decoder ignores whose values are plain strings,
+ * numbers, true, false or null; its strings have no escapes, and it is valid and within
  * [minTs, maxTs]. The scan answers only when the body is exactly that, every reading of it good; for
- * anything else (properties, an escape, a nested value, any error) it returns undefined and the
+ * anything else (backfill, an escape, a nested value, any error) it returns undefined and the
  * general path (`JSON.parse` and checks) decides. Where it answers, it returns what the general path
  * would.
  *
@@ -175,13 +178,7 @@ function scan(body: string, start: number, n: number): number {
     if (key === 0) {
       // A key the decoder ignores: plain, and not one that changes what the body means.
       keyEnd = stringEnd(body, i + 1, n) + 1;
-      if (
-        keyEnd <= 0 ||
-        matches(body, i, '"properties"') ||
-        matches(body, i, '"readings"') ||
-        matches(body, i, '"backfill"')
-      )
-        return -1;
+      if (keyEnd <= 0 || matches(body, i, '"readings"') || matches(body, i, '"backfill"')) return -1;
       key = IGNORED;
     } else if ((seen & key) !== 0) return -1;
     seen |= key;
@@ -225,6 +222,8 @@ function kindOf(key: number, quoted: boolean): FieldKind | 0 {
       return quoted ? ID : 0;
     case SEEN_SCHEMA:
       return quoted ? SCHEMA : 0;
+    case SEEN_PROPERTIES:
+      return quoted ? 0 : PROPERTIES;
     default:
       return quoted ? SKIP_TEXT : SKIP_LITERAL;
   }
@@ -238,6 +237,8 @@ function keyAt(s: string, at: number, n: number): number {
       return quotedName(s, at, n, 'deviceId') ? SEEN_DEVICE : 0;
     case 105:
       return quotedName(s, at, n, 'id') ? SEEN_ID : 0;
+    case 112:
+      return quotedName(s, at, n, 'properties') ? SEEN_PROPERTIES : 0;
     case 115:
       return quotedName(s, at, n, 'schema') ? SEEN_SCHEMA : 0;
     case 116:
@@ -250,7 +251,20 @@ function keyAt(s: string, at: number, n: number): number {
 }
 
 function keyLength(key: number): number {
-  return key === SEEN_DEVICE ? 8 : key === SEEN_SCHEMA ? 6 : key === SEEN_VALUE ? 5 : key === SEEN_TAG ? 3 : 2;
+  switch (key) {
+    case SEEN_PROPERTIES:
+      return 10;
+    case SEEN_DEVICE:
+      return 8;
+    case SEEN_SCHEMA:
+      return 6;
+    case SEEN_VALUE:
+      return 5;
+    case SEEN_TAG:
+      return 3;
+    default:
+      return 2;
+  }
 }
 
 function quotedName(s: string, at: number, n: number, name: string): boolean {

@@ -52,9 +52,9 @@ let nextSlot = 0;
  * the two keys once each, in either order) of flat readings. A flat reading's keys are among schema,
  * id, deviceId, tag, ts, value and properties (each once; properties a flat object of strings,
  * finite numbers and booleans), plus keys the decoder ignores whose values are plain strings,
- * numbers, true, false or null; its strings have no escapes, and it is valid and within
- * [minTs, maxTs]. The scan answers only when the body is exactly that, every reading of it good; for
- * anything else (backfill, an escape, a nested value, any error) it returns undefined and the
+ * numbers, true, false or null; only its deviceId, tag and id may hold escapes, and it is valid and
+ * within [minTs, maxTs]. The scan answers only when the body is exactly that, every reading of it
+ * good; for anything else (backfill, another escape, a nested value, any error) it returns undefined and the
  * general path (`JSON.parse` and checks) decides. Where it answers, it returns what the general path
  * would.
  *

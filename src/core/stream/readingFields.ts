@@ -1,5 +1,6 @@
 import { fastIsoAt, parseEventTime } from './eventTime.js';
 import { isoLength, matches, numberAt, numberEnd, skipWs, stringEnd } from './jsonScan.js';
+import { escapedStringEnd, unescape } from './jsonString.js';
 import { plainNameAt } from './nameCache.js';
 import { READING_SCHEMA_V1, type StreamReading } from './readingTypes.js';
 
@@ -107,24 +108,32 @@ export class FieldValues {
   /**
    * Reads the value of `kind` starting at `start` (strings: just after the opening quote), and
    * returns where it ends (strings: the closing quote), or -1 when the fast path does not take it:
-   * an escape, a control character, an empty string, a schema other than v1, a number outside the
+   * an escape (but in a device, tag or id), a control character, an empty string, a name holding
+   * NUL, a schema other than v1, a number outside the
    * strict grammar, a non-finite value, a ts that is not an integer or not a valid timestamp.
    */
   read(kind: FieldKind, s: string, start: number, n: number): number {
     switch (kind) {
       case DEVICE:
       case TAG: {
-        const name = plainNameAt(s, start, n);
-        if (name === undefined || name.length === 0) return -1;
+        const plain = plainNameAt(s, start, n);
+        const end = plain !== undefined ? start + plain.length : escapedStringEnd(s, start, n);
+        if (end <= start) return -1;
+        const name = plain ?? unescape(s, start, end);
+        // The general path rejects a name with NUL (only an escape can hold one here).
+        if (plain === undefined && name.includes('\u0000')) return -1;
         if (kind === DEVICE) this.deviceId = name;
         else this.tag = name;
-        return start + name.length;
+        return end;
       }
       case ID: {
-        const end = stringEnd(s, start, n);
-        if (end <= start) return -1;
-        this.id = s.slice(start, end);
-        return end;
+        let end = stringEnd(s, start, n);
+        if (end >= 0) this.id = s.slice(start, end);
+        else {
+          end = escapedStringEnd(s, start, n);
+          if (end >= 0) this.id = unescape(s, start, end);
+        }
+        return end <= start ? -1 : end;
       }
       case TS_TEXT:
         return this.readTsText(s, start, n);

@@ -368,6 +368,33 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
       expect(fastSingleReading(body(odd, 1), NOW - 86_400_000, NOW + 60_000), odd).toBeUndefined();
   });
 
+  it('takes escaped names and ids itself, decoded as JSON.parse decodes them, and leaves a name with NUL to the general path', () => {
+    const body = (device: string, tag: string, id: string, i: number) =>
+      `{"deviceId":"${device}","tag":"${tag}","ts":${NOW - i},"value":${i},"id":"${id}"}`;
+    const taken = [
+      ['caf\\u00e9-1', 't\\/x', 'r\\"1'],
+      ['\\ud83d\\ude00', '\\b\\f\\n\\r\\t', 'a\\u0000b'],
+      ['lone\\uD800', 'T\\u00C9', '\\\\'],
+    ];
+    for (let i = 0; i < 30; i++) {
+      const [device, tag, id] = taken[i % taken.length]!;
+      const text = body(device!, tag!, id!, i);
+      const fast = fastSingleReading(text, NOW - 86_400_000, NOW + 60_000);
+      expect(fast, text).toBeDefined();
+      expectSame(text, decodeReadings(text, limits), decodeReadingsGeneral(text, limits));
+    }
+    for (const [device, tag, id] of [
+      ['a\\u0000', 't', 'r'],
+      ['d', '\\u0000', 'r'],
+      ['d', 't\\x', 'r'],
+      ['d', 't', 'r\\u12'],
+    ]) {
+      const text = body(device!, tag!, id!, 1);
+      expect(fastSingleReading(text, NOW - 86_400_000, NOW + 60_000), text).toBeUndefined();
+      expectSame(text, decodeReadings(text, limits), decodeReadingsGeneral(text, limits));
+    }
+  });
+
   it('keeps names right when more distinct names pass than the name table holds, and when they are long', () => {
     const rnd = seeded(5);
     for (let k = 0; k < 30_000; k++) {

@@ -1,5 +1,6 @@
 import { fastIsoAt, parseEventTime } from './eventTime.js';
-import { isoLength, matches, numberAt, numberEnd, stringEnd } from './jsonScan.js';
+import { isoLength, matches, numberAt, numberEnd, skipWs, stringEnd } from './jsonScan.js';
+import { escapedStringEnd, unescape } from './jsonString.js';
 import { plainNameAt } from './nameCache.js';
 import { READING_SCHEMA_V1, type StreamReading } from './readingTypes.js';
 
@@ -13,7 +14,9 @@ export const SCHEMA = 1,
   VALUE = 7,
   /** A field the decoder ignores, whose value is a string without escapes, or a number, true, false or null. */
   SKIP_TEXT = 8,
-  SKIP_LITERAL = 9;
+  SKIP_LITERAL = 9,
+  /** `properties`: a flat object of plain strings, finite numbers and booleans (starts at its brace). */
+  PROPERTIES = 10;
 export type FieldKind =
   | typeof SCHEMA
   | typeof ID
@@ -23,7 +26,8 @@ export type FieldKind =
   | typeof TS_NUMBER
   | typeof VALUE
   | typeof SKIP_TEXT
-  | typeof SKIP_LITERAL;
+  | typeof SKIP_LITERAL
+  | typeof PROPERTIES;
 
 /** The end of a JSON number (strict grammar) or of true, false or null at `start`; -1 for anything else. */
 function literalEnd(s: string, start: number, n: number): number {
@@ -31,6 +35,55 @@ function literalEnd(s: string, start: number, n: number): number {
   for (const word of ['true', 'false', 'null'])
     if (start + word.length <= n && matches(s, start, word)) return start + word.length;
   return numberEnd(s, start, n);
+}
+
+/**
+ * Reads the flat object at `start` into `out`, as `JSON.parse` then the general path's checks would
+ * take it, and returns the index after its closing brace; -1 for anything else: a nested value,
+ * null, a non-finite number, an escape or control character in a key or string, or the key
+ * `__proto__` (which `JSON.parse` makes an own property and an assignment would not). Keys are
+ * assigned in order, so the object's key order and a repeated key's value are those of `JSON.parse`.
+ */
+function propertiesEnd(s: string, start: number, n: number, out: Record<string, string | number | boolean>): number {
+  if (start >= n || s.charCodeAt(start) !== 123) return -1;
+  let i = skipWs(s, start + 1, n);
+  if (i < n && s.charCodeAt(i) === 125) return i + 1;
+  for (;;) {
+    if (i >= n || s.charCodeAt(i) !== 34) return -1;
+    const keyEnd = stringEnd(s, i + 1, n);
+    if (keyEnd < 0) return -1;
+    const key = s.slice(i + 1, keyEnd);
+    if (key === '__proto__') return -1;
+    i = skipWs(s, keyEnd + 1, n);
+    if (i >= n || s.charCodeAt(i) !== 58) return -1;
+    i = skipWs(s, i + 1, n);
+    if (i >= n) return -1;
+    const c = s.charCodeAt(i);
+    if (c === 34) {
+      const end = stringEnd(s, i + 1, n);
+      if (end < 0) return -1;
+      out[key] = s.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === 116 || c === 102) {
+      const word = c === 116 ? 'true' : 'false';
+      if (i + word.length > n || !matches(s, i, word)) return -1;
+      out[key] = c === 116;
+      i += word.length;
+    } else {
+      const end = numberEnd(s, i, n);
+      if (end < 0) return -1;
+      const v = numberAt(s, i, end);
+      if (!Number.isFinite(v)) return -1;
+      out[key] = v;
+      i = end;
+    }
+    i = skipWs(s, i, n);
+    if (i >= n) return -1;
+    const d = s.charCodeAt(i);
+    if (d === 125) return i + 1;
+    if (d !== 44) return -1;
+    i = skipWs(s, i + 1, n);
+  }
 }
 
 /**
@@ -45,32 +98,42 @@ export class FieldValues {
   tag = '';
   ts = 0;
   value = 0;
+  properties: Record<string, string | number | boolean> | undefined = undefined;
 
   reset(): void {
     this.id = undefined;
+    this.properties = undefined;
   }
 
   /**
    * Reads the value of `kind` starting at `start` (strings: just after the opening quote), and
    * returns where it ends (strings: the closing quote), or -1 when the fast path does not take it:
-   * an escape, a control character, an empty string, a schema other than v1, a number outside the
+   * an escape (but in a device, tag or id), a control character, an empty string, a name holding
+   * NUL, a schema other than v1, a number outside the
    * strict grammar, a non-finite value, a ts that is not an integer or not a valid timestamp.
    */
   read(kind: FieldKind, s: string, start: number, n: number): number {
     switch (kind) {
       case DEVICE:
       case TAG: {
-        const name = plainNameAt(s, start, n);
-        if (name === undefined || name.length === 0) return -1;
+        const plain = plainNameAt(s, start, n);
+        const end = plain !== undefined ? start + plain.length : escapedStringEnd(s, start, n);
+        if (end <= start) return -1;
+        const name = plain ?? unescape(s, start, end);
+        // The general path rejects a name with NUL (only an escape can hold one here).
+        if (plain === undefined && name.includes('\u0000')) return -1;
         if (kind === DEVICE) this.deviceId = name;
         else this.tag = name;
-        return start + name.length;
+        return end;
       }
       case ID: {
-        const end = stringEnd(s, start, n);
-        if (end <= start) return -1;
-        this.id = s.slice(start, end);
-        return end;
+        let end = stringEnd(s, start, n);
+        if (end >= 0) this.id = s.slice(start, end);
+        else {
+          end = escapedStringEnd(s, start, n);
+          if (end >= 0) this.id = unescape(s, start, end);
+        }
+        return end <= start ? -1 : end;
       }
       case TS_TEXT:
         return this.readTsText(s, start, n);
@@ -82,6 +145,12 @@ export class FieldValues {
         return stringEnd(s, start, n);
       case SKIP_LITERAL:
         return literalEnd(s, start, n);
+      case PROPERTIES: {
+        const properties: Record<string, string | number | boolean> = {};
+        const end = propertiesEnd(s, start, n, properties);
+        if (end >= 0) this.properties = properties;
+        return end;
+      }
       default: {
         if (start >= n) return -1;
         const end = numberEnd(s, start, n);
@@ -105,7 +174,7 @@ export class FieldValues {
       tag: this.tag,
       ts,
       value: this.value,
-      properties: undefined,
+      properties: this.properties,
       backfill: false,
     };
   }

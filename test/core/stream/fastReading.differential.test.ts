@@ -206,7 +206,22 @@ function bodyOf(rnd: Rnd, layout: { keys: string[]; ws: string[] }, i: number): 
     const value = field
       ? field.value(rnd, i)
       : key === 'properties'
-        ? pick(rnd, ['{"unit":"C"}', '{}', '{"a":{}}', '[1]'])
+        ? pick(rnd, [
+            '{"unit":"C"}',
+            '{}',
+            '{"a":{}}',
+            '[1]',
+            '{ "site" : "north" , "line" : 3 }',
+            '{"ok":true,"off":false,"x":-0,"y":2.5e-3}',
+            '{"2":"b","1":"a","z":1,"2":"c"}',
+            '{"__proto__":"x"}',
+            '{"n":null}',
+            '{"big":1e999}',
+            '{"e":"a\\u0041"}',
+            '{"e\\u0041":1}',
+            '{"":""}',
+            'null',
+          ])
         : key === 'readings'
           ? '[]'
           : pick(rnd, [
@@ -333,6 +348,51 @@ describe('the reading fast path, differentially against JSON.parse and checks', 
         backfill: false,
       }),
     );
+  });
+
+  it('takes flat properties itself, a fresh object each time, and leaves any other properties to the general path', () => {
+    const body = (props: string, i: number) =>
+      `{"id":"p${i}","deviceId":"d","tag":"t","ts":${NOW - i},"value":${i},"properties":${props}}`;
+    const flat = ['{"site":"north","line":3}', '{"2":"b","1":"a","ok":true,"x":-0,"2":"c"}', '{ }'];
+    const seen: object[] = [];
+    for (let i = 0; i < 30; i++) {
+      const text = body(flat[i % flat.length]!, i);
+      const fast = fastSingleReading(text, NOW - 86_400_000, NOW + 60_000);
+      expect(fast, text).toBeDefined(); // learned then matched: both take the properties
+      expectSame(text, decodeReadings(text, limits), decodeReadingsGeneral(text, limits));
+      expect(Object.keys(fast!.properties!)).toEqual(Object.keys(JSON.parse(flat[i % flat.length]!) as object));
+      expect(seen).not.toContain(fast!.properties);
+      seen.push(fast!.properties!);
+    }
+    for (const odd of ['{"__proto__":"x"}', '{"n":null}', '{"a":{}}', '{"big":1e999}', '{"e":"\\u0041"}', 'null'])
+      expect(fastSingleReading(body(odd, 1), NOW - 86_400_000, NOW + 60_000), odd).toBeUndefined();
+  });
+
+  it('takes escaped names and ids itself, decoded as JSON.parse decodes them, and leaves a name with NUL to the general path', () => {
+    const body = (device: string, tag: string, id: string, i: number) =>
+      `{"deviceId":"${device}","tag":"${tag}","ts":${NOW - i},"value":${i},"id":"${id}"}`;
+    const taken = [
+      ['caf\\u00e9-1', 't\\/x', 'r\\"1'],
+      ['\\ud83d\\ude00', '\\b\\f\\n\\r\\t', 'a\\u0000b'],
+      ['lone\\uD800', 'T\\u00C9', '\\\\'],
+    ];
+    for (let i = 0; i < 30; i++) {
+      const [device, tag, id] = taken[i % taken.length]!;
+      const text = body(device!, tag!, id!, i);
+      const fast = fastSingleReading(text, NOW - 86_400_000, NOW + 60_000);
+      expect(fast, text).toBeDefined();
+      expectSame(text, decodeReadings(text, limits), decodeReadingsGeneral(text, limits));
+    }
+    for (const [device, tag, id] of [
+      ['a\\u0000', 't', 'r'],
+      ['d', '\\u0000', 'r'],
+      ['d', 't\\x', 'r'],
+      ['d', 't', 'r\\u12'],
+    ]) {
+      const text = body(device!, tag!, id!, 1);
+      expect(fastSingleReading(text, NOW - 86_400_000, NOW + 60_000), text).toBeUndefined();
+      expectSame(text, decodeReadings(text, limits), decodeReadingsGeneral(text, limits));
+    }
   });
 
   it('keeps names right when more distinct names pass than the name table holds, and when they are long', () => {

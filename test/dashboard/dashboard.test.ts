@@ -7,6 +7,22 @@ import { openBrowser, type Browser } from '../support/dashboard/browser.js';
 import { openDashboardWorld, type DashboardWorld } from '../support/dashboard/dashboardWorld.js';
 
 /**
+ * Polls an expression in the page from here. Playwright's waitForFunction with a string polls it
+ * with eval inside the page, which the dashboard's Content-Security-Policy (no 'unsafe-eval')
+ * refuses whenever the first check is false; page.evaluate is not subject to it.
+ */
+async function pageUntil(
+  page: { evaluate(expression: string): Promise<unknown> },
+  expression: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await page.evaluate(expression));) {
+    if (Date.now() > deadline) throw new Error(`never true in the page: ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * The dashboard in real headless Chromium, over real jobs run by the test: each page shows their
  * data, keeps to the accessibility basics, and is kept as a screenshot in test-artifacts/dashboard.
  */
@@ -104,7 +120,8 @@ describe('the dashboard served by `tessera up`, in headless Chromium', { timeout
   it('a video job: before/after frames of several ranges, and its stage timings', async () => {
     await open(`#/jobs/${world.jobs.video}`);
     await browser.page.waitForSelector('.thumbs img');
-    await browser.page.waitForFunction(
+    await pageUntil(
+      browser.page,
       "[...document.querySelectorAll('.thumbs img')].every((i) => i.complete && i.naturalWidth > 0)",
     );
     const frames = await browser.page.locator('.thumbs figure').count();
@@ -132,9 +149,7 @@ describe('the dashboard served by `tessera up`, in headless Chromium', { timeout
       .first()
       .check();
     await browser.page.getByRole('button', { name: 'Re-drive chosen' }).click();
-    await browser.page.waitForFunction(
-      "document.getElementById('announce').textContent.includes('sent back to the queue')",
-    );
+    await pageUntil(browser.page, "document.getElementById('announce').textContent.includes('sent back to the queue')");
     expect(await browser.page.textContent('#announce')).toMatch(/^1 message\(s\) of jobs chosen sent back/);
   });
 

@@ -9,6 +9,7 @@ import { CONTAINERS } from '../../src/core/jobNaming.js';
 import { decodeWindowBatch } from '../../src/core/windowStore.js';
 import { sendEvents } from '../../src/ingest/sendEvents.js';
 import type { LocalContext } from '../../src/composition/local/localContext.js';
+import type { BlobStore } from '../../src/ports/blobStore.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
 import {
   aggregateStep,
@@ -151,5 +152,23 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
     await s.ctx.blobs.delete(CONTAINERS.windows, batches[1]!);
     expect(await unscoredBatches(s.ctx.aggregate)).toEqual(batches);
     expect(await windowsWritten(s.ctx)).toEqual(windows);
+  });
+
+  it('a run that finds the committed state gone between listing and reading it (a newer step superseded it) goes on', async () => {
+    const s = await stream();
+    open.push(s);
+    const d = deps(s.ctx, 'first', 1000);
+    const first = await restorePartition(d, 0);
+    await aggregateStep(d, first, await aggregateStep(d, first, first.next));
+    const batches: string[] = [];
+    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) batches.push(b.name);
+    // The aggregator deletes a superseded state once its successor's batch is written: here just as the run reads it.
+    const blobs = s.ctx.blobs;
+    const racing: BlobStore = Object.create(blobs) as BlobStore;
+    racing.get = async (container: string, name: string) => {
+      if (name.startsWith('_state/')) await blobs.delete(container, name);
+      return blobs.get(container, name);
+    };
+    expect(await unscoredBatches({ ...s.ctx.aggregate, blobs: racing })).toEqual(batches);
   });
 });

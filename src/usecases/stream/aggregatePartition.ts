@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../core/errors.js';
 import { CONTAINERS } from '../../core/jobNaming.js';
 import { PartitionAggregator } from '../../core/stream/aggregator.js';
 import type {
@@ -112,16 +113,9 @@ export async function restorePartition(
 ): Promise<OwnedPartition & { next: number }> {
   const lease = await deps.events.claimPartition(deps.consumerGroup, partition, deps.ownerId ?? `pid ${process.pid}`);
   const committed = (await deps.events.getCheckpoint(deps.consumerGroup, partition))?.sequenceNumber ?? -1;
-  const prefix = stateBlob(deps.consumerGroup, partition, 0, 0).replace(/[^/]+$/, '');
-  const states: { name: string; seq: number; epoch: number }[] = [];
-  for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
-    const m = STATE_NAME.exec(b.name.slice(prefix.length));
-    // A newer owner's (it claimed after this one) is left alone: this owner will be fenced.
-    if (m && Number(m[2] ?? 0) < lease.epoch)
-      states.push({ name: b.name, seq: Number(m[1]), epoch: Number(m[2] ?? 0) });
-  }
-  // The committed step's state: a later claim was made after its commit, so its epoch is the highest at that sequence number.
-  const kept = states.filter((x) => x.seq === committed).sort((a, b) => b.epoch - a.epoch)[0];
+  // A newer owner's state (it claimed after this one) is left alone: this owner will be fenced.
+  const states = (await listStates(deps, partition)).filter((x) => x.epoch < lease.epoch);
+  const kept = committedState(states, committed);
   for (const x of states) {
     if (x === kept) continue;
     if (x.seq > committed) await undoStep(deps, partition, x.name);
@@ -129,8 +123,7 @@ export async function restorePartition(
   }
   const options: AggregatorOptions = { ...deps.aggregator, partition };
   if (committed < 0) return { aggregator: new PartitionAggregator(options), lease, committedState: undefined, next: 0 };
-  if (!kept)
-    throw new Error(`partition ${partition}: no state blob for its checkpoint at ${committed} under ${prefix}`);
+  if (!kept) throw new Error(`partition ${partition}: no state blob for its checkpoint at ${committed}`);
   const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, kept.name)) as StepState;
   if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
     await putBatch(deps, step.batch, step.windows);
@@ -163,18 +156,44 @@ export async function ensureCommittedBatch(
   committed: number,
 ): Promise<void> {
   if (committed < 0) return;
-  const prefix = stateBlob(deps.consumerGroup, partition, committed, 0).replace(/-e0\.json$/, '');
-  // The committing owner's state: the highest epoch at that sequence number (see restorePartition).
-  let kept: { name: string; epoch: number } | undefined;
-  for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
-    const m = STATE_NAME.exec(b.name.slice(b.name.lastIndexOf('/') + 1));
-    const epoch = Number(m?.[2] ?? 0);
-    if (m && Number(m[1]) === committed && (!kept || epoch > kept.epoch)) kept = { name: b.name, epoch };
-  }
+  const kept = committedState(await listStates(deps, partition, committed), committed);
   if (!kept) return;
-  const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, kept.name)) as StepState;
+  const text = await readBlobText(deps.blobs, CONTAINERS.windows, kept.name).catch((error: unknown) => {
+    // Gone since it was listed: a newer step committed, and it goes only once its own batch is written.
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  });
+  if (text === undefined) return;
+  const step = JSON.parse(text) as StepState;
   if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
     await putBatch(deps, step.batch, step.windows);
+}
+
+interface StateName {
+  readonly name: string;
+  readonly seq: number;
+  readonly epoch: number;
+}
+
+/** The state blobs of a partition (of one sequence number, when given) with their step's last sequence number and owner's epoch. */
+async function listStates(
+  deps: Pick<AggregateDeps, 'blobs' | 'consumerGroup'>,
+  partition: number,
+  sequenceNumber?: number,
+): Promise<StateName[]> {
+  const dir = stateBlob(deps.consumerGroup, partition, 0, 0).replace(/[^/]+$/, '');
+  const prefix = sequenceNumber === undefined ? dir : `${dir}${pad(sequenceNumber, 12)}`;
+  const states: StateName[] = [];
+  for await (const b of deps.blobs.list(CONTAINERS.windows, prefix)) {
+    const m = STATE_NAME.exec(b.name.slice(dir.length));
+    if (m) states.push({ name: b.name, seq: Number(m[1]), epoch: Number(m[2] ?? 0) });
+  }
+  return states;
+}
+
+/** The committed step's state: a later claim was made after its commit, so its epoch is the highest at that sequence number. */
+function committedState(states: readonly StateName[], committed: number): StateName | undefined {
+  return states.filter((x) => x.seq === committed).sort((a, b) => b.epoch - a.epoch)[0];
 }
 
 function putBatch(deps: Pick<AggregateDeps, 'blobs'>, batch: string, windows: readonly StoredWindow[]) {

@@ -3,38 +3,20 @@
  * tiled COPIES times (each copy shifted by a day, so every window is distinct), scored with the
  * oracle's 15 models. Reports rows per second from submission to summary.json.
  */
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { loadConfig } from '../src/config/config.js';
 import { submitFile } from '../src/cli/submitFile.js';
 import { openLocalContext } from '../src/composition/local/localContext.js';
 import { startLocalRuntime } from '../src/composition/local/localRuntime.js';
 import { createLogger } from '../src/hosting/logger.js';
-import { formatTimestamp, parseTimestamp } from '../src/core/timestamps.js';
+import { tiledReadings } from './jobInput.js';
+import { formatTimestamp } from '../src/core/timestamps.js';
 import { getJobProgress } from '../src/usecases/jobStatus.js';
-import { fixturesDir, ocsvmDir } from '../test/support/fixtures.js';
+import { ocsvmDir } from '../test/support/fixtures.js';
 
 const DAY = 86_400_000;
-
-async function tiledReadings(file: string, copies: number): Promise<number> {
-  const lines = readFileSync(path.join(fixturesDir, 'sensors/batchai-sensor_data.csv'), 'utf8').trim().split('\n');
-  const rows = lines.slice(1).map((l) => {
-    const comma = l.indexOf(',');
-    return { ts: parseTimestamp(l.slice(0, comma)) ?? 0, rest: l.slice(comma) };
-  });
-  const out = createWriteStream(file);
-  out.write(`${lines[0]}\n`);
-  for (let c = 0; c < copies; c++) {
-    let chunk = '';
-    for (const r of rows) chunk += `${formatTimestamp(r.ts + c * DAY)}${r.rest}\n`;
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return rows.length * copies;
-}
 
 export async function benchJob(copies = 20): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
@@ -45,7 +27,7 @@ export async function benchJob(copies = 20): Promise<Record<string, number>> {
     );
     const log = createLogger({ level: 'warn', sink: () => undefined });
     const input = path.join(dir, 'readings.csv');
-    const rows = await tiledReadings(input, copies);
+    const rows = await tiledReadings(input, copies, DAY, formatTimestamp);
     const ctx = openLocalContext(config, log);
     await ctx.ensureContainers();
     const manifest = JSON.parse(readFileSync(path.join(ocsvmDir, 'manifest.json'), 'utf8')) as {

@@ -14,8 +14,19 @@ import { fixturesDir, ocsvmDir, readOcsvmManifest } from '../test/support/fixtur
 
 const SHIFT_HOURS = 5;
 
-/** Writes the tiled readings (same text shape as the source: `2018-08-28 23:00:05.000`); returns the rows. */
-export async function tiledReadings(file: string, copies: number): Promise<number> {
+/** The source's own timestamp shape: `2018-08-28 23:00:05.000`. */
+const fixtureTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+
+/**
+ * Writes the sensor readings tiled `copies` times, each copy shifted by `shiftMs` (default 5 h) and
+ * its times written by `format` (default the source's own shape); returns the rows.
+ */
+export async function tiledReadings(
+  file: string,
+  copies: number,
+  shiftMs = SHIFT_HOURS * 3_600_000,
+  format: (ms: number) => string = fixtureTime,
+): Promise<number> {
   const lines = readFileSync(path.join(fixturesDir, 'sensors/batchai-sensor_data.csv'), 'utf8').trim().split('\n');
   const rows = lines.slice(1).map((l) => {
     const comma = l.indexOf(',');
@@ -25,8 +36,7 @@ export async function tiledReadings(file: string, copies: number): Promise<numbe
   out.write(`${lines[0]}\n`);
   for (let c = 0; c < copies; c++) {
     let chunk = '';
-    for (const r of rows)
-      chunk += `${new Date(r.ts + c * SHIFT_HOURS * 3_600_000).toISOString().replace('T', ' ').slice(0, 23)}${r.rest}\n`;
+    for (const r of rows) chunk += `${format(r.ts + c * shiftMs)}${r.rest}\n`;
     if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();

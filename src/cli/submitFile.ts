@@ -64,21 +64,30 @@ export async function checkSubmission(
  */
 export async function uploadFile(client: ApiClient, path: string, options: JobOptions = {}): Promise<JobView> {
   const { size } = await checkSubmission(client, path, options);
-  const sha256 = await sha256File(path);
+  const base = basename(path);
+  try {
+    return await client.upload(base, createReadStream(path), options, size);
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+  }
+  // The name holds other content: this content goes in under a name of its own, derived from its
+  // digest (hashed only now: reading a large input once more up front cost every run a fifth of a second).
   const variant = createHash('sha256')
-    .update(sha256)
+    .update(await sha256File(path))
     .update(JSON.stringify(JOB_OPTION_KEYS.map((k) => options[k] ?? null)))
     .digest('hex');
-  const base = basename(path);
   const ext = extname(base);
-  for (const name of [base, `${base.slice(0, base.length - ext.length)}.${variant.slice(0, 12)}${ext}`]) {
-    try {
-      return await client.upload(name, createReadStream(path), options, size);
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error;
-    }
+  try {
+    return await client.upload(
+      `${base.slice(0, base.length - ext.length)}.${variant.slice(0, 12)}${ext}`,
+      createReadStream(path),
+      options,
+      size,
+    );
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    throw new PreconditionFailedError(`inbox names for ${path} are taken by other content`);
   }
-  throw new PreconditionFailedError(`inbox names for ${path} are taken by other content`);
 }
 
 /** `uploadFile` over the local runtime's files, through the API's handlers in this process; returns the job's record. */

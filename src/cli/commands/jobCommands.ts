@@ -10,7 +10,7 @@ import { followJob } from '../followJob.js';
 import { println } from '../io.js';
 import { printJson } from '../output.js';
 import { printJobReport } from '../printSummary.js';
-import { uploadFile, type JobOptions } from '../submitFile.js';
+import { checkSubmission, uploadFile, type JobOptions } from '../submitFile.js';
 
 type JobFlags = { model?: string; fit?: string; onShardError?: string; output?: string; json?: boolean };
 
@@ -71,9 +71,14 @@ export async function runFile(
     void runtime?.failed.then((reason) => (failed = reason));
   };
   try {
-    const job = await uploadFile(client, file, optionsOf(flags));
+    // A bad input is refused before anything starts; then the runtime starts while the file uploads,
+    // so that its worker processes are loaded when the job arrives (a second of every run otherwise).
+    await checkSubmission(client, file, optionsOf(flags));
+    const [uploaded, started] = await Promise.allSettled([uploadFile(client, file, optionsOf(flags)), keepRuntime()]);
+    if (uploaded.status === 'rejected') throw uploaded.reason;
+    if (started.status === 'rejected') throw started.reason;
+    const job = uploaded.value;
     if (formatOf(flags) === 'table') println(env.io, `job ${job.id} (${file})`);
-    await keepRuntime();
     await finishFollowing(env, client, job.id, flags, local ? keepRuntime : undefined);
   } finally {
     await runtime?.stop();

@@ -96,9 +96,17 @@ class ByteSink {
     this.bytes = new Uint8Array(Math.max(1024, capacity));
   }
   write(text: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.bytes.length - this.length < text.length * 3) this.grow(text.length * 3);
-    this.length += encoder.encodeInto(text, this.bytes.subarray(this.length)).written;
+    // Into the room there is; only what did not fit makes it grow (UTF-8 takes at most 3 bytes per
+    // UTF-16 unit). Growing whenever the room was under 3 bytes a unit doubled nearly every sink just
+    // before its last line, copying all of it.
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.bytes.subarray(this.length));
+      this.length += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      this.grow(rest.length * 3);
+    }
   }
   append(other: ByteSink): void {
     if (this.bytes.length - this.length < other.length) this.grow(other.length);
@@ -120,31 +128,43 @@ export function scoreText(
   labels: Int32Array,
   line: ScoreLineWriter,
 ): ScoreText {
-  const out = new ByteSink(order.length * 256);
-  const anomalies = new ByteSink(order.length * 32);
-  let anomalyCount = 0;
+  // Sized from the labels (known now) and the first line: the scores' lines then the anomalies'
+  // again, so that neither sink grows (copying what it holds) for lines of about that length.
+  let flagged = 0;
+  for (let i = 0; i < order.length; i++) if (labels[i] === -1) flagged += 1;
+  const perLine = order.length > 0 ? lineAt(table, order, scores, labels, line, 0).length + 32 : 0;
+  const out = new ByteSink((order.length + flagged) * perLine);
+  const anomalies = new ByteSink(flagged * perLine);
   for (let i = 0; i < order.length; i++) {
-    const slot = order[i] as number;
-    const label = labels[i] ?? 0;
-    const one = line(
-      table.starts[slot] as number,
-      table.counts[slot] as number,
-      table.means[slot] as number,
-      table.std(slot),
-      table.mins[slot] as number,
-      table.maxs[slot] as number,
-      scores[i] ?? Number.NaN,
-      label,
-    );
+    const one = lineAt(table, order, scores, labels, line, i);
     out.write(one);
-    if (label === -1) {
-      anomalyCount += 1;
-      anomalies.write(one);
-    }
+    if (labels[i] === -1) anomalies.write(one);
   }
   const scoreBytes = out.length;
   out.append(anomalies);
-  return { bytes: out.bytes.subarray(0, out.length), scoreBytes, anomalyCount };
+  return { bytes: out.bytes.subarray(0, out.length), scoreBytes, anomalyCount: flagged };
+}
+
+/** The line of the i-th window of `order`. */
+function lineAt(
+  table: WindowTable,
+  order: Int32Array,
+  scores: Float32Array,
+  labels: Int32Array,
+  line: ScoreLineWriter,
+  i: number,
+): string {
+  const slot = order[i] as number;
+  return line(
+    table.starts[slot] as number,
+    table.counts[slot] as number,
+    table.means[slot] as number,
+    table.std(slot),
+    table.mins[slot] as number,
+    table.maxs[slot] as number,
+    scores[i] ?? Number.NaN,
+    labels[i] ?? 0,
+  );
 }
 
 /** Whether a line made by scoreLine is an anomaly (label -1). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreLine, scoreLineWriter, scoreText } from '../../src/core/scoreRows.js';
+import { scoreLine, scoreLineWriter, scoreText, type ScoreLineWriter } from '../../src/core/scoreRows.js';
 import { formatTimestamp } from '../../src/core/timestamps.js';
 import { SeriesWindows } from '../../src/core/windowing.js';
 import { WindowTable } from '../../src/core/windowTable.js';
@@ -55,6 +55,27 @@ describe('WindowTable', () => {
     expect(decoded).toBe(lines.join('') + lines[1]);
     expect(Buffer.from(text.bytes.subarray(0, text.scoreBytes)).toString('utf8')).toBe(lines.join(''));
     expect(text.anomalyCount).toBe(1);
+  });
+
+  it('keeps every byte when later lines are much longer than the first and hold characters of 2 to 4 UTF-8 bytes', () => {
+    const base = Date.UTC(2018, 7, 28, 23);
+    const { table, order } = tables(Array.from({ length: 400 }, (_, i): [number, number] => [base + i * 60_000, i]));
+    const scores = new Float32Array(order.length).fill(0.5);
+    const labels = new Int32Array(order.length).map((_, i) => (i % 3 === 0 ? -1 : 1));
+    // The sinks are sized from the first line: every later one is longer, so they grow mid-line,
+    // where a character that does not fit must not be split or lost.
+    const made: string[] = [];
+    const line: ScoreLineWriter = (start, count) => {
+      const text = made.length === 0 ? 'x\n' : `${start},${'é😀中'.repeat(count % 200)}\n`;
+      made.push(text);
+      return text;
+    };
+    const text = scoreText(table, order, scores, labels, line);
+    const lines = made.slice(1); // the first call only sized the sinks
+    const anomalies = lines.filter((_, i) => labels[i] === -1);
+    expect(Buffer.from(text.bytes).toString('utf8')).toBe(lines.join('') + anomalies.join(''));
+    expect(text.scoreBytes).toBe(Buffer.byteLength(lines.join('')));
+    expect(text.anomalyCount).toBe(anomalies.length);
   });
 });
 

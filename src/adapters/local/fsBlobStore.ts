@@ -35,6 +35,8 @@ const LIST_PAGE = 500;
 const DEFAULT_CHANGES_LIMIT = 1000;
 /** A reader that loses the race with an overwrite re-reads the index; this bounds the retries. */
 const GET_ATTEMPTS = 20;
+/** Bytes a blob stream reads at a time. */
+const READ_CHUNK = 1 << 20;
 
 /**
  * The embedded default blob store. Containers are directories under `root`; each blob's content is
@@ -111,7 +113,8 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
           if (isCode(error, 'ENOENT')) continue; // overwritten or deleted since we read the index
           throw error;
         }
-        return { properties: toProperties(row), stream: handle.createReadStream() };
+        // 1 MiB reads: a large result (a 90 MB scores.csv) took 16 times as many round trips to the thread pool at 64 KiB.
+        return { properties: toProperties(row), stream: handle.createReadStream({ highWaterMark: READ_CHUNK }) };
       }
       throw new NotFoundError(`blob ${container}/${name}`);
     },

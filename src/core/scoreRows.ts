@@ -88,18 +88,28 @@ export interface ScoreText {
 
 const encoder = new TextEncoder();
 
-/** A growing byte buffer that lines are encoded into as they are made (no rope of strings, no join). */
+/** UTF-16 units of lines gathered before they are encoded at once: one encodeInto per line cost more than making the line. */
+const BATCH_UNITS = 16_384;
+
+/** A growing byte buffer that lines are encoded into as they are made, a batch of them at a time (no rope of the whole text, no join). */
 class ByteSink {
   bytes: Uint8Array;
   length = 0;
+  private pending = '';
   constructor(capacity: number) {
     this.bytes = new Uint8Array(Math.max(1024, capacity));
   }
   write(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= BATCH_UNITS) this.flush();
+  }
+  /** Encodes what was written since the last flush; `bytes` and `length` then hold all of it. */
+  flush(): void {
     // Into the room there is; only what did not fit makes it grow (UTF-8 takes at most 3 bytes per
     // UTF-16 unit). Growing whenever the room was under 3 bytes a unit doubled nearly every sink just
     // before its last line, copying all of it.
-    let rest = text;
+    let rest = this.pending;
+    this.pending = '';
     for (;;) {
       const { read, written } = encoder.encodeInto(rest, this.bytes.subarray(this.length));
       this.length += written;
@@ -109,6 +119,8 @@ class ByteSink {
     }
   }
   append(other: ByteSink): void {
+    this.flush();
+    other.flush();
     if (this.bytes.length - this.length < other.length) this.grow(other.length);
     this.bytes.set(other.bytes.subarray(0, other.length), this.length);
     this.length += other.length;
@@ -140,6 +152,7 @@ export function scoreText(
     out.write(one);
     if (labels[i] === -1) anomalies.write(one);
   }
+  out.flush();
   const scoreBytes = out.length;
   out.append(anomalies);
   return { bytes: out.bytes.subarray(0, out.length), scoreBytes, anomalyCount: flagged };

@@ -26,8 +26,6 @@ import { randomUUID } from 'node:crypto';
 import { metrics, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { TokenCredential } from '@azure/core-auth';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
   detectResources,
   envDetector,
@@ -190,10 +188,19 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     ((line: string) => {
       process.stderr.write(`${line}\n`);
     });
+  // The OTLP exporters (and the protobuf code under them) load only where they are used: every
+  // process of the local runtime started them at each launch, used or not.
+  const otlp =
+    settings.mode === 'otlp'
+      ? await Promise.all([
+          import('@opentelemetry/exporter-trace-otlp-http'),
+          import('@opentelemetry/exporter-metrics-otlp-http'),
+        ])
+      : undefined;
   const spanExporter =
     options.spanExporter ??
-    (settings.mode === 'otlp'
-      ? new OTLPTraceExporter({ url: otlpUrl(env, 'TRACES', 'v1/traces') })
+    (otlp
+      ? new otlp[0].OTLPTraceExporter({ url: otlpUrl(env, 'TRACES', 'v1/traces') })
       : new JsonLinesSpanExporter(write));
   const processors: SpanProcessor[] = [new BatchSpanProcessor(spanExporter, { scheduledDelayMillis: 1000 })];
   const tracerProvider = new NodeTracerProvider({
@@ -204,10 +211,9 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   tracerProvider.register();
   const readers = [...pullReaders];
   if (!options.spanExporter) {
-    const metricExporter: PushMetricExporter =
-      settings.mode === 'otlp'
-        ? new OTLPMetricExporter({ url: otlpUrl(env, 'METRICS', 'v1/metrics') })
-        : new ConsoleMetricExporter();
+    const metricExporter: PushMetricExporter = otlp
+      ? new otlp[1].OTLPMetricExporter({ url: otlpUrl(env, 'METRICS', 'v1/metrics') })
+      : new ConsoleMetricExporter();
     readers.push(
       new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: settings.metricsIntervalMs }),
     );

@@ -85,7 +85,7 @@ export async function spoolUpload(
   return {
     size,
     sha256: hash.digest('hex'),
-    open: () => createReadStream(file),
+    open: () => createReadStream(file, { highWaterMark: 1 << 20 }),
     discard: () => rm(file, { force: true }),
   };
 }

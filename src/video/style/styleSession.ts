@@ -132,8 +132,12 @@ export async function openStyleSession(
 function startWorker(workerData: SessionWorkerData): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./styleSessionWorker.js', here), { workerData });
-  if (process.env.TESSERA_COMPILED_CHILDREN === '1')
-    return new Worker(new URL('../../../dist/src/video/style/styleSessionWorker.js', here), { workerData });
+  if (process.env.TESSERA_COMPILED_CHILDREN === '1') {
+    // Only from the sources (src/ to dist/src/). Named apart from `new URL(...)`, so the Functions package's
+    // module graph does not take it for a worker script of the compiled file, which has none at this path.
+    const compiled = '../../../dist/src/video/style/styleSessionWorker.js';
+    return new Worker(new URL(compiled, here), { workerData });
+  }
   // Sources run as TypeScript: the thread registers tsx's loader, then imports the entry.
   const entry = new URL('./styleSessionWorker.ts', here).href;
   const code = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;

@@ -150,6 +150,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     'unset',
   ),
   s(
+    'TESSERA_COMPILED_CHILDREN',
+    'local',
+    'tests only: `1` makes worker processes and style-session threads started from the TypeScript sources run the build in dist/ instead of the sources through tsx (the test suite sets it and builds dist/ first)',
+    'unset',
+  ),
+  s(
     'TESSERA_STREAM_MAX_FUTURE_SECONDS',
     'all',
     "event times further in the future than this are dead-lettered (the stream's future horizon)",

@@ -1,4 +1,4 @@
-/** The types `startTelemetry` (setup.ts) and its SDK side (sdkTelemetry.ts) share. */
+/** The types of startTelemetry (setup.ts) and of its SDK side (otelPipeline.ts). */
 import type { Attributes } from '@opentelemetry/api';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Resource } from '@opentelemetry/resources';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OwnershipLostError } from '../../src/core/errors.js';
 import type { EventLog, EventRecord, OutgoingEvent } from '../../src/ports/eventLog.js';
 
@@ -42,18 +42,36 @@ async function readCount(log: EventLog, partition: number, from: number, count: 
 const events = (label: string, count: number): OutgoingEvent[] =>
   Array.from({ length: count }, (_, n) => ({ body: JSON.stringify({ label, n }) }));
 
-/** The EventLog contract (see src/ports/eventLog.ts), run against any adapter. */
-export function eventLogContract(name: string, make: () => Promise<EventLogHarness>): void {
-  describe(`EventLog contract: ${name}`, { timeout: 30_000 }, () => {
-    let h: EventLogHarness;
-    let log: EventLog;
-    beforeEach(async () => {
-      h = await make();
-      log = h.log;
-    });
-    afterEach(async () => h.cleanup());
+/** How the suite runs, not what it asks of the log. */
+export interface EventLogSuiteOptions {
+  /**
+   * Run the tests concurrently: for an adapter whose `make` gives each test a log of its own (the test
+   * broker: a hub per test), where a test mostly waits on round trips rather than computing.
+   */
+  readonly concurrent?: boolean;
+}
 
-    it('has a name and a fixed number of partitions, numbered 0..partitions-1', async () => {
+/** The EventLog contract (see src/ports/eventLog.ts), run against any adapter. */
+export function eventLogContract(
+  name: string,
+  make: () => Promise<EventLogHarness>,
+  suite: EventLogSuiteOptions = {},
+): void {
+  /** Each test's own harness (a fixture, not a shared variable, so that tests may run concurrently). */
+  const it = test.extend<{ h: EventLogHarness; log: EventLog }>({
+    h: async ({}, use) => {
+      const h = await make();
+      try {
+        await use(h);
+      } finally {
+        await h.cleanup();
+      }
+    },
+    log: async ({ h }, use) => use(h.log),
+  });
+
+  describe(`EventLog contract: ${name}`, { timeout: 30_000, concurrent: suite.concurrent }, () => {
+    it('has a name and a fixed number of partitions, numbered 0..partitions-1', async ({ log }) => {
       expect(typeof log.name).toBe('string');
       expect(log.name.length).toBeGreaterThan(0);
       expect(Number.isInteger(log.partitions)).toBe(true);
@@ -64,7 +82,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       }
     });
 
-    it('lastSequenceNumber is -1 exactly for an empty partition, else the newest event', async () => {
+    it('lastSequenceNumber is -1 exactly for an empty partition, else the newest event', async ({ log }) => {
       for (const [p, last] of (await lastOfEach(log)).entries()) {
         if (last === -1) expect(await log.read(p, 0, 5)).toEqual([]);
         else expect((await log.read(p, last, 5)).map((r) => r.sequenceNumber)).toEqual([last]);
@@ -74,7 +92,9 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(record!.sequenceNumber).toBeGreaterThanOrEqual(0);
     });
 
-    it('appends a batch to one partition in order: contiguous sequence numbers, increasing offsets, bodies byte for byte', async () => {
+    it('appends a batch to one partition in order: contiguous sequence numbers, increasing offsets, bodies byte for byte', async ({
+      log,
+    }) => {
       const before = await lastOfEach(log);
       const key = unique('device');
       const batch: OutgoingEvent[] = [
@@ -105,7 +125,10 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(read.map(plain)).toEqual(records.map(plain));
     });
 
-    it('puts the same key in the same partition every time, from every instance; different keys spread', async () => {
+    it('puts the same key in the same partition every time, from every instance; different keys spread', async ({
+      h,
+      log,
+    }) => {
       const key = unique('device');
       const partitions: number[] = [];
       for (let n = 0; n < 3; n++)
@@ -122,7 +145,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       }
     });
 
-    it('sends keyless appends round-robin over the partitions', async () => {
+    it('sends keyless appends round-robin over the partitions', async ({ log }) => {
       const used: number[] = [];
       for (let n = 0; n < 4 * log.partitions; n++) {
         const records = await log.append(undefined, events(unique('rr'), 2));
@@ -134,7 +157,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(new Set(used).size).toBe(log.partitions);
     });
 
-    it('reads from a sequence number on, at most max, and nothing past the end', async () => {
+    it('reads from a sequence number on, at most max, and nothing past the end', async ({ log }) => {
       const records = await log.append(unique('device'), events(unique('range'), 10));
       const p = records[0]!.partition;
       const first = records[0]!.sequenceNumber;
@@ -149,7 +172,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(await log.read(p, last + 1_000, 10)).toEqual([]);
     });
 
-    it('a waiting read wakes up when another appender adds an event', async () => {
+    it('a waiting read wakes up when another appender adds an event', async ({ h, log }) => {
       const key = unique('device');
       const [mark] = await log.append(key, [{ body: 'mark' }]);
       const appender = h.reopen ? await h.reopen() : log;
@@ -162,14 +185,14 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(got.map((r) => [r.sequenceNumber, r.body])).toEqual([[mark!.sequenceNumber + 1, 'arrived']]);
     });
 
-    it('a waiting read with nothing arriving returns an empty array after waitMs', async () => {
+    it('a waiting read with nothing arriving returns an empty array after waitMs', async ({ log }) => {
       const [mark] = await log.append(unique('device'), [{ body: 'mark' }]);
       const started = Date.now();
       expect(await log.read(mark!.partition, mark!.sequenceNumber + 1, 10, { waitMs: 200 })).toEqual([]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     });
 
-    it('an aborted signal ends a waiting read with an empty array', async () => {
+    it('an aborted signal ends a waiting read with an empty array', async ({ log }) => {
       const [mark] = await log.append(unique('device'), [{ body: 'mark' }]);
       const next = mark!.sequenceNumber + 1;
       const aborted = AbortSignal.abort();
@@ -181,7 +204,10 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(await waiting).toEqual([]); // only the abort can end it within the test's timeout
     });
 
-    it('reading removes nothing: a range reads the same again, from another instance, after a checkpoint', async () => {
+    it('reading removes nothing: a range reads the same again, from another instance, after a checkpoint', async ({
+      h,
+      log,
+    }) => {
       const records = await log.append(unique('device'), events(unique('again'), 5));
       const p = records[0]!.partition;
       const from = records[0]!.sequenceNumber;
@@ -198,7 +224,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       if (h.reopen) expect((await readCount(await h.reopen(), p, from, 5)).map(plain)).toEqual(records.map(plain));
     });
 
-    it('keeps checkpoints per consumer group and partition', async () => {
+    it('keeps checkpoints per consumer group and partition', async ({ log }) => {
       const records = await log.append(unique('device'), events(unique('cp'), 6));
       const p = records[0]!.partition;
       const [a, b] = [unique('cg-a'), unique('cg-b')];
@@ -224,7 +250,7 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       }
     });
 
-    it('moves a checkpoint only forward, also when writers race', async () => {
+    it('moves a checkpoint only forward, also when writers race', async ({ h, log }) => {
       const records = await log.append(unique('device'), events(unique('fwd'), 21));
       const p = records[0]!.partition;
       const group = unique('cg');
@@ -247,7 +273,10 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(await log.getCheckpoint(group, p)).toEqual(at(20));
     });
 
-    it('a newer claim fences every older owner: its checkpoints throw OwnershipLostError and move nothing', async () => {
+    it('a newer claim fences every older owner: its checkpoints throw OwnershipLostError and move nothing', async ({
+      h,
+      log,
+    }) => {
       const records = await log.append(unique('device'), events(unique('lease'), 10));
       const p = records[0]!.partition;
       const group = unique('cg');
@@ -277,7 +306,10 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(await log.getCheckpoint(group, p)).toEqual(at(4));
     });
 
-    it('claims racing from several instances get distinct epochs, and only the newest may commit', async () => {
+    it('claims racing from several instances get distinct epochs, and only the newest may commit', async ({
+      h,
+      log,
+    }) => {
       const records = await log.append(unique('device'), events(unique('race'), 3));
       const p = records[0]!.partition;
       const group = unique('cg');
@@ -304,8 +336,12 @@ export function eventLogContract(name: string, make: () => Promise<EventLogHarne
       expect(await log.getCheckpoint(group, p)).toEqual(checkpoint);
     });
 
-    it('a new instance over the same location sees every event and checkpoint and continues the sequence', async (ctx) => {
-      if (!h.reopen) return ctx.skip();
+    it('a new instance over the same location sees every event and checkpoint and continues the sequence', async ({
+      h,
+      log,
+      skip,
+    }) => {
+      if (!h.reopen) return skip();
       const key = unique('device');
       const records = await log.append(key, events(unique('durable'), 4));
       const p = records[0]!.partition;

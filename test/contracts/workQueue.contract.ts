@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { LockLostError } from '../../src/core/errors.js';
 import { MAX_DELIVERY_COUNT_EXCEEDED, type ReceivedMessage, type WorkQueue } from '../../src/ports/workQueue.js';
 
@@ -18,6 +18,16 @@ export interface WorkQueueHarness {
   readonly openAnother?: () => Promise<WorkQueue>;
   /** Closes every client (some may already be closed) and removes what `make` created. */
   readonly cleanup: () => Promise<void>;
+}
+
+/** How the suite runs, not what it asks of the queue. */
+export interface WorkQueueSuiteOptions {
+  /**
+   * Run the tests concurrently (each has its own queue, so none sees another's messages). For an
+   * adapter whose minimum lock is long (Service Bus: 5 s), most of a test is spent waiting for a lock
+   * to expire; side by side, those waits overlap instead of adding up.
+   */
+  readonly concurrent?: boolean;
 }
 
 export const DEFAULT_QUEUE_CONTRACT_OPTIONS: WorkQueueContractOptions = {
@@ -51,28 +61,39 @@ export function workQueueContract(
   name: string,
   make: (options: WorkQueueContractOptions) => Promise<WorkQueueHarness>,
   overrides: Partial<WorkQueueContractOptions> = {},
+  suite: WorkQueueSuiteOptions = {},
 ): void {
   const options = { ...DEFAULT_QUEUE_CONTRACT_OPTIONS, ...overrides };
   const timeout = 20 * options.lockDurationMs + 20_000;
+  /** Each test's own harness (a fixture, not a shared variable, so that tests may run concurrently). */
+  const it = test.extend<{ h: WorkQueueHarness; queue: WorkQueue; lockMs: number }>({
+    h: async ({}, use) => {
+      const h = await make(options);
+      try {
+        await use(h);
+      } finally {
+        await h.cleanup();
+      }
+    },
+    queue: async ({ h }, use) => use(h.queue),
+    lockMs: async ({ h }, use) => use(h.queue.lockDurationMs),
+  });
 
-  describe(`WorkQueue contract: ${name}`, { timeout }, () => {
-    let h: WorkQueueHarness;
-    let queue: WorkQueue;
-    let lockMs: number;
-    beforeEach(async () => {
-      h = await make(options);
-      queue = h.queue;
-      lockMs = queue.lockDurationMs;
-    });
-    afterEach(async () => h.cleanup());
-
-    const sendOne = async (body: unknown = { n: 1 }, extra: { subject?: string; scheduledEnqueueTime?: Date } = {}) => {
+  describe(`WorkQueue contract: ${name}`, { timeout, concurrent: suite.concurrent }, () => {
+    const sendOne = async (
+      queue: WorkQueue,
+      body: unknown = { n: 1 },
+      extra: { subject?: string; scheduledEnqueueTime?: Date } = {},
+    ) => {
       const messageId = id('msg');
       await queue.send([{ messageId, body, ...extra }]);
       return messageId;
     };
 
-    it('delivers body, subject and properties, with delivery count 1 and a lock for the lock duration', async () => {
+    it('delivers body, subject and properties, with delivery count 1 and a lock for the lock duration', async ({
+      queue,
+      lockMs,
+    }) => {
       const messageId = id('msg');
       const body = { job: 'j1', shard: 3, nested: { ok: true, list: [1, 'two'] } };
       const before = Date.now();
@@ -95,7 +116,7 @@ export function workQueueContract(
       await queue.complete(m);
     });
 
-    it('delivers in sequence order, with increasing sequence numbers', async () => {
+    it('delivers in sequence order, with increasing sequence numbers', async ({ queue }) => {
       const ids = [id('a'), id('b'), id('c'), id('d'), id('e')];
       await queue.send(ids.slice(0, 3).map((messageId, n) => ({ messageId, body: { n } })));
       await queue.send(ids.slice(3).map((messageId, n) => ({ messageId, body: { n: n + 3 } })));
@@ -106,7 +127,9 @@ export function workQueueContract(
       expect(new Set(seqs).size).toBe(5);
     });
 
-    it('drops a message whose id was sent within the duplicate-detection window, even after it was completed', async () => {
+    it('drops a message whose id was sent within the duplicate-detection window, even after it was completed', async ({
+      queue,
+    }) => {
       const [a, b, c] = [id('a'), id('b'), id('c')];
       await queue.send([{ messageId: a, body: 'first' }]);
       await queue.send([
@@ -129,9 +152,9 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(0);
     });
 
-    it('a scheduled message is not receivable before its scheduled time', async () => {
+    it('a scheduled message is not receivable before its scheduled time', async ({ queue }) => {
       const at = new Date(Date.now() + 1_500);
-      const messageId = await sendOne('later', { scheduledEnqueueTime: at });
+      const messageId = await sendOne(queue, 'later', { scheduledEnqueueTime: at });
       expect(await queue.receive({ maxWaitMs: 0 })).toEqual([]);
       expect(await queue.countActive()).toBe(1);
       const m = await receiveOne(queue, 10_000);
@@ -140,8 +163,12 @@ export function workQueueContract(
       await queue.complete(m);
     });
 
-    it('a locked message is invisible to other receivers until its lock expires, then comes back with delivery count 2', async () => {
-      const messageId = await sendOne();
+    it('a locked message is invisible to other receivers until its lock expires, then comes back with delivery count 2', async ({
+      h,
+      queue,
+      lockMs,
+    }) => {
+      const messageId = await sendOne(queue);
       const first = await receiveOne(queue);
       expect(await queue.receive({ maxWaitMs: Math.floor(lockMs / 4) })).toEqual([]);
       if (h.openAnother !== undefined) {
@@ -159,8 +186,8 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(0);
     });
 
-    it('renewLock extends the lock by the lock duration', async () => {
-      await sendOne();
+    it('renewLock extends the lock by the lock duration', async ({ queue, lockMs }) => {
+      await sendOne(queue);
       const m = await receiveOne(queue);
       await sleep(lockMs / 2);
       const renewed = await queue.renewLock(m);
@@ -171,8 +198,8 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(0);
     });
 
-    it('complete removes the message for good; settling twice throws LockLostError', async () => {
-      await sendOne();
+    it('complete removes the message for good; settling twice throws LockLostError', async ({ queue, lockMs }) => {
+      await sendOne(queue);
       const m = await receiveOne(queue);
       await queue.complete(m);
       expect(await queue.countActive()).toBe(0);
@@ -181,8 +208,8 @@ export function workQueueContract(
       expect(await queue.receive({ maxWaitMs: 200 })).toEqual([]);
     });
 
-    it('abandon releases the lock at once and the next delivery counts 2', async () => {
-      const messageId = await sendOne();
+    it('abandon releases the lock at once and the next delivery counts 2', async ({ queue, lockMs }) => {
+      const messageId = await sendOne(queue);
       const first = await receiveOne(queue);
       await queue.abandon(first);
       const second = await receiveOne(queue, lockMs / 2);
@@ -190,8 +217,11 @@ export function workQueueContract(
       await queue.complete(second);
     });
 
-    it('abandon with retryAfterMs: not receivable before the delay, from any client, then delivered with the next count', async () => {
-      const messageId = await sendOne();
+    it('abandon with retryAfterMs: not receivable before the delay, from any client, then delivered with the next count', async ({
+      h,
+      queue,
+    }) => {
+      const messageId = await sendOne(queue);
       const first = await receiveOne(queue);
       const abandonedAt = Date.now();
       await queue.abandon(first, { retryAfterMs: 1_500 });
@@ -206,8 +236,12 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(0);
     });
 
-    it('a message on its last allowed delivery can still be completed while another client polls', async () => {
-      const messageId = await sendOne('last');
+    it('a message on its last allowed delivery can still be completed while another client polls', async ({
+      h,
+      queue,
+      lockMs,
+    }) => {
+      const messageId = await sendOne(queue, 'last');
       for (let n = 1; n < queue.maxDeliveryCount; n++) await queue.abandon(await receiveOne(queue));
       const last = await receiveOne(queue);
       expect(last).toMatchObject({ messageId, deliveryCount: queue.maxDeliveryCount });
@@ -225,8 +259,10 @@ export function workQueueContract(
       expect(await queue.peekDeadLetters()).toEqual([]);
     });
 
-    it('settling with a stale token (message redelivered) or after the lock expired throws LockLostError', async () => {
-      await sendOne();
+    it('settling with a stale token (message redelivered) or after the lock expired throws LockLostError', async ({
+      queue,
+    }) => {
+      await sendOne(queue);
       const stale = await receiveOne(queue);
       await queue.abandon(stale);
       const current = await receiveOne(queue);
@@ -240,7 +276,7 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(1);
     });
 
-    it('deadLetter moves the message, with reason and description, to the dead-letter subqueue', async () => {
+    it('deadLetter moves the message, with reason and description, to the dead-letter subqueue', async ({ queue }) => {
       const messageId = id('dl');
       await queue.send([{ messageId, body: { bad: true }, subject: 's', applicationProperties: { k: 'v' } }]);
       const m = await receiveOne(queue);
@@ -263,8 +299,10 @@ export function workQueueContract(
       expect(await queue.receive({ maxWaitMs: 200 })).toEqual([]);
     });
 
-    it(`dead-letters with ${MAX_DELIVERY_COUNT_EXCEEDED} instead of delivering past the maximum delivery count`, async () => {
-      const messageId = await sendOne('poison');
+    it(`dead-letters with ${MAX_DELIVERY_COUNT_EXCEEDED} instead of delivering past the maximum delivery count`, async ({
+      queue,
+    }) => {
+      const messageId = await sendOne(queue, 'poison');
       for (let n = 1; n <= queue.maxDeliveryCount; n++) {
         const m = await receiveOne(queue);
         expect(m.deliveryCount).toBe(n);
@@ -281,7 +319,7 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(0);
     });
 
-    it('peekDeadLetters reads in sequence order, from a sequence number, at most maxMessages', async () => {
+    it('peekDeadLetters reads in sequence order, from a sequence number, at most maxMessages', async ({ queue }) => {
       const ids = [id('p1'), id('p2'), id('p3')];
       await queue.send(ids.map((messageId) => ({ messageId, body: messageId })));
       const got = await receiveCount(queue, 3);
@@ -295,7 +333,9 @@ export function workQueueContract(
       expect((await queue.peekDeadLetters({ maxMessages: 1 })).map((m) => m.messageId)).toEqual(ids.slice(0, 1));
     });
 
-    it('redrive moves dead letters (chosen or all) back with id, body and properties, and delivery count reset', async () => {
+    it('redrive moves dead letters (chosen or all) back with id, body and properties, and delivery count reset', async ({
+      queue,
+    }) => {
       const ids = [id('r1'), id('r2'), id('r3')];
       await queue.send(
         ids.map((messageId, n) => ({ messageId, body: { n }, subject: `s${n}`, applicationProperties: { n } })),
@@ -322,10 +362,10 @@ export function workQueueContract(
       ]);
     });
 
-    it('countActive counts locked and scheduled messages, not dead letters', async () => {
-      await sendOne('now');
-      await sendOne('later', { scheduledEnqueueTime: new Date(Date.now() + 3_600_000) });
-      await sendOne('dead');
+    it('countActive counts locked and scheduled messages, not dead letters', async ({ queue }) => {
+      await sendOne(queue, 'now');
+      await sendOne(queue, 'later', { scheduledEnqueueTime: new Date(Date.now() + 3_600_000) });
+      await sendOne(queue, 'dead');
       const [m1, m2] = await receiveCount(queue, 2);
       expect(await queue.countActive()).toBe(3);
       await queue.deadLetter(m2!, { reason: 'r', description: 'd' });
@@ -334,7 +374,9 @@ export function workQueueContract(
       expect(await queue.countActive()).toBe(1);
     });
 
-    it('receive waits up to maxWaitMs for a message, returns at once with 0, and ends early when aborted', async () => {
+    it('receive waits up to maxWaitMs for a message, returns at once with 0, and ends early when aborted', async ({
+      queue,
+    }) => {
       let started = Date.now();
       expect(await queue.receive({ maxWaitMs: 0 })).toEqual([]);
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -348,22 +390,22 @@ export function workQueueContract(
       expect(Date.now() - started).toBeLessThan(3_000);
       const waiting = queue.receive({ maxWaitMs: 10_000 });
       await sleep(200);
-      const messageId = await sendOne();
+      const messageId = await sendOne(queue);
       const [m] = await waiting;
       expect(m?.messageId).toBe(messageId);
       await queue.complete(m!);
     });
 
-    it('receive returns at most maxMessages', async () => {
+    it('receive returns at most maxMessages', async ({ queue }) => {
       await queue.send(Array.from({ length: 5 }, (_, n) => ({ messageId: id(`b${n}`), body: n })));
       const got = await queue.receive({ maxMessages: 2, maxWaitMs: 2_000 });
       expect(got.length).toBeGreaterThanOrEqual(1);
       expect(got.length).toBeLessThanOrEqual(2);
     });
 
-    it('state is durable: another client sees messages sent before this one closed', async (ctx) => {
-      if (h.openAnother === undefined) return ctx.skip();
-      const messageId = await sendOne({ durable: true });
+    it('state is durable: another client sees messages sent before this one closed', async ({ h, queue, skip }) => {
+      if (h.openAnother === undefined) return skip();
+      const messageId = await sendOne(queue, { durable: true });
       await queue.close();
       const other = await h.openAnother();
       const m = await receiveOne(other);

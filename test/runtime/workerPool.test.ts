@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configToEnv } from '../../src/config/config.js';
 import { startWorkerPool, type WorkerPool } from '../../src/composition/local/workerPool.js';
 import { createRecordingLogger } from '../../src/hosting/logger.js';
@@ -12,9 +12,13 @@ describe('the worker pool replacing workers that die as they start', () => {
   afterEach(async () => {
     await pool?.stop(1000);
     cleanup?.();
+    vi.unstubAllEnvs();
   });
 
   it('backs off exponentially, then gives up after a bound, saying why (the damaged file, named)', async () => {
+    // The workers run from the sources through tsx here, as without the suite's TESSERA_COMPILED_CHILDREN
+    // (every other runtime test runs the build in dist/): each start reports why it died, so that path works.
+    vi.stubEnv('TESSERA_COMPILED_CHILDREN', '');
     const home = tempHome({ workers: 1 });
     cleanup = home.cleanup;
     mkdirSync(home.config.home, { recursive: true });

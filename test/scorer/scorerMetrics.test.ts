@@ -74,6 +74,8 @@ describe('scorer metrics: OpenTelemetry instruments on /metrics', () => {
         onDeadLetter: () => Promise.resolve(),
         log: createRecordingLogger(),
         waitMs: 50,
+        // The transient failure is redelivered after 0.1-0.2 s, not the production 7.5-15 s.
+        retry: { baseMs: 200, maxMs: 1_000 },
       },
       stop.signal,
     );

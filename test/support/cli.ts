@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { captureIo } from './captureIo.js';
 import { ocsvmDir } from './fixtures.js';
 
 export const TESSERA_BIN = resolve(import.meta.dirname, '../../bin/tessera.js');
@@ -100,18 +101,21 @@ export function fixtureModels(): { readonly name: string; readonly file: string 
     .map((f) => ({ name: basename(f, '.onnx'), file: join(FIXTURE_MODELS_DIR, f) }));
 }
 
-/** Registers every fixture model through `tessera models add`, a few commands at a time; throws on a failed add. */
-export async function registerFixtureModelsViaCli(home: CliHome, concurrency = 4): Promise<CliResult[]> {
-  const queue = fixtureModels();
+/**
+ * Registers every fixture model through `tessera models add`, run by the CLI's own `main` in this
+ * process over `home` (the command as bin/tessera.js runs it, without fifteen Node starts: test/cli/models.test.ts
+ * runs the command as a process); throws on a failed add.
+ */
+export async function registerFixtureModelsViaCli(home: CliHome): Promise<CliResult[]> {
+  const { main } = await import('../../src/cli/main.js'); // loaded only by the tests that register this way
   const results: CliResult[] = [];
-  const lane = async (): Promise<void> => {
-    for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
-      const result = await runCli(home, ['models', 'add', m.name, m.file]);
-      if (result.code !== 0) throw new Error(`tessera models add ${m.name} exited ${result.code}: ${result.stderr}`);
-      results.push(result);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
+  for (const m of fixtureModels()) {
+    const io = captureIo();
+    const code = await main(['models', 'add', m.name, m.file], io, { env: cliEnv(home) });
+    const result = { code, signal: null, stdout: io.stdout(), stderr: io.stderr() };
+    if (code !== 0) throw new Error(`tessera models add ${m.name} exited ${code}: ${result.stderr}`);
+    results.push(result);
+  }
   return results;
 }
 

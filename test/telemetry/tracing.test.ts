@@ -134,6 +134,8 @@ describe('trace context through queues and the message pump (in-memory exporter)
         },
         log: createRecordingLogger(),
         waitMs: 50,
+        // A transient failure is redelivered after 0.1-0.2 s, not the production 7.5-15 s.
+        retry: { baseMs: 200, maxMs: 1_000 },
       },
       stop.signal,
     );

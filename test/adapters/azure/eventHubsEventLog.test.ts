@@ -6,7 +6,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { EventHubProducerClient, type EventHubClientOptions } from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   eventHubsEventLogFromConnectionString,
   eventHubsEventLogFromNamespace,
@@ -74,23 +74,36 @@ async function onBroker(partitions = 4, consumerGroup?: string) {
   };
 }
 
+// A hub per test, and a test mostly waits on round trips to the broker: they run side by side.
 eventLogContract(
   'eventHubsEventLog through @azure/event-hubs on the test broker (checkpoints on Azurite)',
   async () => (await onBroker()).h,
+  { concurrent: true },
 );
 
-describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
-  const setup = async (partitions = 4, consumerGroup?: string) => {
-    const b = await onBroker(partitions, consumerGroup);
-    cleanups.push(b.h.cleanup);
-    return b;
-  };
+/** A test's own hubs (`setup`) and whatever else it opens (`cleanups`), removed when it ends. */
+const it = test.extend<{ cleanups: (() => Promise<void>)[]; setup: typeof onBroker }>({
+  cleanups: async ({}, use) => {
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      await use(cleanups);
+    } finally {
+      for (const c of cleanups) await c();
+    }
+  },
+  setup: async ({ cleanups }, use) =>
+    use(async (partitions, consumerGroup) => {
+      const b = await onBroker(partitions, consumerGroup);
+      cleanups.push(b.h.cleanup);
+      return b;
+    }),
+});
 
-  it("maps partition keys as Event Hubs does: the same hash as the SDK's buffered producer, on many keys", async () => {
+// Faults injected on the whole broker would reach any test running beside them: those run afterwards, one at a time.
+describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', { concurrent: true }, () => {
+  it("maps partition keys as Event Hubs does: the same hash as the SDK's buffered producer, on many keys", async ({
+    setup,
+  }) => {
     const entry = createRequire(import.meta.url).resolve('@azure/event-hubs');
     const sdk = (await import(
       pathToFileURL(join(dirname(entry), '..', 'esm', 'impl', 'partitionKeyToIdMapper.js')).href
@@ -114,7 +127,9 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
       expect((await log.append(key, [{ body: key }]))[0]!.partition).toBe(eventHubsPartitionForKey(key, 4));
   });
 
-  it('reads what other producers sent straight through the SDK: JSON bodies as text, their partition key, nothing of theirs lost in an append', async () => {
+  it('reads what other producers sent straight through the SDK: JSON bodies as text, their partition key, nothing of theirs lost in an append', async ({
+    setup,
+  }) => {
     const { hub, log } = await setup(2);
     const device = new EventHubProducerClient(broker.connectionString, hub, FAST);
     try {
@@ -134,7 +149,7 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     }
   });
 
-  it('splits an append larger than one batch into several, all in one partition and in order', async () => {
+  it('splits an append larger than one batch into several, all in one partition and in order', async ({ setup }) => {
     const { log } = await setup(2);
     const big = Array.from({ length: 5 }, (_, n) => ({ body: `${n}`.padEnd(400_000, '.') }));
     const records = await log.append('big', big);
@@ -144,7 +159,9 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     await expect(log.append('big', [{ body: 'x'.repeat(1_100_000) }])).rejects.toBeInstanceOf(InputError);
   });
 
-  it("writes checkpoints in the BlobCheckpointStore layout, so the SDK's store reads them, and reads the store's own", async () => {
+  it("writes checkpoints in the BlobCheckpointStore layout, so the SDK's store reads them, and reads the store's own", async ({
+    setup,
+  }) => {
     const { hub, container, log } = await setup(2);
     const store = new BlobCheckpointStore(container);
     await log.setCheckpoint({ consumerGroup: 'Aggregator', partition: 1, sequenceNumber: 7, offset: '700' });
@@ -176,7 +193,10 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     });
   });
 
-  it('reads with the consumer group it was opened with, and a group the hub does not have is not found', async () => {
+  it('reads with the consumer group it was opened with, and a group the hub does not have is not found', async ({
+    setup,
+    cleanups,
+  }) => {
     const { hub, container, log } = await setup(2, 'aggregator');
     const [r] = await log.append('k', [{ body: 'x' }]);
     expect((await log.read(r!.partition, 0, 5)).map((e) => e.body)).toEqual(['x']);
@@ -187,21 +207,9 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     await expect(stranger.read(r!.partition, 0, 5)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('maps SDK errors: an unknown hub is NotFoundError, a busy service on send is TransientError', async () => {
-    const container = await newContainer();
-    cleanups.push(() => container.delete().then(() => undefined));
-    await expect(
-      eventHubsEventLogFromConnectionString(broker.connectionString, 'no-such-hub', undefined, container, {
-        clientOptions: FAST,
-      }),
-    ).rejects.toBeInstanceOf(NotFoundError);
-    const { log } = await setup(2);
-    broker.failNext('send', 'com.microsoft:server-busy');
-    await expect(log.append('k', [{ body: 'x' }])).rejects.toBeInstanceOf(TransientError);
-    expect((await log.append('k', [{ body: 'y' }])).map((r) => r.body)).toEqual(['y']);
-  });
-
-  it('rejects bad arguments with InputError, and connection strings that do not name an emulator', async () => {
+  it('rejects bad arguments with InputError, and connection strings that do not name an emulator', async ({
+    setup,
+  }) => {
     const { log, container } = await setup(2);
     await expect(log.read(2, 0, 1)).rejects.toBeInstanceOf(InputError);
     await expect(log.read(0, -1, 1)).rejects.toBeInstanceOf(InputError);
@@ -216,7 +224,9 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
     expect(() => eventHubsEventLogFromConnectionString(cs, 'hub', undefined, container)).toThrow(InputError);
   });
 
-  it('builds the production clients from a namespace and a TokenCredential (no network here: the namespace is unresolvable)', async () => {
+  it('builds the production clients from a namespace and a TokenCredential (no network here: the namespace is unresolvable)', async ({
+    cleanups,
+  }) => {
     const credential: TokenCredential = {
       getToken: () => Promise.resolve({ token: 'fake', expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
@@ -228,6 +238,25 @@ describe('eventHubsEventLog (Event Hubs specifics, on the test broker)', () => {
         clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 3_000 } },
       }),
     ).rejects.toThrow();
+  });
+});
+
+describe('eventHubsEventLog (faults on the whole test broker, one test at a time)', () => {
+  it('maps SDK errors: an unknown hub is NotFoundError, a busy service on send is TransientError', async ({
+    setup,
+    cleanups,
+  }) => {
+    const container = await newContainer();
+    cleanups.push(() => container.delete().then(() => undefined));
+    await expect(
+      eventHubsEventLogFromConnectionString(broker.connectionString, 'no-such-hub', undefined, container, {
+        clientOptions: FAST,
+      }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    const { log } = await setup(2);
+    broker.failNext('send', 'com.microsoft:server-busy');
+    await expect(log.append('k', [{ body: 'x' }])).rejects.toBeInstanceOf(TransientError);
+    expect((await log.append('k', [{ body: 'y' }])).map((r) => r.body)).toEqual(['y']);
   });
 });
 

@@ -57,30 +57,64 @@ function onBroker(options: WorkQueueContractOptions, settings: Partial<ServiceBu
   return { name, open, h: harness(open, () => Promise.resolve(broker.deleteQueue(name))) };
 }
 
-// Service Bus accepts lock durations from 5 s, and so does the test broker.
-workQueueContract(
-  'serviceBusWorkQueue through @azure/service-bus on the test broker',
-  (options) => Promise.resolve(onBroker(options).h),
-  { lockDurationMs: 5_000 },
-);
+const options: WorkQueueContractOptions = {
+  lockDurationMs: 5_000,
+  maxDeliveryCount: 3,
+  duplicateDetectionWindowMs: 60_000,
+};
+const withQueue = async <T>(
+  fn: (queue: WorkQueue, name: string) => Promise<T>,
+  settings: Partial<ServiceBusWorkQueueSettings> = {},
+) => {
+  const { h, name } = onBroker(options, settings);
+  try {
+    return await fn(h.queue, name);
+  } finally {
+    await h.cleanup();
+  }
+};
 
-describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () => {
-  const options: WorkQueueContractOptions = {
-    lockDurationMs: 5_000,
-    maxDeliveryCount: 3,
-    duplicateDetectionWindowMs: 60_000,
-  };
-  const withQueue = async <T>(
-    fn: (queue: WorkQueue, name: string) => Promise<T>,
-    settings: Partial<ServiceBusWorkQueueSettings> = {},
-  ) => {
-    const { h, name } = onBroker(options, settings);
+/** Runs `call` until it goes through; only TransientError may come before (at most 5 times). */
+const throughTransient = async <T>(call: () => Promise<T>): Promise<{ value: T; transient: number }> => {
+  for (let transient = 0; ; transient++) {
     try {
-      return await fn(h.queue, name);
-    } finally {
-      await h.cleanup();
+      return { value: await call(), transient };
+    } catch (error) {
+      if (!(error instanceof TransientError) || transient >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  };
+  }
+};
+
+// An operation the SDK sent on the dead connection times out before it is retried on a new one: a
+// short operation timeout keeps that well inside the 5 s lock.
+const SHORT_TIMEOUT = { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_500 } } };
+
+// Each test has its own queue: these run beside the contract's tests (the longest wait first). Faults
+// injected on the whole broker would reach any test running beside them: those run last, one at a time.
+describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', { concurrent: true }, () => {
+  it('renewing keeps a long-running message locked past several lock durations', async () => {
+    await withQueue(async (queue, name) => {
+      await queue.send([{ messageId: 'long', body: 'shard' }]);
+      const [m] = await queue.receive({ maxWaitMs: 2_000 });
+      const other = serviceBusWorkQueueFromConnectionString(broker.connectionString, name, {
+        ...options,
+        clientOptions: FAST,
+      });
+      try {
+        for (let n = 0; n < 4; n++) {
+          await new Promise((resolve) => setTimeout(resolve, options.lockDurationMs / 2));
+          const until = await queue.renewLock(m!);
+          expect(until.getTime()).toBeGreaterThan(Date.now() + options.lockDurationMs / 2);
+          expect(await other.receive({ maxWaitMs: 0 })).toEqual([]);
+        }
+        await queue.complete(m!);
+        expect(await queue.countActive()).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+  });
 
   it('maps ServiceBusError codes onto the port errors', () => {
     const cases: [string, new (...args: never[]) => Error][] = [
@@ -136,74 +170,6 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
     } finally {
       await queue.close();
     }
-  });
-
-  it('ServiceBusy from the service is TransientError (send and renew-lock)', async () => {
-    await withQueue(async (queue, name) => {
-      broker.failNext('send', 'com.microsoft:server-busy');
-      await expect(queue.send([{ messageId: 'busy', body: 1 }])).rejects.toBeInstanceOf(TransientError);
-      await queue.send([{ messageId: 'busy', body: 1 }]); // the retry goes through
-      const [m] = await queue.receive({ maxWaitMs: 2_000 });
-      broker.failNext('com.microsoft:renew-lock', 'com.microsoft:server-busy');
-      await expect(queue.renewLock(m!)).rejects.toBeInstanceOf(TransientError);
-      expect((await queue.renewLock(m!)).getTime()).toBeGreaterThan(Date.now());
-      await queue.complete(m!);
-      expect(broker.queue(name)?.active.messages.size).toBe(0);
-    });
-  });
-
-  it('renewing keeps a long-running message locked past several lock durations', async () => {
-    await withQueue(async (queue, name) => {
-      await queue.send([{ messageId: 'long', body: 'shard' }]);
-      const [m] = await queue.receive({ maxWaitMs: 2_000 });
-      const other = serviceBusWorkQueueFromConnectionString(broker.connectionString, name, {
-        ...options,
-        clientOptions: FAST,
-      });
-      try {
-        for (let n = 0; n < 4; n++) {
-          await new Promise((resolve) => setTimeout(resolve, options.lockDurationMs / 2));
-          const until = await queue.renewLock(m!);
-          expect(until.getTime()).toBeGreaterThan(Date.now() + options.lockDurationMs / 2);
-          expect(await other.receive({ maxWaitMs: 0 })).toEqual([]);
-        }
-        await queue.complete(m!);
-        expect(await queue.countActive()).toBe(0);
-      } finally {
-        await other.close();
-      }
-    });
-  });
-
-  /** Runs `call` until it goes through; only TransientError may come before (at most 5 times). */
-  const throughTransient = async <T>(call: () => Promise<T>): Promise<{ value: T; transient: number }> => {
-    for (let transient = 0; ; transient++) {
-      try {
-        return { value: await call(), transient };
-      } catch (error) {
-        if (!(error instanceof TransientError) || transient >= 5) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-  };
-
-  // An operation the SDK sent on the dead connection times out before it is retried on a new one: a
-  // short operation timeout keeps that well inside the 5 s lock.
-  const SHORT_TIMEOUT = { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_500 } } };
-
-  it('a dropped connection: calls fail at most transiently, then go through, and a lock held across it still settles', async () => {
-    await withQueue(async (queue, name) => {
-      await queue.send([{ messageId: 'before', body: 1 }]);
-      const [held] = await queue.receive({ maxWaitMs: 2_000 });
-      broker.dropConnections();
-      await throughTransient(() => queue.complete(held!)); // the lock lives on the service, not the connection
-      expect(broker.queue(name)?.active.messages.size).toBe(0);
-      await throughTransient(() => queue.send([{ messageId: 'after', body: 2 }]));
-      const { value: got } = await throughTransient(() => queue.receive({ maxWaitMs: 2_000 }));
-      expect(got.map((m) => [m.messageId, m.deliveryCount])).toEqual([['after', 1]]);
-      await queue.complete(got[0]!);
-      expect(await queue.countActive()).toBe(0);
-    }, SHORT_TIMEOUT);
   });
 
   it('links the service detaches (an entity update, a failover): receiving attaches again, a held lock still settles', async () => {
@@ -301,6 +267,46 @@ describe('serviceBusWorkQueue (Service Bus specifics, on the test broker)', () =
     expect(queue).toMatchObject({ name: 'work', lockDurationMs: 5_000, maxDeliveryCount: 3 });
     await queue.close();
     expect(requested).toEqual([]);
+  });
+});
+
+// Service Bus accepts lock durations from 5 s, and so does the test broker. Each test has its own
+// queue, and most of one is spent waiting for a lock to expire: they run side by side.
+workQueueContract(
+  'serviceBusWorkQueue through @azure/service-bus on the test broker',
+  (options) => Promise.resolve(onBroker(options).h),
+  { lockDurationMs: 5_000 },
+  { concurrent: true },
+);
+
+describe('serviceBusWorkQueue (faults on the whole test broker, one test at a time)', () => {
+  it('ServiceBusy from the service is TransientError (send and renew-lock)', async () => {
+    await withQueue(async (queue, name) => {
+      broker.failNext('send', 'com.microsoft:server-busy');
+      await expect(queue.send([{ messageId: 'busy', body: 1 }])).rejects.toBeInstanceOf(TransientError);
+      await queue.send([{ messageId: 'busy', body: 1 }]); // the retry goes through
+      const [m] = await queue.receive({ maxWaitMs: 2_000 });
+      broker.failNext('com.microsoft:renew-lock', 'com.microsoft:server-busy');
+      await expect(queue.renewLock(m!)).rejects.toBeInstanceOf(TransientError);
+      expect((await queue.renewLock(m!)).getTime()).toBeGreaterThan(Date.now());
+      await queue.complete(m!);
+      expect(broker.queue(name)?.active.messages.size).toBe(0);
+    });
+  });
+
+  it('a dropped connection: calls fail at most transiently, then go through, and a lock held across it still settles', async () => {
+    await withQueue(async (queue, name) => {
+      await queue.send([{ messageId: 'before', body: 1 }]);
+      const [held] = await queue.receive({ maxWaitMs: 2_000 });
+      broker.dropConnections();
+      await throughTransient(() => queue.complete(held!)); // the lock lives on the service, not the connection
+      expect(broker.queue(name)?.active.messages.size).toBe(0);
+      await throughTransient(() => queue.send([{ messageId: 'after', body: 2 }]));
+      const { value: got } = await throughTransient(() => queue.receive({ maxWaitMs: 2_000 }));
+      expect(got.map((m) => [m.messageId, m.deliveryCount])).toEqual([['after', 1]]);
+      await queue.complete(got[0]!);
+      expect(await queue.countActive()).toBe(0);
+    }, SHORT_TIMEOUT);
   });
 });
 

@@ -81,7 +81,8 @@ export async function openDashboardWorld(): Promise<DashboardWorld> {
     await ctx.blobs.put(CONTAINERS.inbox, 'sensors.csv', `${csv.slice(0, 801).join('\n')}\n`, {
       contentType: 'text/csv',
     });
-    const clip = readFileSync(await makeVideo(media.file('clip.mp4'), { frames: 40, rate: 10, size: '96x64' }));
+    // Four ranges of 4 frames: several to show before/after frames of, and four to dead-letter with the corrupt model.
+    const clip = readFileSync(await makeVideo(media.file('clip.mp4'), { frames: 16, rate: 10, size: '96x64' }));
     await ctx.blobs.put(CONTAINERS.inbox, 'clip.mp4', clip, { metadata: { model: 'ident' } });
     await ctx.blobs.put(CONTAINERS.inbox, 'broken-model.mp4', clip, { metadata: { model: 'fragile' } });
     await sendReadings(base);

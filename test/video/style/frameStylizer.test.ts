@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PermanentError } from '../../../src/core/errors.js';
 import { inspectModel } from '../../../src/onnx/modelInfo.js';
 import { createFrameStylizer, type FrameStylizer } from '../../../src/video/style/frameStylizer.js';
@@ -120,6 +120,17 @@ describe('createFrameStylizer', () => {
     expect(out.length).toBe(2 * 64 * 48 * 3);
     expect(new Set(out).size).toBeGreaterThan(1);
     expect(s.timings.runs).toBe(2);
+  });
+
+  it('runs its thread from the sources through tsx where TESSERA_COMPILED_CHILDREN is unset (the suite sets it)', async () => {
+    vi.stubEnv('TESSERA_COMPILED_CHILDREN', '');
+    try {
+      const s = await stylizer(identity());
+      const input = frames(2, 8, 4);
+      expect(await s.stylize(input, 2, 8, 4)).toEqual(input);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('runs the built-in toon model at any size', async () => {

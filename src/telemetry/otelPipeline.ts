@@ -1,6 +1,7 @@
 /**
- * The OpenTelemetry SDK side of `startTelemetry` (setup.ts): providers, exporters, samplers and the
- * console exporter. Loaded only when telemetry records something.
+ * The OpenTelemetry SDK side of startTelemetry (setup.ts): loaded only when a process records
+ * something (a mode other than off, a test's span exporter, or pull readers), so a process with
+ * telemetry off never loads the SDK, its exporters or its resource detectors.
  */
 import { randomUUID } from 'node:crypto';
 import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -31,10 +32,10 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import type { Env, StartTelemetryOptions, Telemetry, TelemetrySettings } from './telemetryTypes.js';
 
-/** `startTelemetry` once it is known that something is recorded (a mode other than off, a test's exporter, or pull readers). */
-export async function startSdkTelemetry(
-  options: StartTelemetryOptions,
+/** startTelemetry's work once something is to be recorded: the resource, then the mode's providers and exporters. */
+export async function startPipeline(
   settings: TelemetrySettings,
+  options: StartTelemetryOptions,
   env: Env,
 ): Promise<Telemetry> {
   const pullReaders = [...(options.metricReaders ?? [])];
@@ -74,8 +75,7 @@ export async function startSdkTelemetry(
     ((line: string) => {
       process.stderr.write(`${line}\n`);
     });
-  // The OTLP exporters (and the protobuf code under them) load only where they are used: every
-  // process of the local runtime started them at each launch, used or not.
+  // The OTLP exporters (and the OTLP transformer under them, 110-120 ms to load) only in OTLP mode.
   const otlp =
     settings.mode === 'otlp'
       ? await Promise.all([

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configToEnv } from '../../src/config/config.js';
@@ -45,5 +46,31 @@ describe('the worker pool replacing workers that die as they start', () => {
     // Given up: nothing is started any more.
     await new Promise((r) => setTimeout(r, 1000));
     expect(pool.pids()).toEqual([]);
+  });
+
+  it("starts its children at the niceness it is given (the one-shot runtime's aggregator), and replacements too", async () => {
+    const home = tempHome({ workers: 1 });
+    cleanup = home.cleanup;
+    mkdirSync(home.config.home, { recursive: true });
+    pool = startWorkerPool({
+      size: 1,
+      env: configToEnv(home.config),
+      logFile: join(home.dir, 'aggregator.log'),
+      log: createRecordingLogger(),
+      entry: 'aggregatorMain',
+      role: 'aggregator',
+      restart: { baseMs: 50 },
+      niceness: 19,
+    });
+    const [first] = pool.pids();
+    expect(first).toBeDefined();
+    expect(getPriority(first)).toBe(19);
+    expect(getPriority(process.pid), 'the parent keeps its priority').toBe(0);
+    process.kill(first!, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while ((pool.pids()[0] ?? first) === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [second] = pool.pids();
+    expect(second).not.toBe(first);
+    expect(getPriority(second)).toBe(19);
   });
 });

@@ -64,10 +64,12 @@ export async function runFile(
   const keepRuntime = async () => {
     if (failed) throw failed;
     if (!local || runtime || findRunningRuntime(local.config.home)) return;
-    runtime = await startLocalRuntime(local.config, fileLogger(local.config, 'runtime')).catch((error: unknown) => {
-      if (error instanceof PreconditionFailedError) return undefined; // another process started one first
-      throw error;
-    });
+    runtime = await startLocalRuntime(local.config, fileLogger(local.config, 'runtime'), { oneShot: true }).catch(
+      (error: unknown) => {
+        if (error instanceof PreconditionFailedError) return undefined; // another process started one first
+        throw error;
+      },
+    );
     void runtime?.failed.then((reason) => (failed = reason));
   };
   try {

@@ -26,6 +26,12 @@ export interface LocalRuntimeOptions {
    * (`tessera up`); without it, only the readings endpoint runs, on TESSERA_INGEST_PORT.
    */
   readonly serve?: { readonly port: number };
+  /**
+   * The runtime of one command's job (`tessera run`): its stream aggregator runs at the lowest CPU
+   * priority, so that the job in hand gets the cores first (its start competed with the upload and
+   * the workers' for a third of a second of every run). Events it is sent still go through it.
+   */
+  readonly oneShot?: boolean;
 }
 
 export interface LocalRuntime {
@@ -109,6 +115,7 @@ export async function startLocalRuntime(
     log,
     entry: 'aggregatorMain',
     role: 'aggregator',
+    ...(options.oneShot ? { niceness: 19 } : {}),
   });
   writeFileSync(join(config.home, 'ingest.url'), (remoteIngest ?? ingest).url);
 

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../ports/logger.js';
 import type { ChildFailure } from './parentWatch.js';
@@ -55,6 +56,8 @@ export function startWorkerPool(options: {
   entry?: 'workerMain' | 'aggregatorMain';
   role?: string;
   restart?: Partial<RestartPolicy>;
+  /** The children's CPU scheduling niceness (os.setPriority: 0 normal, 19 lowest); unset leaves this process's. */
+  niceness?: number;
 }): WorkerPool {
   const { entry, execArgv } = workerEntry(options.entry ?? 'workerMain');
   const role = options.role ?? 'worker';
@@ -76,6 +79,7 @@ export function startWorkerPool(options: {
       stdio: ['ignore', fd, fd, 'ipc'],
     });
     children.set(slot, child);
+    if (options.niceness !== undefined && child.pid !== undefined) lowerPriority(child.pid, options.niceness, log);
     log.info(`${role} started`, { worker: slot, pid: child.pid });
     child.on('message', (m: Partial<ChildFailure>) => {
       if (m?.kind === 'fatal' && typeof m.message === 'string') reported = m.message;
@@ -123,4 +127,13 @@ export function startWorkerPool(options: {
       closeSync(fd);
     },
   };
+}
+
+/** Sets a child's niceness; a system that refuses it leaves the child at its priority (said in the log, never fatal). */
+function lowerPriority(pid: number, niceness: number, log: Logger): void {
+  try {
+    setPriority(pid, niceness);
+  } catch (error) {
+    log.warn('could not set a child process priority', { pid, niceness, error: (error as Error).message });
+  }
 }

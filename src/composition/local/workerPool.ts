@@ -73,7 +73,8 @@ export function startWorkerPool(options: {
   const spawnWorker = (slot: number): void => {
     const startedAt = Date.now();
     let reported: string | undefined;
-    const child = fork(entry, [], {
+    // Its first argument is this process's pid: the child's watch on its parent (parentWatch.ts).
+    const child = fork(entry, [String(process.pid)], {
       execArgv,
       env: { ...process.env, ...options.env, TESSERA_WORKER_ID: String(slot) },
       stdio: ['ignore', fd, fd, 'ipc'],

@@ -49,6 +49,13 @@ async function stream(): Promise<{ ctx: LocalContext; cleanup: () => Promise<voi
   };
 }
 
+/** The names of the windows container's blobs under `prefix`. */
+async function windowBlobs(ctx: LocalContext, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const b of ctx.blobs.list(CONTAINERS.windows, prefix)) names.push(b.name);
+  return names;
+}
+
 const deps = (ctx: LocalContext, ownerId: string, batchSize: number): AggregateDeps => ({
   ...ctx.aggregate,
   ownerId,
@@ -77,6 +84,16 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
   afterEach(async () => {
     for (const s of open.splice(0)) await s.cleanup();
   });
+
+  /** A stream whose one owner committed two steps (two window batches). */
+  const twoCommittedSteps = async () => {
+    const s = await stream();
+    open.push(s);
+    const d = deps(s.ctx, 'first', 1000);
+    const first = await restorePartition(d, 0);
+    await aggregateStep(d, first, await aggregateStep(d, first, first.next));
+    return s;
+  };
 
   it('can commit neither a checkpoint nor a window batch, so every window is written once, as one owner writes it', async () => {
     const reference = await stream();
@@ -119,8 +136,7 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
     const d = deps(s.ctx, 'first', 1000);
     const first = await restorePartition(d, 0);
     const next = await aggregateStep(d, first, first.next);
-    const batches: string[] = [];
-    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) batches.push(b.name);
+    const batches = await windowBlobs(s.ctx, 'date=');
     expect(batches.length).toBe(1);
     // The crash: the checkpoint was set, the batch never written.
     await s.ctx.blobs.delete(CONTAINERS.windows, batches[0]!);
@@ -130,22 +146,15 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
     const again = await restorePartition(d, 0);
     expect(again.lease.epoch).toBeGreaterThan(orphan.lease.epoch);
     expect(again.next).toBe(next);
-    const after: string[] = [];
-    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) after.push(b.name);
+    const after = await windowBlobs(s.ctx, 'date=');
     expect(after).toEqual(batches);
-    const states: string[] = [];
-    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, '_state/')) states.push(b.name);
+    const states = await windowBlobs(s.ctx, '_state/');
     expect(states).toEqual([again.committedState]);
   });
 
   it('a run that reads the batches between a commit and its batch (the aggregator died there) still gets its windows', async () => {
-    const s = await stream();
-    open.push(s);
-    const d = deps(s.ctx, 'first', 1000);
-    const first = await restorePartition(d, 0);
-    await aggregateStep(d, first, await aggregateStep(d, first, first.next));
-    const batches: string[] = [];
-    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) batches.push(b.name);
+    const s = await twoCommittedSteps();
+    const batches = await windowBlobs(s.ctx, 'date=');
     expect(batches.length).toBe(2);
     const windows = await windowsWritten(s.ctx);
     // The crash: the second step's checkpoint was set, its batch never written, and no restart yet.
@@ -155,13 +164,8 @@ describe('an aggregator that a newer owner replaced (an orphan that outlived its
   });
 
   it('a run that finds the committed state gone between listing and reading it (a newer step superseded it) goes on', async () => {
-    const s = await stream();
-    open.push(s);
-    const d = deps(s.ctx, 'first', 1000);
-    const first = await restorePartition(d, 0);
-    await aggregateStep(d, first, await aggregateStep(d, first, first.next));
-    const batches: string[] = [];
-    for await (const b of s.ctx.blobs.list(CONTAINERS.windows, 'date=')) batches.push(b.name);
+    const s = await twoCommittedSteps();
+    const batches = await windowBlobs(s.ctx, 'date=');
     // The aggregator deletes a superseded state once its successor's batch is written: here just as the run reads it.
     const blobs = s.ctx.blobs;
     const racing: BlobStore = Object.create(blobs) as BlobStore;

@@ -125,8 +125,7 @@ export async function restorePartition(
   if (committed < 0) return { aggregator: new PartitionAggregator(options), lease, committedState: undefined, next: 0 };
   if (!kept) throw new Error(`partition ${partition}: no state blob for its checkpoint at ${committed}`);
   const step = JSON.parse(await readBlobText(deps.blobs, CONTAINERS.windows, kept.name)) as StepState;
-  if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
-    await putBatch(deps, step.batch, step.windows);
+  await ensureBatchOf(deps, step);
   return {
     aggregator: PartitionAggregator.restore(step.snapshot, options),
     lease,
@@ -163,10 +162,7 @@ export async function ensureCommittedBatch(
     if (error instanceof NotFoundError) return undefined;
     throw error;
   });
-  if (text === undefined) return;
-  const step = JSON.parse(text) as StepState;
-  if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
-    await putBatch(deps, step.batch, step.windows);
+  if (text !== undefined) await ensureBatchOf(deps, JSON.parse(text) as StepState);
 }
 
 interface StateName {
@@ -194,6 +190,12 @@ async function listStates(
 /** The committed step's state: a later claim was made after its commit, so its epoch is the highest at that sequence number. */
 function committedState(states: readonly StateName[], committed: number): StateName | undefined {
   return states.filter((x) => x.seq === committed).sort((a, b) => b.epoch - a.epoch)[0];
+}
+
+/** Writes a committed step's window batch when it is not there (its windows are in the step's state). */
+async function ensureBatchOf(deps: Pick<AggregateDeps, 'blobs'>, step: StepState): Promise<void> {
+  if (step.batch && step.windows && !(await deps.blobs.head(CONTAINERS.windows, step.batch)))
+    await putBatch(deps, step.batch, step.windows);
 }
 
 function putBatch(deps: Pick<AggregateDeps, 'blobs'>, batch: string, windows: readonly StoredWindow[]) {

@@ -29,11 +29,12 @@ export type FieldKind =
   | typeof SKIP_LITERAL
   | typeof PROPERTIES;
 
+const LITERALS: readonly string[] = ['true', 'false', 'null'];
+
 /** The end of a JSON number (strict grammar) or of true, false or null at `start`; -1 for anything else. */
 function literalEnd(s: string, start: number, n: number): number {
   if (start >= n) return -1;
-  for (const word of ['true', 'false', 'null'])
-    if (start + word.length <= n && matches(s, start, word)) return start + word.length;
+  for (const word of LITERALS) if (start + word.length <= n && matches(s, start, word)) return start + word.length;
   return numberEnd(s, start, n);
 }
 

@@ -63,10 +63,16 @@ export async function checkSubmission(
  * Uploads a local file into the inbox through the API and submits its job. The same content with
  * the same options under the same name finds the same job (the server compares digests), so
  * re-submitting never duplicates it; another file under a name already taken goes in as
- * `<stem>.<hash prefix><ext>` (inputs are never overwritten).
+ * `<stem>.<hash prefix><ext>` (inputs are never overwritten). `checked`: what `checkSubmission`
+ * already said of this file and these options (it is checked otherwise).
  */
-export async function uploadFile(client: ApiClient, path: string, options: JobOptions = {}): Promise<JobView> {
-  const { size } = await checkSubmission(client, path, options);
+export async function uploadFile(
+  client: ApiClient,
+  path: string,
+  options: JobOptions = {},
+  checked?: { readonly size: number },
+): Promise<JobView> {
+  const { size } = checked ?? (await checkSubmission(client, path, options));
   const base = basename(path);
   try {
     return await client.upload(base, createReadStream(path, CHUNKS), options, size);

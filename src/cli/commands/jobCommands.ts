@@ -75,8 +75,11 @@ export async function runFile(
   try {
     // A bad input is refused before anything starts; then the runtime starts while the file uploads,
     // so that its worker processes are loaded when the job arrives (a second of every run otherwise).
-    await checkSubmission(client, file, optionsOf(flags));
-    const [uploaded, started] = await Promise.allSettled([uploadFile(client, file, optionsOf(flags)), keepRuntime()]);
+    const checked = await checkSubmission(client, file, optionsOf(flags));
+    const [uploaded, started] = await Promise.allSettled([
+      uploadFile(client, file, optionsOf(flags), checked),
+      keepRuntime(),
+    ]);
     if (uploaded.status === 'rejected') throw uploaded.reason;
     if (started.status === 'rejected') throw started.reason;
     const job = uploaded.value;

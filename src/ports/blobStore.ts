@@ -47,6 +47,8 @@ export interface BlobChange {
  * - `put` writes the whole blob atomically: a reader sees the old content or the new, never a mix.
  *   It returns the new ETag. Conditional puts (`ifNoneMatch: '*'`, `ifMatch`) throw
  *   PreconditionFailedError and leave the blob untouched when the condition fails.
+ * - A stream body's error rejects the `put` (even one raised before the put reads it), and a `put`
+ *   that fails closes its stream body.
  * - `get` and `head` of a missing blob: `get` throws NotFoundError, `head` returns undefined.
  * - `list` yields the blobs whose names start with `prefix`, in lexicographic order of name.
  * - `setMetadata` replaces the user metadata (not the content) and changes the ETag; it honours `ifMatch`.

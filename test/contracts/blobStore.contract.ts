@@ -161,8 +161,36 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       await expect(store.setMetadata(c, 'missing.txt', { a: 'b' })).rejects.toBeInstanceOf(NotFoundError);
     });
 
-    it('a put into a container that does not exist throws NotFoundError', async () => {
+    it('a put into a container that does not exist throws NotFoundError, and closes a stream body', async () => {
       await expect(store.put(`nc-${suffix()}`, 'x.txt', 'x')).rejects.toBeInstanceOf(NotFoundError);
+      const body = chunked(randomBytes(256 * 1024));
+      await expect(store.put(`nc-${suffix()}`, 'x.bin', body)).rejects.toBeInstanceOf(NotFoundError);
+      expect(body.destroyed, 'the refused put left its body stream open').toBe(true);
+    });
+
+    // A stream body can fail before the store starts reading it (a local file removed under it:
+    // two finishes of one video job, the first removing the job's files). That must reject the put,
+    // never surface as an error event nobody listens to, which ends the process.
+    it('a body stream that fails before the put reads it rejects the put and leaves no blob', async () => {
+      const c = await freshContainer();
+      const body = new Readable({ read() {} });
+      process.nextTick(() => body.destroy(new Error('source gone before the read')));
+      await expect(store.put(c, 'early.bin', body)).rejects.toThrow(/source gone before the read/);
+      expect(await store.head(c, 'early.bin')).toBeUndefined();
+    });
+
+    it('a body stream that fails midway rejects the put and leaves the blob it would replace untouched', async () => {
+      const c = await freshContainer();
+      await store.put(c, 'mid.bin', 'before');
+      let sent = 0;
+      const body = new Readable({
+        read() {
+          if (sent++ < 3) this.push(randomBytes(64 * 1024));
+          else this.destroy(new Error('source failed midway'));
+        },
+      });
+      await expect(store.put(c, 'mid.bin', body)).rejects.toThrow(/source failed midway/);
+      expect(await text(c, 'mid.bin')).toBe('before');
     });
 
     it('list yields blobs by prefix in lexicographic order of name', async () => {

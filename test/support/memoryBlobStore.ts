@@ -14,6 +14,7 @@ import type {
   BlobStore,
   PutBlobOptions,
 } from '../../src/ports/blobStore.js';
+import { puttingBody } from '../../src/adapters/streamBody.js';
 
 interface StoredBlob {
   readonly content: Buffer;
@@ -46,7 +47,16 @@ export class MemoryBlobStore implements BlobStore, BlobChangeFeed {
     return Promise.resolve();
   }
 
-  async put(container: string, name: string, body: BlobBody, options: PutBlobOptions = {}): Promise<BlobProperties> {
+  put(container: string, name: string, body: BlobBody, options: PutBlobOptions = {}): Promise<BlobProperties> {
+    return puttingBody(body, () => this.putNow(container, name, body, options));
+  }
+
+  private async putNow(
+    container: string,
+    name: string,
+    body: BlobBody,
+    options: PutBlobOptions,
+  ): Promise<BlobProperties> {
     const blobs = this.containerOf('put', container, name);
     validateName(name);
     for (const key of Object.keys(options.metadata ?? {})) {

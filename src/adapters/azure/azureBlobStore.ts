@@ -12,8 +12,9 @@ import { Readable, Transform, pipeline } from 'node:stream';
 import type { TokenCredential } from '@azure/core-auth';
 import { BlobServiceClient, type BlobRequestConditions, type BlockBlobClient } from '@azure/storage-blob';
 import { InputError, NotFoundError, PermanentError } from '../../core/errors.js';
-import type { BlobDownload, BlobProperties, BlobStore, PutBlobOptions } from '../../ports/blobStore.js';
+import type { BlobBody, BlobDownload, BlobProperties, BlobStore, PutBlobOptions } from '../../ports/blobStore.js';
 import { callAzure as call } from './azureErrors.js';
+import { puttingBody } from '../streamBody.js';
 
 export interface AzureBlobStoreOptions {
   readonly serviceClient: BlobServiceClient;
@@ -36,44 +37,52 @@ export function createAzureBlobStore(options: AzureBlobStoreOptions): BlobStore 
     return serviceClient.getContainerClient(container).getBlockBlobClient(name);
   };
 
+  const putBody = async (
+    container: string,
+    name: string,
+    body: BlobBody,
+    putOptions: PutBlobOptions,
+  ): Promise<BlobProperties> => {
+    const client = blob(container, name);
+    const what = `blob ${container}/${name}`;
+    const conditions = toConditions(putOptions);
+    const contentType = putOptions.contentType;
+    const common = {
+      conditions,
+      metadata: { ...putOptions.metadata },
+      ...(contentType === undefined ? {} : { blobHTTPHeaders: { blobContentType: contentType } }),
+    };
+    let size = 0;
+    const response = await call(what, async () => {
+      if (body instanceof Readable) {
+        const counted = countBytes(body);
+        const result = await client.uploadStream(counted.stream, blockSize, concurrency, common);
+        size = counted.size();
+        return result;
+      }
+      const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      size = data.byteLength;
+      return client.upload(data, data.byteLength, common);
+    });
+    return {
+      container,
+      name,
+      etag: required(response.etag, what, 'etag'),
+      size,
+      contentType: contentType ?? DEFAULT_CONTENT_TYPE,
+      lastModified: required(response.lastModified, what, 'lastModified'),
+      metadata: { ...putOptions.metadata },
+    };
+  };
+
   return {
     async ensureContainer(container) {
       checkContainer(container);
       await call(`container ${container}`, () => serviceClient.getContainerClient(container).createIfNotExists());
     },
 
-    async put(container, name, body, putOptions = {}) {
-      const client = blob(container, name);
-      const what = `blob ${container}/${name}`;
-      const conditions = toConditions(putOptions);
-      const contentType = putOptions.contentType;
-      const common = {
-        conditions,
-        metadata: { ...putOptions.metadata },
-        ...(contentType === undefined ? {} : { blobHTTPHeaders: { blobContentType: contentType } }),
-      };
-      let size = 0;
-      const response = await call(what, async () => {
-        if (body instanceof Readable) {
-          const counted = countBytes(body);
-          const result = await client.uploadStream(counted.stream, blockSize, concurrency, common);
-          size = counted.size();
-          return result;
-        }
-        const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-        size = data.byteLength;
-        return client.upload(data, data.byteLength, common);
-      });
-      return {
-        container,
-        name,
-        etag: required(response.etag, what, 'etag'),
-        size,
-        contentType: contentType ?? DEFAULT_CONTENT_TYPE,
-        lastModified: required(response.lastModified, what, 'lastModified'),
-        metadata: { ...putOptions.metadata },
-      };
-    },
+    put: (container, name, body, putOptions = {}) =>
+      puttingBody(body, () => putBody(container, name, body, putOptions)),
 
     async get(container, name): Promise<BlobDownload> {
       const client = blob(container, name);

@@ -13,6 +13,7 @@ import type {
 } from '../../ports/blobStore.js';
 import { validateBlobName, validateContainerName, validateMetadata } from './blobNames.js';
 import { settle } from './settle.js';
+import { puttingBody } from '../streamBody.js';
 import { FsBlobIndex, newTag, toProperties, type BlobRow } from './fsBlobIndex.js';
 import { adoptStrayFiles, type AdoptResult } from './fsStrayFiles.js';
 
@@ -61,6 +62,37 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
     });
   };
 
+  /** Writes `body` to a temp file, then renames it into place as the index records it. */
+  const putBody = async (container: string, name: string, body: BlobBody, putOptions: PutBlobOptions) => {
+    validateContainerName(container);
+    validateBlobName(name);
+    const metadata = putOptions.metadata ?? {};
+    validateMetadata(metadata);
+    index.requireContainer(container);
+    const temp = join(root, TEMP_DIR, `${newTag()}.part`);
+    const contentId = newTag();
+    let moved = false;
+    try {
+      const size = await writeFileDurably(temp, body);
+      const target = dataPath({ container, name, content_id: contentId });
+      const { row, replaced } = index.put(
+        container,
+        name,
+        { ...putOptions, contentId, size, contentType: putOptions.contentType, metadata },
+        () => {
+          mkdirSync(dirname(target), { recursive: true });
+          renameSync(temp, target);
+          moved = true;
+        },
+      );
+      if (replaced !== undefined) await removeQuietly(dataPath(replaced));
+      return toProperties(row);
+    } catch (error) {
+      await removeQuietly(moved ? dataPath({ container, name, content_id: contentId }) : temp);
+      throw error;
+    }
+  };
+
   const store: FsBlobStore = {
     root,
 
@@ -71,33 +103,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): FsBlobStore {
     },
 
     async put(container, name, body, putOptions: PutBlobOptions = {}) {
-      validateContainerName(container);
-      validateBlobName(name);
-      const metadata = putOptions.metadata ?? {};
-      validateMetadata(metadata);
-      index.requireContainer(container);
-      const temp = join(root, TEMP_DIR, `${newTag()}.part`);
-      const contentId = newTag();
-      let moved = false;
-      try {
-        const size = await writeFileDurably(temp, body);
-        const target = dataPath({ container, name, content_id: contentId });
-        const { row, replaced } = index.put(
-          container,
-          name,
-          { ...putOptions, contentId, size, contentType: putOptions.contentType, metadata },
-          () => {
-            mkdirSync(dirname(target), { recursive: true });
-            renameSync(temp, target);
-            moved = true;
-          },
-        );
-        if (replaced !== undefined) await removeQuietly(dataPath(replaced));
-        return toProperties(row);
-      } catch (error) {
-        await removeQuietly(moved ? dataPath({ container, name, content_id: contentId }) : temp);
-        throw error;
-      }
+      return puttingBody(body, () => putBody(container, name, body, putOptions));
     },
 
     async get(container, name): Promise<BlobDownload> {

@@ -140,7 +140,12 @@ export function buildCorpus(events: number, seed = 1): Corpus {
       value: Math.round(Math.sin(i) * 1e4) / 100,
     };
   };
-  const push = (body: string, sequenceNumber: number) =>
+  // A body as both event logs hand it over: decoded from the event's bytes (Buffer.toString for
+  // Event Hubs, a TEXT column for SQLite), so one flat string. A template literal's result is a rope
+  // instead, and reading one character at a time through a rope cost the decoder 15% here, a cost
+  // no real body has.
+  const push = (text: string, sequenceNumber: number) => {
+    const body = Buffer.from(text, 'utf8').toString('utf8');
     records.push({
       partition: 0,
       sequenceNumber,
@@ -150,6 +155,7 @@ export function buildCorpus(events: number, seed = 1): Corpus {
       body,
       properties: {},
     });
+  };
   let seq = 0;
   let read = 0;
   while (read < events) {

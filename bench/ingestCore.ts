@@ -1,15 +1,16 @@
 /**
- * The pure ingest core on one core: decode + validate (`decodeReadings`), dedupe (sequence numbers
- * and producer ids) and window (`PartitionAggregator`, tumbling 60 s, late tolerance 5 s) over a
- * mixed corpus built in memory (ingestCorpus.ts: eight producer layouts, batches, escapes, extra
- * fields, disorder, late events and duplicates), against a baseline that only `JSON.parse`s the same
- * bodies in the same run. Each side runs ROUNDS times, alternating, after a warm-up; the best round
- * of each is reported, with the share of bodies (and of readings) the fast path decoded.
+ * The pure ingest core on one core, as the aggregation step runs it (`aggregateRecords`): decode and
+ * validate (`decodeReadings`), dedupe (sequence numbers and producer ids) and window
+ * (`PartitionAggregator`, tumbling 60 s, late tolerance 5 s) over a mixed corpus built in memory
+ * (ingestCorpus.ts: eight producer layouts, batches, escapes, extra fields, disorder, late events and
+ * duplicates), against a baseline that only `JSON.parse`s the same bodies in the same run. Each side
+ * runs ROUNDS times, alternating, after a warm-up; the best round of each is reported, with the share
+ * of bodies (and of readings) the fast path decoded.
  */
 import type { EventRecord } from '../src/ports/eventLog.js';
+import { aggregateRecords } from '../src/core/stream/aggregateRecords.js';
 import { PartitionAggregator } from '../src/core/stream/aggregator.js';
 import { fastReadings } from '../src/core/stream/fastReading.js';
-import { decodeReadings } from '../src/core/stream/readingSchema.js';
 import { buildCorpus, LAYOUTS, START, type Corpus } from './ingestCorpus.js';
 
 const ROUNDS = 3;
@@ -31,19 +32,15 @@ export interface IngestCoreResult {
   readonly duplicatesIgnored: number;
 }
 
-/** Decode, validate, dedupe, window; returns the aggregator's stats (so the work cannot be optimised away). */
+/**
+ * Decode, validate, dedupe, window, as the aggregation step does (`aggregateRecords`); returns the
+ * aggregator's stats (so the work cannot be optimised away).
+ */
 export function ingest(records: readonly EventRecord[]): ReturnType<PartitionAggregator['stats']> {
   const aggregator = new PartitionAggregator({ partition: 0, windows: { kind: 'tumbling', sizeSeconds: 60 } });
-  const limits = { nowMs: START + records.length * 10, ...LIMITS };
-  let rejected = 0;
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    const decoded = decodeReadings(record.body, limits);
-    rejected += decoded.rejects.length;
-    aggregator.process(record, decoded.readings);
-  }
+  const rejected = aggregateRecords(aggregator, records, { nowMs: START + records.length * 10, ...LIMITS });
   aggregator.flush();
-  if (rejected > 0) throw new Error(`${rejected} readings rejected: the bench input is wrong`);
+  if (rejected.length > 0) throw new Error(`${rejected.length} records had rejects: the bench input is wrong`);
   aggregator.drainEmitted();
   return aggregator.stats();
 }

@@ -6,9 +6,9 @@ import type {
   AggregatorSnapshot,
   AggregatorSnapshotV1,
   EmittedWindow,
-  StreamReject,
 } from '../../core/stream/aggregatorTypes.js';
-import { decodeReadings, type DecodeLimits, type ReadingReject } from '../../core/stream/readingSchema.js';
+import { aggregateRecords } from '../../core/stream/aggregateRecords.js';
+import type { DecodeLimits, ReadingReject } from '../../core/stream/readingSchema.js';
 import { encodeWindowBatch, windowBatchName, type StoredWindow } from '../../core/windowStore.js';
 import type { BlobStore } from '../../ports/blobStore.js';
 import type { EventLog, EventRecord, PartitionLease } from '../../ports/eventLog.js';
@@ -245,30 +245,23 @@ async function commitStep(
   const { aggregator, lease } = owned;
   const { partition } = lease;
   const nowMs = (deps.now ?? Date.now)();
-  let invalid = 0;
-  const late: StreamReject[] = [];
-  for (const r of records) {
-    const decoded = decodeReadings(r.body, { ...deps.limits, nowMs });
-    late.length = 0;
-    aggregator.process(r, decoded.readings, late);
-    const rejects = late.length === 0 ? decoded.rejects : withLate(decoded.rejects, late);
-    if (rejects.length > 0) {
-      invalid += 1;
-      const dead: DeadLetteredEvent = {
-        partition,
-        sequenceNumber: r.sequenceNumber,
-        offset: r.offset,
-        enqueuedTime: r.enqueuedTime.toISOString(),
-        partitionKey: r.partitionKey ?? null,
-        rejects,
-        body: r.body.slice(0, 65_536),
-        size: Buffer.byteLength(r.body),
-      };
-      await deps.blobs.put(CONTAINERS.windows, deadLetterEventBlob(partition, r.sequenceNumber), JSON.stringify(dead), {
-        contentType: 'application/json',
-      });
-    }
+  const rejected = aggregateRecords(aggregator, records, { ...deps.limits, nowMs });
+  for (const { record: r, rejects } of rejected) {
+    const dead: DeadLetteredEvent = {
+      partition,
+      sequenceNumber: r.sequenceNumber,
+      offset: r.offset,
+      enqueuedTime: r.enqueuedTime.toISOString(),
+      partitionKey: r.partitionKey ?? null,
+      rejects,
+      body: r.body.slice(0, 65_536),
+      size: Buffer.byteLength(r.body),
+    };
+    await deps.blobs.put(CONTAINERS.windows, deadLetterEventBlob(partition, r.sequenceNumber), JSON.stringify(dead), {
+      contentType: 'application/json',
+    });
   }
+  const invalid = rejected.length;
   const first = records[0]!;
   const last = records[records.length - 1]!;
   const emitted = aggregator.drainEmitted().map(toStored);
@@ -291,22 +284,6 @@ async function commitStep(
   telemetryOf(deps).count('events', records.length - invalid, { partition, outcome: 'accepted' });
   if (invalid > 0) telemetryOf(deps).count('events', invalid, { partition, outcome: 'dead_lettered' });
   return last.sequenceNumber + 1;
-}
-
-/**
- * The decoder's rejects and the aggregator's (too late), each with its index in the message: the
- * aggregator counts among the readings the decoder kept, which skip the indexes it rejected.
- */
-function withLate(decoded: readonly ReadingReject[], late: readonly StreamReject[]): ReadingReject[] {
-  const skipped = new Set(decoded.map((r) => r.index));
-  const out: ReadingReject[] = [...decoded];
-  let index = -1;
-  let kept = -1;
-  for (const reject of late) {
-    while (kept < reject.index) if (!skipped.has(++index)) kept += 1;
-    out.push({ ...reject, index });
-  }
-  return out;
 }
 
 /** Aggregates one partition until `signal` aborts. */

@@ -104,11 +104,19 @@ export interface RenderRequest {
   readonly onLastBatch?: () => void;
 }
 
+/**
+ * What the stitch needs of the input's probe: its start times, video stream and audio stream, and
+ * for a variable-rate video every frame's time (`framePts`), which its check compares.
+ */
+export type StitchProbe = Pick<VideoProbe, 'startTime' | 'video' | 'audio'> & {
+  readonly framePts?: Float64Array;
+};
+
 export interface StitchRequest {
   readonly segments: readonly string[];
   /** The local copy of the input, whose audio is copied. */
   readonly original: string;
-  readonly probe: VideoProbe;
+  readonly probe: StitchProbe;
   readonly output: string;
   readonly workDir: string;
   readonly label: string;

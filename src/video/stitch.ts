@@ -55,7 +55,10 @@ export async function stitchVideo(
     formats: SEGMENT_FORMATS,
   });
   const frameTime = 1 / rationalValue(o.probe.video.frameRate);
-  const drift = variableRate ? frameTimeDrift(o.probe.framePts, out.framePts) : undefined;
+  const inputTimes = o.probe.framePts;
+  if (variableRate && inputTimes === undefined)
+    throw new Error(`${o.label}: a variable-rate stitch needs the input's frame times`);
+  const drift = variableRate && inputTimes ? frameTimeDrift(inputTimes, out.framePts) : undefined;
   const check: StitchCheck = {
     frames: { input: o.probe.video.frameCount, output: out.video.frameCount },
     ...(drift ? { frameTimeDrift: drift.seconds } : {}),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitFile } from '../../src/cli/submitFile.js';
 import { PermanentError } from '../../src/core/errors.js';
 import type { LocalContext } from '../../src/composition/local/localContext.js';
+import type { JsonValue } from '../../src/ports/jobLedger.js';
 import type { VideoTools } from '../../src/ports/video.js';
 import type { VideoDeps } from '../../src/usecases/video/deps.js';
 import { videoFinish as finishVideoJob } from '../support/usecases/lifecycle.js';
@@ -13,12 +14,15 @@ import { openContext, tempHome } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
 import { makeVideo, mediaDir } from '../support/video/media.js';
 
+type JsonObject = { [key: string]: JsonValue };
+
 /**
  * finishVideoJob run twice for the same job, as the queue allows: a finish message redelivered
  * after its lock expired (the finish handler is not given the abort signal), or the reconciler's
- * nudge for a job "finishing" longer than 2 × the lock while its finish message waits in the queue.
+ * nudge for a job "finishing" longer than 2 × the lock while its finish message waits in the queue;
+ * and which probe of the input a finish checks against.
  */
-describe('finishVideoJob, duplicated', () => {
+describe('finishVideoJob', () => {
   const home = tempHome(videoTestConfig());
   const media = mediaDir();
   let ctx: LocalContext;
@@ -171,6 +175,45 @@ describe('finishVideoJob, duplicated', () => {
     ]);
     expect(b).toEqual(a);
     expect(b.state).toBe('succeeded');
+  });
+
+  /** The video deps with `probe` counted: the paths it was called for. */
+  function countingProbes(): { deps: VideoDeps; probed: string[] } {
+    const base = videoDeps((real) => real);
+    const probed: string[] = [];
+    const probe: VideoTools['probe'] = (path, label, options) => {
+      probed.push(path);
+      return base.tools.probe(path, label, options);
+    };
+    return { deps: { ...base, tools: { ...base.tools, probe } }, probed };
+  }
+
+  it("a constant-rate job's finish checks against the probe its plan kept: the input is not probed again", async () => {
+    const jobId = await finishingJob('kept-probe.mp4');
+    const detail = (await ctx.ledger.getJob(jobId))?.detail as { stitchProbe?: unknown };
+    expect(detail.stitchProbe).toMatchObject({ video: { frameCount: 10 }, audio: { codec: 'aac' } });
+    const { deps, probed } = countingProbes();
+    const ended = await finishVideoJob(deps, jobId);
+    expect(ended.state).toBe('succeeded');
+    expect(probed).toEqual([]);
+    const check = (ended.detail as { summary: { check: { frames: unknown; audio: unknown } } }).summary.check;
+    expect(check.frames).toEqual({ input: 10, output: 10 });
+    expect(check.audio).toMatchObject({ input: 'aac', output: 'aac' });
+    await expectSameTiming(
+      media.file('kept-probe.mp4'),
+      await downloadStyled(ctx, jobId, 'kept-probe.mp4', media.file('kept-probe.out.mp4')),
+    );
+  });
+
+  it('a job planned without a kept probe (or with one that lacks a field) is probed at its finish, as before', async () => {
+    const jobId = await finishingJob('no-kept-probe.mp4');
+    const job = (await ctx.ledger.getJob(jobId))!;
+    const { stitchProbe, ...rest } = job.detail as Record<string, JsonValue> & { stitchProbe: { video: JsonObject } };
+    const { frameCount: _dropped, ...video } = stitchProbe.video;
+    await ctx.ledger.updateJob(jobId, { detail: { ...rest, stitchProbe: { ...stitchProbe, video } } }, job.etag);
+    const { deps, probed } = countingProbes();
+    expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
+    expect(probed).toHaveLength(1);
   });
 
   // BUG (src/usecases/video/finishVideoJob.ts): two finishes of the same job at once share one

@@ -7,6 +7,7 @@ import { detailOf } from '../jobDetail.js';
 import { sumCounts as sum, type Detail, type Ending, type FinishContext } from '../jobKind.js';
 import { inputLabel } from '../jobLifecycle.js';
 import type { ShardErrorPolicy, StyleMessage, VideoDeps } from './deps.js';
+import { plannedProbe } from './plannedProbe.js';
 import { localInputPath, localJobDir, segmentBlob, styledOutputBlob } from './videoPaths.js';
 
 /** Segment downloads in flight at once while a job is stitched. */
@@ -84,16 +85,19 @@ async function stitch(deps: VideoDeps, ctx: FinishContext): Promise<Detail> {
   try {
     const segments = shards.map((_, i) => `${attemptDir}/segment-${String(i).padStart(6, '0')}.mp4`);
     // A variable-rate video's ranges carry their lengths: the stitch joins them at exactly those
-    // offsets and checks every frame's time, which needs the input's. Otherwise the input is checked
-    // at the rate its ranges were planned at (found from its frames' times). Probed while the segments arrive.
+    // offsets and checks every frame's time, which needs the input's, probed while the segments
+    // arrive. Otherwise the input is checked against the probe its plan kept (at the rate its ranges
+    // were planned at, found from its frames' times); a job planned without one probes it.
     const lengths = shards.map((s) => rangeOf(s)?.ticks?.at(-1));
     const segmentMicros = lengths.every((us) => us !== undefined) ? lengths : undefined;
+    const planned = segmentMicros === undefined ? plannedProbe(detailOf(job)) : undefined;
     const [probe] = await Promise.all([
-      deps.tools.probe(input, label, {
-        signal,
-        frameTimes: segmentMicros !== undefined,
-        frameRate: shards[0] && rangeOf(shards[0])?.stream.rate,
-      }),
+      planned ??
+        deps.tools.probe(input, label, {
+          signal,
+          frameTimes: segmentMicros !== undefined,
+          frameRate: shards[0] && rangeOf(shards[0])?.stream.rate,
+        }),
       gatherSegments(deps, ctx, input, segments),
     ]);
     const output = `${attemptDir}/output.mp4`;

@@ -10,6 +10,7 @@ import { detailOf } from '../jobDetail.js';
 import type { Plan, PlanContext } from '../jobKind.js';
 import { inputLabel } from '../jobLifecycle.js';
 import type { StyleMessage, VideoDeps } from './deps.js';
+import { keptProbe } from './plannedProbe.js';
 import { localInputPath } from './videoPaths.js';
 import { videoShards } from './videoShards.js';
 
@@ -39,7 +40,7 @@ export async function planVideoJob(deps: VideoDeps, ctx: PlanContext): Promise<P
   const style = pinnedBefore ?? (await deps.styles.pin(job.input.model ?? deps.settings.defaultModel));
   const model: PinnedStyle = { name: style.name, version: style.version, sha256: style.sha256 };
   const { framesPerShard, shards } = videoShards(probe, deps.settings);
-  await ctx.pin({ model: { ...model }, fit, probe: probeSummary(probe), probeMs });
+  await ctx.pin({ model: { ...model }, fit, probe: probeSummary(probe), probeMs, stitchProbe: keptProbe(probe) });
   const ranges = frameRanges(probe, shards);
   return {
     shards: ranges.map((range, i) => {

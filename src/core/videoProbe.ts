@@ -34,6 +34,8 @@ export interface VideoStreamInfo {
    * declares none, and the file's duration includes audio that may run past the video.
    */
   readonly duration: number;
+  /** Whether `duration` is the stream's declared one; otherwise it was worked out from the frames. */
+  readonly durationDeclared?: boolean;
   /** Counted from the packets, not trusted from the header. */
   readonly frameCount: number;
   readonly headerFrameCount: number | undefined;

@@ -1,7 +1,7 @@
 import type { FitPolicy } from '../core/framePlan.js';
 import type { FrameRange } from '../core/frameRange.js';
 import type { Rational } from '../core/rational.js';
-import type { VideoProbe } from '../core/videoProbe.js';
+import type { AudioStreamInfo, VideoProbe, VideoStreamInfo } from '../core/videoProbe.js';
 
 /** A style model version pinned for a job. */
 export interface PinnedStyle {
@@ -105,12 +105,16 @@ export interface RenderRequest {
 }
 
 /**
- * What the stitch needs of the input's probe: its start times, video stream and audio stream, and
- * for a variable-rate video every frame's time (`framePts`), which its check compares.
+ * What the stitch and its check read of the input's probe: its start times, the video stream's
+ * timing, frame count and rotation, the audio stream's index, codec and packets, and for a
+ * variable-rate video every frame's time (`framePts`). A VideoProbe is one.
  */
-export type StitchProbe = Pick<VideoProbe, 'startTime' | 'video' | 'audio'> & {
+export interface StitchProbe {
+  readonly startTime: number;
+  readonly video: Pick<VideoStreamInfo, 'startTime' | 'duration' | 'frameCount' | 'rotation' | 'frameRate'>;
+  readonly audio: Pick<AudioStreamInfo, 'index' | 'codec' | 'packets'> | undefined;
   readonly framePts?: Float64Array;
-};
+}
 
 export interface StitchRequest {
   readonly segments: readonly string[];

@@ -73,6 +73,7 @@ export function videoStreamInfo(v: RawStream, frames: VideoFrames): VideoStreamI
     vfr: timing.vfr,
     startTime: Number(v.start_time ?? 0) || 0,
     duration: videoDuration(Number(v.duration), frames.pts, timing, frames.frameCount),
+    durationDeclared: declaredDuration(Number(v.duration)),
     frameCount: frames.frameCount,
     headerFrameCount: v.nb_frames === undefined ? undefined : Number(v.nb_frames),
   };
@@ -158,10 +159,14 @@ function videoDuration(
   timing: { rate: Rational; vfr: boolean },
   frames: number,
 ): number {
-  if (Number.isFinite(declared) && declared > 0) return declared;
+  if (declaredDuration(declared)) return declared;
   const frame = 1 / rationalValue(timing.rate);
   const n = pts.length;
   if (n === 0) return frames * frame;
   const last = timing.vfr && n > 1 ? (pts[n - 1] ?? 0) - (pts[n - 2] ?? 0) : frame;
   return (pts[n - 1] ?? 0) - (pts[0] ?? 0) + last;
+}
+
+function declaredDuration(declared: number): boolean {
+  return Number.isFinite(declared) && declared > 0;
 }

@@ -12,7 +12,7 @@ import { readBlobText } from '../../src/usecases/readBlobText.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
 import { openContext, tempHome } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
-import { makeVideo, mediaDir } from '../support/video/media.js';
+import { ffmpeg, makeVideo, mediaDir } from '../support/video/media.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -61,9 +61,9 @@ describe('finishVideoJob', () => {
     };
   }
 
-  /** A job of `clip` planned and styled in-process (no workers), left in state finishing. */
-  async function finishingJob(name: string): Promise<string> {
-    const clip = await makeVideo(media.file(name), { frames: 10, audio: true });
+  /** A job of `name` (made here unless given) planned and styled in-process (no workers), left in state finishing. */
+  async function finishingJob(name: string, made?: string): Promise<string> {
+    const clip = made ?? (await makeVideo(media.file(name), { frames: 10, audio: true }));
     const job = await submitFile(ctx, clip, { model: 'toon' });
     await ctx.dispatch({ kind: 'plan', jobId: job.jobId });
     for (const s of await ctx.ledger.listShards(job.jobId))
@@ -214,6 +214,37 @@ describe('finishVideoJob', () => {
     const { deps, probed } = countingProbes();
     expect((await finishVideoJob(deps, jobId)).state).toBe('succeeded');
     expect(probed).toHaveLength(1);
+  });
+
+  it('a Matroska video whose last frame is off its grid (no declared duration) still passes its check with the kept probe', async () => {
+    // Constant rate by its frames' times but for the last, which a muxer left 0.2 s late: the
+    // plan measures such a stream by its frames' times, the stitched output lasts its frames at
+    // their rate, and the check is against the latter (as when the finish probed it itself).
+    const clip = media.file('late-last.mkv');
+    await ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=30',
+      '-frames:v',
+      '10',
+      '-vf',
+      "setpts='if(eq(N,9),PTS+0.2/TB,PTS)'",
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    );
+    const jobId = await finishingJob('late-last.mkv', clip);
+    const kept = (await ctx.ledger.getJob(jobId))?.detail as { stitchProbe: { video: { vfr: boolean } } };
+    expect(kept.stitchProbe.video.vfr).toBe(false);
+    const { deps, probed } = countingProbes();
+    const ended = await finishVideoJob(deps, jobId);
+    expect(ended.state, ended.error ?? '').toBe('succeeded');
+    expect(probed).toEqual([]);
   });
 
   // BUG (src/usecases/video/finishVideoJob.ts): two finishes of the same job at once share one

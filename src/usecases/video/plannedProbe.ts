@@ -1,4 +1,5 @@
-import type { AudioStreamInfo, VideoProbe, VideoStreamInfo } from '../../core/videoProbe.js';
+import { rationalValue } from '../../core/rational.js';
+import type { VideoProbe } from '../../core/videoProbe.js';
 import type { JsonValue } from '../../ports/jobLedger.js';
 import type { StitchProbe } from '../../ports/video.js';
 
@@ -7,23 +8,41 @@ import type { StitchProbe } from '../../ports/video.js';
  * constant-rate video stitches and checks against it instead of probing the same input (the same
  * ETag) a second time, an ffprobe that held up every job's end (0.2 to 0.3 s here). A variable-rate
  * video's finish still probes: its check needs every frame's time, which is not kept.
+ *
+ * Kept are only the fields the stitch reads, with the video's duration as the finish's own probe
+ * gave it: without frame times, a stream that declares no duration (Matroska, WebM) lasts its
+ * frames at its rate. The plan's probe measures such a stream by its frames' times instead, which
+ * differs when a constant-rate video's last frame is off its grid (as some muxers leave it), and the
+ * stitched output, at its frames' rate, would then fail a check it used to pass.
  */
 export function keptProbe(probe: VideoProbe): JsonValue {
-  // Through JSON, so that what is kept is exactly what a reload gives back (no undefined fields).
-  return JSON.parse(
-    JSON.stringify({ startTime: probe.startTime, video: probe.video, audio: probe.audio ?? null }),
-  ) as JsonValue;
+  const { video, audio } = probe;
+  const duration = video.durationDeclared ? video.duration : video.frameCount / rationalValue(video.frameRate);
+  return {
+    startTime: probe.startTime,
+    video: {
+      startTime: video.startTime,
+      duration,
+      frameCount: video.frameCount,
+      rotation: video.rotation,
+      frameRate: { num: video.frameRate.num, den: video.frameRate.den },
+      vfr: video.vfr,
+    },
+    audio: audio ? { index: audio.index, codec: audio.codec, packets: audio.packets } : null,
+  };
 }
 
 /**
- * The probe the plan kept, or undefined when the job has none that the stitch can use (a job
- * planned before probes were kept, or a detail that does not have the fields): the finish probes then.
+ * The probe the plan kept, or undefined when the job has none that a constant-rate stitch can use
+ * (a job planned before probes were kept, a variable-rate video, or a detail without the fields):
+ * the finish probes then.
  */
 export function plannedProbe(detail: Readonly<Record<string, JsonValue>>): StitchProbe | undefined {
   const kept = detail.stitchProbe;
   if (!isRecord(kept)) return undefined;
   const { startTime, video, audio } = kept;
   if (typeof startTime !== 'number' || !isVideo(video) || !(audio === null || isAudio(audio))) return undefined;
+  if (video.vfr) return undefined;
   return { startTime, video, audio: audio ?? undefined };
 }
 
@@ -31,20 +50,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-const numbers = (r: Record<string, unknown>, keys: readonly string[]) => keys.every((k) => typeof r[k] === 'number');
+const numbers = (r: Record<string, unknown>, keys: readonly string[]) =>
+  keys.every((k) => typeof r[k] === 'number' && Number.isFinite(r[k]));
 
-/** The fields of a video stream the stitch and its check read. */
-function isVideo(v: unknown): v is VideoStreamInfo {
+function isVideo(v: unknown): v is StitchProbe['video'] & { readonly vfr: boolean } {
   return (
     isRecord(v) &&
-    numbers(v, ['index', 'startTime', 'duration', 'frameCount', 'rotation', 'width', 'height']) &&
+    numbers(v, ['startTime', 'duration', 'frameCount', 'rotation']) &&
     isRecord(v.frameRate) &&
     numbers(v.frameRate, ['num', 'den']) &&
+    (v.frameRate.num as number) > 0 &&
+    (v.frameRate.den as number) > 0 &&
     typeof v.vfr === 'boolean'
   );
 }
 
-/** The fields of an audio stream the stitch and its check read. */
-function isAudio(a: unknown): a is AudioStreamInfo {
+function isAudio(a: unknown): a is NonNullable<StitchProbe['audio']> {
   return isRecord(a) && numbers(a, ['index', 'packets']) && typeof a.codec === 'string';
 }

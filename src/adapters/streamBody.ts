@@ -8,11 +8,15 @@ import type { BlobBody } from '../ports/blobStore.js';
  * A put that fails, for whatever reason, closes the stream (no file handle is left open).
  */
 export async function puttingBody<T>(body: BlobBody, put: () => Promise<T>): Promise<T> {
-  const stream = body instanceof Readable ? body.on('error', () => undefined) : undefined;
+  const stream = body instanceof Readable ? body : undefined;
+  const heard = () => undefined;
+  stream?.on('error', heard);
   try {
     return await put();
   } catch (error) {
     stream?.destroy();
     throw error;
+  } finally {
+    stream?.off('error', heard);
   }
 }

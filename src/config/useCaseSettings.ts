@@ -26,6 +26,7 @@ export function videoSettingsOf(config: Config, cacheDir: string): VideoSettings
     defaultModel: v.model,
     shardSeconds: v.shardSeconds,
     maxShardFrames: v.maxShardFrames,
+    parallelism: config.workers,
     fit: v.fit,
     batch: v.batch,
     limits: {

@@ -22,6 +22,24 @@ export function framesPerShard(fps: number, targetSeconds: number, maxFrames: nu
 }
 
 /**
+ * Frames per range of a job with no model between decode and encode (`--model none`). Its frames
+ * cost only their decode and encode, about a hundredth of a styled frame's model run, so a range of
+ * `perShard` frames (a styled range's seconds of video) is mostly fixed cost: an ffmpeg start, a
+ * keyframe, the encoder's warm-up and flush, a message, an upload. Such a job is cut into one range
+ * per worker, at least `perShard` frames each and at most `maxFrames`: the cap still bounds what a
+ * crash redoes, and a long video still spreads over every worker.
+ */
+export function passthroughFramesPerShard(
+  frames: number,
+  perShard: number,
+  parallelism: number,
+  maxFrames: number,
+): number {
+  const spread = Math.ceil(frames / Math.max(1, Math.floor(parallelism)));
+  return Math.max(1, Math.min(maxFrames, Math.max(perShard, spread)));
+}
+
+/**
  * Cuts the frames into ranges of about `size` frames; every frame is in exactly one range (the
  * last holds the remainder). `framePts` are the frames' presentation times in seconds. When
  * `keyframes` (frame indices, ascending) are given, a cut moves to the keyframe nearest the target

@@ -9,6 +9,7 @@ import type { VideoDeps } from '../../src/usecases/video/deps.js';
 import { videoFinish as finishVideoJob } from '../support/usecases/lifecycle.js';
 import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
+import { videoSettingsOf } from '../../src/config/useCaseSettings.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
 import { openContext, tempHome } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
@@ -41,23 +42,7 @@ describe('finishVideoJob', () => {
         open: () => Promise.reject(new PermanentError('not used')),
       },
       tools: { ...tools, stitch: stitch(tools.stitch.bind(tools)) },
-      settings: {
-        defaultModel: v.model,
-        shardSeconds: v.shardSeconds,
-        maxShardFrames: v.maxShardFrames,
-        fit: v.fit,
-        batch: v.batch,
-        limits: {
-          maxPixels: v.maxPixels,
-          maxSeconds: v.maxSeconds,
-          maxBytes: v.maxBytes,
-          containers: v.containers,
-          codecs: v.codecs,
-        },
-        onShardError: v.onShardError,
-        cacheDir: join(home.config.home, 'cache'),
-        faultShardDelayMs: 0,
-      },
+      settings: { ...videoSettingsOf(home.config, join(home.config.home, 'cache')), faultShardDelayMs: 0 },
     };
   }
 

@@ -11,6 +11,8 @@ export interface VideoSettings {
   readonly defaultModel: string;
   readonly shardSeconds: number;
   readonly maxShardFrames: number;
+  /** Workers the job's ranges can run on at once: a job with no model is cut into one range per worker. */
+  readonly parallelism: number;
   readonly fit: FitPolicy;
   readonly batch: number;
   readonly limits: VideoLimits;

@@ -5,7 +5,7 @@ import { CONTAINERS } from '../../core/jobNaming.js';
 import { validateProbe } from '../../core/videoLimits.js';
 import type { VideoProbe } from '../../core/videoProbe.js';
 import type { JsonValue } from '../../ports/jobLedger.js';
-import type { PinnedStyle } from '../../ports/video.js';
+import { isNoStyle, type PinnedStyle } from '../../ports/video.js';
 import { detailOf } from '../jobDetail.js';
 import type { Plan, PlanContext } from '../jobKind.js';
 import { inputLabel } from '../jobLifecycle.js';
@@ -39,7 +39,7 @@ export async function planVideoJob(deps: VideoDeps, ctx: PlanContext): Promise<P
   const pinnedBefore = detailOf(job).model as unknown as PinnedStyle | undefined;
   const style = pinnedBefore ?? (await deps.styles.pin(job.input.model ?? deps.settings.defaultModel));
   const model: PinnedStyle = { name: style.name, version: style.version, sha256: style.sha256 };
-  const { framesPerShard, shards } = videoShards(probe, deps.settings);
+  const { framesPerShard, shards } = videoShards(probe, deps.settings, { passthrough: isNoStyle(model) });
   await ctx.pin({ model: { ...model }, fit, probe: probeSummary(probe), probeMs, stitchProbe: keptProbe(probe) });
   const ranges = frameRanges(probe, shards);
   return {

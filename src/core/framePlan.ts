@@ -3,13 +3,66 @@
  * from a work target in seconds of video (and a cap in frames), never one message per frame.
  * To decode exactly a range, a worker seeks to the midpoint between the frame before the range
  * and its first frame: ffmpeg's accurate seek then drops every earlier frame and keeps this one.
+ * That seek starts decoding at the last keyframe before the midpoint: for a range that starts on a
+ * keyframe, the one before it, a whole GOP decoded only to be dropped. Such a range also says
+ * where to seek to start on its own keyframe (`keyframeSeekSeconds`) and where it ends
+ * (`endSeconds`): its frames are then kept by their times, from `seekSeconds` to `endSeconds`.
  */
-export interface FrameShard {
+export interface FrameShard extends RangeSeek {
   readonly shardId: string;
   readonly start: number;
   readonly end: number;
-  /** Seconds from the file's start time to seek to; undefined for a range that starts at frame 0. */
+}
+
+/** Where a range's decoder seeks to, and which frames it keeps (seconds from the file's start time). */
+export interface RangeSeek {
+  /** Midpoint between the frame before the range and its first; undefined for a range that starts at frame 0. */
   readonly seekSeconds: number | undefined;
+  /**
+   * A range that starts on a keyframe: the midpoint between that frame and the next, where a seek
+   * lands on the keyframe itself (the last one at or before it), not on the keyframe before it.
+   */
+  readonly keyframeSeekSeconds?: number;
+  /**
+   * With `keyframeSeekSeconds`: the midpoint between the range's last frame and the next; absent
+   * for a range that runs to the end. Frames at or after it are not the range's: a decoder that
+   * started past the range's first frame (a demuxer that seeks otherwise) delivers too few frames
+   * instead of the wrong ones.
+   */
+  readonly endSeconds?: number;
+}
+
+/**
+ * The seek of frames [start, end): `seekSeconds` always (but at frame 0), and for a range that
+ * starts on a keyframe (`keyframes`: ascending frame indices) the keyframe seek and its end.
+ */
+export function rangeSeek(
+  framePts: ArrayLike<number>,
+  keyframes: readonly number[],
+  start: number,
+  end: number,
+): RangeSeek {
+  if (start === 0) return { seekSeconds: undefined };
+  const at = (i: number) => framePts[i] ?? 0;
+  const seekSeconds = (at(start - 1) + at(start)) / 2;
+  if (start + 1 >= framePts.length || !sortedIncludes(keyframes, start)) return { seekSeconds };
+  return {
+    seekSeconds,
+    keyframeSeekSeconds: (at(start) + at(start + 1)) / 2,
+    ...(end < framePts.length ? { endSeconds: (at(end - 1) + at(end)) / 2 } : {}),
+  };
+}
+
+/** Whether the ascending `values` hold `x` (binary search). */
+function sortedIncludes(values: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] ?? Infinity) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return values[lo] === x;
 }
 
 export function frameShardId(start: number, end: number): string {
@@ -69,8 +122,7 @@ export function planFrameShards(
     if (n <= high)
       end = n; // the rest fits in one range: no sliver at the end
     else if (best !== undefined) end = best;
-    const seekSeconds = start === 0 ? undefined : ((framePts[start - 1] ?? 0) + (framePts[start] ?? 0)) / 2;
-    shards.push({ shardId: frameShardId(start, end), start, end, seekSeconds });
+    shards.push({ shardId: frameShardId(start, end), start, end, ...rangeSeek(framePts, keyframes, start, end) });
     start = end;
   }
   return shards;

@@ -25,6 +25,10 @@ export interface FrameRange {
   readonly end: number;
   /** Seconds from the file's start time to seek to (see framePlan.ts); null for a range that starts at frame 0. */
   readonly seekSeconds: number | null;
+  /** A range that starts on a keyframe: where to seek to start decoding on it (see RangeSeek in framePlan.ts). */
+  readonly keyframeSeekSeconds?: number;
+  /** With `keyframeSeekSeconds`, unless the range runs to the end: where the range's frames end. */
+  readonly endSeconds?: number;
   readonly stream: RangeStream;
   /**
    * A variable-rate video only: each frame's presentation time in microseconds from the range's
@@ -62,6 +66,8 @@ export function frameRanges(probe: VideoProbe, shards: readonly FrameShard[]): F
     start: s.start,
     end: s.end,
     seekSeconds: s.seekSeconds ?? null,
+    ...(s.keyframeSeekSeconds === undefined ? {} : { keyframeSeekSeconds: s.keyframeSeekSeconds }),
+    ...(s.endSeconds === undefined ? {} : { endSeconds: s.endSeconds }),
     stream,
     ...(ticks ? { ticks: rangeTicks(ticks, s.start, s.end) } : {}),
   }));
@@ -88,6 +94,7 @@ export function isFrameRange(value: unknown): value is FrameRange {
     (r.start ?? -1) >= 0 &&
     (r.end ?? 0) > (r.start ?? 0) &&
     (r.seekSeconds === null || typeof r.seekSeconds === 'number') &&
+    validKeyframeSeek(r) &&
     Number.isInteger(r.stream?.index) &&
     typeof r.stream?.width === 'number' &&
     typeof r.stream.height === 'number' &&
@@ -96,4 +103,25 @@ export function isFrameRange(value: unknown): value is FrameRange {
     (r.ticks === undefined || validRangeTicks(r.ticks, (r.end ?? 0) - (r.start ?? 0))) &&
     (r.stream.color === undefined || isVideoColor(r.stream.color))
   );
+}
+
+/** A keyframe seek comes after the range's own seek, and its end not before it (all finite); absent is valid. */
+function validKeyframeSeek(r: Partial<FrameRange>): boolean {
+  if (r.keyframeSeekSeconds === undefined) return r.endSeconds === undefined;
+  const k = r.keyframeSeekSeconds;
+  return (
+    typeof r.seekSeconds === 'number' &&
+    Number.isFinite(r.seekSeconds) &&
+    typeof k === 'number' &&
+    Number.isFinite(k) &&
+    k > r.seekSeconds &&
+    (r.endSeconds === undefined ||
+      (typeof r.endSeconds === 'number' && Number.isFinite(r.endSeconds) && r.endSeconds >= k))
+  );
+}
+
+/** The range decoded from an accurate seek to `seekSeconds`, as ranges planned without keyframe seeks are. */
+export function withoutKeyframeSeek(range: FrameRange): FrameRange {
+  const { keyframeSeekSeconds: _k, endSeconds: _e, ...rest } = range;
+  return rest;
 }

@@ -5,9 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, PermanentError } from '../core/errors.js';
 import { fitGeometry } from '../core/framePlan.js';
+import { withoutKeyframeSeek, type FrameRange } from '../core/frameRange.js';
 import type { BlobStore } from '../ports/blobStore.js';
 import type { PipelineTimings, RenderRequest, VideoTools } from '../ports/video.js';
-import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings } from './ffmpeg/args.js';
+import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings, type SeekOptions } from './ffmpeg/args.js';
 import { DEFAULT_VIDEO_CONTAINERS } from './ffmpeg/inputs.js';
 import { runTool, trimStderr } from './ffmpeg/tool.js';
 import { runFramePipeline } from './framePipeline.js';
@@ -57,42 +58,67 @@ export function createVideoTools(
     probe: (path, label, options) => probeVideo(path, label, { ...options, formats: containers }),
     async renderSegment(o) {
       await mkdir(dirname(o.output), { recursive: true });
-      const { stream, ticks } = o.range;
-      const seekSeconds = o.range.seekSeconds ?? undefined;
-      const count = o.range.end - o.range.start;
-      if (!o.style) return passthrough(o, encode, containers);
-      const fit = fitGeometry(stream.width, stream.height, o.style.fixedSize, o.fit);
-      return runFramePipeline({
-        decodeArgs: decodeArgs(o.input, {
-          streamIndex: stream.index,
-          seekSeconds,
-          count,
-          width: stream.width,
-          height: stream.height,
-          fit,
-          threads: encode.threads,
-          formats: containers,
-        }),
-        encodeArgs: encodeArgs(o.output, {
-          width: stream.width,
-          height: stream.height,
-          fit,
-          rate: stream.rate,
-          settings: encode,
-          ticks,
-          label: o.label,
-          color: stream.color,
-        }),
-        frameBytes: fit.modelWidth * fit.modelHeight * 3,
-        frames: count,
-        batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
-        transform: o.style.transform(fit.modelWidth, fit.modelHeight),
-        label: o.label,
-        signal: o.signal,
-        onLastBatch: o.onLastBatch,
-      });
+      try {
+        return await render(o);
+      } catch (error) {
+        // A keyframe seek that started past the range's first frame delivers too few frames (its
+        // trim ends at the range's end): not the input's fault, so the range is decoded again from
+        // an accurate seek, as before keyframe seeks. A video that is really short fails that too.
+        const late =
+          o.range.keyframeSeekSeconds !== undefined &&
+          error instanceof PermanentError &&
+          error.code === 'FrameCountMismatch';
+        if (!late) throw error;
+        o.signal?.throwIfAborted();
+        return render({ ...o, range: withoutKeyframeSeek(o.range) });
+      }
     },
     stitch: (o) => stitchVideo({ ...o, formats: containers }),
+  };
+
+  function render(o: RenderRequest): Promise<PipelineTimings> {
+    const { stream, ticks } = o.range;
+    const count = o.range.end - o.range.start;
+    if (!o.style) return passthrough(o, encode, containers);
+    const fit = fitGeometry(stream.width, stream.height, o.style.fixedSize, o.fit);
+    return runFramePipeline({
+      decodeArgs: decodeArgs(o.input, {
+        streamIndex: stream.index,
+        ...seekOf(o.range),
+        count,
+        width: stream.width,
+        height: stream.height,
+        fit,
+        threads: encode.threads,
+        formats: containers,
+      }),
+      encodeArgs: encodeArgs(o.output, {
+        width: stream.width,
+        height: stream.height,
+        fit,
+        rate: stream.rate,
+        settings: encode,
+        ticks,
+        label: o.label,
+        color: stream.color,
+      }),
+      frameBytes: fit.modelWidth * fit.modelHeight * 3,
+      frames: count,
+      batch: Math.max(1, Math.min(o.batch, o.style.maxBatch)),
+      transform: o.style.transform(fit.modelWidth, fit.modelHeight),
+      label: o.label,
+      signal: o.signal,
+      onLastBatch: o.onLastBatch,
+    });
+  }
+}
+
+/** A range's seek as the ffmpeg arguments take it. */
+function seekOf(range: FrameRange): SeekOptions {
+  return {
+    seekSeconds: range.seekSeconds ?? undefined,
+    keyframeSeekSeconds: range.keyframeSeekSeconds,
+    endSeconds: range.endSeconds,
   };
 }
 
@@ -107,7 +133,7 @@ async function passthrough(
   const count = o.range.end - o.range.start;
   const args = passthroughArgs(o.input, o.output, {
     streamIndex: stream.index,
-    seekSeconds: o.range.seekSeconds ?? undefined,
+    ...seekOf(o.range),
     count,
     width: stream.width,
     height: stream.height,

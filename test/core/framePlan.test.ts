@@ -3,6 +3,7 @@ import {
   fitGeometry,
   framesPerShard,
   planFrameShards,
+  rangeSeek,
   rangeTicks,
   VFR_TIMESCALE,
   videoTicks,
@@ -25,6 +26,29 @@ describe('frame shards', () => {
     expect(shards[0]!.seekSeconds).toBeUndefined();
     expect(shards[1]!.seekSeconds).toBeCloseTo(89.5 / fps, 12);
     expect(shards[1]!.shardId).toBe('f000000090-000000180');
+  });
+
+  it('a range that starts on a keyframe also seeks past it, and ends midway to the next range', () => {
+    const keyframes = [0, 90, 200];
+    const mid = (a: number, b: number) => (pts[a]! + pts[b]!) / 2;
+    expect(rangeSeek(pts, keyframes, 0, 90)).toEqual({ seekSeconds: undefined });
+    expect(rangeSeek(pts, keyframes, 90, 180)).toEqual({
+      seekSeconds: mid(89, 90),
+      keyframeSeekSeconds: mid(90, 91),
+      endSeconds: mid(179, 180),
+    });
+    expect(rangeSeek(pts, keyframes, 100, 180)).toEqual({ seekSeconds: mid(99, 100) });
+    expect(rangeSeek(pts, keyframes, 200, 512)).toEqual({
+      seekSeconds: mid(199, 200),
+      keyframeSeekSeconds: mid(200, 201),
+    });
+    // A last frame that is a keyframe has no next frame to seek before: the accurate seek alone.
+    expect(rangeSeek(pts, [0, 511], 511, 512)).toEqual({ seekSeconds: mid(510, 511) });
+    expect(
+      planFrameShards(pts, 90, keyframes)
+        .filter((s) => s.keyframeSeekSeconds !== undefined)
+        .map((s) => s.start),
+    ).toEqual([90, 200]);
   });
 
   it('sizes shards by seconds of video, never assuming 30 fps', () => {

@@ -45,6 +45,24 @@ describe('decodeStyleMessage', () => {
     });
   });
 
+  it('takes a keyframe seek with its end, or without one for a range that runs to the end', () => {
+    const keyed = { ...range, keyframeSeekSeconds: 0.45, endSeconds: 0.75 };
+    expect(decodeStyleMessage({ ...body, range: keyed }).range).toEqual(keyed);
+    const { endSeconds: _, ...toEnd } = keyed;
+    expect(decodeStyleMessage({ ...body, range: toEnd }).range).toEqual(toEnd);
+  });
+
+  it.each([
+    ['a keyframe seek before the range seek', { ...range, keyframeSeekSeconds: 0.3 }],
+    ['a keyframe seek at frame 0', { ...range, seekSeconds: null, keyframeSeekSeconds: 0.45 }],
+    ['a keyframe seek that is not a number', { ...range, keyframeSeekSeconds: '0.45' }],
+    ['an end before the keyframe seek', { ...range, keyframeSeekSeconds: 0.45, endSeconds: 0.4 }],
+    ['an end without a keyframe seek', { ...range, endSeconds: 0.75 }],
+    ['an end that is not finite', { ...range, keyframeSeekSeconds: 0.45, endSeconds: Infinity }],
+  ])('refuses %s', (_why, r) => {
+    expect(decodeError({ ...body, range: r })).toMatchObject({ code: 'MalformedMessage' });
+  });
+
   it.each([
     ['an empty range', { ...range, end: 4 }],
     ['a negative start', { ...range, start: -1 }],

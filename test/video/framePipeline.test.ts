@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
-import { fitGeometry, planFrameShards, type FrameShard } from '../../src/core/framePlan.js';
+import { fitGeometry, planFrameShards, rangeSeek, type FrameShard } from '../../src/core/framePlan.js';
 import { decodeArgs, encodeArgs } from '../../src/video/ffmpeg/args.js';
 import { runFramePipeline, type FrameTransform } from '../../src/video/framePipeline.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
@@ -12,6 +12,7 @@ import {
   makeVideo,
   md5,
   mediaDir,
+  runTool,
   SKYLINE,
   streamFacts,
   videoOf,
@@ -74,10 +75,15 @@ function settleWithin<T>(p: Promise<T>, ms: number): Promise<{ value: T } | { er
   ]);
 }
 
-function decode(input: string, shard: Pick<FrameShard, 'seekSeconds' | 'start' | 'end'>): string[] {
+function decode(
+  input: string,
+  shard: Pick<FrameShard, 'seekSeconds' | 'keyframeSeekSeconds' | 'endSeconds' | 'start' | 'end'>,
+): string[] {
   return decodeArgs(input, {
     streamIndex: 0,
     seekSeconds: shard.seekSeconds,
+    keyframeSeekSeconds: shard.keyframeSeekSeconds,
+    endSeconds: shard.endSeconds,
     count: shard.end - shard.start,
     width: W,
     height: H,
@@ -111,10 +117,12 @@ describe('runFramePipeline over the skyline fixture', () => {
     expect(new Set(full).size).toBeGreaterThan(500);
   });
 
-  /** A range as the planner cuts it: seek to the midpoint between the frame before it and its first frame. */
-  function range(start: number, end: number): Pick<FrameShard, 'seekSeconds' | 'start' | 'end' | 'shardId'> {
-    const seekSeconds = start === 0 ? undefined : (probe.framePts[start - 1]! + probe.framePts[start]!) / 2;
-    return { start, end, seekSeconds, shardId: `[${start}, ${end})` };
+  /**
+   * A range as the planner cuts it: seek to the midpoint between the frame before it and its first
+   * frame; one that starts on a keyframe also seeks past that keyframe and keeps its frames by time.
+   */
+  function range(start: number, end: number): FrameShard {
+    return { start, end, ...rangeSeek(probe.framePts, probe.keyframes, start, end), shardId: `[${start}, ${end})` };
   }
 
   it('the planner seeks every range to that midpoint, with and without keyframe snapping', () => {
@@ -124,8 +132,37 @@ describe('runFramePipeline over the skyline fixture', () => {
     ]) {
       expect(shards[0]!.start).toBe(0);
       expect(shards.at(-1)!.end).toBe(512);
-      for (const s of shards) expect(s.seekSeconds, s.shardId).toBe(range(s.start, s.end).seekSeconds);
+      for (const s of shards)
+        expect(s.seekSeconds, s.shardId).toBe(
+          s.start === 0 ? undefined : (probe.framePts[s.start - 1]! + probe.framePts[s.start]!) / 2,
+        );
     }
+    // With keyframes, the ranges that start on one (here 250 and 276) also seek past it; no other does.
+    const snapped = planFrameShards(probe.framePts, 37, probe.keyframes, 60);
+    expect(snapped.filter((s) => s.keyframeSeekSeconds !== undefined).map((s) => s.start)).toEqual([250, 276]);
+    expect(snapped.filter((s) => s.start > 0 && probe.keyframes.includes(s.start)).map((s) => s.start)).toEqual([
+      250, 276,
+    ]);
+  });
+
+  it('a range that starts on a keyframe decodes from it, not from the keyframe before (frames decoded, as ffmpeg counts them)', async () => {
+    // [250, 300) starts on keyframe 250; the keyframe before it is frame 18.
+    const decoded = async (shard: FrameShard) => {
+      const args = decode(SKYLINE, shard).map((a, i, all) => (all[i - 1] === '-v' ? 'verbose' : a));
+      const run = await runTool('ffmpeg', args);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.length).toBe((shard.end - shard.start) * FRAME);
+      const counted = /Input stream #0:0 \(video\): \d+ packets read \(\d+ bytes\); (\d+) frames decoded/.exec(
+        run.stderr,
+      );
+      return Number(counted?.[1]);
+    };
+    const shard = range(250, 300);
+    expect(shard.keyframeSeekSeconds).toBeGreaterThan(probe.framePts[250]!);
+    expect(await decoded(shard)).toBeLessThanOrEqual(51);
+    // The accurate seek alone (how ranges planned before keyframe seeks decode) starts at frame 18.
+    const accurate = { ...shard, keyframeSeekSeconds: undefined, endSeconds: undefined };
+    expect(await decoded(accurate)).toBeGreaterThanOrEqual(282);
   });
 
   // Keyframes of the fixture are at frames 0, 18, 250 and 276: ranges that start on one, just
@@ -136,8 +173,10 @@ describe('runFramePipeline over the skyline fixture', () => {
     [37, 74],
     [222, 259],
     [249, 251],
+    [250, 251],
     [250, 375],
     [259, 296],
+    [276, 512],
     [481, 512],
     [511, 512],
   ];

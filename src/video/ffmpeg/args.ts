@@ -21,18 +21,40 @@ function threadsArgs(threads: number | undefined): string[] {
   return threads ? ['-threads', String(threads)] : [];
 }
 
+/** A range's seek (FrameRange's fields): the midpoint before its first frame, and for one that starts on a keyframe the keyframe seek. */
+export interface SeekOptions {
+  readonly seekSeconds: number | undefined;
+  readonly keyframeSeekSeconds?: number | undefined;
+  readonly endSeconds?: number | undefined;
+}
+
+/**
+ * The input options and first filter that decode exactly a range. By default ffmpeg's accurate
+ * seek to `seekSeconds`: the demuxer lands on the last keyframe before it, and every frame before
+ * it is dropped. With a keyframe seek, the demuxer seeks to `keyframeSeekSeconds` (just past the
+ * range's first frame, a keyframe) without ffmpeg's own trimming (`-noaccurate_seek`), and a trim
+ * keeps the frames from `seekSeconds` to `endSeconds` by their times, counted from where it sought.
+ */
+export function seekArgs(o: SeekOptions): { input: string[]; filters: string[] } {
+  if (o.seekSeconds === undefined) return { input: [], filters: [] };
+  if (o.keyframeSeekSeconds === undefined) return { input: ['-ss', o.seekSeconds.toFixed(6)], filters: [] };
+  const at = Number(o.keyframeSeekSeconds.toFixed(6));
+  const from = `start=${(o.seekSeconds - at).toFixed(6)}`;
+  const to = o.endSeconds === undefined ? '' : `:end=${(o.endSeconds - at).toFixed(6)}`;
+  return { input: ['-ss', at.toFixed(6), '-noaccurate_seek'], filters: [`trim=${from}${to}`] };
+}
+
 /**
  * Decodes frames [start, start + count) of the video stream to raw rgb24 on stdout, fitted to
- * the model: ffmpeg's accurate seek to `seekSeconds` drops every frame before the range, and
- * `-frames:v` stops at its end. Frames come out as coded: a display rotation is not applied (the
+ * the model: the seek (seekArgs) drops every frame before the range, and `-frames:v` stops at
+ * its end. Frames come out as coded: a display rotation is not applied (the
  * output keeps it as metadata). The source's matrix and range convert them to RGB. The source
  * is read from a local file with one of `formats` (the accepted containers) only.
  */
 export function decodeArgs(
   input: string,
-  o: {
+  o: SeekOptions & {
     streamIndex: number;
-    seekSeconds: number | undefined;
     count: number;
     width: number;
     height: number;
@@ -41,7 +63,11 @@ export function decodeArgs(
     formats?: readonly string[];
   },
 ): string[] {
-  const filters = [`scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`];
+  const seek = seekArgs(o);
+  const filters = [
+    ...seek.filters,
+    `scale=${o.fit.innerWidth}:${o.fit.innerHeight}:flags=bicubic:in_color_matrix=auto`,
+  ];
   if (o.fit.innerWidth !== o.fit.modelWidth || o.fit.innerHeight !== o.fit.modelHeight) {
     filters.push(`pad=${o.fit.modelWidth}:${o.fit.modelHeight}:${o.fit.padLeft}:${o.fit.padTop}:black`);
   }
@@ -50,7 +76,7 @@ export function decodeArgs(
     'error',
     '-nostdin',
     ...threadsArgs(o.threads),
-    ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    ...seek.input,
     '-noautorotate',
     ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
@@ -213,9 +239,8 @@ export function encodeArgs(
 export function passthroughArgs(
   input: string,
   output: string,
-  o: {
+  o: SeekOptions & {
     streamIndex: number;
-    seekSeconds: number | undefined;
     count: number;
     width: number;
     height: number;
@@ -230,6 +255,7 @@ export function passthroughArgs(
   const even = o.width % 2 === 0 && o.height % 2 === 0;
   const timing = segmentTiming(o.rate, o.ticks, `setpts=N*${o.rate.den}/(${o.rate.num}*TB)`, o.label ?? input);
   const color = colorArgs(o.color);
+  const seek = seekArgs(o);
   return [
     '-v',
     'error',
@@ -238,7 +264,7 @@ export function passthroughArgs(
     '-progress',
     'pipe:1',
     ...threadsArgs(o.settings.threads),
-    ...(o.seekSeconds === undefined ? [] : ['-ss', o.seekSeconds.toFixed(6)]),
+    ...seek.input,
     '-noautorotate',
     ...inputWhitelist('file', o.formats ?? DEFAULT_VIDEO_CONTAINERS),
     '-i',
@@ -253,7 +279,11 @@ export function passthroughArgs(
     '-fps_mode',
     'passthrough',
     '-vf',
-    [...timing.filters, `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:${color.scale}`].join(','),
+    [
+      ...seek.filters,
+      ...timing.filters,
+      `scale=${o.width}:${o.height}:flags=bicubic:in_color_matrix=auto:${color.scale}`,
+    ].join(','),
     '-c:v',
     'libx264',
     '-preset',

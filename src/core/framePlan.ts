@@ -46,9 +46,12 @@ export function rangeSeek(
   const at = (i: number) => framePts[i] ?? 0;
   const seekSeconds = (at(start - 1) + at(start)) / 2;
   if (start + 1 >= framePts.length || !sortedIncludes(keyframes, start)) return { seekSeconds };
+  const keyframeSeekSeconds = (at(start) + at(start + 1)) / 2;
+  // Frames that share a time (a damaged or odd file) leave no time between them to seek to.
+  if (!(keyframeSeekSeconds > seekSeconds)) return { seekSeconds };
   return {
     seekSeconds,
-    keyframeSeekSeconds: (at(start) + at(start + 1)) / 2,
+    keyframeSeekSeconds,
     ...(end < framePts.length ? { endSeconds: (at(end - 1) + at(end)) / 2 } : {}),
   };
 }
@@ -76,7 +79,7 @@ export function framesPerShard(fps: number, targetSeconds: number, maxFrames: nu
 
 /**
  * Frames per range of a job with no model between decode and encode (`--model none`). Its frames
- * cost only their decode and encode, about a hundredth of a styled frame's model run, so a range of
+ * cost only their decode and encode (on a CPU, about a hundredth of a styled frame), so a range of
  * `perShard` frames (a styled range's seconds of video) is mostly fixed cost: an ffmpeg start, a
  * keyframe, the encoder's warm-up and flush, a message, an upload. Such a job is cut into one range
  * per worker, at least `perShard` frames each and at most `maxFrames`: the cap still bounds what a

@@ -44,6 +44,8 @@ describe('frame shards', () => {
     });
     // A last frame that is a keyframe has no next frame to seek before: the accurate seek alone.
     expect(rangeSeek(pts, [0, 511], 511, 512)).toEqual({ seekSeconds: mid(510, 511) });
+    // Nor do frames that share a time with the ones around them.
+    expect(rangeSeek([0, 0.1, 0.1, 0.1, 0.2], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.1 });
     expect(
       planFrameShards(pts, 90, keyframes)
         .filter((s) => s.keyframeSeekSeconds !== undefined)

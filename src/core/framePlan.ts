@@ -83,7 +83,9 @@ export function framesPerShard(fps: number, targetSeconds: number, maxFrames: nu
  * `perShard` frames (a styled range's seconds of video) is mostly fixed cost: an ffmpeg start, a
  * keyframe, the encoder's warm-up and flush, a message, an upload. Such a job is cut into one range
  * per worker, at least `perShard` frames each and at most `maxFrames`: the cap still bounds what a
- * crash redoes, and a long video still spreads over every worker.
+ * crash redoes. A video longer than a round of capped ranges is cut into whole rounds, a range per
+ * worker each, of equal ranges: 2,040 frames on two workers under a cap of 300 are eight ranges of
+ * 255, not seven of 300 and a last round with one worker idle.
  */
 export function passthroughFramesPerShard(
   frames: number,
@@ -91,8 +93,10 @@ export function passthroughFramesPerShard(
   parallelism: number,
   maxFrames: number,
 ): number {
-  const spread = Math.ceil(frames / Math.max(1, Math.floor(parallelism)));
-  return Math.max(1, Math.min(maxFrames, Math.max(perShard, spread)));
+  const workers = Math.max(1, Math.floor(parallelism));
+  const rounds = Math.max(1, Math.ceil(frames / (workers * maxFrames)));
+  const even = Math.ceil(frames / (workers * rounds));
+  return Math.max(1, Math.min(maxFrames, Math.max(perShard, even)));
 }
 
 /**

@@ -18,10 +18,14 @@ describe('a job with no model: one range per worker', () => {
     expect(passthroughFramesPerShard(512, 120, 4, 300)).toBe(128);
     // Never smaller than a styled range: a short video does not become slivers on many workers.
     expect(passthroughFramesPerShard(200, 120, 8, 300)).toBe(120);
-    // The cap bounds a range (what a crash redoes); a long video still makes many ranges.
+    // The cap bounds a range (what a crash redoes); a long video makes whole rounds of equal ranges,
+    // a range per worker each: no last round with a worker idle.
     expect(passthroughFramesPerShard(108_000, 120, 2, 300)).toBe(300);
+    expect(passthroughFramesPerShard(2040, 120, 2, 300)).toBe(255);
+    expect(passthroughFramesPerShard(2041, 120, 2, 300)).toBe(256);
+    expect(passthroughFramesPerShard(1000, 120, 3, 300)).toBe(167);
     expect(passthroughFramesPerShard(1, 120, 2, 300)).toBe(120);
-    expect(passthroughFramesPerShard(512, 120, 0, 300)).toBe(300);
+    expect(passthroughFramesPerShard(512, 120, 0, 300)).toBe(256);
   });
 
   it('the skyline fixture (512 frames, keyframes at 0, 18, 250, 276) on two workers: two ranges, cut at keyframe 250', async () => {

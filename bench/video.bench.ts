@@ -7,13 +7,15 @@
  * - split and restitch through the job path (`--model none` on the embedded runtime with two workers:
  *   inbox, plan, frame ranges as queue messages, segments re-encoded and uploaded, ledger, concat,
  *   audio mux, verify) against a plain ffmpeg transcode of the same video with the same x264
- *   settings, alternating, fastest of three each, as transcode time / our time (goal >= 0.8);
+ *   settings, alternating, fastest of three each, as transcode time / our time (goal >= 0.8); the
+ *   same for a 68 s video (the fixture four times over, two rounds each) as figures: how the job's
+ *   fixed cost (its probes, concat and mux, hand-offs, about 0.7 s) weighs on a longer video;
  * - peak RSS of a worker process styling 16, 48 and 96 frames with mosaic: the slope fitted through
  *   them, projected over 512 frames, must stay under a tenth of the peak (rss_flatness >= 0.9).
  * Needs ../shared/fixtures (the real video and style model).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -166,11 +168,11 @@ async function endToEnd(
 }
 
 /** One plain ffmpeg transcode with the job's x264 settings: the baseline of the split. */
-function transcode(dir: string): number {
+function transcode(dir: string, video = VIDEO): number {
   const t0 = performance.now();
   ffmpeg([
     '-i',
-    VIDEO,
+    video,
     '-map',
     '0:v:0',
     '-map',
@@ -196,9 +198,14 @@ function transcode(dir: string): number {
  * ledger updated, then concat, audio mux and verify, and the result in the results container.
  * Timed from submission to the job's success.
  */
-async function splitRestitchJobs(dir: string, rounds: number, transcodeRound: () => number): Promise<SplitTimes> {
+async function splitRestitchJobs(
+  dir: string,
+  rounds: number,
+  transcodeRound: () => number,
+  video = VIDEO,
+): Promise<SplitTimes> {
   const base = loadConfig({
-    TESSERA_HOME: path.join(dir, 'split-home'),
+    TESSERA_HOME: path.join(dir, `split-home-${path.basename(video, '.mp4')}`),
     TESSERA_LOG_LEVEL: 'error',
     TESSERA_WORKERS: '2',
     TESSERA_VIDEO_CRF: String(ENCODE.crf),
@@ -217,8 +224,8 @@ async function splitRestitchJobs(dir: string, rounds: number, transcodeRound: ()
     await runJob(ctx, warm, 'none');
     for (let round = 0; round < rounds; round++) {
       transcodeAll.push(transcodeRound());
-      const clip = path.join(dir, `split-${round}.mp4`);
-      copyFileSync(VIDEO, clip);
+      const clip = path.join(dir, `split-${path.basename(video, '.mp4')}-${round}.mp4`);
+      copyFileSync(video, clip);
       const job = await runJob(ctx, clip, 'none');
       if (job.seconds < Math.min(...oursAll)) stages = job.stages;
       oursAll.push(job.seconds);
@@ -254,6 +261,23 @@ interface SplitTimes {
  */
 function splitRestitch(dir: string): Promise<SplitTimes> {
   return splitRestitchJobs(dir, SPLIT_ROUNDS, () => transcode(dir));
+}
+
+/** Times the fixture is joined end to end (by copy) for the long split. */
+const LONG_COPIES = 4;
+const LONG_ROUNDS = 2;
+
+/** The split against the transcode on the fixture LONG_COPIES times over (68 s, 2,048 frames), and that video's seconds. */
+async function longSplitRestitch(dir: string): Promise<SplitTimes & { seconds: number }> {
+  const list = path.join(dir, 'long.ffconcat');
+  const long = path.join(dir, 'long.mp4');
+  writeFileSync(list, `ffconcat version 1.0\n${`file '${VIDEO}'\n`.repeat(LONG_COPIES)}`);
+  ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', long]);
+  const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', long], {
+    encoding: 'utf8',
+  });
+  const times = await splitRestitchJobs(dir, LONG_ROUNDS, () => transcode(dir, long), long);
+  return { ...times, seconds: Number(probe.stdout.trim()) };
 }
 
 /** Peak RSS of a worker process styling `frames` frames with mosaic, in MB. */
@@ -293,6 +317,7 @@ export async function run(): Promise<{
     const e2eSeconds = Math.min(...e2e.seconds);
     const bareFps = Math.max(...e2e.bareFps);
     const split = await splitRestitch(dir);
+    const long = await longSplitRestitch(dir);
     const rss = RSS_FRAMES.map((frames) => ({ frames, mb: peakRss(dir, frames) }));
     const fit = lineFit(
       rss.map((r) => r.frames),
@@ -335,6 +360,11 @@ export async function run(): Promise<{
         split_probe_seconds: split.stages.probe / 1000,
         split_range_encode_seconds_sum: split.stages.encodeWait / 1000,
         split_stitch_seconds: split.stages.stitch / 1000,
+        long_seconds: long.seconds,
+        long_transcode_seconds: long.transcode,
+        long_split_restitch_seconds: long.ours,
+        long_split_ranges: long.ranges,
+        long_transcode_vs_split_restitch: long.transcode / long.ours,
       },
     };
   } finally {

@@ -267,17 +267,19 @@ function splitRestitch(dir: string): Promise<SplitTimes> {
 const LONG_COPIES = 4;
 const LONG_ROUNDS = 2;
 
-/** The split against the transcode on the fixture LONG_COPIES times over (68 s, 2,048 frames), and that video's seconds. */
+/** The split against the transcode on the fixture LONG_COPIES times over (68 s, 2,048 frames), and its video's seconds. */
 async function longSplitRestitch(dir: string): Promise<SplitTimes & { seconds: number }> {
   const list = path.join(dir, 'long.ffconcat');
   const long = path.join(dir, 'long.mp4');
-  writeFileSync(list, `ffconcat version 1.0\n${`file '${VIDEO}'\n`.repeat(LONG_COPIES)}`);
+  const quoted = `'${VIDEO.replaceAll("'", "'\\''")}'`;
+  writeFileSync(list, `ffconcat version 1.0\n${`file ${quoted}\n`.repeat(LONG_COPIES)}`);
   ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', long]);
-  const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', long], {
-    encoding: 'utf8',
-  });
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', long];
+  const probe = spawnSync('ffprobe', args, { encoding: 'utf8' });
+  const seconds = Number(probe.stdout.trim());
+  if (probe.status !== 0 || !(seconds > 0)) throw new Error(`ffprobe ${long}: ${probe.stderr}`);
   const times = await splitRestitchJobs(dir, LONG_ROUNDS, () => transcode(dir, long), long);
-  return { ...times, seconds: Number(probe.stdout.trim()) };
+  return { ...times, seconds };
 }
 
 /** Peak RSS of a worker process styling `frames` frames with mosaic, in MB. */

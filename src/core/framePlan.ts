@@ -33,8 +33,28 @@ export interface RangeSeek {
 }
 
 /**
+ * Seconds a keyframe seek needs between the frames around each of its cuts: ffmpeg rounds the seek
+ * and the trim to the stream's time base separately, so a cut between frames a tick apart (a
+ * millisecond in Matroska) could keep the wrong one. Frames closer than this take the accurate seek.
+ */
+export const KEYFRAME_SEEK_MIN_GAP = 0.002;
+
+/**
+ * Whether ffmpeg seeks this container (ffprobe's format name) by presentation time, landing on the
+ * last keyframe at or before the time asked for: its MOV/MP4 demuxer does. Others land earlier
+ * (Matroska with B-frames 3/23 s earlier, by ffmpeg's own heuristic) or, with open GOPs and loose
+ * indexes (MPEG-TS, AVI), elsewhere: their ranges keep the accurate seek.
+ */
+export function seeksToPresentationTime(container: string): boolean {
+  const names = container.split(',');
+  return names.includes('mov') || names.includes('mp4');
+}
+
+/**
  * The seek of frames [start, end): `seekSeconds` always (but at frame 0), and for a range that
- * starts on a keyframe (`keyframes`: ascending frame indices) the keyframe seek and its end.
+ * starts on a keyframe (`keyframes`: ascending frame indices; pass none where the container does
+ * not seek by presentation time) the keyframe seek and its end, when the frames around its cuts
+ * are at least KEYFRAME_SEEK_MIN_GAP apart.
  */
 export function rangeSeek(
   framePts: ArrayLike<number>,
@@ -46,12 +66,11 @@ export function rangeSeek(
   const at = (i: number) => framePts[i] ?? 0;
   const seekSeconds = (at(start - 1) + at(start)) / 2;
   if (start + 1 >= framePts.length || !sortedIncludes(keyframes, start)) return { seekSeconds };
-  const keyframeSeekSeconds = (at(start) + at(start + 1)) / 2;
-  // Frames that share a time (a damaged or odd file) leave no time between them to seek to.
-  if (!(keyframeSeekSeconds > seekSeconds)) return { seekSeconds };
+  const apart = (i: number) => at(i) - at(i - 1) >= KEYFRAME_SEEK_MIN_GAP;
+  if (!apart(start) || !apart(start + 1) || (end < framePts.length && !apart(end))) return { seekSeconds };
   return {
     seekSeconds,
-    keyframeSeekSeconds,
+    keyframeSeekSeconds: (at(start) + at(start + 1)) / 2,
     ...(end < framePts.length ? { endSeconds: (at(end - 1) + at(end)) / 2 } : {}),
   };
 }
@@ -99,27 +118,38 @@ export function passthroughFramesPerShard(
   return Math.max(1, Math.min(maxFrames, Math.max(perShard, even)));
 }
 
+/** How ranges are cut around their targets. */
+export interface CutOptions {
+  /** How far a cut may move to a keyframe, as a share of a range either way (default 0.5). */
+  readonly snap?: number;
+  /** Whether a range that starts on a keyframe seeks past it (seeksToPresentationTime; default true). */
+  readonly keyframeSeeks?: boolean;
+}
+
 /**
  * Cuts the frames into ranges of about `size` frames; every frame is in exactly one range (the
- * last holds the remainder). `framePts` are the frames' presentation times in seconds. When
- * `keyframes` (frame indices, ascending) are given, a cut moves to the keyframe nearest the target
- * within half a range either way: a range that starts on a keyframe decodes nothing it throws away.
- * No range exceeds `maxSize` frames.
+ * last holds the remainder, up to `snap` of a range more). `framePts` are the frames' presentation
+ * times in seconds. When `keyframes` (frame indices, ascending) are given, a cut moves to the
+ * keyframe nearest the target within `snap` of a range either way: a range that starts on a keyframe
+ * decodes nothing it throws away. No range exceeds `maxSize` frames.
  */
 export function planFrameShards(
   framePts: ArrayLike<number>,
   size: number,
   keyframes: readonly number[] = [],
   maxSize = Math.ceil(size * 1.5),
+  options: CutOptions = {},
 ): FrameShard[] {
   const n = framePts.length;
   const shards: FrameShard[] = [];
+  const snap = Math.min(0.5, Math.max(0, options.snap ?? 0.5));
+  const seekKeyframes = options.keyframeSeeks === false ? [] : keyframes;
   let k = 0;
   for (let start = 0; start < n;) {
     const target = start + size;
     let end = Math.min(n, target);
-    const low = start + Math.max(1, Math.ceil(size / 2));
-    const high = Math.min(start + maxSize, start + Math.floor(size * 1.5));
+    const low = start + Math.max(1, size - Math.floor(size * snap));
+    const high = Math.min(start + maxSize, start + size + Math.floor(size * snap));
     while (k < keyframes.length && (keyframes[k] ?? 0) < low) k++;
     let best: number | undefined;
     for (let j = k; j < keyframes.length && (keyframes[j] ?? Infinity) <= high; j++) {
@@ -129,7 +159,7 @@ export function planFrameShards(
     if (n <= high)
       end = n; // the rest fits in one range: no sliver at the end
     else if (best !== undefined) end = best;
-    shards.push({ shardId: frameShardId(start, end), start, end, ...rangeSeek(framePts, keyframes, start, end) });
+    shards.push({ shardId: frameShardId(start, end), start, end, ...rangeSeek(framePts, seekKeyframes, start, end) });
     start = end;
   }
   return shards;

@@ -54,6 +54,11 @@ export interface PipelineTimings {
   decodeWaitMs: number;
   /** Time spent waiting for the encoder to take frames. */
   encodeWaitMs: number;
+  /**
+   * Set when the range's keyframe seek came up short (the demuxer landed past its first frame) and
+   * it was decoded again from the accurate seek: what the first attempt reported. The caller logs it.
+   */
+  reseeked?: string;
 }
 
 /** What a stitch verified: the output against its input. */

@@ -70,7 +70,8 @@ export function createVideoTools(
           error.code === 'FrameCountMismatch';
         if (!late) throw error;
         o.signal?.throwIfAborted();
-        return render({ ...o, range: withoutKeyframeSeek(o.range) });
+        const timings = await render({ ...o, range: withoutKeyframeSeek(o.range) });
+        return { ...timings, reseeked: error.message };
       }
     },
     stitch: (o) => stitchVideo({ ...o, formats: containers }),

@@ -44,8 +44,13 @@ describe('frame shards', () => {
     });
     // A last frame that is a keyframe has no next frame to seek before: the accurate seek alone.
     expect(rangeSeek(pts, [0, 511], 511, 512)).toEqual({ seekSeconds: mid(510, 511) });
-    // Nor do frames that share a time with the ones around them.
+    // Nor do frames that share a time with the ones around them, or lie a tick (here 1 ms) apart:
+    // ffmpeg rounds the seek and the trim separately, and could keep the frame before the cut.
     expect(rangeSeek([0, 0.1, 0.1, 0.1, 0.2], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.1 });
+    expect(rangeSeek([0, 0.4, 0.401, 0.434, 0.467], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.4005 });
+    expect(rangeSeek([0, 0.4, 0.433, 0.434, 0.467], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.4165 });
+    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.101, 0.2], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.05 });
+    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.133, 0.2], [0, 2], 2, 4).keyframeSeekSeconds).toBeCloseTo(0.0835, 12);
     expect(
       planFrameShards(pts, 90, keyframes)
         .filter((s) => s.keyframeSeekSeconds !== undefined)

@@ -6,14 +6,15 @@ import type { LocalContext } from '../../src/composition/local/localContext.js';
 import type { JsonValue } from '../../src/ports/jobLedger.js';
 import type { VideoTools } from '../../src/ports/video.js';
 import type { VideoDeps } from '../../src/usecases/video/deps.js';
-import { videoFinish as finishVideoJob } from '../support/usecases/lifecycle.js';
+import { videoFinish as finishVideoJob, videoPlan } from '../support/usecases/lifecycle.js';
 import { CONTAINERS, resultBlobName } from '../../src/core/jobNaming.js';
 import { readBlobText } from '../../src/usecases/readBlobText.js';
+import { registryStyles } from '../../src/adapters/models/registryStyles.js';
 import { videoSettingsOf } from '../../src/config/useCaseSettings.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
 import { openContext, tempHome } from '../support/localHarness.js';
 import { downloadStyled, expectSameTiming, videoTestConfig } from '../support/video/jobs.js';
-import { ffmpeg, makeVideo, mediaDir } from '../support/video/media.js';
+import { ffmpeg, makeVideo, mediaDir, SKYLINE } from '../support/video/media.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -65,6 +66,22 @@ describe('finishVideoJob', () => {
     await ctx?.close();
     home.cleanup();
     media.cleanup();
+  });
+
+  it('a plan pins its cut: a job with no model on the fixture is two ranges on two workers, the second seeking past keyframe 250', async () => {
+    const job = await submitFile(ctx, SKYLINE, { model: 'none' });
+    const deps = videoDeps((real) => real);
+    const styles = registryStyles(ctx.registry, { executionProvider: 'cpu', batch: 1 });
+    // The product's defaults (this file's config cuts tiny ranges), two workers.
+    const settings = { ...deps.settings, shardSeconds: 4, maxShardFrames: 300, parallelism: 2 };
+    await videoPlan({ ...deps, styles, settings }, job.jobId);
+    const planned = await ctx.ledger.getJob(job.jobId);
+    expect((planned?.detail as { cut?: unknown }).cut).toEqual({ framesPerShard: 256, maxShardFrames: 300, snap: 0.1 });
+    const shards = await ctx.ledger.listShards(job.jobId);
+    expect(shards.map((s) => s.shardId)).toEqual(['f000000000-000000250', 'f000000250-000000512']);
+    const second = (shards[1]!.detail as { message: { range: Record<string, unknown> } }).message.range;
+    expect(second).toMatchObject({ keyframeSeekSeconds: expect.any(Number) });
+    expect(second.endSeconds).toBeUndefined();
   });
 
   it('one after the other: the second is a no-op and the output stands', async () => {

@@ -12,7 +12,7 @@ import { inputLabel } from '../jobLifecycle.js';
 import type { StyleMessage, VideoDeps } from './deps.js';
 import { keptProbe } from './plannedProbe.js';
 import { localInputPath } from './videoPaths.js';
-import { videoShards } from './videoShards.js';
+import { pinnedCut, videoCut, videoShards } from './videoShards.js';
 
 export function fitPolicyOf(value: string | undefined, fallback: FitPolicy, label: string): FitPolicy {
   if (value === undefined || value === '') return fallback;
@@ -39,8 +39,17 @@ export async function planVideoJob(deps: VideoDeps, ctx: PlanContext): Promise<P
   const pinnedBefore = detailOf(job).model as unknown as PinnedStyle | undefined;
   const style = pinnedBefore ?? (await deps.styles.pin(job.input.model ?? deps.settings.defaultModel));
   const model: PinnedStyle = { name: style.name, version: style.version, sha256: style.sha256 };
-  const { framesPerShard, shards } = videoShards(probe, deps.settings, { passthrough: isNoStyle(model) });
-  await ctx.pin({ model: { ...model }, fit, probe: probeSummary(probe), probeMs, stitchProbe: keptProbe(probe) });
+  // A re-plan cuts as the first plan did, whatever this host's settings say.
+  const cut = pinnedCut(detailOf(job).cut) ?? videoCut(probe, deps.settings, { passthrough: isNoStyle(model) });
+  const shards = videoShards(probe, cut);
+  await ctx.pin({
+    model: { ...model },
+    fit,
+    cut: { ...cut },
+    probe: probeSummary(probe),
+    probeMs,
+    stitchProbe: keptProbe(probe),
+  });
   const ranges = frameRanges(probe, shards);
   return {
     shards: ranges.map((range, i) => {
@@ -48,7 +57,11 @@ export async function planVideoJob(deps: VideoDeps, ctx: PlanContext): Promise<P
       return { message, counts: { frames: range.end - range.start } };
     }),
     counts: { frames: probe.video.frameCount },
-    log: { frames: probe.video.frameCount, framesPerShard, model: `${model.name}@${model.version}` },
+    log: {
+      frames: probe.video.frameCount,
+      framesPerShard: cut.framesPerShard,
+      model: `${model.name}@${model.version}`,
+    },
   };
 }
 

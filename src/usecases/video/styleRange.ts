@@ -64,6 +64,12 @@ async function render(deps: VideoDeps, msg: StyleMessage, blob: string, ctx: Sha
     onLastBatch: ctx.nextMayStart,
   });
   signal?.throwIfAborted();
+  if (timings.reseeked !== undefined)
+    ctx.log.warn('keyframe seek came up short; the range was decoded again from the accurate seek', {
+      shardId: msg.shardId,
+      keyframeSeekSeconds: msg.range.keyframeSeekSeconds,
+      firstAttempt: timings.reseeked,
+    });
   const frames = rangeFrames(msg.range);
   const counts = {
     rows: frames,

@@ -1,12 +1,15 @@
 /**
  * Shards of a video job: frame ranges [start, end) in presentation order. A shard's size comes
  * from a work target in seconds of video (and a cap in frames), never one message per frame.
- * To decode exactly a range, a worker seeks to the midpoint between the frame before the range
- * and its first frame: ffmpeg's accurate seek then drops every earlier frame and keeps this one.
- * That seek starts decoding at the last keyframe before the midpoint: for a range that starts on a
- * keyframe, the one before it, a whole GOP decoded only to be dropped. Such a range also says
- * where to seek to start on its own keyframe (`keyframeSeekSeconds`) and where it ends
- * (`endSeconds`): its frames are then kept by their times, from `seekSeconds` to `endSeconds`.
+ * To decode exactly a range, a worker seeks to a quarter of a frame before its first frame:
+ * ffmpeg's accurate seek then drops every earlier frame and keeps this one, and a trim drops every
+ * frame from a quarter of a frame before the next range's first (`endSeconds`), so a decoder that
+ * skips the range's first frames delivers too few frames, never others. A quarter, not half: ffmpeg
+ * rounds a time to the stream's ticks, and where a tick is a frame (AVI) a midpoint is half a tick,
+ * which rounds either way (it kept the frame before the range).
+ * The accurate seek starts decoding at the last keyframe before its time: for a range that starts
+ * on a keyframe, the one before it, a whole GOP decoded only to be dropped. Such a range also says
+ * where to seek to start on its own keyframe (`keyframeSeekSeconds`).
  */
 export interface FrameShard extends RangeSeek {
   readonly shardId: string;
@@ -16,18 +19,21 @@ export interface FrameShard extends RangeSeek {
 
 /** Where a range's decoder seeks to, and which frames it keeps (seconds from the file's start time). */
 export interface RangeSeek {
-  /** Midpoint between the frame before the range and its first; undefined for a range that starts at frame 0. */
+  /**
+   * A quarter of the way back from the range's first frame to the frame before it; undefined for a
+   * range that starts at frame 0. Frames before it are not the range's.
+   */
   readonly seekSeconds: number | undefined;
   /**
-   * A range that starts on a keyframe: the midpoint between that frame and the next, where a seek
-   * lands on the keyframe itself (the last one at or before it), not on the keyframe before it.
+   * A range that starts on a keyframe: a quarter of the way from that frame to the next, where a
+   * seek lands on the keyframe itself (the last one at or before it), not on the keyframe before it.
    */
   readonly keyframeSeekSeconds?: number;
   /**
-   * With `keyframeSeekSeconds`: the midpoint between the range's last frame and the next; absent
-   * for a range that runs to the end. Frames at or after it are not the range's: a decoder that
-   * started past the range's first frame (a demuxer that seeks otherwise) delivers too few frames
-   * instead of the wrong ones.
+   * A quarter of the way back from the next range's first frame to this range's last; absent for a
+   * range that runs to the end (or whose last frame shares its time with the next). Frames at or
+   * after it are not the range's: a decoder that starts past the range's first frame (a demuxer
+   * that lands late, an open GOP) delivers too few frames instead of the wrong ones.
    */
   readonly endSeconds?: number;
 }
@@ -51,10 +57,10 @@ export function seeksToPresentationTime(container: string): boolean {
 }
 
 /**
- * The seek of frames [start, end): `seekSeconds` always (but at frame 0), and for a range that
- * starts on a keyframe (`keyframes`: ascending frame indices; pass none where the container does
- * not seek by presentation time) the keyframe seek and its end, when the frames around its cuts
- * are at least KEYFRAME_SEEK_MIN_GAP apart.
+ * The seek of frames [start, end): `seekSeconds` (but at frame 0) and `endSeconds` (but at the
+ * end), and for a range that starts on a keyframe (`keyframes`: ascending frame indices; pass none
+ * where the container does not seek by presentation time) the keyframe seek, when the frames
+ * around its cuts are at least KEYFRAME_SEEK_MIN_GAP apart.
  */
 export function rangeSeek(
   framePts: ArrayLike<number>,
@@ -62,17 +68,17 @@ export function rangeSeek(
   start: number,
   end: number,
 ): RangeSeek {
-  if (start === 0) return { seekSeconds: undefined };
   const at = (i: number) => framePts[i] ?? 0;
-  const seekSeconds = (at(start - 1) + at(start)) / 2;
-  if (start + 1 >= framePts.length || !sortedIncludes(keyframes, start)) return { seekSeconds };
+  /** A quarter of the way back from frame i to the frame before it. */
+  const before = (i: number) => at(i) - (at(i) - at(i - 1)) / 4;
+  const n = framePts.length;
+  const ends = end < n && at(end) > at(end - 1) ? { endSeconds: before(end) } : {};
+  if (start === 0) return { seekSeconds: undefined, ...ends };
+  const seekSeconds = before(start);
+  if (start + 1 >= n || !sortedIncludes(keyframes, start)) return { seekSeconds, ...ends };
   const apart = (i: number) => at(i) - at(i - 1) >= KEYFRAME_SEEK_MIN_GAP;
-  if (!apart(start) || !apart(start + 1) || (end < framePts.length && !apart(end))) return { seekSeconds };
-  return {
-    seekSeconds,
-    keyframeSeekSeconds: (at(start) + at(start + 1)) / 2,
-    ...(end < framePts.length ? { endSeconds: (at(end - 1) + at(end)) / 2 } : {}),
-  };
+  if (!apart(start) || !apart(start + 1) || (end < n && !apart(end))) return { seekSeconds, ...ends };
+  return { seekSeconds, keyframeSeekSeconds: at(start) + (at(start + 1) - at(start)) / 4, ...ends };
 }
 
 /** Whether the ascending `values` hold `x` (binary search). */

@@ -27,7 +27,7 @@ export interface FrameRange {
   readonly seekSeconds: number | null;
   /** A range that starts on a keyframe: where to seek to start decoding on it (see RangeSeek in framePlan.ts). */
   readonly keyframeSeekSeconds?: number;
-  /** With `keyframeSeekSeconds`, unless the range runs to the end: where the range's frames end. */
+  /** Where the range's frames end, unless it runs to the end; absent in ranges planned before it was. */
   readonly endSeconds?: number;
   readonly stream: RangeStream;
   /**
@@ -105,23 +105,14 @@ export function isFrameRange(value: unknown): value is FrameRange {
   );
 }
 
-/** A keyframe seek comes after the range's own seek, and its end not before it (all finite); absent is valid. */
+/**
+ * A keyframe seek comes after the range's own seek, an end after both (all finite); both are
+ * optional, but a keyframe seek needs a seek (no range at frame 0 has one).
+ */
 function validKeyframeSeek(r: Partial<FrameRange>): boolean {
-  if (r.keyframeSeekSeconds === undefined) return r.endSeconds === undefined;
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   const k = r.keyframeSeekSeconds;
-  return (
-    typeof r.seekSeconds === 'number' &&
-    Number.isFinite(r.seekSeconds) &&
-    typeof k === 'number' &&
-    Number.isFinite(k) &&
-    k > r.seekSeconds &&
-    (r.endSeconds === undefined ||
-      (typeof r.endSeconds === 'number' && Number.isFinite(r.endSeconds) && r.endSeconds >= k))
-  );
-}
-
-/** The range decoded from an accurate seek to `seekSeconds`, as ranges planned without keyframe seeks are. */
-export function withoutKeyframeSeek(range: FrameRange): FrameRange {
-  const { keyframeSeekSeconds: _k, endSeconds: _e, ...rest } = range;
-  return rest;
+  if (k !== undefined && !(finite(k) && finite(r.seekSeconds) && k > r.seekSeconds)) return false;
+  const from = k ?? r.seekSeconds ?? -Infinity;
+  return r.endSeconds === undefined || (finite(r.endSeconds) && r.endSeconds > from);
 }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, PermanentError } from '../core/errors.js';
 import { fitGeometry } from '../core/framePlan.js';
-import { withoutKeyframeSeek, type FrameRange } from '../core/frameRange.js';
+import type { FrameRange } from '../core/frameRange.js';
 import type { BlobStore } from '../ports/blobStore.js';
 import type { PipelineTimings, RenderRequest, VideoTools } from '../ports/video.js';
 import { decodeArgs, encodeArgs, passthroughArgs, type EncodeSettings, type SeekOptions } from './ffmpeg/args.js';
@@ -58,34 +58,37 @@ export function createVideoTools(
     probe: (path, label, options) => probeVideo(path, label, { ...options, formats: containers }),
     async renderSegment(o) {
       await mkdir(dirname(o.output), { recursive: true });
-      try {
-        return await render(o);
-      } catch (error) {
-        // A keyframe seek that started past the range's first frame delivers too few frames (its
-        // trim ends at the range's end): not the input's fault, so the range is decoded again from
-        // an accurate seek, as before keyframe seeks. A video that is really short fails that too.
-        const late =
-          o.range.keyframeSeekSeconds !== undefined &&
-          error instanceof PermanentError &&
-          error.code === 'FrameCountMismatch';
-        if (!late) throw error;
-        o.signal?.throwIfAborted();
-        const timings = await render({ ...o, range: withoutKeyframeSeek(o.range) });
-        return { ...timings, reseeked: error.message };
+      // A seek that lands past the range's first frame (a demuxer that seeks otherwise, an open GOP
+      // whose decoder waits for the next keyframe) delivers too few frames, never others: the
+      // range's trim ends where it ends. That is not the input's fault, so the range is decoded
+      // again, from the accurate seek after a keyframe seek, then from the file's start. A video
+      // that is really short fails every attempt, and the last attempt's error stands.
+      const attempts = fallbacks(o.range);
+      const missed: string[] = [];
+      for (let i = 0; ; i++) {
+        try {
+          const timings = await render(o, attempts[i]!);
+          return missed.length > 0 ? { ...timings, reseeked: missed.join('; ') } : timings;
+        } catch (error) {
+          const short = error instanceof PermanentError && error.code === 'FrameCountMismatch';
+          if (!short || i + 1 >= attempts.length) throw error;
+          missed.push(`${attempts[i]!.name}: ${error.message}`);
+          o.signal?.throwIfAborted();
+        }
       }
     },
     stitch: (o) => stitchVideo({ ...o, formats: containers }),
   };
 
-  function render(o: RenderRequest): Promise<PipelineTimings> {
+  function render(o: RenderRequest, seek: SeekOptions): Promise<PipelineTimings> {
     const { stream, ticks } = o.range;
     const count = o.range.end - o.range.start;
-    if (!o.style) return passthrough(o, encode, containers);
+    if (!o.style) return passthrough(o, seek, encode, containers);
     const fit = fitGeometry(stream.width, stream.height, o.style.fixedSize, o.fit);
     return runFramePipeline({
       decodeArgs: decodeArgs(o.input, {
         streamIndex: stream.index,
-        ...seekOf(o.range),
+        ...seek,
         count,
         width: stream.width,
         height: stream.height,
@@ -114,18 +117,25 @@ export function createVideoTools(
   }
 }
 
-/** A range's seek as the ffmpeg arguments take it. */
-function seekOf(range: FrameRange): SeekOptions {
-  return {
-    seekSeconds: range.seekSeconds ?? undefined,
-    keyframeSeekSeconds: range.keyframeSeekSeconds,
-    endSeconds: range.endSeconds,
-  };
+/**
+ * How a range is decoded, in the order tried: as planned; for a range with a keyframe seek, from
+ * the accurate seek (as ranges planned before keyframe seeks are); and, for a range that does not
+ * start at frame 0, from the file's start.
+ */
+function fallbacks(range: FrameRange): (SeekOptions & { name: string })[] {
+  const seekSeconds = range.seekSeconds ?? undefined;
+  const { keyframeSeekSeconds, endSeconds } = range;
+  return [
+    { name: 'seek', seekSeconds, keyframeSeekSeconds, endSeconds },
+    ...(keyframeSeekSeconds === undefined ? [] : [{ name: 'accurate seek', seekSeconds, endSeconds }]),
+    ...(seekSeconds === undefined ? [] : [{ name: 'from the start', seekSeconds, endSeconds, fromStart: true }]),
+  ];
 }
 
 /** A range re-encoded by one ffmpeg with no model: checked for its exact frame count (ffmpeg's own report) like a styled one. */
 async function passthrough(
   o: RenderRequest,
+  seek: SeekOptions,
   encode: EncodeSettings,
   formats: readonly string[],
 ): Promise<PipelineTimings> {
@@ -134,7 +144,7 @@ async function passthrough(
   const count = o.range.end - o.range.start;
   const args = passthroughArgs(o.input, o.output, {
     streamIndex: stream.index,
-    ...seekOf(o.range),
+    ...seek,
     count,
     width: stream.width,
     height: stream.height,

@@ -24,33 +24,43 @@ describe('frame shards', () => {
       [450, 512],
     ]);
     expect(shards[0]!.seekSeconds).toBeUndefined();
-    expect(shards[1]!.seekSeconds).toBeCloseTo(89.5 / fps, 12);
+    // A quarter of a frame before each range's first frame, and before the next range's.
+    expect(shards[1]!.seekSeconds).toBeCloseTo(89.75 / fps, 12);
+    expect(shards[1]!.endSeconds).toBeCloseTo(179.75 / fps, 12);
+    expect(shards.at(-1)!.endSeconds).toBeUndefined();
     expect(shards[1]!.shardId).toBe('f000000090-000000180');
   });
 
-  it('a range that starts on a keyframe also seeks past it, and ends midway to the next range', () => {
+  it('a range that starts on a keyframe also seeks past it; every range but the last says where it ends', () => {
     const keyframes = [0, 90, 200];
-    const mid = (a: number, b: number) => (pts[a]! + pts[b]!) / 2;
-    expect(rangeSeek(pts, keyframes, 0, 90)).toEqual({ seekSeconds: undefined });
+    // A quarter of the way back from frame a to the frame before it, or on from frame a to the next.
+    const before = (a: number) => pts[a]! - (pts[a]! - pts[a - 1]!) / 4;
+    const after = (a: number) => pts[a]! + (pts[a + 1]! - pts[a]!) / 4;
+    expect(rangeSeek(pts, keyframes, 0, 90)).toEqual({ seekSeconds: undefined, endSeconds: before(90) });
     expect(rangeSeek(pts, keyframes, 90, 180)).toEqual({
-      seekSeconds: mid(89, 90),
-      keyframeSeekSeconds: mid(90, 91),
-      endSeconds: mid(179, 180),
+      seekSeconds: before(90),
+      keyframeSeekSeconds: after(90),
+      endSeconds: before(180),
     });
-    expect(rangeSeek(pts, keyframes, 100, 180)).toEqual({ seekSeconds: mid(99, 100) });
-    expect(rangeSeek(pts, keyframes, 200, 512)).toEqual({
-      seekSeconds: mid(199, 200),
-      keyframeSeekSeconds: mid(200, 201),
-    });
+    expect(rangeSeek(pts, keyframes, 100, 180)).toEqual({ seekSeconds: before(100), endSeconds: before(180) });
+    expect(rangeSeek(pts, keyframes, 200, 512)).toEqual({ seekSeconds: before(200), keyframeSeekSeconds: after(200) });
     // A last frame that is a keyframe has no next frame to seek before: the accurate seek alone.
-    expect(rangeSeek(pts, [0, 511], 511, 512)).toEqual({ seekSeconds: mid(510, 511) });
+    expect(rangeSeek(pts, [0, 511], 511, 512)).toEqual({ seekSeconds: before(511) });
     // Nor do frames that share a time with the ones around them, or lie a tick (here 1 ms) apart:
     // ffmpeg rounds the seek and the trim separately, and could keep the frame before the cut.
-    expect(rangeSeek([0, 0.1, 0.1, 0.1, 0.2], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.1 });
-    expect(rangeSeek([0, 0.4, 0.401, 0.434, 0.467], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.4005 });
-    expect(rangeSeek([0, 0.4, 0.433, 0.434, 0.467], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.4165 });
-    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.101, 0.2], [0, 2], 2, 4)).toEqual({ seekSeconds: 0.05 });
-    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.133, 0.2], [0, 2], 2, 4).keyframeSeekSeconds).toBeCloseTo(0.0835, 12);
+    // Frames that share a time with the next range's first have no end between them.
+    expect(rangeSeek([0, 0.1, 0.1, 0.1, 0.2], [0, 2], 2, 4)).toEqual({
+      seekSeconds: 0.1,
+      endSeconds: expect.closeTo(0.175, 12),
+    });
+    expect(rangeSeek([0, 0.1, 0.2, 0.3, 0.3], [0, 2], 2, 4)).toEqual({ seekSeconds: expect.closeTo(0.175, 12) });
+    expect(rangeSeek([0, 0.4, 0.401, 0.434, 0.467], [0, 2], 2, 4)).toEqual({
+      seekSeconds: expect.closeTo(0.40075, 12),
+      endSeconds: expect.closeTo(0.45875, 12),
+    });
+    expect(rangeSeek([0, 0.4, 0.433, 0.434, 0.467], [0, 2], 2, 4)).not.toHaveProperty('keyframeSeekSeconds');
+    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.101, 0.2], [0, 2], 2, 4)).not.toHaveProperty('keyframeSeekSeconds');
+    expect(rangeSeek([0, 0.033, 0.067, 0.1, 0.133, 0.2], [0, 2], 2, 4).keyframeSeekSeconds).toBeCloseTo(0.07525, 12);
     expect(
       planFrameShards(pts, 90, keyframes)
         .filter((s) => s.keyframeSeekSeconds !== undefined)

@@ -50,6 +50,11 @@ describe('decodeStyleMessage', () => {
     expect(decodeStyleMessage({ ...body, range: keyed }).range).toEqual(keyed);
     const { endSeconds: _, ...toEnd } = keyed;
     expect(decodeStyleMessage({ ...body, range: toEnd }).range).toEqual(toEnd);
+    // An end without a keyframe seek, and one from frame 0.
+    const ended = { ...range, endSeconds: 0.75 };
+    expect(decodeStyleMessage({ ...body, range: ended }).range).toEqual(ended);
+    const fromZero = { ...range, start: 0, seekSeconds: null, endSeconds: 0.75 };
+    expect(decodeStyleMessage({ ...body, range: fromZero }).range).toEqual(fromZero);
   });
 
   it.each([
@@ -57,7 +62,7 @@ describe('decodeStyleMessage', () => {
     ['a keyframe seek at frame 0', { ...range, seekSeconds: null, keyframeSeekSeconds: 0.45 }],
     ['a keyframe seek that is not a number', { ...range, keyframeSeekSeconds: '0.45' }],
     ['an end before the keyframe seek', { ...range, keyframeSeekSeconds: 0.45, endSeconds: 0.4 }],
-    ['an end without a keyframe seek', { ...range, endSeconds: 0.75 }],
+    ['an end before the range seek', { ...range, endSeconds: 0.3 }],
     ['an end that is not finite', { ...range, keyframeSeekSeconds: 0.45, endSeconds: Infinity }],
   ])('refuses %s', (_why, r) => {
     expect(decodeError({ ...body, range: r })).toMatchObject({ code: 'MalformedMessage' });

@@ -118,14 +118,14 @@ describe('runFramePipeline over the skyline fixture', () => {
   });
 
   /**
-   * A range as the planner cuts it: seek to the midpoint between the frame before it and its first
-   * frame; one that starts on a keyframe also seeks past that keyframe and keeps its frames by time.
+   * A range as the planner cuts it: seek to a quarter of a frame before its first frame, end a
+   * quarter of a frame before the next range's; one that starts on a keyframe also seeks past it.
    */
   function range(start: number, end: number): FrameShard {
     return { start, end, ...rangeSeek(probe.framePts, probe.keyframes, start, end), shardId: `[${start}, ${end})` };
   }
 
-  it('the planner seeks every range to that midpoint, with and without keyframe snapping', () => {
+  it('the planner seeks every range to a quarter of a frame before it, with and without keyframe snapping', () => {
     for (const shards of [
       planFrameShards(probe.framePts, 37),
       planFrameShards(probe.framePts, 37, probe.keyframes, 60),
@@ -134,7 +134,9 @@ describe('runFramePipeline over the skyline fixture', () => {
       expect(shards.at(-1)!.end).toBe(512);
       for (const s of shards)
         expect(s.seekSeconds, s.shardId).toBe(
-          s.start === 0 ? undefined : (probe.framePts[s.start - 1]! + probe.framePts[s.start]!) / 2,
+          s.start === 0
+            ? undefined
+            : probe.framePts[s.start]! - (probe.framePts[s.start]! - probe.framePts[s.start - 1]!) / 4,
         );
     }
     // With keyframes, the ranges that start on one (here 250 and 276) also seek past it; no other does.

@@ -1,13 +1,15 @@
 /**
- * Ranges that start on a keyframe seek past it (`-noaccurate_seek`) and keep their frames by time:
- * exactly their frames in every container and GOP shape, and a seek that lands past the range's
- * first frame is caught by the count (the trim ends at the range's end) and decoded again.
+ * How a range is sought: ranges that start on a keyframe seek past it (`-noaccurate_seek`) and keep
+ * their frames by time, exactly their frames in every container and GOP shape; every range ends by
+ * time, so a seek that lands past its first frame is caught by the count and decoded again (from
+ * the accurate seek, then from the file's start); an AVI (a tick a frame) cuts where ffmpeg's
+ * rounding cannot keep the frame before a range.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/local/fsBlobStore.js';
 import { fitGeometry, rangeSeek } from '../../src/core/framePlan.js';
-import { withoutKeyframeSeek, type FrameRange } from '../../src/core/frameRange.js';
-import { decodeArgs } from '../../src/video/ffmpeg/args.js';
+import type { FrameRange } from '../../src/core/frameRange.js';
+import { decodeArgs, type SeekOptions } from '../../src/video/ffmpeg/args.js';
 import { runFramePipeline } from '../../src/video/framePipeline.js';
 import { probeVideo, type VideoProbe } from '../../src/video/probe.js';
 import { createVideoTools } from '../../src/video/videoTools.js';
@@ -21,10 +23,11 @@ const fit = fitGeometry(W, H, undefined, 'stretch');
 /** Frame md5s of a decode, and how many frames ffmpeg decoded for it (its -v verbose report). */
 async function decodeRange(
   input: string,
-  range: { start: number; end: number; seek: ReturnType<typeof rangeSeek> },
+  range: { start: number; end: number; seek: SeekOptions },
 ): Promise<{ sums: string[]; decoded: number }> {
   const args = decodeArgs(input, {
     streamIndex: 0,
+    formats: ['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts'],
     ...range.seek,
     count: range.end - range.start,
     width: W,
@@ -190,9 +193,94 @@ describe('a keyframe seek that lands past the range (as a demuxer that seeks oth
     const timings = await render(lateRange(), late);
     // What the first attempt said, for the worker's log.
     expect(timings.reseeked).toMatch(/re-encoded 24 frames, expected 50/);
-    await render(withoutKeyframeSeek(lateRange()), right);
+    const { keyframeSeekSeconds: _, ...accurate } = lateRange();
+    await render(accurate, right);
     expect(videoOf(await streamFacts(late)).packets).toBe(50);
     const frames = (file: string) => ffmpeg('-i', file, '-f', 'framemd5', '-');
     expect((await frames(late)).toString()).toBe((await frames(right)).toString());
+  });
+});
+
+describe('containers that do not seek by presentation time', () => {
+  const media = mediaDir();
+  const blobs = createFsBlobStore({ root: media.file('blobs') });
+  const tools = createVideoTools(blobs, { crf: 23, preset: 'ultrafast', threads: 1 }, [
+    ...['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts'],
+  ]);
+  const avi = media.file('ntsc.avi');
+  const ts = media.file('open-gop.ts');
+  const full = new Map<string, string[]>();
+  const probes = new Map<string, VideoProbe>();
+  const formats = ['mov', 'mp4', 'matroska', 'webm', 'avi', 'mpegts'];
+
+  beforeAll(async () => {
+    // An AVI's time base is a frame (1001/30000 s here): a midpoint between frames is half a tick.
+    const src = ['-f', 'lavfi', '-i', `testsrc=size=${W}x${H}:rate=30000/1001`, '-pix_fmt', 'yuv420p'];
+    await ffmpeg(...src, '-frames:v', '120', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-g', '20', avi);
+    // Open GOPs (keyframes that are not IDR) in MPEG-TS: a seek lands where its decoder cannot start.
+    const mp4 = media.file('open-gop.mp4');
+    const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2'];
+    const lavfi25 = ['-f', 'lavfi', '-i', `testsrc=size=${W}x${H}:rate=25`, '-pix_fmt', 'yuv420p', '-frames:v', '100'];
+    const openGop = ['-x264-params', 'open-gop=1:keyint=20:min-keyint=20:scenecut=0'];
+    await ffmpeg(...lavfi25, ...x264, ...openGop, mp4);
+    await ffmpeg('-i', mp4, '-c', 'copy', ts);
+    for (const file of [avi, ts]) {
+      const probe = await probeVideo(file, file, { formats });
+      probes.set(file, probe);
+      full.set(
+        file,
+        (await decodeRange(file, { start: 0, end: probe.framePts.length, seek: { seekSeconds: undefined } })).sums,
+      );
+    }
+  });
+  afterAll(async () => {
+    await blobs.close();
+    media.cleanup();
+  });
+
+  it('an AVI: ranges at keyframes and between them decode exactly their frames (a midpoint kept the frame before)', async () => {
+    const p = probes.get(avi)!;
+    expect(p.keyframes).toEqual([0, 20, 40, 60, 80, 100]);
+    for (const [start, end] of [
+      [40, 60],
+      [41, 60],
+      [40, 120],
+      [99, 101],
+    ] as const) {
+      const seek = rangeSeek(p.framePts, [], start, end);
+      const { sums } = await decodeRange(avi, { start, end, seek });
+      expect(sums, `[${start}, ${end})`).toEqual(full.get(avi)!.slice(start, end));
+    }
+  });
+
+  it('an open-GOP MPEG-TS: a range its seek cannot start is decoded from the file start, never as other frames', async () => {
+    const p = probes.get(ts)!;
+    expect(p.keyframes).toEqual([0, 20, 40, 60, 80]);
+    const seek = rangeSeek(p.framePts, [], 23, 40);
+    // The accurate seek delivers nothing of [23, 40) (it used to deliver frames 40 to 56 instead).
+    expect((await decodeRange(ts, { start: 23, end: 40, seek })).sums).toEqual([]);
+    expect((await decodeRange(ts, { start: 23, end: 40, seek: { ...seek, fromStart: true } })).sums).toEqual(
+      full.get(ts)!.slice(23, 40),
+    );
+    const { index, width, height, frameRate: rate } = p.video;
+    const output = media.file('out/open-gop.mp4');
+    const range: FrameRange = {
+      start: 23,
+      end: 40,
+      seekSeconds: seek.seekSeconds!,
+      endSeconds: seek.endSeconds,
+      stream: { index, width, height, rate },
+    };
+    const timings = await tools.renderSegment({
+      input: ts,
+      output,
+      range,
+      fit: 'stretch',
+      style: undefined,
+      batch: 8,
+      label: 'open-gop [23, 40)',
+    });
+    expect(timings.reseeked).toMatch(/^seek: .*re-encoded 0 frames, expected 17/);
+    expect(videoOf(await streamFacts(output)).packets).toBe(17);
   });
 });

@@ -21,27 +21,36 @@ function threadsArgs(threads: number | undefined): string[] {
   return threads ? ['-threads', String(threads)] : [];
 }
 
-/** A range's seek (FrameRange's fields): the midpoint before its first frame, and for one that starts on a keyframe the keyframe seek. */
+/** A range's seek (FrameRange's fields): where its frames start, where they end, and for one that starts on a keyframe the keyframe seek. */
 export interface SeekOptions {
   readonly seekSeconds: number | undefined;
   readonly keyframeSeekSeconds?: number | undefined;
   readonly endSeconds?: number | undefined;
+  /** Decode from the file's start, keeping the frames from `seekSeconds` to `endSeconds` by time (no seek at all). */
+  readonly fromStart?: boolean;
 }
 
 /**
- * The input options and first filter that decode exactly a range. By default ffmpeg's accurate
- * seek to `seekSeconds`: the demuxer lands on the last keyframe before it, and every frame before
- * it is dropped. With a keyframe seek, the demuxer seeks to `keyframeSeekSeconds` (just past the
- * range's first frame, a keyframe) without ffmpeg's own trimming (`-noaccurate_seek`), and a trim
- * keeps the frames from `seekSeconds` to `endSeconds` by their times, counted from where it sought.
+ * The input options and first filter that decode exactly a range (times from the file's start;
+ * see RangeSeek in framePlan.ts). By default ffmpeg's accurate seek to `seekSeconds`: the demuxer
+ * lands on the last keyframe before it, and every frame before it is dropped. With a keyframe
+ * seek, the demuxer seeks to `keyframeSeekSeconds` (just past the range's first frame, a keyframe)
+ * without ffmpeg's own trimming (`-noaccurate_seek`), and a trim keeps the frames from
+ * `seekSeconds`. `fromStart` seeks nowhere: every frame from the file's first is decoded, and the
+ * trim keeps the range's. Either way a trim drops the frames from `endSeconds` on. A trim counts
+ * from where the input was sought to (ffmpeg shifts the timestamps there), or from the file's start.
  */
 export function seekArgs(o: SeekOptions): { input: string[]; filters: string[] } {
-  if (o.seekSeconds === undefined) return { input: [], filters: [] };
-  if (o.keyframeSeekSeconds === undefined) return { input: ['-ss', o.seekSeconds.toFixed(6)], filters: [] };
-  const at = Number(o.keyframeSeekSeconds.toFixed(6));
-  const from = `start=${(o.seekSeconds - at).toFixed(6)}`;
-  const to = o.endSeconds === undefined ? '' : `:end=${(o.endSeconds - at).toFixed(6)}`;
-  return { input: ['-ss', at.toFixed(6), '-noaccurate_seek'], filters: [`trim=${from}${to}`] };
+  const keyframe = !o.fromStart && o.seekSeconds !== undefined && o.keyframeSeekSeconds !== undefined;
+  const from = o.fromStart ? undefined : keyframe ? o.keyframeSeekSeconds : o.seekSeconds;
+  const at = from === undefined ? 0 : Number(from.toFixed(6));
+  const input = from === undefined ? [] : ['-ss', at.toFixed(6), ...(keyframe ? ['-noaccurate_seek'] : [])];
+  const trimsStart = (keyframe || o.fromStart) && o.seekSeconds !== undefined;
+  const bounds = [
+    ...(trimsStart ? [`start=${(o.seekSeconds - at).toFixed(6)}`] : []),
+    ...(o.endSeconds === undefined ? [] : [`end=${(o.endSeconds - at).toFixed(6)}`]),
+  ];
+  return { input, filters: bounds.length > 0 ? [`trim=${bounds.join(':')}`] : [] };
 }
 
 /**

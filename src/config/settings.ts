@@ -27,7 +27,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     "embedded-runtime state: `blobs/`, `queue.sqlite`, `ledger.sqlite`, `logs/`, `api.token`; on Azure, the scratch directory's parent (else the OS temp dir)",
     '`./.tessera`',
   ),
-  s('TESSERA_WORKERS', 'local', 'worker processes of the local runtime (`tessera up --workers`)', '2 to 4 (the cores)'),
+  s(
+    'TESSERA_WORKERS',
+    'all',
+    'worker processes of the local runtime (`tessera up --workers`); on every runtime, the workers a plan spreads a job over (anomaly shards, no-model video ranges)',
+    '2 to 4 (the cores)',
+  ),
   s(
     'TESSERA_PORT',
     'local',
@@ -79,7 +84,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   s('TESSERA_LOG_LEVEL', 'all', 'JSON log lines at this level and above: debug, info, warn, error'),
   s('TESSERA_FAULT_SHARD_DELAY_MS', 'all', 'chaos testing only: a worker sleeps this long inside every shard'),
   s('TESSERA_VIDEO_MODEL', 'all', 'style model of a video job that names none (`toon` is built in)'),
-  s('TESSERA_VIDEO_SHARD_SECONDS', 'all', 'seconds of video per frame range'),
+  s('TESSERA_VIDEO_SHARD_SECONDS', 'all', "seconds of video per frame range (a no-model job's ranges: at least this)"),
   s('TESSERA_VIDEO_MAX_SHARD_FRAMES', 'all', 'cap on frames per range'),
   s('TESSERA_VIDEO_FIT', 'all', 'how frames meet a fixed-size model: stretch or letterbox'),
   s('TESSERA_VIDEO_CRF', 'all', 'x264 quality of the segments'),

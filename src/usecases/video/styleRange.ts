@@ -65,10 +65,10 @@ async function render(deps: VideoDeps, msg: StyleMessage, blob: string, ctx: Sha
   });
   signal?.throwIfAborted();
   if (timings.reseeked !== undefined)
-    ctx.log.warn('keyframe seek came up short; the range was decoded again from the accurate seek', {
+    ctx.log.warn('a seek came up short; the range was decoded again (from the accurate seek, or the file start)', {
       shardId: msg.shardId,
       keyframeSeekSeconds: msg.range.keyframeSeekSeconds,
-      firstAttempt: timings.reseeked,
+      shortAttempts: timings.reseeked,
     });
   const frames = rangeFrames(msg.range);
   const counts = {

@@ -103,8 +103,11 @@ export function registerUpCommand(program: Command, env: CliEnv): void {
           throw error;
         },
       );
+      // Ctrl-C is handled before the banner says the runtime is up: one that came while the
+      // endpoints were still printing found no handler and killed the process undrained.
+      const stopped = untilStopped(env.io, runtime);
       printEndpoints(env.io, config, runtime.serverUrl ?? runtime.ingestUrl);
-      const ended = await untilStopped(env.io, runtime);
+      const ended = await stopped;
       if (ended !== 'stopped') {
         env.io.err.write(`tessera up: stopped: ${ended.message}\n`);
         env.exitCode = 1;
